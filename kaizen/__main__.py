@@ -1,0 +1,3 @@
+from kaizen.cli import main
+
+main()

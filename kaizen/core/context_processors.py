@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from kaizen.people.permissions import can_view_audit, can_view_cmdb, can_view_people, is_admin
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The side navigation, built from what the signed-in user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Catalogue", reverse("catalog:service_list"), "bi-grid-3x3-gap")]
+    if can_view_cmdb(user):
+        items.insert(0, ("Overview", reverse("home"), "bi-speedometer2"))
+        items.append(("Configuration items", reverse("catalog:ci_list"), "bi-hdd-network"))
+    if can_view_people(user):
+        items.append(("Teams", reverse("people:team_list"), "bi-people"))
+        items.append(("People", reverse("people:user_list"), "bi-person-lines-fill"))
+    if can_view_audit(user):
+        items.append(("Audit trail", reverse("journal:audit"), "bi-journal-text"))
+    items.append(("API", reverse("api-docs"), "bi-braces"))
+    if is_admin(user):
+        items.append(("Administration", reverse("admin:index"), "bi-gear"))
+    path = request.path
+    nav = [
+        {"label": label, "url": url, "icon": icon, "active": path == url or (url != "/" and path.startswith(url))}
+        for label, url, icon in items
+    ]
+    return {"nav_items": nav}

@@ -1,0 +1,63 @@
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: dict[str, Any], key: str, label: str) -> str:
+    """A column header that sorts by `key`, toggling direction, keeping the other filters."""
+    request = context["request"]
+    current = context.get("sort", "")
+    params: QueryDict = request.GET.copy()
+    params.pop("page", None)
+    if current == key:
+        params["sort"] = f"-{key}"
+        icon = "bi-sort-up"
+    elif current == f"-{key}":
+        params["sort"] = key
+        icon = "bi-sort-down"
+    else:
+        params["sort"] = key
+        icon = ""
+    arrow = format_html(' <i class="bi {}"></i>', icon) if icon else ""
+    return format_html(
+        '<a class="sort-link" href="?{}">{}{}</a>', params.urlencode(), label, arrow
+    )
+
+
+LIFECYCLE_BADGES = {
+    "pipeline": "text-bg-info",
+    "live": "text-bg-success",
+    "retired": "text-bg-secondary",
+    "planned": "text-bg-info",
+    "in_use": "text-bg-success",
+    "maintenance": "text-bg-warning",
+    "critical": "text-bg-danger",
+    "high": "text-bg-warning",
+    "medium": "text-bg-primary",
+    "low": "text-bg-light",
+}
+
+
+@register.filter
+def badge_class(value: str) -> str:
+    return LIFECYCLE_BADGES.get(str(value), "text-bg-light")
+
+
+@register.filter
+def journal_value(value: Any) -> str:
+    """A journal value as a person reads it: related records by name, lists joined."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict) and "repr" in value:
+        return str(value["repr"])
+    if isinstance(value, list):
+        return ", ".join(journal_value(item) for item in value) or "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "…"

@@ -1,0 +1,40 @@
+import django_filters
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from kaizen.core.filtering import search_terms
+from kaizen.journal.events import EventType
+from kaizen.journal.models import JournalEvent
+
+JOURNALED_APPS = ("people", "catalog")
+
+
+def subject_type_choices() -> list[tuple[str, str]]:
+    types = ContentType.objects.filter(app_label__in=JOURNALED_APPS).order_by("app_label", "model")
+    return [(f"{ct.app_label}.{ct.model}", f"{ct.model_class()._meta.verbose_name.capitalize()}") for ct in types if ct.model_class()]
+
+
+class JournalEventFilter(django_filters.FilterSet):
+    """Filters for the audit view and the events API (by record, type, actor and time range)."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    event_type = django_filters.ChoiceFilter(choices=EventType.choices, label="Event")
+    subject_type = django_filters.ChoiceFilter(
+        choices=subject_type_choices, method="filter_subject_type", label="Record type"
+    )
+    subject_id = django_filters.CharFilter(label="Record id")
+    actor = django_filters.CharFilter(field_name="actor_repr", lookup_expr="iexact", label="Actor (username)")
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label="From")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label="Until")
+    correlation_id = django_filters.UUIDFilter()
+
+    class Meta:
+        model = JournalEvent
+        fields = ["q", "event_type", "subject_type", "subject_id", "actor", "since", "until", "correlation_id"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search_terms(queryset, ("subject_repr", "actor_repr", "event_type"), value)
+
+    def filter_subject_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        app_label, _, model = value.partition(".")
+        return queryset.filter(subject_type__app_label=app_label, subject_type__model=model)

@@ -1,0 +1,74 @@
+"""The event journal: an append-only record of every change to every domain record."""
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from kaizen.journal.events import EventType
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a journal event."""
+
+
+class JournalEventQuerySet(models.QuerySet["JournalEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("journal events are append-only")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("journal events are append-only")
+
+    def for_subject(self, subject: models.Model) -> "JournalEventQuerySet":
+        return self.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk)
+        )
+
+
+class JournalEvent(models.Model):
+    """One change: who did it, when, to what, and the old and new value of each field.
+
+    `changes` maps a field name to `{"old": ..., "new": ...}`; `data` carries what is not a
+    field change (e.g. the member added to a team). Actor and subject are also kept as text so
+    the history reads the same after either is renamed or removed. The database refuses UPDATE
+    and DELETE on this table (triggers in migration 0002), so the guarantee holds for raw SQL too.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    event_type = models.CharField(max_length=80, choices=EventType.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_repr = models.CharField(max_length=200)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.CharField(max_length=64)
+    subject_repr = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    correlation_id = models.UUIDField(db_index=True)
+    # Filled by a PostgreSQL trigger with the writing transaction's id; lets the cursor API
+    # hold back events of transactions still in flight (see journal/selectors.py).
+    txid = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    objects = JournalEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()}: {self.subject_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("journal events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("journal events are append-only")

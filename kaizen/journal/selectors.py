@@ -1,0 +1,44 @@
+"""Reading the journal: a record's timeline, the audit list, and the cursor feed."""
+
+from django.db import connection, models
+
+from kaizen.journal.models import JournalEvent, JournalEventQuerySet
+
+
+def timeline_for(subject: models.Model, limit: int = 200) -> list[JournalEvent]:
+    """Newest first, as shown on a record's page."""
+    return list(JournalEvent.objects.for_subject(subject).select_related("actor").order_by("-id")[:limit])
+
+
+def audit_events() -> JournalEventQuerySet:
+    return JournalEvent.objects.select_related("actor", "subject_type")
+
+
+def _oldest_running_txid() -> int | None:
+    """PostgreSQL: the lowest transaction id still in flight (xmin of our snapshot)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return cursor.fetchone()[0]
+
+
+def events_after(
+    queryset: JournalEventQuerySet, cursor: int, limit: int
+) -> tuple[list[JournalEvent], int]:
+    """Events with id greater than `cursor`, oldest first, and the cursor to resume from.
+
+    On PostgreSQL ids are handed out before commit, so a transaction that started earlier can
+    commit an id lower than one already read. A consumer that kept only "the last id seen"
+    would skip that event forever. We therefore stop at the first event written by a
+    transaction that was still running when our snapshot was taken (txid >= xmin): everything
+    before it is final, and it will be returned on a later call. SQLite has one writer at a
+    time, so ids are committed in order there.
+    """
+    events = list(queryset.filter(id__gt=cursor).order_by("id")[:limit])
+    if connection.vendor == "postgresql" and events:
+        horizon = _oldest_running_txid()
+        for index, event in enumerate(events):
+            if event.txid is not None and horizon is not None and event.txid >= horizon:
+                events = events[:index]
+                break
+    next_cursor = events[-1].id if events else cursor
+    return events, next_cursor

@@ -1,0 +1,80 @@
+"""Who may do what. The web UI and the API both ask these functions, never their own rules."""
+
+from collections.abc import Iterable
+
+from kaizen.people.models import Process, Role, User
+
+
+def is_agent(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_agent)
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def _roles_of(user: User) -> set[tuple[str, str]]:
+    # Cached on the user object: navigation and several checks ask in one request.
+    cached = getattr(user, "_kaizen_roles", None)
+    if cached is None:
+        cached = set(user.process_roles.values_list("process", "role"))
+        user._kaizen_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def has_process_role(user: User, process: Process, roles: Iterable[Role]) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    wanted = {(process.value, role.value) for role in roles}
+    return bool(wanted & _roles_of(user))
+
+
+LEADERSHIP = (Role.OWNER, Role.MANAGER)
+
+
+def can_manage_catalog(user: User) -> bool:
+    """Create services, edit any service, manage offerings and dependencies."""
+    return is_agent(user) and has_process_role(user, Process.CATALOG, LEADERSHIP)
+
+
+def can_edit_service(user: User, service: object) -> bool:
+    """The catalogue's owner/manager, or the service owner for their own service."""
+    if can_manage_catalog(user):
+        return True
+    return is_agent(user) and getattr(service, "owner_id", None) == user.pk
+
+
+def can_view_cmdb(user: User) -> bool:
+    return is_agent(user)
+
+
+def can_manage_cmdb(user: User) -> bool:
+    """Configuration items: catalogue leadership and change leadership (changes alter CIs)."""
+    return is_agent(user) and (
+        has_process_role(user, Process.CATALOG, LEADERSHIP)
+        or has_process_role(user, Process.CHANGE, LEADERSHIP)
+    )
+
+
+def can_view_people(user: User) -> bool:
+    """Agents see the directory (to assign work); requesters see only themselves."""
+    return is_agent(user)
+
+
+def can_manage_people(user: User) -> bool:
+    """Users, teams and process roles are administered by administrators."""
+    return is_admin(user)
+
+
+def can_view_audit(user: User) -> bool:
+    """The whole audit trail: administrators, and owners/managers of any process."""
+    if is_admin(user):
+        return True
+    return is_agent(user) and any(role in {"owner", "manager"} for _, role in _roles_of(user))
+
+
+def can_view_timeline(user: User) -> bool:
+    """A record's history is internal: agents see it, requesters do not."""
+    return is_agent(user)

@@ -1,0 +1,185 @@
+"""Every write to people, teams, roles and tokens, each with its journal event."""
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kaizen.journal.events import EventType
+from kaizen.journal.services import apply_changes, record_event, to_journal_value
+from kaizen.people.models import ApiToken, Process, ProcessRole, Role, Team, User, hash_token
+
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "kind",
+    "job_title",
+    "department",
+    "phone",
+    "time_zone",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
+TEAM_FIELDS = ("name", "slug", "description", "email", "manager", "is_active")
+
+
+def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
+    instance.full_clean(exclude=exclude)
+
+
+@transaction.atomic
+def do_create_user(*, actor: User | None, password: str | None = None, **fields: Any) -> User:
+    user = User()
+    changes = apply_changes(user, fields, USER_FIELDS)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _full_clean(user, exclude=["password"])
+    user.save()
+    record_event(EventType.USER_CREATED, user, actor=actor, changes=changes)
+    return user
+
+
+@transaction.atomic
+def do_update_user(user: User, *, actor: User | None, **fields: Any) -> User:
+    changes = apply_changes(user, fields, USER_FIELDS)
+    if changes:
+        _full_clean(user, exclude=["password"])
+        user.save()
+        record_event(EventType.USER_UPDATED, user, actor=actor, changes=changes)
+    return user
+
+
+@transaction.atomic
+def do_change_password(user: User, new_password: str, *, actor: User | None) -> None:
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # Never journal the password itself, only that it changed.
+    record_event(EventType.USER_PASSWORD_CHANGED, user, actor=actor)
+
+
+@transaction.atomic
+def do_create_team(*, actor: User | None, members: list[User] | None = None, **fields: Any) -> Team:
+    team = Team()
+    changes = apply_changes(team, fields, TEAM_FIELDS)
+    _full_clean(team)
+    team.save()
+    if members:
+        team.members.set(members)
+        changes["members"] = {"old": [], "new": to_journal_value(sorted(members, key=lambda m: m.pk))}
+    record_event(EventType.TEAM_CREATED, team, actor=actor, changes=changes)
+    return team
+
+
+@transaction.atomic
+def do_update_team(team: Team, *, actor: User | None, **fields: Any) -> Team:
+    changes = apply_changes(team, fields, TEAM_FIELDS)
+    if changes:
+        _full_clean(team)
+        team.save()
+        record_event(EventType.TEAM_UPDATED, team, actor=actor, changes=changes)
+    return team
+
+
+@transaction.atomic
+def do_add_team_member(team: Team, member: User, *, actor: User | None) -> bool:
+    if team.members.filter(pk=member.pk).exists():
+        return False
+    team.members.add(member)
+    record_event(EventType.TEAM_MEMBER_ADDED, team, actor=actor, data={"member": member})
+    return True
+
+
+@transaction.atomic
+def do_remove_team_member(team: Team, member: User, *, actor: User | None) -> bool:
+    if not team.members.filter(pk=member.pk).exists():
+        return False
+    team.members.remove(member)
+    record_event(EventType.TEAM_MEMBER_REMOVED, team, actor=actor, data={"member": member})
+    return True
+
+
+def check_process_role(process: str, role: str) -> tuple[Process, Role]:
+    try:
+        process_value = Process(process)
+    except ValueError as exc:
+        raise ValidationError({"process": f"unknown process {process!r}"}) from exc
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise ValidationError({"role": f"unknown role {role!r}"}) from exc
+    if role_value == Role.CAB_MEMBER and process_value != Process.CHANGE:
+        raise ValidationError({"role": "CAB member is a role of change enablement only"})
+    return process_value, role_value
+
+
+@transaction.atomic
+def do_grant_process_role(
+    user: User, process: str, role: str, *, actor: User | None
+) -> ProcessRole:
+    process_value, role_value = check_process_role(process, role)
+    if role_value != Role.PRACTITIONER and not user.is_agent:
+        raise ValidationError({"user": "only agents can hold owner, manager or CAB roles"})
+    grant, created = ProcessRole.objects.get_or_create(
+        user=user, process=process_value, role=role_value
+    )
+    if created:
+        record_event(
+            EventType.PROCESS_ROLE_GRANTED,
+            user,
+            actor=actor,
+            data={"process": process_value.value, "role": role_value.value},
+        )
+    return grant
+
+
+@transaction.atomic
+def do_revoke_process_role(grant: ProcessRole, *, actor: User | None) -> None:
+    user = grant.user
+    data = {"process": grant.process, "role": grant.role}
+    grant.delete()
+    record_event(EventType.PROCESS_ROLE_REVOKED, user, actor=actor, data=data)
+
+
+TOKEN_PREFIX = "kz_"
+
+
+@transaction.atomic
+def do_create_api_token(
+    user: User, name: str, *, actor: User | None, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is never retrievable again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "give the token a name, e.g. 'monitoring'"})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "the expiry must be in the future"})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=raw[:10], key_hash=hash_token(raw), expires_at=expires_at
+    )
+    record_event(
+        EventType.API_TOKEN_CREATED, user, actor=actor, data={"token": token.name, "prefix": token.prefix}
+    )
+    return token, raw
+
+
+@transaction.atomic
+def do_revoke_api_token(token: ApiToken, *, actor: User | None) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_event(
+        EventType.API_TOKEN_REVOKED, token.user, actor=actor, data={"token": token.name, "prefix": token.prefix}
+    )

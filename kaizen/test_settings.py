@@ -1,0 +1,19 @@
+"""Settings for the test suite: the production settings with test-only values filled in.
+
+DATABASE_URL still decides the database, so the same suite runs on SQLite and PostgreSQL.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("KAIZEN_DATA_DIR", tempfile.mkdtemp(prefix="kaizen-test-"))
+os.environ.setdefault("KAIZEN_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("KAIZEN_SECURE_COOKIES", "false")
+os.environ.setdefault("EMAIL_URL", "locmem://")
+
+from kaizen.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,87 @@
+"""Test helpers: small factories that go through the domain services, and query-count guards."""
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kaizen.catalog import services as catalog_services
+from kaizen.catalog.models import ConfigurationItem, Lifecycle, Service, ServiceOffering
+from kaizen.people import services as people_services
+from kaizen.people.models import Team, User, UserKind
+
+PASSWORD = "correct-horse-battery-staple"
+_sequence = count(1)
+
+
+def make_user(username: str | None = None, *, kind: str = UserKind.AGENT, **fields: Any) -> User:
+    username = username or f"user{next(_sequence)}"
+    fields.setdefault("first_name", username.capitalize())
+    fields.setdefault("email", f"{username}@example.com")
+    return people_services.do_create_user(
+        actor=None, username=username, kind=kind, password=PASSWORD, **fields
+    )
+
+
+def make_team(name: str | None = None, *, members: list[User] | None = None, **fields: Any) -> Team:
+    name = name or f"Team {next(_sequence)}"
+    fields.setdefault("slug", name.lower().replace(" ", "-"))
+    return people_services.do_create_team(actor=None, name=name, members=members, **fields)
+
+
+def make_service(name: str | None = None, *, lifecycle: str = Lifecycle.LIVE, **fields: Any) -> Service:
+    name = name or f"Service {next(_sequence)}"
+    fields.setdefault("slug", name.lower().replace(" ", "-"))
+    fields.setdefault("summary", f"{name} for everyone")
+    if lifecycle != Lifecycle.PIPELINE and "owner" not in fields:
+        fields["owner"] = make_user()
+    return catalog_services.do_create_service(actor=None, name=name, lifecycle=lifecycle, **fields)
+
+
+def make_offering(service: Service, name: str | None = None, **fields: Any) -> ServiceOffering:
+    fields.setdefault("offering_type", "access")
+    return catalog_services.do_create_offering(
+        service, actor=None, name=name or f"Offering {next(_sequence)}", **fields
+    )
+
+
+def make_ci(name: str | None = None, **fields: Any) -> ConfigurationItem:
+    fields.setdefault("ci_type", "server")
+    return catalog_services.do_create_ci(actor=None, name=name or f"ci-{next(_sequence)}", **fields)
+
+
+def _baseline_file(app: str) -> Path:
+    return Path(__file__).resolve().parent / app / "tests" / "query_counts.json"
+
+
+@contextmanager
+def assert_query_count(app: str, key: str) -> Iterator[CaptureQueriesContext]:
+    """Fail when the number of queries for `key` differs from the committed baseline.
+
+    Baselines live in `<app>/tests/query_counts.json`, one per list page and list endpoint.
+    Run with KAIZEN_UPDATE_QUERY_COUNTS=1 to (re)write them after a deliberate change, and
+    commit the file with a word on why the count moved.
+    """
+    path = _baseline_file(app)
+    baselines: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
+    actual = len(captured.captured_queries)
+    if os.environ.get("KAIZEN_UPDATE_QUERY_COUNTS") == "1":
+        baselines[key] = actual
+        path.write_text(json.dumps(dict(sorted(baselines.items())), indent=2) + "\n")
+        return
+    if key not in baselines:
+        raise AssertionError(
+            f"no query-count baseline for {key!r} in {path}; run with KAIZEN_UPDATE_QUERY_COUNTS=1"
+        )
+    queries = "\n".join(q["sql"] for q in captured.captured_queries)
+    assert actual == baselines[key], (
+        f"{key}: {actual} queries, baseline {baselines[key]}:\n{queries}"
+    )

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kaizen.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("", include("kaizen.people.urls")),
+    path("catalog/", include("kaizen.catalog.urls")),
+    path("audit/", include("kaizen.journal.urls")),
+    path("api/v1/", include("kaizen.api.urls")),
+    path("admin/", admin.site.urls),
+]
