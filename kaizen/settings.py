@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kaizen.journal",
     "kaizen.catalog",
     "kaizen.api",
+    "kaizen.demo",
 ]
 
 MIDDLEWARE = [

@@ -14,11 +14,16 @@ def audit_events() -> JournalEventQuerySet:
     return JournalEvent.objects.select_related("actor", "subject_type")
 
 
-def _oldest_running_txid() -> int | None:
-    """PostgreSQL: the lowest transaction id still in flight (xmin of our snapshot)."""
+def _transaction_horizon() -> tuple[int, int | None]:
+    """PostgreSQL: the lowest transaction id still in flight (xmin of our snapshot), and our
+    own transaction id if we have one (our own writes are visible to us, so not held back)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+            " pg_current_xact_id_if_assigned()::text::bigint"
+        )
+        horizon, own = cursor.fetchone()
+    return horizon, own
 
 
 def events_after(
@@ -35,9 +40,9 @@ def events_after(
     """
     events = list(queryset.filter(id__gt=cursor).order_by("id")[:limit])
     if connection.vendor == "postgresql" and events:
-        horizon = _oldest_running_txid()
+        horizon, own = _transaction_horizon()
         for index, event in enumerate(events):
-            if event.txid is not None and horizon is not None and event.txid >= horizon:
+            if event.txid is not None and event.txid >= horizon and event.txid != own:
                 events = events[:index]
                 break
     next_cursor = events[-1].id if events else cursor

@@ -1,0 +1,50 @@
+# Kaizen: `make run` for a local instance with demo data, `make test` for the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export KAIZEN_DATA_DIR ?= $(CURDIR)/data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-postgres lint browser install install-test clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	KAIZEN_DEBUG=true $(BIN)/kaizen migrate --noinput
+	KAIZEN_DEBUG=true $(BIN)/kaizen load_demo
+	KAIZEN_DEBUG=true $(BIN)/kaizen runserver $(HOST):$(PORT)
+
+# Browser tests drive Debian's Chromium through Playwright (no browser download).
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check kaizen
+
+test: install-test browser lint
+	$(BIN)/pytest
+
+# The same suite against PostgreSQL: DATABASE_URL must name a database on a server we may
+# create test databases on (pytest-django creates and drops test_<name>).
+test-postgres: install-test browser
+	@test -n "$$DATABASE_URL" || (echo "set DATABASE_URL=postgres://..." && exit 2)
+	$(BIN)/pytest --create-db
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,59 @@
+"""`kaizen load_demo`: the demo organisation. Idempotent: a re-run adds only what is missing."""
+
+import json
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from kaizen.core.context import correlation
+from kaizen.demo.catalog import load_catalog
+from kaizen.demo.people import load_people
+from kaizen.people import services as people_services
+from kaizen.people.models import User
+
+
+def demo_credentials() -> dict[str, str]:
+    """The admin's and the demo users' password: made once, kept under the data folder."""
+    path = settings.DATA_DIR / "demo-credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    credentials = {"username": "admin", "password": secrets.token_urlsafe(12)}
+    path.write_text(json.dumps(credentials))
+    path.chmod(0o600)
+    return credentials
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (teams, people in every role, services, CIs)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        credentials = demo_credentials()
+        with correlation(), transaction.atomic():
+            if not User.objects.filter(username=credentials["username"]).exists():
+                people_services.do_create_user(
+                    actor=None,
+                    username=credentials["username"],
+                    first_name="Demo",
+                    last_name="Administrator",
+                    email="admin@example.com",
+                    kind="agent",
+                    is_staff=True,
+                    is_superuser=True,
+                    password=credentials["password"],
+                )
+            people = load_people(credentials["password"])
+            catalog = load_catalog()
+        added = {**people, **catalog}
+        summary = ", ".join(f"{count} {name}" for name, count in added.items())
+        self.stdout.write(f"Demo data: added {summary}.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Sign in as {credentials['username']} / {credentials['password']} (administrator). "
+                f"Every demo person (e.g. maria.lopez, agent; emma.jones, requester) has the same "
+                f"password."
+            )
+        )
