@@ -17,6 +17,7 @@ from kaizen.catalog.models import (
 from kaizen.core.filtering import search_terms
 from kaizen.people.models import Team
 
+
 class ServiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     service_type = django_filters.ChoiceFilter(choices=ServiceType.choices, label="Type")
@@ -28,16 +29,28 @@ class ServiceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Service
-        fields = ["q", "service_type", "lifecycle", "criticality", "category", "support_team", "owner"]
+        fields = [
+            "q",
+            "service_type",
+            "lifecycle",
+            "criticality",
+            "category",
+            "support_team",
+            "owner",
+        ]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_terms(queryset, ("name", "summary", "description", "category", "features"), value)
+        return search_terms(
+            queryset, ("name", "summary", "description", "category", "features"), value
+        )
 
 
 class OfferingFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     service = django_filters.CharFilter(field_name="service__slug", label="Service (slug)")
-    offering_type = django_filters.ChoiceFilter(choices=ServiceOffering._meta.get_field("offering_type").choices)
+    offering_type = django_filters.ChoiceFilter(
+        choices=ServiceOffering._meta.get_field("offering_type").choices
+    )
     is_requestable = django_filters.BooleanFilter()
 
     class Meta:

@@ -110,7 +110,9 @@ class ServiceDependency(models.Model):
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="dependencies")
     depends_on = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="dependents")
-    kind = models.CharField(max_length=16, choices=DependencyKind.choices, default=DependencyKind.USES)
+    kind = models.CharField(
+        max_length=16, choices=DependencyKind.choices, default=DependencyKind.USES
+    )
     note = models.CharField(max_length=250, blank=True)
 
     class Meta:

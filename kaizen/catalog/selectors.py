@@ -1,8 +1,14 @@
 """Permission-aware reads: a user only ever gets the rows they may see."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from kaizen.catalog.models import ConfigurationItem, Lifecycle, Service, ServiceOffering
+from kaizen.catalog.models import (
+    ConfigurationItem,
+    Lifecycle,
+    Service,
+    ServiceDependency,
+    ServiceOffering,
+)
 from kaizen.people.models import User
 from kaizen.people.permissions import can_view_cmdb, is_agent
 
@@ -18,7 +24,11 @@ def services_for(user: User) -> QuerySet[Service]:
 
 
 def service_list_for(user: User) -> QuerySet[Service]:
-    return services_for(user).annotate(offering_count=Count("offerings", distinct=True))
+    """With `offering_count`: the offerings this user would see on the service's page."""
+    visible = None if is_agent(user) else Q(offerings__is_active=True)
+    return services_for(user).annotate(
+        offering_count=Count("offerings", filter=visible, distinct=True)
+    )
 
 
 def offerings_for(user: User) -> QuerySet[ServiceOffering]:
@@ -27,6 +37,13 @@ def offerings_for(user: User) -> QuerySet[ServiceOffering]:
     if is_agent(user):
         return offerings
     return offerings.filter(service__in=visible, is_active=True)
+
+
+def dependencies_for(user: User) -> QuerySet[ServiceDependency]:
+    """Dependencies are internal (impact analysis): agents only, as on the service page."""
+    if not is_agent(user):
+        return ServiceDependency.objects.none()
+    return ServiceDependency.objects.select_related("service", "depends_on")
 
 
 def cis_for(user: User) -> QuerySet[ConfigurationItem]:

@@ -90,9 +90,8 @@ def do_change_service_lifecycle(
     locked = Service.objects.select_for_update().get(pk=service.pk)
     current = Lifecycle(locked.lifecycle)
     if target not in LIFECYCLE_TRANSITIONS[current]:
-        raise ValidationError(
-            {"lifecycle": f"a {current.label.lower()} service cannot move to {target.label.lower()}"}
-        )
+        move = f"a {current.label.lower()} service cannot move to {target.label.lower()}"
+        raise ValidationError({"lifecycle": move})
     if target == Lifecycle.LIVE and locked.owner_id is None:
         raise ValidationError({"lifecycle": "a service needs an owner before it goes live"})
     locked.lifecycle = target
@@ -109,10 +108,20 @@ def do_change_service_lifecycle(
     return service
 
 
+def _check_offering_name(offering: ServiceOffering) -> None:
+    """Name the field on a duplicate; the model's two-field constraint would not."""
+    taken = ServiceOffering.objects.filter(service=offering.service, name=offering.name)
+    if taken.exclude(pk=offering.pk).exists():
+        raise ValidationError(
+            {"name": f"{offering.service} already has an offering named {offering.name!r}"}
+        )
+
+
 @transaction.atomic
 def do_create_offering(service: Service, *, actor: User | None, **fields: Any) -> ServiceOffering:
     offering = ServiceOffering(service=service)
     changes = apply_changes(offering, fields, OFFERING_FIELDS)
+    _check_offering_name(offering)
     offering.full_clean()
     offering.save()
     record_event(EventType.OFFERING_CREATED, offering, actor=actor, changes=changes)
@@ -125,6 +134,7 @@ def do_update_offering(
 ) -> ServiceOffering:
     changes = apply_changes(offering, fields, OFFERING_FIELDS)
     if changes:
+        _check_offering_name(offering)
         offering.full_clean()
         offering.save()
         record_event(EventType.OFFERING_UPDATED, offering, actor=actor, changes=changes)

@@ -10,7 +10,9 @@ urlpatterns = [
     path("services/<slug:slug>/edit/", views.service_edit, name="service_edit"),
     path("services/<slug:slug>/lifecycle/", views.service_lifecycle, name="service_lifecycle"),
     path("services/<slug:slug>/offerings/new/", views.offering_form, name="offering_create"),
-    path("services/<slug:slug>/offerings/<int:pk>/edit/", views.offering_form, name="offering_edit"),
+    path(
+        "services/<slug:slug>/offerings/<int:pk>/edit/", views.offering_form, name="offering_edit"
+    ),
     path("services/<slug:slug>/dependencies/", views.dependency_add, name="dependency_add"),
     path(
         "services/<slug:slug>/dependencies/<int:pk>/remove/",

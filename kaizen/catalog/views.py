@@ -92,7 +92,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if agent:
         context.update(
-            dependencies=service.dependencies.select_related("depends_on").order_by("depends_on__name"),
+            dependencies=service.dependencies.select_related("depends_on").order_by(
+                "depends_on__name"
+            ),
             dependents=service.dependents.select_related("service").order_by("service__name"),
             configuration_items=service.configuration_items.order_by("name"),
             lifecycle_targets=services.allowed_lifecycle_targets(service),
@@ -110,7 +112,9 @@ def service_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only the catalogue's owners and managers add services.")
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        service = run_service(form, services.do_create_service, actor=request.user, **form.cleaned_data)
+        service = run_service(
+            form, services.do_create_service, actor=request.user, **form.cleaned_data
+        )
         if service:
             messages.success(request, f"{service} was added to the pipeline.")
             return redirect(service)
@@ -126,7 +130,9 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
         # A service owner edits the description of their service, not who owns it.
         form.fields["owner"].disabled = True
     if request.method == "POST" and form.is_valid():
-        updated = run_service(form, services.do_update_service, service, actor=request.user, **form.cleaned_data)
+        updated = run_service(
+            form, services.do_update_service, service, actor=request.user, **form.cleaned_data
+        )
         if updated:
             messages.success(request, "Service saved.")
             return redirect(updated)
@@ -148,7 +154,9 @@ def service_lifecycle(request: HttpRequest, slug: str) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
         if result:
-            messages.success(request, f"{service} is now {service.get_lifecycle_display().lower()}.")
+            messages.success(
+                request, f"{service} is now {service.get_lifecycle_display().lower()}."
+            )
             return redirect(service)
     for errors in form.errors.values():
         for error in errors:
@@ -168,14 +176,20 @@ def offering_form(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
     )
     if request.method == "POST" and form.is_valid():
         if offering:
-            saved = run_service(form, services.do_update_offering, offering, actor=request.user, **form.cleaned_data)
+            saved = run_service(
+                form, services.do_update_offering, offering, actor=request.user, **form.cleaned_data
+            )
         else:
-            saved = run_service(form, services.do_create_offering, service, actor=request.user, **form.cleaned_data)
+            saved = run_service(
+                form, services.do_create_offering, service, actor=request.user, **form.cleaned_data
+            )
         if saved:
             messages.success(request, f"Offering {saved.name} saved.")
             return redirect(service)
     return render(
-        request, "catalog/offering_form.html", {"form": form, "service": service, "offering": offering}
+        request,
+        "catalog/offering_form.html",
+        {"form": form, "service": service, "offering": offering},
     )
 
 
@@ -199,7 +213,9 @@ def dependency_add(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(service)
     for field, errors in form.errors.items():
         for error in errors:
-            messages.error(request, f"{field.replace('_', ' ')}: {error}" if field != "__all__" else error)
+            messages.error(
+                request, f"{field.replace('_', ' ')}: {error}" if field != "__all__" else error
+            )
     return redirect(service)
 
 
@@ -219,10 +235,16 @@ def ci_list(request: HttpRequest) -> HttpResponse:
     if not can_view_cmdb(request.user):
         raise PermissionDenied("The CMDB is for agents.")
     listing = list_page(
-        request, cis_for(request.user), ConfigurationItemFilter, sort_fields=CI_SORTS, default_sort="name"
+        request,
+        cis_for(request.user),
+        ConfigurationItemFilter,
+        sort_fields=CI_SORTS,
+        default_sort="name",
     )
     return render(
-        request, "catalog/ci_list.html", {**listing.context(), "can_create": can_manage_cmdb(request.user)}
+        request,
+        "catalog/ci_list.html",
+        {**listing.context(), "can_create": can_manage_cmdb(request.user)},
     )
 
 
@@ -257,9 +279,13 @@ def ci_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         fields = dict(form.cleaned_data)
         linked = list(fields.pop("services"))
         if ci:
-            saved = run_service(form, services.do_update_ci, ci, actor=request.user, services=linked, **fields)
+            saved = run_service(
+                form, services.do_update_ci, ci, actor=request.user, services=linked, **fields
+            )
         else:
-            saved = run_service(form, services.do_create_ci, actor=request.user, services=linked, **fields)
+            saved = run_service(
+                form, services.do_create_ci, actor=request.user, services=linked, **fields
+            )
         if saved:
             messages.success(request, f"{saved} saved.")
             return redirect(saved)

@@ -23,9 +23,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append(("API", reverse("api-docs"), "bi-braces"))
     if is_admin(user):
         items.append(("Administration", reverse("admin:index"), "bi-gear"))
+    # The longest matching prefix wins, so /catalog/cis/ lights "Configuration items" only.
     path = request.path
+    matches = [url for _, url, _ in items if path == url or (url != "/" and path.startswith(url))]
+    active = max(matches, key=len, default=None)
     nav = [
-        {"label": label, "url": url, "icon": icon, "active": path == url or (url != "/" and path.startswith(url))}
+        {"label": label, "url": url, "icon": icon, "active": url == active}
         for label, url, icon in items
     ]
     return {"nav_items": nav}

@@ -27,7 +27,9 @@ class StyledFormMixin:
                 css = "form-control"
             widget.attrs.setdefault("class", css)
             if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
+                # Django's Textarea defaults to 10 rows: too tall for short descriptions.
+                if str(widget.attrs.get("rows")) == "10":
+                    widget.attrs["rows"] = 3
 
 
 def detached(instance: M) -> M:
