@@ -48,7 +48,9 @@ def _set_journal_purge_permit(granted: bool) -> None:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config('kaizen.journal_purge', %s, false)", ["on" if granted else "off"])
+            cursor.execute(
+                "SELECT set_config('kaizen.journal_purge', %s, false)", ["on" if granted else "off"]
+            )
         elif connection.vendor == "sqlite":
             cursor.execute("DELETE FROM journal_purge_permit")
             if granted:

@@ -35,7 +35,9 @@ def make_team(name: str | None = None, *, members: list[User] | None = None, **f
     return people_services.do_create_team(actor=None, name=name, members=members, **fields)
 
 
-def make_service(name: str | None = None, *, lifecycle: str = Lifecycle.LIVE, **fields: Any) -> Service:
+def make_service(
+    name: str | None = None, *, lifecycle: str = Lifecycle.LIVE, **fields: Any
+) -> Service:
     name = name or f"Service {next(_sequence)}"
     fields.setdefault("slug", name.lower().replace(" ", "-"))
     fields.setdefault("summary", f"{name} for everyone")

@@ -26,10 +26,9 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs.setdefault("class", css)
-            if isinstance(widget, forms.Textarea):
-                # Django's Textarea defaults to 10 rows: too tall for short descriptions.
-                if str(widget.attrs.get("rows")) == "10":
-                    widget.attrs["rows"] = 3
+            # Django's Textarea defaults to 10 rows: too tall for short descriptions.
+            if isinstance(widget, forms.Textarea) and str(widget.attrs.get("rows")) == "10":
+                widget.attrs["rows"] = 3
 
 
 def detached(instance: M) -> M:
@@ -41,7 +40,9 @@ def detached(instance: M) -> M:
     return copy.copy(instance)
 
 
-def run_service(form: forms.BaseForm, function: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+def run_service(
+    form: forms.BaseForm, function: Callable[..., T], *args: Any, **kwargs: Any
+) -> T | None:
     """Call a `do_*` service; put its ValidationError on the form's fields and return None."""
     try:
         return function(*args, **kwargs)

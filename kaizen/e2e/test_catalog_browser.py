@@ -10,7 +10,9 @@ pytestmark = pytest.mark.browser
 
 def test_it_lets_a_requester_sign_in_browse_the_catalogue_and_open_a_service(page, live_server):
     make_user("emma", kind=UserKind.REQUESTER, first_name="Emma", last_name="Jones")
-    mail = make_service("Email and Calendar", slug="email", summary="Corporate mailboxes and calendars")
+    mail = make_service(
+        "Email and Calendar", slug="email", summary="Corporate mailboxes and calendars"
+    )
     make_offering(mail, "Shared mailbox", offering_type="action")
     make_service("Payroll", slug="payroll", summary="Monthly payroll")
     make_service("AI Assistant", slug="ai", summary="Pilot", lifecycle="pipeline")

@@ -11,7 +11,11 @@ JOURNALED_APPS = ("people", "catalog")
 
 def subject_type_choices() -> list[tuple[str, str]]:
     types = ContentType.objects.filter(app_label__in=JOURNALED_APPS).order_by("app_label", "model")
-    return [(f"{ct.app_label}.{ct.model}", f"{ct.model_class()._meta.verbose_name.capitalize()}") for ct in types if ct.model_class()]
+    return [
+        (f"{ct.app_label}.{ct.model}", f"{ct.model_class()._meta.verbose_name.capitalize()}")
+        for ct in types
+        if ct.model_class()
+    ]
 
 
 class JournalEventFilter(django_filters.FilterSet):
@@ -23,14 +27,29 @@ class JournalEventFilter(django_filters.FilterSet):
         choices=subject_type_choices, method="filter_subject_type", label="Record type"
     )
     subject_id = django_filters.CharFilter(label="Record id")
-    actor = django_filters.CharFilter(field_name="actor_repr", lookup_expr="iexact", label="Actor (username)")
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label="From")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label="Until")
+    actor = django_filters.CharFilter(
+        field_name="actor_repr", lookup_expr="iexact", label="Actor (username)"
+    )
+    since = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", label="From"
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", label="Until"
+    )
     correlation_id = django_filters.UUIDFilter()
 
     class Meta:
         model = JournalEvent
-        fields = ["q", "event_type", "subject_type", "subject_id", "actor", "since", "until", "correlation_id"]
+        fields = [
+            "q",
+            "event_type",
+            "subject_type",
+            "subject_id",
+            "actor",
+            "since",
+            "until",
+            "correlation_id",
+        ]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_terms(queryset, ("subject_repr", "actor_repr", "event_type"), value)

@@ -7,7 +7,9 @@ from kaizen.journal.models import JournalEvent, JournalEventQuerySet
 
 def timeline_for(subject: models.Model, limit: int = 200) -> list[JournalEvent]:
     """Newest first, as shown on a record's page."""
-    return list(JournalEvent.objects.for_subject(subject).select_related("actor").order_by("-id")[:limit])
+    return list(
+        JournalEvent.objects.for_subject(subject).select_related("actor").order_by("-id")[:limit]
+    )
 
 
 def audit_events() -> JournalEventQuerySet:

@@ -17,7 +17,13 @@ def test_it_serves_a_valid_openapi_3_schema(client):
     assert schema["openapi"].startswith("3.")
     validate(schema)
     paths = schema["paths"]
-    for expected in ("/api/v1/services/", "/api/v1/cis/", "/api/v1/teams/", "/api/v1/users/", "/api/v1/events/feed/"):
+    for expected in (
+        "/api/v1/services/",
+        "/api/v1/cis/",
+        "/api/v1/teams/",
+        "/api/v1/users/",
+        "/api/v1/events/feed/",
+    ):
         assert expected in paths, expected
 
 

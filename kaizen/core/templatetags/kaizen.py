@@ -24,9 +24,7 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> str:
         params["sort"] = key
         icon = ""
     arrow = format_html(' <i class="bi {}"></i>', icon) if icon else ""
-    return format_html(
-        '<a class="sort-link" href="?{}">{}{}</a>', params.urlencode(), label, arrow
-    )
+    return format_html('<a class="sort-link" href="?{}">{}{}</a>', params.urlencode(), label, arrow)
 
 
 LIFECYCLE_BADGES = {

@@ -39,8 +39,12 @@ class JournalEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("after", OpenApiTypes.INT, description="Cursor: last id already read (0 to start)"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most this many events (<= {FEED_MAX})"),
+            OpenApiParameter(
+                "after", OpenApiTypes.INT, description="Cursor: last id already read (0 to start)"
+            ),
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, description=f"At most this many events (<= {FEED_MAX})"
+            ),
         ],
         responses=JournalFeedSerializer,
     )

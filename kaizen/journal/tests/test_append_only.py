@@ -64,6 +64,11 @@ def test_it_rolls_back_the_event_with_the_change():
     service = make_service("Mail")
     count_before = JournalEvent.objects.count()
     with pytest.raises(ValueError), transaction.atomic():
-        record_event(EventType.SERVICE_UPDATED, service, actor=None, changes={"name": {"old": "a", "new": "b"}})
+        record_event(
+            EventType.SERVICE_UPDATED,
+            service,
+            actor=None,
+            changes={"name": {"old": "a", "new": "b"}},
+        )
         raise ValueError("the change failed after the event was written")
     assert JournalEvent.objects.count() == count_before
