@@ -5,3 +5,6 @@ class PeopleConfig(AppConfig):
     name = "kaizen.people"
     label = "people"
     verbose_name = "People and roles"
+
+    def ready(self) -> None:
+        from kaizen.people.api import schema  # noqa: F401 - registers the OpenAPI extension

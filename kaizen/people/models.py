@@ -6,6 +6,8 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 
 def validate_time_zone(value: str) -> None:
@@ -33,6 +35,9 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def get_absolute_url(self) -> str:
+        return reverse("people:user_detail", args=[self.pk])
+
     @property
     def is_agent(self) -> bool:
         return self.kind == UserKind.AGENT or self.is_superuser
@@ -56,6 +61,9 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:team_detail", args=[self.slug])
 
 
 class Process(models.TextChoices):
@@ -118,3 +126,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        """revoked, expired or active: what bearer authentication will decide for it."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

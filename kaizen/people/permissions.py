@@ -68,6 +68,13 @@ def can_manage_people(user: User) -> bool:
     return is_admin(user)
 
 
+def can_manage_team_members(user: User, team: object) -> bool:
+    """Administrators, and the team's own manager for their team."""
+    if can_manage_people(user):
+        return True
+    return is_agent(user) and getattr(team, "manager_id", None) == user.pk
+
+
 def can_view_audit(user: User) -> bool:
     """The whole audit trail: administrators, and owners/managers of any process."""
     if is_admin(user):

@@ -27,6 +27,8 @@ USER_FIELDS = (
     "is_staff",
     "is_superuser",
 )
+# What people may change about themselves: not their username, kind or privileges.
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "time_zone", "job_title")
 TEAM_FIELDS = ("name", "slug", "description", "email", "manager", "is_active")
 
 
@@ -34,12 +36,20 @@ def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
     instance.full_clean(exclude=exclude)
 
 
+def _check_password(password: str, user: User) -> None:
+    """The password validators' verdict, keyed by field so forms and the API can point at it."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
 @transaction.atomic
 def do_create_user(*, actor: User | None, password: str | None = None, **fields: Any) -> User:
     user = User()
     changes = apply_changes(user, fields, USER_FIELDS)
     if password:
-        validate_password(password, user)
+        _check_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -49,9 +59,10 @@ def do_create_user(*, actor: User | None, password: str | None = None, **fields:
     return user
 
 
-@transaction.atomic
-def do_update_user(user: User, *, actor: User | None, **fields: Any) -> User:
-    changes = apply_changes(user, fields, USER_FIELDS)
+def _update_user(
+    user: User, fields: dict[str, Any], allowed: tuple[str, ...], actor: User | None
+) -> User:
+    changes = apply_changes(user, fields, allowed)
     if changes:
         _full_clean(user, exclude=["password"])
         user.save()
@@ -60,23 +71,60 @@ def do_update_user(user: User, *, actor: User | None, **fields: Any) -> User:
 
 
 @transaction.atomic
-def do_change_password(user: User, new_password: str, *, actor: User | None) -> None:
-    validate_password(new_password, user)
+def do_update_user(
+    user: User, *, actor: User | None, password: str | None = None, **fields: Any
+) -> User:
+    """An administrator's edit: any field, including kind and privileges, and a new password."""
+    _update_user(user, fields, USER_FIELDS, actor)
+    if password:
+        do_change_password(user, password, actor=actor)
+    return user
+
+
+@transaction.atomic
+def do_update_profile(user: User, *, actor: User | None, **fields: Any) -> User:
+    """A person editing their own details; refuses anything outside PROFILE_FIELDS."""
+    return _update_user(user, fields, PROFILE_FIELDS, actor)
+
+
+@transaction.atomic
+def do_change_password(user: User, new_password: str, *, actor: User | None) -> User:
+    _check_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
     # Never journal the password itself, only that it changed.
     record_event(EventType.USER_PASSWORD_CHANGED, user, actor=actor)
+    return user
+
+
+def _check_team(team: Team) -> None:
+    _full_clean(team)
+    if team.manager is not None and not team.manager.is_agent:
+        raise ValidationError(
+            {"manager": f"{team.manager} is a requester; a team's manager is an agent"}
+        )
+
+
+def _check_member(member: User) -> None:
+    # Teams are assignment groups: work is queued to them, so only active agents belong.
+    if not (member.is_active and member.is_agent):
+        raise ValidationError({"user": f"{member} is not an active agent; only agents join teams"})
 
 
 @transaction.atomic
 def do_create_team(*, actor: User | None, members: list[User] | None = None, **fields: Any) -> Team:
     team = Team()
     changes = apply_changes(team, fields, TEAM_FIELDS)
-    _full_clean(team)
+    _check_team(team)
+    for member in members or []:
+        _check_member(member)
     team.save()
     if members:
         team.members.set(members)
-        changes["members"] = {"old": [], "new": to_journal_value(sorted(members, key=lambda m: m.pk))}
+        changes["members"] = {
+            "old": [],
+            "new": to_journal_value(sorted(members, key=lambda m: m.pk)),
+        }
     record_event(EventType.TEAM_CREATED, team, actor=actor, changes=changes)
     return team
 
@@ -85,7 +133,7 @@ def do_create_team(*, actor: User | None, members: list[User] | None = None, **f
 def do_update_team(team: Team, *, actor: User | None, **fields: Any) -> Team:
     changes = apply_changes(team, fields, TEAM_FIELDS)
     if changes:
-        _full_clean(team)
+        _check_team(team)
         team.save()
         record_event(EventType.TEAM_UPDATED, team, actor=actor, changes=changes)
     return team
@@ -95,6 +143,7 @@ def do_update_team(team: Team, *, actor: User | None, **fields: Any) -> Team:
 def do_add_team_member(team: Team, member: User, *, actor: User | None) -> bool:
     if team.members.filter(pk=member.pk).exists():
         return False
+    _check_member(member)
     team.members.add(member)
     record_event(EventType.TEAM_MEMBER_ADDED, team, actor=actor, data={"member": member})
     return True
@@ -169,7 +218,10 @@ def do_create_api_token(
         user=user, name=name[:100], prefix=raw[:10], key_hash=hash_token(raw), expires_at=expires_at
     )
     record_event(
-        EventType.API_TOKEN_CREATED, user, actor=actor, data={"token": token.name, "prefix": token.prefix}
+        EventType.API_TOKEN_CREATED,
+        user,
+        actor=actor,
+        data={"token": token.name, "prefix": token.prefix},
     )
     return token, raw
 
@@ -181,5 +233,8 @@ def do_revoke_api_token(token: ApiToken, *, actor: User | None) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     record_event(
-        EventType.API_TOKEN_REVOKED, token.user, actor=actor, data={"token": token.name, "prefix": token.prefix}
+        EventType.API_TOKEN_REVOKED,
+        token.user,
+        actor=actor,
+        data={"token": token.name, "prefix": token.prefix},
     )

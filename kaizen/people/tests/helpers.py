@@ -1,0 +1,37 @@
+from collections.abc import Callable
+
+from django.test import Client
+from rest_framework.test import APIClient
+
+from kaizen.journal.models import JournalEvent
+from kaizen.people.models import User
+from kaizen.testing import PASSWORD, assert_query_count
+
+
+def signed_in(client: Client, user: User) -> Client:
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def api_client(user: User | None = None) -> APIClient:
+    """An API client with a real session, so requests run the same queries as a browser's."""
+    client = APIClient()
+    if user is not None:
+        signed_in(client, user)
+    return client
+
+
+def events_for(subject) -> list[JournalEvent]:
+    return list(JournalEvent.objects.for_subject(subject).order_by("id"))
+
+
+def assert_constant_queries(
+    client: Client, url: str, key: str, add_rows: Callable[[], None]
+) -> None:
+    """The page costs its baseline number of queries, and no more after `add_rows()`."""
+    with assert_query_count("people", key) as few:
+        assert client.get(url).status_code == 200
+    add_rows()
+    with assert_query_count("people", key) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
