@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
@@ -7,6 +8,7 @@ from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 
 JOURNALED_APPS = ("people", "catalog")
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
 def subject_type_choices() -> list[tuple[str, str]]:
