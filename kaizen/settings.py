@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "kaizen.people",
     "kaizen.journal",
     "kaizen.catalog",
+    "kaizen.sla",
+    "kaizen.incidents",
+    "kaizen.notifications",
     "kaizen.api",
     "kaizen.demo",
 ]

@@ -31,3 +31,23 @@ class EventType(models.TextChoices):
     OFFERING_UPDATED = "catalog.offering.updated", "Offering updated"
     CI_CREATED = "catalog.ci.created", "Configuration item created"
     CI_UPDATED = "catalog.ci.updated", "Configuration item updated"
+    # incidents: `changes` of incident events always carries every changed field with its old
+    # and new value, and the created event every initial field, so SLA clocks and KPI facts can
+    # be rebuilt from the journal alone.
+    INCIDENT_CREATED = "incidents.incident.created", "Incident opened"
+    INCIDENT_UPDATED = "incidents.incident.updated", "Incident updated"
+    INCIDENT_ASSIGNED = "incidents.incident.assigned", "Incident assigned"
+    INCIDENT_STATE_CHANGED = "incidents.incident.state_changed", "Incident state changed"
+    INCIDENT_COMMENTED = "incidents.incident.commented", "Comment added"
+    INCIDENT_WORK_NOTE_ADDED = "incidents.incident.work_note_added", "Work note added"
+    INCIDENT_ATTACHMENT_ADDED = "incidents.incident.attachment_added", "Attachment added"
+    PRIORITY_MATRIX_CHANGED = "incidents.priority_matrix.changed", "Priority matrix changed"
+    # SLA engine
+    CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"
+    CALENDAR_UPDATED = "sla.calendar.updated", "Business calendar updated"
+    SLA_DEFINITION_CREATED = "sla.definition.created", "SLA definition created"
+    SLA_DEFINITION_UPDATED = "sla.definition.updated", "SLA definition updated"
+    SLA_CLOCK_WARNING = "sla.clock.warning", "SLA warning threshold reached"
+    SLA_CLOCK_BREACHED = "sla.clock.breached", "SLA breached"
+    SLA_ESCALATED = "sla.clock.escalated", "SLA escalation action taken"
+    SLA_RECOMPUTED = "sla.recomputed", "SLA clocks recomputed"
