@@ -7,7 +7,7 @@ from kaizen.core.filtering import search_terms
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 
-JOURNALED_APPS = ("people", "catalog")
+JOURNALED_APPS = ("people", "catalog", "incidents", "sla")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
