@@ -1,4 +1,5 @@
-# Kaizen: `make run` for a local instance with demo data, `make test` for the whole suite.
+# Kaizen: `make run` for a local instance with demo data (web server and task worker),
+# `make test` for the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,7 +26,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	KAIZEN_DEBUG=true $(BIN)/kaizen migrate --noinput
 	KAIZEN_DEBUG=true $(BIN)/kaizen load_demo
-	KAIZEN_DEBUG=true $(BIN)/kaizen runserver $(HOST):$(PORT)
+	KAIZEN_DEBUG=true $(BIN)/kaizen serve $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:

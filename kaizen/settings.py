@@ -7,6 +7,7 @@ SSL-redirect settings are on, so `kaizen check --deploy` is clean.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "huey.contrib.djhuey",
     "kaizen.core",
     "kaizen.people",
     "kaizen.journal",
@@ -147,6 +149,9 @@ STORAGES = {
     },
 }
 
+KAIZEN_MAX_ATTACHMENT_MB = env_int("KAIZEN_MAX_ATTACHMENT_MB", 10)
+KAIZEN_REOPEN_WINDOW_DAYS = env_int("KAIZEN_REOPEN_WINDOW_DAYS", 7)
+
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -157,6 +162,51 @@ for _name, _value in parse_email_url(env_str("EMAIL_URL", "console://")).items()
     globals()[_name] = _value
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kaizen <kaizen@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (Huey). sqlite: the queue is a file next to the database, no extra server;
+# redis: workers on several machines share REDIS_URL; immediate: each task runs in the caller's
+# process when it is enqueued (tests, debugging; no periodic tasks). Workers: `kaizen run_huey`.
+TASK_QUEUE = env_str("KAIZEN_TASK_QUEUE", "sqlite")
+if TASK_QUEUE == "redis":
+    if not REDIS_URL:
+        raise ConfigurationError("KAIZEN_TASK_QUEUE=redis needs REDIS_URL (redis://host:6379/0)")
+    if urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigurationError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}"
+        )
+    _huey_storage: dict[str, object] = {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+elif TASK_QUEUE in {"sqlite", "immediate"}:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _huey_storage = {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
+else:
+    raise ConfigurationError(
+        f"KAIZEN_TASK_QUEUE must be sqlite, redis or immediate, not {TASK_QUEUE!r}"
+    )
+HUEY = {
+    "name": "kaizen",
+    **_huey_storage,
+    # Huey would otherwise follow DEBUG, and `make run` must queue like production does.
+    "immediate": TASK_QUEUE == "immediate",
+    "results": False,  # no task's return value is read; stored results would only pile up
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+}
+
+# Notifications: links in mail point at KAIZEN_SITE_URL; unsent mail is retried with backoff
+# up to KAIZEN_NOTIFICATION_MAX_ATTEMPTS times; a claim older than the timeout is taken over.
+KAIZEN_SITE_URL = str(env_str("KAIZEN_SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+_site = urlparse(KAIZEN_SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.netloc:
+    raise ConfigurationError(
+        f"KAIZEN_SITE_URL must be like https://itsm.example.com, not {KAIZEN_SITE_URL!r}"
+    )
+KAIZEN_NOTIFICATION_MAX_ATTEMPTS = env_int("KAIZEN_NOTIFICATION_MAX_ATTEMPTS", 10)
+KAIZEN_NOTIFICATION_CLAIM_TIMEOUT = env_int("KAIZEN_NOTIFICATION_CLAIM_TIMEOUT", 600)
+if KAIZEN_NOTIFICATION_MAX_ATTEMPTS < 1:
+    raise ConfigurationError("KAIZEN_NOTIFICATION_MAX_ATTEMPTS must be at least 1")
+if KAIZEN_NOTIFICATION_CLAIM_TIMEOUT < 60:
+    raise ConfigurationError(
+        "KAIZEN_NOTIFICATION_CLAIM_TIMEOUT must be at least 60 (seconds; longer than one send)"
+    )
 
 # Production hardening: on unless KAIZEN_DEBUG, each can be switched off for a TLS-terminating
 # proxy set-up that does not pass X-Forwarded-Proto.
@@ -208,4 +258,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KAIZEN_LOG_LEVEL", "INFO")},
+    # With a handler here, `kaizen run_huey` does not add its own, which printed lines twice.
+    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }

@@ -12,6 +12,8 @@ os.environ.setdefault("KAIZEN_DATA_DIR", tempfile.mkdtemp(prefix="kaizen-test-")
 os.environ.setdefault("KAIZEN_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("KAIZEN_SECURE_COOKIES", "false")
 os.environ.setdefault("EMAIL_URL", "locmem://")
+# Tasks run inline in tests; the notification tests drive real queues themselves.
+os.environ.setdefault("KAIZEN_TASK_QUEUE", "immediate")
 
 from kaizen.settings import *  # noqa: E402,F403
 

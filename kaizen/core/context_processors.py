@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from kaizen.people.permissions import can_view_audit, can_view_cmdb, can_view_people, is_admin
+from kaizen.sla.permissions import can_view_service_levels
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -11,10 +12,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("Catalogue", reverse("catalog:service_list"), "bi-grid-3x3-gap")]
+    items = [
+        ("Incidents", reverse("incidents:home"), "bi-exclamation-diamond"),
+        ("Catalogue", reverse("catalog:service_list"), "bi-grid-3x3-gap"),
+    ]
     if can_view_cmdb(user):
         items.insert(0, ("Overview", reverse("home"), "bi-speedometer2"))
         items.append(("Configuration items", reverse("catalog:ci_list"), "bi-hdd-network"))
+    if can_view_service_levels(user):
+        items.append(("Service levels", reverse("sla:definition_list"), "bi-stopwatch"))
     if can_view_people(user):
         items.append(("Teams", reverse("people:team_list"), "bi-people"))
         items.append(("People", reverse("people:user_list"), "bi-person-lines-fill"))

@@ -1,5 +1,7 @@
 """The demo organisation's teams and people, with a person in every process role."""
 
+from django.contrib.auth.hashers import make_password
+
 from kaizen.people import services
 from kaizen.people.models import Process, Role, Team, User, UserKind
 
@@ -245,6 +247,8 @@ def load_people(password: str) -> dict[str, int]:
             created["teams"] += 1
 
     existing = set(User.objects.values_list("username", flat=True))
+    # Hashing is deliberately slow; every demo person shares one password, so hash it once.
+    password_hash = make_password(password)
 
     def person(
         username: str, first: str, last: str, title: str, department: str, kind: str
@@ -262,7 +266,7 @@ def load_people(password: str) -> dict[str, int]:
             department=department,
             kind=kind,
             time_zone="Europe/London",
-            password=password,
+            password_hash=password_hash,
         )
 
     for username, first, last, title, department, team_slugs, roles, manages in AGENTS:

@@ -51,3 +51,11 @@ class EventType(models.TextChoices):
     SLA_CLOCK_BREACHED = "sla.clock.breached", "SLA breached"
     SLA_ESCALATED = "sla.clock.escalated", "SLA escalation action taken"
     SLA_RECOMPUTED = "sla.recomputed", "SLA clocks recomputed"
+    # notifications (the subject is the person whose preferences changed)
+    NOTIFICATION_OPTED_OUT = "notifications.preference.opted_out", "Notification category off"
+    NOTIFICATION_OPTED_IN = "notifications.preference.opted_in", "Notification category on"
+
+
+def event_type_choices() -> list[tuple[str, str]]:
+    """For the model field: a callable, so adding an event type needs no migration."""
+    return EventType.choices

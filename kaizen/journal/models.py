@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from kaizen.journal.events import EventType
+from kaizen.journal.events import event_type_choices
 
 
 class AppendOnlyError(Exception):
@@ -36,7 +36,7 @@ class JournalEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_index=True)
-    event_type = models.CharField(max_length=80, choices=EventType.choices, db_index=True)
+    event_type = models.CharField(max_length=80, choices=event_type_choices, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -74,7 +75,10 @@ def apply_changes(
         raise ValueError(f"fields not editable here: {', '.join(sorted(unknown))}")
     changed: dict[str, dict[str, Any]] = {}
     for name, new_value in values.items():
-        old_value = getattr(instance, name)
+        try:
+            old_value = getattr(instance, name)
+        except ObjectDoesNotExist:  # a required relation not set yet on a new record
+            old_value = None
         if old_value != new_value:
             changed[name] = {"old": to_journal_value(old_value), "new": to_journal_value(new_value)}
             setattr(instance, name, new_value)

@@ -45,10 +45,20 @@ def _check_password(password: str, user: User) -> None:
 
 
 @transaction.atomic
-def do_create_user(*, actor: User | None, password: str | None = None, **fields: Any) -> User:
+def do_create_user(
+    *,
+    actor: User | None,
+    password: str | None = None,
+    password_hash: str | None = None,
+    **fields: Any,
+) -> User:
+    """`password_hash` takes an already hashed password (Django's format), e.g. from another
+    system's user export, or the demo loader's one shared password hashed once."""
     user = User()
     changes = apply_changes(user, fields, USER_FIELDS)
-    if password:
+    if password_hash:
+        user.password = password_hash
+    elif password:
         _check_password(password, user)
         user.set_password(password)
     else:

@@ -1,4 +1,11 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from kaizen.incidents.api import views
+
 router = SimpleRouter()
-urlpatterns = router.urls
+router.register("incidents", views.IncidentViewSet, basename="incident")
+urlpatterns = [
+    path("priority-matrix/", views.PriorityMatrixView.as_view(), name="priority-matrix"),
+    *router.urls,
+]

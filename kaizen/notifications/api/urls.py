@@ -1,4 +1,11 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
-router = SimpleRouter()
-urlpatterns = router.urls
+from kaizen.notifications.api.views import NotificationPreferencesView
+
+urlpatterns = [
+    path(
+        "notification-preferences/",
+        NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+]

@@ -10,7 +10,9 @@ from django.db import transaction
 
 from kaizen.core.context import correlation
 from kaizen.demo.catalog import load_catalog
+from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
+from kaizen.demo.sla import load_sla
 from kaizen.people import services as people_services
 from kaizen.people.models import User
 
@@ -47,7 +49,10 @@ class Command(BaseCommand):
                 )
             people = load_people(credentials["password"])
             catalog = load_catalog()
-        added = {**people, **catalog}
+            # Calendars and SLAs before incidents, so every demo incident gets its clocks.
+            sla = load_sla()
+            incidents = load_incidents()
+        added = {**people, **catalog, **sla, **incidents}
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self.stdout.write(f"Demo data: added {summary}.")
         self.stdout.write(

@@ -1,0 +1,284 @@
+"""Incident endpoints.
+
+Reads come from the permission-aware selectors (an incident the caller may not see is a 404);
+actions on a visible incident ask kaizen.incidents.permissions (403) and then call one service
+through `call_service`: a domain ValidationError is a 400 naming the field; a version conflict
+(ConflictError) is a 409 naming who changed the incident when.
+"""
+
+from typing import Any
+
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kaizen.api.services import call_service
+from kaizen.incidents import services
+from kaizen.incidents.api.serializers import (
+    AssignSerializer,
+    AttachmentSerializer,
+    CommentSerializer,
+    IncidentSerializer,
+    PortalIncidentSerializer,
+    PriorityMatrixSerializer,
+    TransitionSerializer,
+)
+from kaizen.incidents.filters import IncidentApiFilter
+from kaizen.incidents.models import Channel, Incident
+from kaizen.incidents.permissions import (
+    can_attach_to_incident,
+    can_comment_on_incident,
+    can_manage_priority_matrix,
+    can_see_work_notes,
+    can_work_incidents,
+)
+from kaizen.incidents.selectors import (
+    DETAIL_RELATED,
+    attachments_for,
+    comments_for,
+    incidents_for,
+)
+
+
+def conflict_response(conflict: services.ConflictError) -> Response:
+    """409: who changed the incident when, and the version to read again."""
+    return Response(
+        {"detail": str(conflict), "current_version": conflict.current_version},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+class WorkIncidents(permissions.BasePermission):
+    """Agents edit, assign and move incidents; a caller only reads theirs and comments."""
+
+    message = "Incidents are worked by agents."
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if view.action in {"partial_update", "transition", "assign"}:
+            return can_work_incidents(request.user)
+        return True
+
+
+CONFLICT = OpenApiResponse(description="The incident changed since you read `version`")
+
+
+class IncidentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Incidents, by number. Requesters see and report their own (as callers, through the
+    portal channel); agents see all and work them. No DELETE: cancel instead."""
+
+    lookup_field = "number"
+    permission_classes = [permissions.IsAuthenticated, WorkIncidents]
+    filterset_class = IncidentApiFilter
+    ordering_fields = ["number", "priority", "state", "opened_at", "updated_at", "sla_due_at"]
+    ordering = ["-opened_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return incidents_for(self.request.user).select_related(*DETAIL_RELATED)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, services.ConflictError):
+            return conflict_response(exc)
+        return super().handle_exception(exc)
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or can_work_incidents(self.request.user):
+            return IncidentSerializer
+        return PortalIncidentSerializer
+
+    def _reloaded(self, incident: Incident) -> Incident:
+        return self.get_queryset().get(pk=incident.pk)
+
+    def perform_create(self, serializer: Any) -> None:
+        fields = dict(serializer.validated_data)
+        if not can_work_incidents(self.request.user):
+            # The portal: people report their own incidents.
+            fields.update(caller=self.request.user, channel=Channel.SELF_SERVICE)
+        incident = call_service(services.do_open_incident, actor=self.request.user, **fields)
+        serializer.instance = self._reloaded(incident)
+
+    @extend_schema(responses={200: IncidentSerializer, 409: CONFLICT})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    def perform_update(self, serializer: Any) -> None:
+        fields = dict(serializer.validated_data)
+        version = fields.pop("version")
+        incident = call_service(
+            services.do_update_incident,
+            serializer.instance,
+            actor=self.request.user,
+            expected_version=version,
+            **fields,
+        )
+        serializer.instance = self._reloaded(incident)
+
+    def _answer(self, incident: Incident) -> Response:
+        return Response(self.get_serializer(self._reloaded(incident)).data)
+
+    @extend_schema(request=TransitionSerializer, responses={200: IncidentSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, number: str) -> Response:
+        """Move the incident: on_hold needs `on_hold_reason`; resolved needs `resolution_code`
+        and `resolution_notes`; resolved → in_progress reopens (within the reopen window)."""
+        incident = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        moved = call_service(
+            services.do_change_incident_state,
+            incident,
+            data.pop("state"),
+            actor=request.user,
+            expected_version=data.pop("version"),
+            **data,
+        )
+        return self._answer(moved)
+
+    @extend_schema(request=AssignSerializer, responses={200: IncidentSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, number: str) -> Response:
+        """Set the assignment group (slug) and assignee (user id); null clears either."""
+        incident = self.get_object()
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assigned = call_service(
+            services.do_assign_incident,
+            incident,
+            assignment_group=data.get("assignment_group"),
+            assignee=data.get("assignee"),
+            actor=request.user,
+            expected_version=data["version"],
+        )
+        return self._answer(assigned)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: CommentSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def comments(self, request: Request, number: str) -> Response:
+        """The conversation, oldest first. Agents also read and write work notes."""
+        incident = self.get_object()
+        if request.method == "GET":
+            rows = comments_for(request.user, incident)
+            return Response(CommentSerializer(rows, many=True).data)
+        if not can_comment_on_incident(request.user, incident):
+            raise exceptions.PermissionDenied("Only agents and the caller comment.")
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        work_note = serializer.validated_data["is_work_note"]
+        if work_note and not can_see_work_notes(request.user):
+            raise exceptions.PermissionDenied("Work notes are for agents.")
+        comment = call_service(
+            services.do_add_incident_comment,
+            incident,
+            serializer.validated_data["body"],
+            actor=request.user,
+            is_work_note=work_note,
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: AttachmentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def attachments(self, request: Request, number: str) -> Response:
+        """Files on the incident (upload as multipart/form-data, field `file`)."""
+        incident = self.get_object()
+        if request.method == "GET":
+            rows = attachments_for(request.user, incident).select_related("incident")
+            return Response(AttachmentSerializer(rows, many=True).data)
+        if not can_attach_to_incident(request.user, incident):
+            raise exceptions.PermissionDenied("Only agents and the caller add files.")
+        serializer = AttachmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = call_service(
+            services.do_add_incident_attachment,
+            incident,
+            serializer.validated_data["file"],
+            actor=request.user,
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+        url_name="attachment-download",
+    )
+    def attachment_download(self, request: Request, number: str, attachment_id: str) -> Any:
+        """Download one attachment."""
+        incident = self.get_object()
+        attachment = attachments_for(request.user, incident).filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404("No such attachment.")
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+
+
+class PriorityMatrixView(GenericAPIView):
+    """The impact × urgency → priority matrix. Agents read it; the incident process owner and
+    manager change it (PUT: all nine cells; PATCH: some)."""
+
+    serializer_class = PriorityMatrixSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def _matrix(self) -> Response:
+        cells = [
+            {"impact": impact, "urgency": urgency, "priority": priority}
+            for (impact, urgency), priority in sorted(services.matrix_cells().items())
+        ]
+        return Response({"cells": cells})
+
+    def get(self, request: Request) -> Response:
+        if not can_work_incidents(request.user):
+            raise exceptions.PermissionDenied("The priority matrix is for agents.")
+        return self._matrix()
+
+    def _change(self, request: Request, partial: bool) -> Response:
+        if not can_manage_priority_matrix(request.user):
+            raise exceptions.PermissionDenied(
+                "The incident process owner and manager set the priority matrix."
+            )
+        serializer = self.get_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        cells = {
+            (cell["impact"], cell["urgency"]): cell["priority"]
+            for cell in serializer.validated_data["cells"]
+        }
+        call_service(services.do_update_priority_matrix, cells, actor=request.user)
+        return self._matrix()
+
+    def put(self, request: Request) -> Response:
+        return self._change(request, partial=False)
+
+    def patch(self, request: Request) -> Response:
+        return self._change(request, partial=True)

@@ -1,0 +1,111 @@
+"""The incident FilterSets, shared by the queues, the portal list and the API."""
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from kaizen.catalog.models import Service
+from kaizen.core.filtering import search_terms
+from kaizen.incidents.models import (
+    OPEN_STATES,
+    Category,
+    Channel,
+    Impact,
+    Incident,
+    Priority,
+    SlaState,
+    State,
+    Urgency,
+)
+from kaizen.people.models import Team
+from kaizen.people.selectors import active_agents
+
+STATE_CHOICES = [("open", "Open (any)"), *State.choices]
+SEARCH_FIELDS = ("number", "short_description", "description")
+
+
+def filter_state(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    if value == "open":
+        return queryset.filter(state__in=OPEN_STATES)
+    return queryset.filter(state=value)
+
+
+def search(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    return search_terms(queryset, SEARCH_FIELDS, value)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    """The agents' queue filters (and the base of the API's)."""
+
+    q = django_filters.CharFilter(method=search, label="Search")
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method=filter_state)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    assignment_group = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.filter(is_active=True), to_field_name="slug", label="Group"
+    )
+    assignee = django_filters.ModelChoiceFilter(queryset=active_agents(), label="Assignee")
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.all(), to_field_name="slug", label="Service"
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.filter(parent=None),
+        method="filter_category",
+        label="Category",
+    )
+    major_incident = django_filters.BooleanFilter(
+        label="Major",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Major only"), ("false", "Not major")]),
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "q",
+            "state",
+            "priority",
+            "assignment_group",
+            "assignee",
+            "service",
+            "category",
+            "major_incident",
+        ]
+
+    def filter_category(self, queryset: QuerySet, name: str, value: Category) -> QuerySet:
+        return queryset.filter(Q(category=value) | Q(subcategory__parent=value))
+
+
+class IncidentApiFilter(IncidentFilter):
+    """The API has room for every dimension: callers, channels, impact, SLA state, dates."""
+
+    caller = django_filters.NumberFilter(field_name="caller_id", label="Caller (user id)")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    impact = django_filters.ChoiceFilter(choices=Impact.choices)
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
+    sla_state = django_filters.ChoiceFilter(choices=SlaState.choices[1:], label="SLA state")
+    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta(IncidentFilter.Meta):
+        fields = [
+            *IncidentFilter.Meta.fields,
+            "caller",
+            "channel",
+            "impact",
+            "urgency",
+            "sla_state",
+            "opened_after",
+            "opened_before",
+            "updated_after",
+        ]
+
+
+class MyIncidentFilter(django_filters.FilterSet):
+    """A requester's own list: search and state only."""
+
+    q = django_filters.CharFilter(method=search, label="Search")
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method=filter_state)
+
+    class Meta:
+        model = Incident
+        fields = ["q", "state"]

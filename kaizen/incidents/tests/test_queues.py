@@ -1,0 +1,220 @@
+"""The agents' queues: tabs, filters, sorting (SLA due, nulls last), bulk actions."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kaizen.incidents import services
+from kaizen.incidents.models import Incident
+from kaizen.incidents.tests.helpers import assert_constant_queries, make_incident, move
+from kaizen.testing import make_team, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def url(queue: str) -> str:
+    return f"/incidents/queues/{queue}/"
+
+
+def numbers(response) -> list[str]:
+    assert response.status_code == 200
+    return [incident.number for incident in response.context["object_list"]]
+
+
+def set_sla(incident: Incident, due: dt.datetime | None, state: str = "ok") -> None:
+    """What the SLA engine would have stored for the incident's running clocks."""
+    Incident.objects.filter(pk=incident.pk).update(sla_due_at=due, sla_state=state)
+
+
+@pytest.fixture
+def board(agent, service_desk, network, network_agent, requester):
+    """One incident per queue situation (numbers in creation order)."""
+    now = timezone.now()
+    mine = make_incident(
+        requester, short_description="Mine", assignment_group=service_desk, assignee=agent
+    )
+    desk = make_incident(requester, short_description="Desk queue", assignment_group=service_desk)
+    net = make_incident(
+        requester, short_description="Network's", assignment_group=network, assignee=network_agent
+    )
+    new = make_incident(requester, short_description="Nobody's", impact=1, urgency=1)
+    done = move(
+        make_incident(
+            requester, short_description="Done", assignment_group=service_desk, assignee=agent
+        ),
+        "resolved",
+    )
+    set_sla(desk, now + dt.timedelta(hours=2))
+    set_sla(net, now + dt.timedelta(days=2), "warning")
+    set_sla(mine, now + dt.timedelta(days=1))
+    return {"mine": mine, "desk": desk, "net": net, "new": new, "done": done}
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get(url("mine"))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_it_sends_agents_to_their_queue_and_requesters_to_their_incidents(web, agent, requester):
+    assert web(agent).get("/incidents/")["Location"] == url("mine")
+    assert web(requester).get("/incidents/")["Location"] == "/incidents/mine/"
+
+
+def test_it_refuses_the_queues_to_requesters(web, requester, board):
+    for queue in ("mine", "all"):
+        assert web(requester).get(url(queue)).status_code == 403
+
+
+def test_it_answers_404_for_an_unknown_queue(web, agent):
+    assert web(agent).get(url("everything")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("queue", "expected"),
+    [
+        ("mine", ["mine"]),
+        ("team", ["mine", "desk"]),
+        ("unassigned", ["desk", "new"]),
+        ("breaching", ["desk", "net"]),
+        ("all", ["mine", "desk", "net", "new", "done"]),
+    ],
+)
+def test_it_shows_each_queue(web, agent, board, queue, expected):
+    shown = set(numbers(web(agent).get(url(queue))))
+    assert shown == {board[key].number for key in expected}
+
+
+def test_it_counts_the_open_incidents_of_each_tab(web, agent, board):
+    tabs = {tab["name"]: tab["count"] for tab in web(agent).get(url("all")).context["tabs"]}
+    assert tabs == {"mine": 1, "team": 2, "unassigned": 2, "breaching": 2, "all": None}
+
+
+def test_it_sorts_by_sla_due_with_incidents_without_a_clock_last(web, agent, board):
+    client = web(agent)
+    ascending = numbers(client.get(url("all"), {"sort": "sla_due"}))
+    assert ascending[:3] == [board[k].number for k in ("desk", "mine", "net")]
+    assert set(ascending[3:]) == {board["new"].number, board["done"].number}
+    descending = numbers(client.get(url("all"), {"sort": "-sla_due"}))
+    assert descending[:3] == [board[k].number for k in ("net", "mine", "desk")]
+
+
+def test_it_puts_the_most_urgent_first_by_default(web, agent, board):
+    assert numbers(web(agent).get(url("unassigned")))[0] == board["new"].number
+    assert numbers(web(agent).get(url("breaching")))[0] == board["desk"].number
+
+
+def test_it_filters_and_searches(web, agent, board, network, email):
+    client = web(agent)
+    assert numbers(client.get(url("all"), {"state": "resolved"})) == [board["done"].number]
+    assert len(numbers(client.get(url("all"), {"state": "open"}))) == 4
+    assert numbers(client.get(url("all"), {"assignment_group": "network"})) == [board["net"].number]
+    assert numbers(client.get(url("all"), {"priority": "1"})) == [board["new"].number]
+    assert numbers(client.get(url("all"), {"q": "nobody"})) == [board["new"].number]
+    assert numbers(client.get(url("all"), {"q": board["net"].number})) == [board["net"].number]
+    services.do_update_incident(
+        board["desk"], actor=None, expected_version=None, major_incident=True
+    )
+    assert numbers(client.get(url("all"), {"major_incident": "true"})) == [board["desk"].number]
+    page = client.get(url("all"), {"state": "frozen"}).content.decode()
+    assert "Select a valid choice" in page
+
+
+def test_it_filters_by_category_including_its_subcategories(web, agent, requester):
+    hardware = services.do_create_category("Hardware", actor=None)
+    printer = services.do_create_category("Printer", actor=None, parent=hardware)
+    on_sub = make_incident(requester, category=hardware, subcategory=printer)
+    on_top = make_incident(requester, category=hardware)
+    make_incident(requester)
+    shown = numbers(web(agent).get(url("all"), {"category": hardware.pk}))
+    assert set(shown) == {on_sub.number, on_top.number}
+
+
+def test_it_renders_the_rows_with_their_badges_and_bulk_controls(web, agent, board):
+    page = web(agent).get(url("all")).content.decode()
+    assert 'id="bulk-form"' in page and f'name="version_{board["mine"].pk}" value="1"' in page
+    assert "1 - Critical" in page and "Resolved" in page and "Unassigned" in page
+
+
+def test_it_bulk_assigns_from_the_queue_and_reports_failures(web, agent, board, service_desk):
+    stale = board["net"]
+    services.do_update_incident(stale, actor=None, expected_version=None, urgency=1)
+    data = {
+        "action": "assign",
+        "incidents": [board["new"].pk, stale.pk, board["done"].pk],
+        f"version_{board['new'].pk}": "1",
+        f"version_{stale.pk}": "1",
+        f"version_{board['done'].pk}": str(board["done"].version),
+        "assignment_group": service_desk.pk,
+        "assignee": agent.pk,
+        "next": "/incidents/queues/all/?sort=number",
+    }
+    response = web(agent).post("/incidents/bulk/", data, follow=True)
+    assert response.redirect_chain[-1][0] == "/incidents/queues/all/?sort=number"
+    page = response.content.decode()
+    assert "Assigned 1 incident." in page
+    assert f"{stale.number}: {stale.number} was changed by the system" in page
+    assert f"{board['done'].number}: assignment group: " in page
+    assert Incident.objects.get(pk=board["new"].pk).assignee == agent
+
+
+def test_it_bulk_resolves_with_the_inputs_and_needs_a_state(web, agent, board):
+    client = web(agent)
+    data = {"action": "state", "incidents": [board["new"].pk, board["desk"].pk]}
+    response = client.post("/incidents/bulk/", data, follow=True)
+    assert "choose the state" in response.content.decode()
+    data.update(state="resolved", resolution_code="solved", resolution_notes="Outage over.")
+    response = client.post("/incidents/bulk/", data, follow=True)
+    assert "Moved 2 incidents." in response.content.decode()
+    assert set(Incident.objects.filter(state="resolved").values_list("number", flat=True)) == {
+        board["new"].number,
+        board["desk"].number,
+        board["done"].number,
+    }
+
+
+def test_it_refuses_bulk_actions_to_requesters_and_ignores_unsafe_next(
+    web, agent, requester, board
+):
+    assert web(requester).post("/incidents/bulk/", {"action": "state"}).status_code == 403
+    data = {
+        "action": "state",
+        "state": "cancelled",
+        "incidents": [board["new"].pk],
+        "next": "https://evil.example.com/",
+    }
+    response = web(agent).post("/incidents/bulk/", data)
+    assert response["Location"] == url("mine")
+
+
+@pytest.mark.parametrize("queue", ["mine", "team", "unassigned", "breaching", "all"])
+def test_it_renders_each_queue_in_a_constant_number_of_queries(web, agent, service_desk, queue):
+    client = web(agent)
+    now = timezone.now()
+
+    def add_rows():
+        hardware = services.do_create_category(f"Hardware {make_user().pk}", actor=None)
+        team = make_team()
+        for number in range(6):
+            caller = make_user()
+            incident = make_incident(
+                caller,
+                assignment_group=service_desk if number % 2 else team,
+                assignee=agent if number % 2 else None,
+                category=hardware,
+                impact=1 + number % 3,
+            )
+            set_sla(incident, now + dt.timedelta(hours=number), "warning")
+
+    add_rows()
+    assert_constant_queries(f"queue_{queue}", lambda: client.get(url(queue)), add_rows)
+
+
+def test_it_sorts_by_sla_due_in_a_constant_number_of_queries(web, agent):
+    client = web(agent)
+    make_incident()  # an empty page skips the row query
+    assert_constant_queries(
+        "queue_all",
+        lambda: client.get(url("all"), {"sort": "sla_due"}),
+        lambda: [make_incident() for _ in range(5)],
+    )

@@ -1,0 +1,301 @@
+"""SLA clocks computed from a ticket's history. Pure: no database, no clock reading.
+
+The same function serves the live clocks (after every write to a ticket) and
+`kaizen sla recompute` (over every ticket, from the journal), so the two cannot disagree.
+
+Semantics (docs/sla.md explains them with examples):
+- A ticket's history is the list of its field values after each journal event.
+- For each kind of target (response, resolution) the applicable SLA definition is the first
+  active one, by `order`, whose conditions match the ticket's current fields. When that changes
+  (priority raised, service corrected) the old clock is cancelled at that moment and the new
+  definition's clock is measured retroactively from when the ticket was opened, with its own
+  calendar and pause rules: the ticket is judged by the target that fits it.
+- A clock counts business time on its calendar while the ticket is open and not paused. It is
+  paused while the ticket is on hold for one of the definition's pause reasons; on hold for any
+  other reason the clock keeps running.
+- The response clock stops at the first response and never restarts. The resolution clock
+  stops when the ticket is resolved (or closed) and resumes on reopen: the time spent resolved
+  is not counted. Cancelling the ticket cancels its clocks.
+- A clock is breached when its elapsed business time exceeds the target; resolving exactly at
+  the due instant meets it. `due_at` is the instant the target is used up; `breach_at` the
+  first instant after it at which business time counts again (when the breach really happens).
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kaizen.sla.calendar import CalendarIndex
+
+RESPONSE = "response"
+RESOLUTION = "resolution"
+OPEN_STATES = frozenset({"new", "assigned", "in_progress", "on_hold"})
+RESOLVED_STATES = frozenset({"resolved", "closed"})
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """The ticket's fields from instant `at` until the next state."""
+
+    at: dt.datetime
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """An SLA definition as the engine needs it."""
+
+    id: int
+    kind: str
+    order: int
+    target_us: int
+    calendar: CalendarIndex
+    pause_reasons: frozenset[str] = frozenset()
+    conditions: Mapping[str, frozenset[Any]] = field(default_factory=dict)
+    thresholds: tuple[int, ...] = ()
+    name: str = ""
+
+    def matches(self, fields: Mapping[str, Any]) -> bool:
+        return all(fields.get(name) in allowed for name, allowed in self.conditions.items())
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: dt.datetime
+    end: dt.datetime
+    kind: str  # counted, outside_hours, paused, stopped
+
+
+@dataclass
+class ClockResult:
+    target: Target
+    kind: str
+    state: str  # running, paused, met, breached, cancelled
+    started_at: dt.datetime
+    elapsed_us: int
+    counting: bool
+    stopped_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
+    running_since: dt.datetime | None = None
+    elapsed_at_running_since_us: int = 0
+    due_at: dt.datetime | None = None
+    breach_at: dt.datetime | None = None
+    breached: bool = False
+    warnings_passed: tuple[int, ...] = ()
+    next_warning_percent: int | None = None
+    next_warning_at: dt.datetime | None = None
+    intervals: list[Interval] = field(default_factory=list)
+
+    @property
+    def remaining_us(self) -> int:
+        return self.target.target_us - self.elapsed_us
+
+    @property
+    def percent_used(self) -> float:
+        return 100.0 * self.elapsed_us / self.target.target_us if self.target.target_us else 0.0
+
+
+def applicable_target(
+    targets: Sequence[Target], kind: str, fields: Mapping[str, Any]
+) -> Target | None:
+    for target in targets:
+        if target.kind == kind and target.matches(fields):
+            return target
+    return None
+
+
+def _counting(kind: str, fields: Mapping[str, Any], target: Target, responded: bool) -> bool:
+    state = fields.get("state")
+    if state not in OPEN_STATES:
+        return False
+    if kind == RESPONSE and responded:
+        return False
+    return not (state == "on_hold" and fields.get("on_hold_reason") in target.pause_reasons)
+
+
+def _stopped(kind: str, fields: Mapping[str, Any], responded: bool) -> bool:
+    if kind == RESPONSE:
+        return responded
+    return fields.get("state") in RESOLVED_STATES
+
+
+def measure(
+    history: Sequence[TicketState],
+    target: Target,
+    kind: str,
+    *,
+    until: dt.datetime,
+    now: dt.datetime,
+    explain: bool = False,
+) -> ClockResult:
+    """One clock for `target` over the ticket's history from opening to `until` (<= now)."""
+    calendar = target.calendar
+    started_at = history[0].at
+    elapsed = 0
+    breach_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    responded = False
+    stopped_at: dt.datetime | None = None
+    intervals: list[Interval] = []
+    last_counting = False
+    running_since: dt.datetime | None = None
+    elapsed_at_running_since = 0
+    for index, state in enumerate(history):
+        if state.at > until:
+            break
+        if kind == RESPONSE and state.fields.get("first_responded_at"):
+            responded = True
+        segment_start = state.at
+        segment_end = min(history[index + 1].at, until) if index + 1 < len(history) else until
+        counting = _counting(kind, state.fields, target, responded)
+        stopped = _stopped(kind, state.fields, responded)
+        if stopped and stopped_at is None:
+            stopped_at = segment_start
+        elif not stopped and state.fields.get("state") in OPEN_STATES:
+            stopped_at = None  # reopened: the resolution clock resumes
+        last_counting = counting
+        if counting:
+            running_since, elapsed_at_running_since = segment_start, elapsed
+            business = calendar.business_us(segment_start, segment_end)
+            if due_at is None and elapsed + business >= target.target_us:
+                due_at = calendar.instant_reaching(segment_start, target.target_us - elapsed)
+            if due_at is not None and breach_at is None:
+                candidate = calendar.first_counted_instant_after(max(due_at, segment_start))
+                if candidate < segment_end:
+                    breach_at = candidate
+            elapsed += business
+            if explain:
+                intervals.extend(_explain_counting(calendar, segment_start, segment_end))
+        elif explain and segment_end > segment_start:
+            kind_of_gap = (
+                "stopped" if stopped or state.fields.get("state") not in OPEN_STATES else "paused"
+            )
+            intervals.append(Interval(segment_start, segment_end, kind_of_gap))
+
+    counting_now = last_counting and stopped_at is None
+    last_state = history[-1].fields.get("state")
+    result = ClockResult(
+        target=target,
+        kind=kind,
+        state="running",
+        started_at=started_at,
+        elapsed_us=elapsed,
+        counting=counting_now,
+        stopped_at=stopped_at,
+        intervals=intervals,
+    )
+    if counting_now and running_since is not None:
+        result.running_since = running_since
+        result.elapsed_at_running_since_us = elapsed_at_running_since
+        if due_at is None:
+            due_at = calendar.instant_reaching(
+                running_since, target.target_us - elapsed_at_running_since
+            )
+        if breach_at is None:
+            breach_at = calendar.first_counted_instant_after(max(due_at, running_since))
+    result.due_at = due_at
+    result.breach_at = breach_at
+    result.breached = elapsed > target.target_us
+    _set_warnings(result, calendar, now)
+    if last_state == "cancelled":
+        result.state = "cancelled"
+        result.cancelled_at = history[-1].at
+    elif stopped_at is not None:
+        result.state = "breached" if result.breached else "met"
+    elif result.breached:
+        result.state = "breached"
+    else:
+        result.state = "running" if counting_now else "paused"
+    return result
+
+
+def _explain_counting(
+    calendar: CalendarIndex, start: dt.datetime, end: dt.datetime
+) -> list[Interval]:
+    """Split a counting stretch into the business intervals counted and the closed gaps."""
+    pieces: list[Interval] = []
+    cursor = start
+    for low, high in calendar.intervals_between(start, end):
+        if low > cursor:
+            pieces.append(Interval(cursor, low, "outside_hours"))
+        pieces.append(Interval(low, high, "counted"))
+        cursor = high
+    if cursor < end:
+        pieces.append(Interval(cursor, end, "outside_hours"))
+    return pieces
+
+
+def _set_warnings(result: ClockResult, calendar: CalendarIndex, now: dt.datetime) -> None:
+    thresholds = sorted(result.target.thresholds)
+    target_us = result.target.target_us
+    result.warnings_passed = tuple(
+        p for p in thresholds if result.elapsed_us * 100 >= p * target_us
+    )
+    if not result.counting or result.running_since is None:
+        return
+    for percent in thresholds:
+        if percent in result.warnings_passed:
+            continue
+        needed = -(-percent * target_us // 100) - result.elapsed_at_running_since_us
+        result.next_warning_percent = percent
+        result.next_warning_at = calendar.instant_reaching(result.running_since, max(needed, 0))
+        return
+
+
+def compute_clocks(
+    history: Sequence[TicketState],
+    targets: Sequence[Target],
+    *,
+    now: dt.datetime,
+    explain: bool = False,
+) -> list[ClockResult]:
+    """Every clock the ticket has had, in the order they started (see the module doc)."""
+    if not history:
+        return []
+    targets = sorted(targets, key=lambda t: (t.order, t.id))
+    clocks: list[ClockResult] = []
+    for kind in (RESPONSE, RESOLUTION):
+        current: Target | None = None
+        for state in history:
+            fields = state.fields
+            if fields.get("state") == "cancelled":
+                break
+            if kind == RESPONSE and current is not None and fields.get("first_responded_at"):
+                break  # responded: later changes no longer concern the response target
+            if (
+                kind == RESOLUTION
+                and current is not None
+                and fields.get("state") in RESOLVED_STATES
+            ):
+                continue  # nothing is measured while resolved; a change applies on reopen
+            applicable = applicable_target(targets, kind, fields)
+            if applicable is current:
+                continue
+            if current is not None:
+                replaced = measure(history, current, kind, until=state.at, now=now, explain=explain)
+                replaced.state, replaced.cancelled_at, replaced.counting = (
+                    "cancelled",
+                    state.at,
+                    False,
+                )
+                replaced.due_at = replaced.breach_at = replaced.next_warning_at = None
+                replaced.next_warning_percent = None
+                clocks.append(replaced)
+            current = applicable
+        if current is not None:
+            clocks.append(measure(history, current, kind, until=now, now=now, explain=explain))
+    return clocks
+
+
+def elapsed_at(
+    clock_elapsed_us: int,
+    running_since: dt.datetime | None,
+    elapsed_at_since: int,
+    calendar: CalendarIndex,
+    instant: dt.datetime,
+) -> int:
+    """A running clock's elapsed time at `instant`, from its stored running start."""
+    if running_since is None:
+        return clock_elapsed_us
+    return elapsed_at_since + calendar.business_us(running_since, instant)

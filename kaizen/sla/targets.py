@@ -1,0 +1,108 @@
+"""SLA definitions and calendars from the database, as the engine's Targets."""
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays as holiday_library
+from django.db.models import Count, Max
+
+from kaizen.sla.calendar import CalendarIndex
+from kaizen.sla.calendar import WorkingPeriod as Period
+from kaizen.sla.engine import Target
+from kaizen.sla.models import BusinessCalendar, SLADefinition
+
+
+class _ClosedDates:
+    """Public holidays (from `holidays`, per year on demand) plus the organisation's dates."""
+
+    def __init__(self, country: str, subdivision: str, own: frozenset[dt.date]) -> None:
+        self.own = own
+        self.public = (
+            holiday_library.country_holidays(country, subdiv=subdivision or None)
+            if country
+            else None
+        )
+
+    def __call__(self, day: dt.date) -> bool:
+        return day in self.own or (self.public is not None and day in self.public)
+
+
+@lru_cache(maxsize=64)
+def _index(
+    calendar_id: int,
+    version: dt.datetime,
+    time_zone: str,
+    country: str,
+    subdivision: str,
+    periods: tuple[tuple[int, int, int], ...],
+    closures: frozenset[dt.date],
+) -> CalendarIndex:
+    # `calendar_id` and `version` (updated_at) make the cache key; a calendar change bumps it.
+    return CalendarIndex(
+        time_zone,
+        [Period(*period) for period in periods],
+        _ClosedDates(country, subdivision, closures),
+    )
+
+
+def calendar_index(calendar: BusinessCalendar) -> CalendarIndex:
+    """The prepared index of a calendar whose periods and closures are prefetched."""
+    return _index(
+        calendar.pk,
+        calendar.updated_at,
+        calendar.time_zone,
+        calendar.holiday_country,
+        calendar.holiday_subdivision,
+        tuple((p.weekday, p.start_minute, p.end_minute) for p in calendar.periods.all()),
+        frozenset(c.date for c in calendar.closures.all()),
+    )
+
+
+def target_for(definition: SLADefinition) -> Target:
+    conditions: dict[str, frozenset] = {
+        name: frozenset(values) for name, values in (definition.conditions or {}).items()
+    }
+    if definition.service_id:
+        conditions["service"] = frozenset({definition.service_id})
+    if definition.offering_id:
+        conditions["offering"] = frozenset({definition.offering_id})
+    if definition.priorities:
+        conditions["priority"] = frozenset(int(p) for p in definition.priorities)
+    return Target(
+        id=definition.pk,
+        kind=definition.kind,
+        order=definition.order,
+        target_us=definition.target_minutes * 60_000_000,
+        calendar=calendar_index(definition.calendar),
+        pause_reasons=frozenset(definition.pause_reasons or ()),
+        conditions=conditions,
+        thresholds=tuple(sorted(int(p) for p in definition.warning_thresholds or ())),
+        name=definition.name,
+    )
+
+
+_cache: dict[str, object] = {}
+
+
+def _configuration_version() -> tuple:
+    """Changes whenever a definition or calendar is added, removed or saved (the calendar
+    services save the calendar when its periods or closures change)."""
+    summary = {"latest": Max("updated_at"), "count": Count("id"), "last": Max("id")}
+    definitions = SLADefinition.objects.aggregate(**summary)
+    calendars = BusinessCalendar.objects.aggregate(**summary)
+    return tuple(definitions.values()) + tuple(calendars.values())
+
+
+def active_targets() -> list[Target]:
+    """The active definitions as Targets, rebuilt only when the configuration changed: every
+    write to an incident asks for them."""
+    version = _configuration_version()
+    if _cache.get("version") != version:
+        definitions = (
+            SLADefinition.objects.filter(is_active=True)
+            .select_related("calendar")
+            .prefetch_related("calendar__periods", "calendar__closures")
+        )
+        _cache["targets"] = [target_for(definition) for definition in definitions]
+        _cache["version"] = version
+    return list(_cache["targets"])  # type: ignore[call-overload]

@@ -1,0 +1,63 @@
+"""Calendars and definitions for the configuration tests, and the query-count guard."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpResponse
+
+from kaizen.journal.models import JournalEvent
+from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
+from kaizen.sla.models import BusinessCalendar, SLADefinition
+from kaizen.testing import assert_query_count
+
+LONDON = ZoneInfo("Europe/London")
+OFFICE_PERIODS = [(day, dt.time(9), dt.time(17)) for day in range(5)]
+
+
+def london(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+def make_calendar(name: str = "UK office hours", **fields: Any) -> BusinessCalendar:
+    fields.setdefault("slug", name.lower().replace(" ", "-"))
+    fields.setdefault("time_zone", "Europe/London")
+    fields.setdefault("holiday_country", "GB")
+    fields.setdefault("holiday_subdivision", "ENG")
+    fields.setdefault("periods", OFFICE_PERIODS)
+    fields.setdefault("closures", [(dt.date(2026, 12, 24), "Christmas Eve")])
+    return do_create_calendar(actor=None, name=name, **fields)
+
+
+def make_definition(calendar: BusinessCalendar, **fields: Any) -> SLADefinition:
+    fields.setdefault("name", "Email resolution P1-2")
+    fields.setdefault("kind", "resolution")
+    fields.setdefault("target_minutes", 8 * 60)
+    fields.setdefault("priorities", [1, 2])
+    fields.setdefault("pause_reasons", ["awaiting_caller", "awaiting_vendor"])
+    fields.setdefault("warning_thresholds", [50, 75, 90])
+    fields.setdefault("escalations", [{"at": 90, "action": "notify_group"}])
+    return do_create_sla_definition(actor=None, calendar=calendar, **fields)
+
+
+def assert_constant_queries(
+    key: str, fetch: Callable[[], HttpResponse], add_rows: Callable[[], object]
+) -> None:
+    """`fetch()` answers 200 in the committed baseline `key` of queries, before and after
+    `add_rows()` adds more rows. The content-type cache is emptied first so the count does not
+    depend on which test ran before."""
+    counts = []
+    for step in range(2):
+        if step:
+            add_rows()
+        ContentType.objects.clear_cache()
+        with assert_query_count("sla", key) as captured:
+            assert fetch().status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def last_event(subject) -> JournalEvent:
+    return JournalEvent.objects.for_subject(subject).latest("id")
