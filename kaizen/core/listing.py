@@ -8,6 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from kaizen.core.widgets import speed_up_selects
+
 PER_PAGE_CHOICES = (25, 50, 100)
 
 
@@ -44,6 +46,7 @@ def list_page(
     never repeat or skip rows.
     """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    speed_up_selects(filterset.form)
     for field in filterset.form.fields.values():
         css = "form-select" if hasattr(field, "choices") else "form-control"
         field.widget.attrs.setdefault("class", f"{css} {css}-sm")

@@ -1,5 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium), never a download."""
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -41,7 +42,17 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server):
+def reference_data(live_server):
+    """Browser tests run on a live server, so each ends with the tables flushed, and with them
+    the rows data migrations put there (the priority matrix, the incident number counter)."""
+    from django.apps import apps
+
+    seed = importlib.import_module("kaizen.incidents.migrations.0002_seed_priority_matrix").seed
+    seed(apps, None)
+
+
+@pytest.fixture
+def page(browser, live_server, reference_data):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     opened.set_default_timeout(15_000)

@@ -49,6 +49,7 @@ from kaizen.incidents.selectors import (
 )
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.models import User
+from kaizen.sla.services import explain_incident_clocks
 
 SORTS = {
     "number": "number",
@@ -322,6 +323,8 @@ def _render_incident(request: HttpRequest, incident: Incident, **forms: Any) -> 
         )
     if can_see_incident_timeline(user):
         context["timeline"] = _readable(timeline_for(incident))
+    if agent:
+        context["sla_clocks"] = explain_incident_clocks(incident)
     template = "incidents/detail.html" if agent else "incidents/portal_detail.html"
     return render(request, template, context, status=_status(*forms.values()))
 

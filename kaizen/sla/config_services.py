@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kaizen.incidents.models import OnHoldReason
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.sla.models import (
@@ -41,7 +42,7 @@ DEFINITION_FIELDS = (
     "warning_thresholds",
     "escalations",
 )
-ON_HOLD_REASONS = ("awaiting_caller", "awaiting_vendor", "awaiting_problem", "awaiting_change")
+ON_HOLD_REASONS = tuple(OnHoldReason.values)
 ESCALATION_ACTIONS = (
     "notify_assignee",
     "notify_group",

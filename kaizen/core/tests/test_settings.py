@@ -87,3 +87,10 @@ def test_it_parses_email_urls():
     assert parse_email_url("smtps://mail.example.com")["EMAIL_PORT"] == 465
     with pytest.raises(ConfigurationError, match="EMAIL_URL scheme"):
         parse_email_url("carrier-pigeon://loft")
+
+
+def test_it_collects_static_files_for_production(tmp_path):
+    """The manifest storage rewrites references inside CSS/JS; a missing file fails here."""
+    result = run_kaizen(["collectstatic", "--noinput", "-v0"], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()

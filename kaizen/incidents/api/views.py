@@ -166,7 +166,7 @@ class IncidentViewSet(
 
     @extend_schema(methods=["GET"], request=None, responses={200: CommentSerializer(many=True)})
     @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request: Request, number: str) -> Response:
         """The conversation, oldest first. Agents also read and write work notes."""
         incident = self.get_object()
@@ -199,6 +199,7 @@ class IncidentViewSet(
         detail=True,
         methods=["get", "post"],
         pagination_class=None,
+        filter_backends=[],
         parser_classes=[MultiPartParser, FormParser, JSONParser],
     )
     def attachments(self, request: Request, number: str) -> Response:
@@ -228,6 +229,7 @@ class IncidentViewSet(
         methods=["get"],
         url_path=r"attachments/(?P<attachment_id>[0-9]+)",
         url_name="attachment-download",
+        filter_backends=[],
     )
     def attachment_download(self, request: Request, number: str, attachment_id: str) -> Any:
         """Download one attachment."""

@@ -1,0 +1,87 @@
+"""Agent queue page at volume: filter by team and state, sort by SLA due, 50 rows.
+
+    .venv/bin/python bench/agent_queue.py --incidents 1000000                 # SQLite
+    .venv/bin/python bench/agent_queue.py --incidents 1000000 \\
+        --database-url postgres://postgres@127.0.0.1:5432/kaizen_bench      # PostgreSQL
+
+Server time is measured in-process around the whole request (middleware, view, queries,
+template), with Django's test client, for `--requests` requests cycling through teams and
+open states. Prints one JSON object.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import time
+
+from _setup import setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    vendor = setup_django(args.database_url)
+
+    from django.db import connection
+    from django.test import Client
+    from seed import seed_incidents
+
+    from kaizen.people.models import Team, User
+
+    started = time.perf_counter()
+    written = seed_incidents(args.incidents, seed=args.seed)
+    seeded_s = time.perf_counter() - started
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    agent = User.objects.filter(kind="agent").first()
+    client = Client()
+    client.force_login(agent)
+    teams = list(Team.objects.values_list("slug", flat=True))
+    states = ["assigned", "in_progress", "on_hold", "open"]
+    rng = random.Random(args.seed)
+    timings = []
+    rows_seen = []
+    for number in range(args.requests + 10):
+        params = {
+            "assignment_group": rng.choice(teams),
+            "state": rng.choice(states),
+            "sort": "sla_due",
+            "per_page": 50,
+        }
+        begin = time.perf_counter()
+        response = client.get("/incidents/queues/all/", params)
+        elapsed = time.perf_counter() - begin
+        assert response.status_code == 200, response.status_code
+        if number >= 10:  # the first requests warm caches and connections
+            timings.append(elapsed)
+            rows_seen.append(response.content.count(b'name="incidents"'))
+    timings.sort()
+    print(
+        json.dumps(
+            {
+                "benchmark": "agent_queue",
+                "database": vendor,
+                "incidents": written["incidents"],
+                "seed_s": round(seeded_s, 1),
+                "requests": len(timings),
+                "rows_per_page_max": max(rows_seen),
+                "p50_ms": round(statistics.median(timings) * 1000, 1),
+                "p95_ms": round(timings[int(len(timings) * 0.95) - 1] * 1000, 1),
+                "max_ms": round(timings[-1] * 1000, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
