@@ -251,6 +251,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` or `state`; name each choice set after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "SlaClockStateEnum": "kaizen.sla.models.ClockState",
+        "SlaTargetKindEnum": "kaizen.sla.models.TargetKind",
+        "IncidentStateEnum": "kaizen.incidents.models.State",
+        "UserKindEnum": "kaizen.people.models.UserKind",
+    },
 }
 
 LOGGING = {

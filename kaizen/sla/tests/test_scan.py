@@ -156,3 +156,21 @@ def test_it_reassigns_and_raises_priority_when_asked(monkeypatch):
     assert (incident.urgency, incident.priority) == (2, 3)  # raised one level
     # P3 has no definition here, so the P4 clock was cancelled by the change itself.
     assert SLAClock.objects.get(incident=incident).state == "cancelled"
+
+
+def test_it_finds_clocks_due_after_their_rows_were_rewritten(service_desk):
+    """Rows rewritten by a refresh must still compare as datetimes in SQL (adapted values)."""
+    from kaizen.incidents import services as incident_services
+
+    incident = make_incident(impact=2, urgency=2, at=london("2026-03-02 09:00"))
+    incident_services.do_change_incident_state(
+        incident, "in_progress", actor=None, expected_version=None, at=london("2026-03-02 09:10")
+    )
+    resolution = SLAClock.objects.get(incident=incident, kind="resolution")
+    assert SLAClock.objects.filter(
+        pk=resolution.pk, next_action_at__lte=london("2026-03-02 13:00")
+    ).exists()
+    assert not SLAClock.objects.filter(
+        pk=resolution.pk, next_action_at__lte=london("2026-03-02 12:59")
+    ).exists()
+    assert scan_due_clocks(now=london("2026-03-02 13:00")).warnings == 1

@@ -1,0 +1,92 @@
+"""`kaizen sla recompute` over a large history, from the journal.
+
+    .venv/bin/python bench/sla_recompute.py --incidents 100000
+
+Seeds incidents with their journal events (the `changes` the incident services record: opened,
+in progress with first response, sometimes on hold and back, resolved, mostly closed), and
+per-priority definitions on an office-hours calendar with public holidays, then times a full
+recompute twice: the first writes every clock, the second finds nothing changed (a read).
+Prints one JSON object with the rate and the time extrapolated to 1,000,000 incidents.
+"""
+
+import argparse
+import datetime as dt
+import json
+import time
+
+from _setup import setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    vendor = setup_django(args.database_url)
+
+    from django.db import transaction
+    from seed import seed_incidents
+
+    from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
+    from kaizen.sla.services import do_recompute_clocks
+
+    written = seed_incidents(args.incidents, seed=args.seed, with_journal=True)
+    with transaction.atomic():
+        office = do_create_calendar(
+            actor=None,
+            name="UK office",
+            slug="uk-office",
+            time_zone="Europe/London",
+            holiday_country="GB",
+            holiday_subdivision="ENG",
+            periods=[(day, dt.time(8), dt.time(18)) for day in range(5)],
+        )
+        for priority, (response, resolution) in {
+            1: (15, 240),
+            2: (30, 480),
+            3: (240, 1800),
+            4: (480, 3000),
+            5: (1200, 6000),
+        }.items():
+            for kind, minutes in (("response", response), ("resolution", resolution)):
+                do_create_sla_definition(
+                    actor=None,
+                    name=f"P{priority} {kind}",
+                    kind=kind,
+                    target_minutes=minutes,
+                    calendar=office,
+                    priorities=[priority],
+                    pause_reasons=["awaiting_caller"],
+                    warning_thresholds=[50, 75, 90],
+                )
+    now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+    timings = []
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        run = do_recompute_clocks(actor=None, now=now, batch_size=2000)
+        timings.append(time.perf_counter() - started)
+        runs.append(run)
+    rate = written["incidents"] / timings[0]
+    print(
+        json.dumps(
+            {
+                "benchmark": "sla_recompute",
+                "database": vendor,
+                "incidents": written["incidents"],
+                "journal_events": written["events"],
+                "clocks": runs[0].clocks,
+                "first_run_s": round(timings[0], 1),
+                "first_run_changed": runs[0].changed_clocks,
+                "second_run_s": round(timings[1], 1),
+                "second_run_changed": runs[1].changed_clocks,
+                "incidents_per_s": round(rate),
+                "extrapolated_1m_s": round(1_000_000 / rate),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
