@@ -8,15 +8,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from kaizen.core.widgets import speed_up_selects
+
 T = TypeVar("T")
 M = TypeVar("M", bound=models.Model)
 
 
 class StyledFormMixin:
-    """Gives every widget the Bootstrap class it needs."""
+    """Gives every widget the Bootstrap class it needs, and renders selects quickly."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        speed_up_selects(self)  # type: ignore[arg-type]
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -225,6 +225,8 @@ class Incident(models.Model):
             models.Index(fields=["caller", "state"], name="incident_caller_state"),
             # "Breaching soon": open incidents by due time, whatever their group.
             models.Index(fields=["state", "sla_due_at"], name="incident_state_due"),
+            # ... or already past a warning (the other half of that queue's OR).
+            models.Index(fields=["sla_state", "state"], name="incident_sla_state"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kaizen.incidents.models import (
+    OPEN_STATES,
     Incident,
     IncidentAttachment,
     IncidentComment,
@@ -67,7 +68,13 @@ def queue(incidents: IncidentQuerySet, name: str, user: User) -> IncidentQuerySe
         return open_incidents.filter(assignee__isnull=True)
     if name == "breaching":
         soon = timezone.now() + BREACHING_HORIZON
-        return open_incidents.filter(Q(sla_due_at__lte=soon) | Q(sla_state=SlaState.WARNING))
+        # Each side of the OR names the open states itself, so each can use its own index
+        # (state, sla_due_at) and (sla_state, state); as `open AND (due OR warning)` SQLite
+        # scanned the whole table (bench/agent_queue.py).
+        open_states = {"state__in": OPEN_STATES}
+        return incidents.filter(
+            Q(sla_due_at__lte=soon, **open_states) | Q(sla_state=SlaState.WARNING, **open_states)
+        )
     raise KeyError(name)
 
 
