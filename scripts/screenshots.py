@@ -31,6 +31,12 @@ SHOTS = [
     ("people.png", "grace.hopper", "/people/"),
     ("api-tokens.png", "grace.hopper", "/profile/tokens/"),
     ("audit-trail.png", "grace.hopper", "/audit/"),
+    ("incident-queue.png", "tom.baker", "/incidents/queues/all/?state=open&sort=sla_due"),
+    ("incident-breaching.png", "tom.baker", "/incidents/queues/breaching/"),
+    ("sla-definitions.png", "eva.schmidt", "/sla/"),
+    ("sla-calendar.png", "eva.schmidt", "/sla/calendars/uk-office-hours/"),
+    ("portal-report.png", "emma.jones", "/incidents/report/"),
+    ("portal-my-incidents.png", "emma.jones", "/incidents/mine/"),
     ("api-docs.png", "grace.hopper", "/api/v1/docs/"),
 ]
 
@@ -65,6 +71,14 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             page.screenshot(path=OUT / name, full_page=False)
             print(f"{name}: {page.title()}")
+        # An incident worked on, with its SLA clocks explained.
+        sign_in(page, args.url, "tom.baker", password)
+        page.goto(f"{args.url}/incidents/queues/all/?state=in_progress&sort=sla_due")
+        page.locator("#incident-table tbody a").first.click()
+        page.wait_for_load_state("networkidle")
+        page.locator("#sla-clocks details").first.evaluate("node => node.open = true")
+        page.screenshot(path=OUT / "incident-detail.png", full_page=True)
+        print(f"incident-detail.png: {page.title()}")
         browser.close()
 
 

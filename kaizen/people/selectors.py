@@ -7,8 +7,11 @@ from kaizen.people.permissions import can_view_people
 
 
 def active_agents() -> QuerySet[User]:
-    """Who can manage or join a team (the choices offered in forms and the API)."""
-    return User.objects.filter(kind=UserKind.AGENT, is_active=True)
+    """Who can manage or join a team (the choices offered in forms and the API). Only the
+    fields a choice shows are loaded: a queue page lists every agent in two selects."""
+    return User.objects.filter(kind=UserKind.AGENT, is_active=True).only(
+        "id", "username", "first_name", "last_name", "kind", "is_active", "is_superuser"
+    )
 
 
 def users_for(user: User) -> QuerySet[User]:
