@@ -107,6 +107,13 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Choice lists iterate querysets; as server-side WITH HOLD cursors in autocommit mode each
+    # one costs a round trip and a materialisation. Plain cursors are faster here, and safe
+    # behind a transaction-pooling PgBouncer.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_SERVER_SIDE_CURSORS_OFF", True
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL lets readers go on while one writer commits; IMMEDIATE avoids lock upgrades that
