@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
+from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -48,7 +49,7 @@ def list_page(
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     speed_up_selects(filterset.form)
     for field in filterset.form.fields.values():
-        css = "form-select" if hasattr(field, "choices") else "form-control"
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
         field.widget.attrs.setdefault("class", f"{css} {css}-sm")
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
     sort = request.GET.get("sort", default_sort)
