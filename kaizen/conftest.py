@@ -1,6 +1,7 @@
 """Personas shared by every app's tests (Healthchecks-style: named people, not anonymous rows)."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from kaizen.people import services as people_services
 from kaizen.people.models import Process, Role, UserKind
@@ -73,3 +74,27 @@ def _journal_purge_between_transactional_tests(request):
     yield
     if transactional:
         _set_journal_purge_permit(True)
+
+
+@pytest.fixture
+def web(client):
+    """`web(user)`: the Django test client signed in as `user`."""
+
+    def signed_in(user):
+        client.force_login(user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def api():
+    """`api(user)`: a DRF client authenticated as `user`; `api()` is anonymous."""
+
+    def authenticated(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return authenticated

@@ -1,7 +1,6 @@
 """Catalogue test data on top of the shared personas in kaizen/conftest.py."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from kaizen.testing import make_service, make_user
 
@@ -33,27 +32,3 @@ def pipeline_service(db):
 def private_service(db):
     """Live but technical and not public: agents only."""
     return make_service("Kubernetes", slug="kubernetes", service_type="technical", is_public=False)
-
-
-@pytest.fixture
-def web(client):
-    """`web(user)`: the Django test client signed in as `user`."""
-
-    def signed_in(user):
-        client.force_login(user)
-        return client
-
-    return signed_in
-
-
-@pytest.fixture
-def api():
-    """`api(user)`: a DRF client authenticated as `user`; `api()` is anonymous."""
-
-    def authenticated(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return authenticated

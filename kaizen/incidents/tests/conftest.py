@@ -1,7 +1,6 @@
 """Incident test data on top of the shared personas in kaizen/conftest.py."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from kaizen.people import services as people_services
 from kaizen.people.models import Process, Role, UserKind
@@ -83,27 +82,3 @@ def hooks(monkeypatch):
     monkeypatch.setattr("kaizen.sla.services.refresh_incident_clocks", refresh)
     monkeypatch.setattr("kaizen.notifications.services.queue_notification", queue)
     return calls
-
-
-@pytest.fixture
-def web(client):
-    """`web(user)`: the Django test client signed in as `user`."""
-
-    def signed_in(user):
-        client.force_login(user)
-        return client
-
-    return signed_in
-
-
-@pytest.fixture
-def api():
-    """`api(user)`: a DRF client authenticated as `user`; `api()` is anonymous."""
-
-    def authenticated(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return authenticated
