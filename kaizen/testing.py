@@ -2,13 +2,15 @@
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from kaizen.catalog import services as catalog_services
@@ -87,3 +89,21 @@ def assert_query_count(app: str, key: str) -> Iterator[CaptureQueriesContext]:
     assert actual == baselines[key], (
         f"{key}: {actual} queries, baseline {baselines[key]}:\n{queries}"
     )
+
+
+def assert_constant_queries(
+    app: str, key: str, fetch: Callable[[], HttpResponse], add_rows: Callable[[], object]
+) -> None:
+    """`fetch()` answers 200 in the committed baseline `key` of `app`'s queries, before and
+    after `add_rows()` adds more rows (no N+1). The content-type cache is emptied first so the
+    count does not depend on which test ran before."""
+    counts = []
+    for step in range(2):
+        if step:
+            add_rows()
+        ContentType.objects.clear_cache()
+        with assert_query_count(app, key) as captured:
+            response = fetch()
+            assert response.status_code == 200, response
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]

@@ -91,10 +91,6 @@ class ClockResult:
     def remaining_us(self) -> int:
         return self.target.target_us - self.elapsed_us
 
-    @property
-    def percent_used(self) -> float:
-        return 100.0 * self.elapsed_us / self.target.target_us if self.target.target_us else 0.0
-
 
 def applicable_target(
     targets: Sequence[Target], kind: str, fields: Mapping[str, Any]
@@ -286,16 +282,3 @@ def compute_clocks(
         if current is not None:
             clocks.append(measure(history, current, kind, until=now, now=now, explain=explain))
     return clocks
-
-
-def elapsed_at(
-    clock_elapsed_us: int,
-    running_since: dt.datetime | None,
-    elapsed_at_since: int,
-    calendar: CalendarIndex,
-    instant: dt.datetime,
-) -> int:
-    """A running clock's elapsed time at `instant`, from its stored running start."""
-    if running_since is None:
-        return clock_elapsed_us
-    return elapsed_at_since + calendar.business_us(running_since, instant)

@@ -1,7 +1,5 @@
 """Business calendars, SLA definitions and the clocks computed from tickets' journals."""
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -162,10 +160,6 @@ class SLADefinition(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("sla:definition_detail", args=[self.pk])
 
-    @property
-    def target(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.target_minutes)
-
 
 class ClockState(models.TextChoices):
     RUNNING = "running", "Running"
@@ -228,14 +222,6 @@ class SLAClock(models.Model):
     @property
     def percent_used(self) -> float:
         return 100.0 * self.elapsed_us / self.target_us if self.target_us else 0.0
-
-    @property
-    def remaining(self) -> dt.timedelta:
-        return dt.timedelta(microseconds=self.target_us - self.elapsed_us)
-
-    @property
-    def elapsed(self) -> dt.timedelta:
-        return dt.timedelta(microseconds=self.elapsed_us)
 
 
 class RecomputeRun(models.Model):

@@ -1,17 +1,15 @@
 """Incident factories and assertions shared by the incident tests."""
 
-from collections.abc import Callable
+from functools import partial
 from itertools import count
 from typing import Any
-
-from django.contrib.contenttypes.models import ContentType
-from django.http import HttpResponse
 
 from kaizen.incidents import services
 from kaizen.incidents.models import Incident
 from kaizen.journal.models import JournalEvent
 from kaizen.people.models import UserKind
-from kaizen.testing import assert_query_count, make_user
+from kaizen.testing import assert_constant_queries as shared_assert_constant_queries
+from kaizen.testing import make_user
 
 _sequence = count(1)
 
@@ -48,18 +46,5 @@ def last_event(incident: Incident) -> JournalEvent:
     return JournalEvent.objects.for_subject(incident).latest("id")
 
 
-def assert_constant_queries(
-    key: str, fetch: Callable[[], HttpResponse], add_rows: Callable[[], object]
-) -> None:
-    """`fetch()` answers 200 in the committed baseline `key` of queries, before and after
-    `add_rows()` adds more rows (no N+1)."""
-    counts = []
-    for step in range(2):
-        if step:
-            add_rows()
-        ContentType.objects.clear_cache()
-        with assert_query_count("incidents", key) as captured:
-            response = fetch()
-            assert response.status_code == 200, response
-        counts.append(len(captured.captured_queries))
-    assert counts[0] == counts[1]
+# The shared check, with this app's query_counts.json.
+assert_constant_queries = partial(shared_assert_constant_queries, "incidents")

@@ -5,7 +5,8 @@ from rest_framework.test import APIClient
 
 from kaizen.journal.models import JournalEvent
 from kaizen.people.models import User
-from kaizen.testing import PASSWORD, assert_query_count
+from kaizen.testing import PASSWORD
+from kaizen.testing import assert_constant_queries as shared_assert_constant_queries
 
 
 def signed_in(client: Client, user: User) -> Client:
@@ -29,9 +30,4 @@ def assert_constant_queries(
     client: Client, url: str, key: str, add_rows: Callable[[], None]
 ) -> None:
     """The page costs its baseline number of queries, and no more after `add_rows()`."""
-    with assert_query_count("people", key) as few:
-        assert client.get(url).status_code == 200
-    add_rows()
-    with assert_query_count("people", key) as many:
-        assert client.get(url).status_code == 200
-    assert len(many.captured_queries) == len(few.captured_queries)
+    shared_assert_constant_queries("people", key, lambda: client.get(url), add_rows)

@@ -1,17 +1,14 @@
 """Calendars and definitions for the configuration tests, and the query-count guard."""
 
 import datetime as dt
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from django.contrib.contenttypes.models import ContentType
-from django.http import HttpResponse
 
 from kaizen.journal.models import JournalEvent
 from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
 from kaizen.sla.models import BusinessCalendar, SLADefinition
-from kaizen.testing import assert_query_count
+from kaizen.testing import assert_constant_queries as shared_assert_constant_queries
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE_PERIODS = [(day, dt.time(9), dt.time(17)) for day in range(5)]
@@ -42,21 +39,8 @@ def make_definition(calendar: BusinessCalendar, **fields: Any) -> SLADefinition:
     return do_create_sla_definition(actor=None, calendar=calendar, **fields)
 
 
-def assert_constant_queries(
-    key: str, fetch: Callable[[], HttpResponse], add_rows: Callable[[], object]
-) -> None:
-    """`fetch()` answers 200 in the committed baseline `key` of queries, before and after
-    `add_rows()` adds more rows. The content-type cache is emptied first so the count does not
-    depend on which test ran before."""
-    counts = []
-    for step in range(2):
-        if step:
-            add_rows()
-        ContentType.objects.clear_cache()
-        with assert_query_count("sla", key) as captured:
-            assert fetch().status_code == 200
-        counts.append(len(captured.captured_queries))
-    assert counts[0] == counts[1]
+# The shared check, with this app's query_counts.json.
+assert_constant_queries = partial(shared_assert_constant_queries, "sla")
 
 
 def last_event(subject) -> JournalEvent:
