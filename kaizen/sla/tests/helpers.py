@@ -1,13 +1,11 @@
 """An office calendar and per-priority definitions for SLA tests."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 from kaizen.sla.tests.config_helpers import london
 
-LONDON = ZoneInfo("Europe/London")
 H = 3600 * 1_000_000
 M = 60 * 1_000_000
 
