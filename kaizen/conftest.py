@@ -98,3 +98,10 @@ def api():
         return client
 
     return authenticated
+
+
+@pytest.fixture(autouse=True)
+def analytics_store(tmp_path, settings):
+    """Each test gets its own, empty analytics store (a DuckDB file under its tmp_path)."""
+    settings.KAIZEN_ANALYTICS_PATH = tmp_path / "analytics.duckdb"
+    return settings.KAIZEN_ANALYTICS_PATH

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "kaizen.sla",
     "kaizen.incidents",
     "kaizen.notifications",
+    "kaizen.imports",
+    "kaizen.analytics",
+    "kaizen.kpis",
     "kaizen.api",
     "kaizen.demo",
 ]
@@ -147,6 +150,13 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
+# The analytics store (DuckDB): facts synced from the journal, read by the KPI engine.
+KAIZEN_ANALYTICS_PATH = Path(
+    env_str("KAIZEN_ANALYTICS_PATH", str(DATA_DIR / "analytics.duckdb"))
+).resolve()
+# Business calendar (its slug) for business-hour durations of incidents that have no resolution
+# SLA clock; empty: such incidents get no business-hour durations.
+KAIZEN_REPORTING_CALENDAR = env_str("KAIZEN_REPORTING_CALENDAR", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

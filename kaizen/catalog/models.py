@@ -168,3 +168,16 @@ class ConfigurationItem(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:ci_detail", args=[self.pk])
+
+
+class Location(models.Model):
+    """A site, building or office where callers work and CIs stand."""
+
+    name = models.CharField(max_length=150, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,19 +1,23 @@
 """Every write to the catalogue and the CMDB, each with its journal event."""
 
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kaizen.catalog.models import (
+    CIType,
     ConfigurationItem,
     Lifecycle,
+    Location,
     Service,
     ServiceDependency,
     ServiceOffering,
 )
 from kaizen.journal.events import EventType
-from kaizen.journal.services import apply_changes, m2m_change, record_event
+from kaizen.journal.services import apply_changes, ensure_records, m2m_change, record_event
 from kaizen.people.models import User
 
 SERVICE_FIELDS = (
@@ -234,3 +238,32 @@ def do_update_ci(
     if changes:
         record_event(EventType.CI_UPDATED, ci, actor=actor, changes=changes)
     return ci
+
+
+@transaction.atomic
+def do_ensure_configuration_items(names: Iterable[str], *, source: str) -> dict[str, Any]:
+    """CIs for the names met in imported data, found by name or created (type "other")."""
+    builders = {
+        name: partial(ConfigurationItem, name=name, ci_type=CIType.OTHER) for name in names
+    }
+    return ensure_records(
+        ConfigurationItem,
+        "name",
+        builders,
+        event_type=EventType.CI_CREATED,
+        journaled_fields=("name", "ci_type", "status"),
+        actor_repr=source,
+    )
+
+
+@transaction.atomic
+def do_ensure_locations(names: Iterable[str], *, source: str) -> dict[str, Any]:
+    """Locations for the names met in imported data, found by name or created."""
+    return ensure_records(
+        Location,
+        "name",
+        {name: partial(Location, name=name) for name in names},
+        event_type=EventType.LOCATION_CREATED,
+        journaled_fields=("name",),
+        actor_repr=source,
+    )

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
-from kaizen.catalog.models import ConfigurationItem, Service, ServiceOffering
+from kaizen.catalog.models import ConfigurationItem, Location, Service, ServiceOffering
 from kaizen.people.models import Team, User
 
 
@@ -173,6 +173,9 @@ class Incident(models.Model):
         related_name="incidents",
         verbose_name="configuration item",
     )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
     )
@@ -204,6 +207,12 @@ class Incident(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reassignment_count = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveIntegerField(default=0)
+    # Imported incidents: the tool they came from, the SLA verdict that tool recorded (kept
+    # beside Kaizen's own clocks, which are measured on Kaizen's definitions), and the source
+    # fields Kaizen has no column for.
+    imported_from = models.CharField(max_length=40, blank=True, db_index=True)
+    recorded_sla_met = models.BooleanField(null=True, blank=True)
+    source_attributes = models.JSONField(default=dict, blank=True)
     # Written by the SLA engine only (kaizen.sla.services): the nearest due time of the
     # incident's running clocks, and how they stand.
     sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -31,6 +31,7 @@ class EventType(models.TextChoices):
     OFFERING_UPDATED = "catalog.offering.updated", "Offering updated"
     CI_CREATED = "catalog.ci.created", "Configuration item created"
     CI_UPDATED = "catalog.ci.updated", "Configuration item updated"
+    LOCATION_CREATED = "catalog.location.created", "Location created"
     # incidents: `changes` of incident events always carries every changed field with its old
     # and new value, and the created event every initial field, so SLA clocks and KPI facts can
     # be rebuilt from the journal alone.
@@ -41,6 +42,7 @@ class EventType(models.TextChoices):
     INCIDENT_COMMENTED = "incidents.incident.commented", "Comment added"
     INCIDENT_WORK_NOTE_ADDED = "incidents.incident.work_note_added", "Work note added"
     INCIDENT_ATTACHMENT_ADDED = "incidents.incident.attachment_added", "Attachment added"
+    CATEGORY_CREATED = "incidents.category.created", "Category created"
     PRIORITY_MATRIX_CHANGED = "incidents.priority_matrix.changed", "Priority matrix changed"
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"
@@ -51,6 +53,14 @@ class EventType(models.TextChoices):
     SLA_CLOCK_BREACHED = "sla.clock.breached", "SLA breached"
     SLA_ESCALATED = "sla.clock.escalated", "SLA escalation action taken"
     SLA_RECOMPUTED = "sla.recomputed", "SLA clocks recomputed"
+    # KPIs and measurements (kaizen.kpis): the collection's subject is its MeasurementRun, the
+    # external points' subject the upload (API call or CSV file) that delivered them.
+    CUSTOM_KPI_CREATED = "kpis.custom_kpi.created", "Custom KPI created"
+    CUSTOM_KPI_UPDATED = "kpis.custom_kpi.updated", "Custom KPI updated"
+    MEASUREMENTS_COLLECTED = "kpis.measurements.collected", "KPI measurements collected"
+    EXTERNAL_POINTS_RECORDED = "kpis.external_points.recorded", "External KPI data recorded"
+    # imports
+    IMPORT_RUN_FINISHED = "imports.run.finished", "Import finished"
     # notifications (the subject is the person whose preferences changed)
     NOTIFICATION_OPTED_OUT = "notifications.preference.opted_out", "Notification category off"
     NOTIFICATION_OPTED_IN = "notifications.preference.opted_in", "Notification category on"

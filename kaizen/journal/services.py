@@ -3,7 +3,8 @@
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -15,9 +16,13 @@ from kaizen.core.context import current_correlation_id
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 
+_AS_IS = (str, int, float, bool, type(None))
+
 
 def to_journal_value(value: Any) -> Any:
     """A JSON-safe, stable form of a field value for the journal."""
+    if type(value) in _AS_IS:  # the common case, first (importers call this millions of times)
+        return value
     if isinstance(value, models.Model):
         return {"id": value.pk, "repr": str(value)}
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
@@ -61,6 +66,106 @@ def record_event(
     )
 
 
+@dataclass(slots=True)
+class PendingEvent:
+    """An event built for `record_events` (bulk writers: importers), not yet written.
+    `subject_id`/`subject_repr` may be filled in after the subject itself is inserted."""
+
+    occurred_at: datetime.datetime
+    event_type: str
+    actor_id: int | None
+    actor_repr: str
+    subject_type_id: int
+    subject_id: str
+    subject_repr: str
+    changes: dict[str, Any]
+    data: dict[str, Any]
+
+
+def build_event(
+    event_type: EventType,
+    subject: models.Model,
+    *,
+    actor: Any,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    data: Mapping[str, Any] | None = None,
+    occurred_at: datetime.datetime | None = None,
+    actor_repr: str | None = None,
+) -> PendingEvent:
+    """An event for `record_events`. `actor_repr` names an actor that is not a Kaizen user
+    (the person another tool recorded)."""
+    return PendingEvent(
+        occurred_at=occurred_at or timezone.now(),
+        event_type=event_type,
+        actor_id=actor.pk if actor is not None else None,
+        actor_repr=(actor_repr or actor_label(actor))[:200],
+        subject_type_id=ContentType.objects.get_for_model(subject).pk,
+        subject_id=str(subject.pk),
+        subject_repr=str(subject)[:300],
+        changes=dict(changes or {}),
+        data={key: to_journal_value(value) for key, value in (data or {}).items()},
+    )
+
+
+_PENDING_COLUMNS = (
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_repr",
+    "subject_type_id",
+    "subject_id",
+    "subject_repr",
+    "changes",
+    "data",
+    "correlation_id",
+)
+
+
+def record_events(events: list[PendingEvent], batch_size: int = 5000) -> None:
+    """Append many events at once, in the caller's transaction, under one correlation id.
+
+    One INSERT run through executemany, values adapted by the backend's own operations: at
+    hundreds of thousands of events, building model instances and compiling them through
+    bulk_create costs several times the write itself.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_events must be called inside the change's transaction")
+    if not events:
+        return
+    ops = connection.ops
+    correlation_id = JournalEvent._meta.get_field("correlation_id").get_db_prep_value(
+        current_correlation_id(), connection
+    )
+    quote = ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(JournalEvent._meta.db_table),
+        ", ".join(quote(column) for column in _PENDING_COLUMNS),
+        ", ".join(["%s"] * len(_PENDING_COLUMNS)),
+    )
+    adapt_time, adapt_json = ops.adapt_datetimefield_value, ops.adapt_json_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(events), batch_size):
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        adapt_time(event.occurred_at),
+                        event.event_type,
+                        event.actor_id,
+                        event.actor_repr,
+                        event.subject_type_id,
+                        event.subject_id,
+                        event.subject_repr,
+                        adapt_json(event.changes, None),
+                        adapt_json(event.data, None),
+                        correlation_id,
+                    )
+                    for event in events[start : start + batch_size]
+                ],
+            )
+
+
 def apply_changes(
     instance: models.Model, values: Mapping[str, Any], fields: Iterable[str]
 ) -> dict[str, dict[str, Any]]:
@@ -92,3 +197,49 @@ def m2m_change(old: Iterable[models.Model], new: Iterable[models.Model]) -> dict
     if [obj.pk for obj in old_list] == [obj.pk for obj in new_list]:
         return None
     return {"old": to_journal_value(old_list), "new": to_journal_value(new_list)}
+
+
+def ensure_records(
+    model: type[models.Model],
+    key_field: str,
+    wanted: Mapping[Any, Callable[[], models.Model]],
+    *,
+    event_type: EventType,
+    journaled_fields: Iterable[str],
+    actor_repr: str,
+) -> dict[Any, models.Model]:
+    """The records of `model` whose `key_field` is each key of `wanted`, creating the missing
+    ones in bulk (each built by its callable) with one created event each.
+
+    For importers: names met in another tool's data become records once, however often they
+    appear, and a re-run finds them instead of duplicating them.
+    """
+    found = {
+        getattr(record, key_field): record
+        for record in model._default_manager.filter(**{f"{key_field}__in": list(wanted)})
+    }
+    missing = [build() for key, build in wanted.items() if key not in found]
+    if not missing:
+        return found
+    model._default_manager.bulk_create(missing, batch_size=1000)
+    if missing[0].pk is None:  # a database that does not return ids from bulk inserts
+        keys = [getattr(record, key_field) for record in missing]
+        missing = list(model._default_manager.filter(**{f"{key_field}__in": keys}))
+    fields = tuple(journaled_fields)
+    record_events(
+        [
+            build_event(
+                event_type,
+                record,
+                actor=None,
+                actor_repr=actor_repr,
+                changes={
+                    name: {"old": None, "new": to_journal_value(getattr(record, name))}
+                    for name in fields
+                },
+            )
+            for record in missing
+        ]
+    )
+    found.update((getattr(record, key_field), record) for record in missing)
+    return found

@@ -1,16 +1,27 @@
 """Every write to people, teams, roles and tokens, each with its journal event."""
 
 import secrets
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from kaizen.journal.events import EventType
-from kaizen.journal.services import apply_changes, record_event, to_journal_value
+from kaizen.journal.services import (
+    apply_changes,
+    build_event,
+    ensure_records,
+    record_event,
+    record_events,
+    to_journal_value,
+)
 from kaizen.people.models import ApiToken, Process, ProcessRole, Role, Team, User, hash_token
 
 USER_FIELDS = (
@@ -248,3 +259,78 @@ def do_revoke_api_token(token: ApiToken, *, actor: User | None) -> None:
         actor=actor,
         data={"token": token.name, "prefix": token.prefix},
     )
+
+
+def imported_username(name: str) -> str:
+    """The username of a person known only by the name another tool recorded."""
+    return (slugify(name) or "person")[:150]
+
+
+@transaction.atomic
+def do_ensure_people(kinds: Mapping[str, str], *, source: str) -> dict[str, User]:
+    """Users for the people named in imported data (name -> UserKind), found by username or
+    created without a usable password (they sign in once an admin sets one)."""
+    # One unusable password for the batch: generating a random one per person costs more than
+    # the rest of creating them, and an unusable password never matches anything anyway.
+    password = make_password(None)
+    by_username: dict[str, Callable[[], User]] = {}
+    for name, kind in kinds.items():
+        by_username[imported_username(name)] = partial(_imported_user, name, kind, password)
+    users = ensure_records(
+        User,
+        "username",
+        by_username,
+        event_type=EventType.USER_CREATED,
+        journaled_fields=("username", "first_name", "kind"),
+        actor_repr=source,
+    )
+    return {name: users[imported_username(name)] for name in kinds}
+
+
+def _imported_user(name: str, kind: str, password: str) -> User:
+    return User(
+        username=imported_username(name), first_name=name[:150], kind=kind, password=password
+    )
+
+
+@transaction.atomic
+def do_ensure_teams(names: Iterable[str], *, source: str) -> dict[str, Team]:
+    """Teams for the assignment groups named in imported data, found by name or created."""
+    builders = {name: partial(Team, name=name, slug=slugify(name)[:120]) for name in names}
+    return ensure_records(
+        Team,
+        "name",
+        builders,
+        event_type=EventType.TEAM_CREATED,
+        journaled_fields=("name", "slug"),
+        actor_repr=source,
+    )
+
+
+@transaction.atomic
+def do_ensure_team_members(pairs: Iterable[tuple[Team, User]], *, source: str) -> int:
+    """Make each agent a member of the team imported data shows them working for; returns how
+    many memberships were added (each journaled like an added member)."""
+    wanted = {(team.pk, user.pk): (team, user) for team, user in pairs}
+    if not wanted:
+        return 0
+    membership = Team.members.through
+    present = set(
+        membership.objects.filter(team_id__in={team for team, _ in wanted}).values_list(
+            "team_id", "user_id"
+        )
+    )
+    added = [pair for key, pair in wanted.items() if key not in present]
+    membership.objects.bulk_create(
+        [membership(team_id=team.pk, user_id=user.pk) for team, user in added], batch_size=1000
+    )
+    record_events(
+        [
+            build_event(
+                EventType.TEAM_MEMBER_ADDED, team, actor=None, actor_repr=source,
+                data={"member": user},
+            )
+            for team, user in added
+        ]
+    )
+    return len(added)

@@ -25,6 +25,7 @@ TRACKED_FIELDS = (
     "service",
     "offering",
     "configuration_item",
+    "location",
     "category",
     "subcategory",
     "impact",
@@ -46,6 +47,7 @@ TRACKED_FIELDS = (
     "cancelled_at",
     "reassignment_count",
     "reopen_count",
+    "recorded_sla_met",
 )
 RELATED_FIELDS = (
     "caller",
@@ -53,6 +55,7 @@ RELATED_FIELDS = (
     "service",
     "offering",
     "configuration_item",
+    "location",
     "category",
     "subcategory",
     "assignment_group",

@@ -1,0 +1,80 @@
+"""The embedded columnar analytics store (DuckDB, one file under the data folder).
+
+DuckDB allows one writing process per file; readers in other processes open it read-only.
+Every user of the store goes through `connect()`, which creates the schema on first use.
+Writers (the sync, the rebuild) also hold `writer_lock()` for the whole run, so two of them
+never interleave batches, whichever process or thread they run in.
+"""
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+
+from kaizen.analytics.schema import SCHEMA
+
+
+class StoreBusy(Exception):
+    """Another sync or rebuild holds the store's writer lock."""
+
+
+def store_path() -> Path:
+    return Path(settings.KAIZEN_ANALYTICS_PATH)
+
+
+def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    for statement in SCHEMA:
+        connection.execute(statement)
+
+
+@contextmanager
+def connect(
+    *, read_only: bool = False, path: Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the store (or to another store file, e.g. a rebuild's staging copy);
+    a missing store is created (schema included) first."""
+    path = path or store_path()
+    if read_only and not path.exists():
+        read_only = False  # nothing to read yet: create the empty store once
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            create_schema(connection)
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together or not at all (a crash mid-way leaves nothing)."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+@contextmanager
+def writer_lock(*, wait: bool = True) -> Iterator[None]:
+    """Exclusive right to write the store, across processes (an advisory lock on a file next
+    to the store; the kernel releases it when the holder dies, so a killed sync never leaves
+    the store locked). With `wait=False`, raises StoreBusy instead of waiting."""
+    path = store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            raise StoreBusy(f"another sync or rebuild is writing {path}") from exc
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock

@@ -1,0 +1,39 @@
+"""What importers report about rows they could not use, and the records they produce."""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+MISSING = "?"  # how the ServiceNow export (and many others) writes an empty value
+
+
+@dataclass
+class RowProblem:
+    row_number: int
+    reason: str
+    record_key: str = ""
+    field: str = ""
+    value: str = ""
+    rejected: bool = True  # the whole row was skipped; False: one value was ignored
+
+
+@dataclass
+class ParsedRecord:
+    """One record (e.g. an incident with its history) read from `rows` rows of the file, or
+    None when nothing usable was left, with what went wrong on the way."""
+
+    record: Any
+    rows: int
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def is_missing(value: str | None) -> bool:
+    return value is None or value.strip() in ("", MISSING)
+
+
+@lru_cache(maxsize=1 << 16)  # exports repeat the same names on most rows
+def clean(value: str | None) -> str | None:
+    """The value with whitespace runs collapsed, or None when the source left it empty."""
+    if is_missing(value):
+        return None
+    return " ".join(value.split())

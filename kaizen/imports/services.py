@@ -1,0 +1,193 @@
+"""Running an import: stream the file, write records batch by batch, report every bad row.
+
+Each batch (its records, its row errors and the run's counters) commits in one transaction,
+so a run killed at any moment leaves whole batches behind; running the same import again skips
+the records already imported (the importers key them by the source's own number) and writes
+the rest, ending in the same state as one clean run.
+"""
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kaizen.core.context import correlation
+from kaizen.imports import servicenow
+from kaizen.imports.models import ImportKind, ImportRun, RowError, RunStatus
+from kaizen.imports.problems import ParsedRecord, RowProblem
+from kaizen.imports.reading import OpenedSource, csv_rows, file_digest, open_source
+from kaizen.incidents.services.imported import do_import_incidents
+from kaizen.journal.events import EventType
+from kaizen.journal.services import record_event
+from kaizen.people.models import User
+
+BATCH_SIZE = 1000
+STALE_AFTER = dt.timedelta(minutes=2)  # a running import beats its heart after every batch
+
+
+@dataclass(frozen=True)
+class Importer:
+    """How one kind of file becomes records: required columns, a parser, a writer."""
+
+    source: str
+    required_columns: tuple[str, ...]
+    parse: Callable[[Iterable[Any], dict[str, Any]], Iterator[ParsedRecord]]
+    write: Callable[[list[Any], str], Any]
+
+
+def _servicenow_parse(rows: Iterable[Any], options: dict[str, Any]) -> Iterator[ParsedRecord]:
+    return servicenow.parse(rows, time_zone=options.get("time_zone") or settings.TIME_ZONE)
+
+
+def _write_incidents(records: list[Any], source: str) -> Any:
+    return do_import_incidents(records, source=source)
+
+
+IMPORTERS: dict[str, Importer] = {
+    ImportKind.SERVICENOW_EVENTLOG: Importer(
+        servicenow.SOURCE, servicenow.REQUIRED_COLUMNS, _servicenow_parse, _write_incidents
+    ),
+}
+
+
+def register_importer(kind: str, importer: Importer) -> None:
+    IMPORTERS[kind] = importer
+
+
+@transaction.atomic
+def do_create_import_run(
+    kind: str,
+    *,
+    source_name: str,
+    actor: User | None,
+    options: dict[str, Any] | None = None,
+    upload: Any = None,
+) -> ImportRun:
+    run = ImportRun(kind=kind, source_name=source_name, options=options or {}, started_by=actor)
+    if upload is not None:
+        run.upload = upload
+    run.save()
+    return run
+
+
+def mark_stale_runs_interrupted(now: dt.datetime | None = None) -> int:
+    """Runs whose process died (no heartbeat for a while) are shown as interrupted."""
+    now = now or timezone.now()
+    return ImportRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    ).update(status=RunStatus.INTERRUPTED, finished_at=now)
+
+
+def run_import(
+    run: ImportRun,
+    path: Path,
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[ImportRun], None] | None = None,
+) -> ImportRun:
+    """Read `path` and import it as `run` says; returns the finished run (or failed, with the
+    reason: a file that cannot be read at all). Bad rows do not stop the run."""
+    importer = IMPORTERS[run.kind]
+    mark_stale_runs_interrupted()
+    started = time.perf_counter()
+    run.status = RunStatus.RUNNING
+    run.started_at = run.heartbeat_at = timezone.now()
+    run.source_sha256 = file_digest(path)
+    run.save()
+    reasons: Counter[str] = Counter()
+    with correlation():
+        try:
+            with open_source(path) as opened:
+                run.bytes_total = opened.size
+                rows = csv_rows(opened, required=importer.required_columns)
+                records = importer.parse(rows, run.options)
+                for batch in _batches(records, batch_size):
+                    _write_batch(run, importer, batch, opened, reasons)
+                    if on_progress:
+                        on_progress(run)
+        except Exception as exc:  # the file itself is unreadable or a write failed
+            run.status = RunStatus.FAILED
+            run.failure = str(exc)[:2000]
+            run.finished_at = timezone.now()
+            run.save()
+            raise
+        run.status = RunStatus.FINISHED
+        run.finished_at = timezone.now()
+        run.bytes_read = run.bytes_total
+        run.summary = {
+            "rows_read": run.rows_read,
+            "rows_rejected": run.rows_rejected,
+            "records_created": run.records_created,
+            "records_already_present": run.records_present,
+            "records_refused": run.records_refused,
+            "events_written": run.events_written,
+            "problems_by_reason": dict(reasons.most_common(50)),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        with transaction.atomic():
+            run.save()
+            record_event(EventType.IMPORT_RUN_FINISHED, run, actor=run.started_by, data=run.summary)
+    return run
+
+
+def _batches(records: Iterator[ParsedRecord], size: int) -> Iterator[list[ParsedRecord]]:
+    batch: list[ParsedRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@transaction.atomic
+def _write_batch(
+    run: ImportRun,
+    importer: Importer,
+    batch: list[ParsedRecord],
+    opened: OpenedSource,
+    reasons: Counter[str],
+) -> None:
+    records = [parsed.record for parsed in batch if parsed.record is not None]
+    problems: list[RowProblem] = [problem for parsed in batch for problem in parsed.problems]
+    outcome = importer.write(records, importer.source)
+    for number, reason in outcome.refused.items():
+        problems.append(RowProblem(0, reason, number, "number", number))
+    RowError.objects.bulk_create(
+        [
+            RowError(
+                run=run,
+                row_number=problem.row_number,
+                record_key=problem.record_key[:120],
+                field=problem.field[:80],
+                value=problem.value[:200],
+                reason=problem.reason[:300],
+            )
+            for problem in problems
+        ],
+        batch_size=1000,
+    )
+    reasons.update(_reason_kind(problem) for problem in problems)
+    run.rows_read += sum(parsed.rows for parsed in batch)
+    run.rows_rejected += sum(1 for problem in problems if problem.rejected)
+    run.records_created += len(outcome.created)
+    run.records_present += len(outcome.already_present)
+    run.records_refused += len(outcome.refused)
+    run.events_written += outcome.events
+    run.bytes_read = opened.bytes_read
+    run.heartbeat_at = timezone.now()
+    run.save()
+
+
+def _reason_kind(problem: RowProblem) -> str:
+    """Problems grouped for the summary: the field and the kind of fault, not each value."""
+    reason = problem.reason.replace(repr(problem.value), "…") if problem.value else problem.reason
+    return f"{problem.field}: {reason}" if problem.field else reason

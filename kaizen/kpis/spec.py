@@ -1,0 +1,174 @@
+"""What a KPI is, as data: the contract between the KPI library, custom KPIs and the engine.
+
+A library KPI and a custom KPI defined in the UI are the same thing to the engine: a
+`KPIDefinition` whose `measure` says which fact rows to take and how to aggregate them. The
+engine (kaizen.kpis.engine) turns a measure into SQL over the analytics store; nothing else
+writes SQL for KPIs.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from kaizen.analytics import schema
+
+# The periods a KPI is measured by. A week starts on Monday (ISO); "all" is one period over the
+# whole range asked for.
+PERIODS = ("day", "week", "month", "quarter", "year", "all")
+
+# Point-in-time measures only: a row's age at the instant it is counted (hours since its
+# `interval_start`), usable as the aggregated `column` and in filters (e.g. backlog older than
+# 30 days) as if it were a fact column.
+AGE_HOURS = "age_hours"
+
+
+class Direction(StrEnum):
+    HIGHER_IS_BETTER = "higher"
+    LOWER_IS_BETTER = "lower"
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+    HOURS = "hours"
+    NUMBER = "number"
+    SCORE = "score"
+
+
+class Aggregate(StrEnum):
+    COUNT = "count"  # rows matching the filters
+    SUM = "sum"  # of `column`
+    MEAN = "mean"  # of `column`
+    MEDIAN = "median"  # of `column`
+    PERCENTILE = "percentile"  # of `column`, at `percentile` (0-100)
+    SHARE = "share"  # percent of the rows matching `filters` that also match `numerator`
+    RATIO = "ratio"  # count(numerator) / count(denominator), both on top of `filters`
+
+
+class Source(StrEnum):
+    INCIDENTS = "incident_facts"  # one row per incident
+    INCIDENT_EVENTS = "incident_event_facts"  # one row per incident journal event
+    EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
+
+
+class Operator(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IN = "in"
+    IS_NULL = "is_null"  # value True: IS NULL, False: IS NOT NULL
+    IS_TRUE = "is_true"  # value True: column is true, False: column is false
+
+
+def column_value(name: str) -> dict[str, str]:
+    """A filter value that is another column of the same row (e.g. priority_to < priority_from),
+    kept as plain JSON so definitions serialise as they are."""
+    return {"column": name}
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    operator: Operator
+    value: Any = None  # a constant, a list (IN), a bool (IS_NULL, IS_TRUE) or column_value()
+
+    @property
+    def other_column(self) -> str | None:
+        """The column compared with, when the value is `column_value(name)`."""
+        if isinstance(self.value, Mapping) and set(self.value) == {"column"}:
+            return str(self.value["column"])
+        return None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Which rows (source + filters), which instant dates them into a period, and how they
+    aggregate. `period_column` is the fact timestamp that places a row in a day/week/month
+    (e.g. `resolved_at` for resolution times, `opened_at` for arrivals); `None` means a
+    point-in-time measure evaluated at each period's end (backlog: open at that instant)."""
+
+    source: Source
+    aggregate: Aggregate
+    period_column: str | None = "opened_at"
+    column: str | None = None
+    percentile: float | None = None
+    filters: tuple[Filter, ...] = ()
+    numerator: tuple[Filter, ...] = ()  # SHARE and RATIO
+    denominator: tuple[Filter, ...] = ()  # RATIO
+    # Point-in-time measures (period_column None): the row counts while start <= t < end, where
+    # end is the earliest of the `interval_end` columns that is set (a tuple: an incident
+    # leaves the backlog when resolved or cancelled, whichever comes first); none set: still in.
+    interval_start: str | None = None
+    interval_end: str | tuple[str, ...] | None = None
+
+    @property
+    def point_in_time(self) -> bool:
+        return self.period_column is None
+
+    @property
+    def interval_ends(self) -> tuple[str, ...]:
+        if self.interval_end is None:
+            return ()
+        if isinstance(self.interval_end, str):
+            return (self.interval_end,)
+        return tuple(self.interval_end)
+
+    def fields(self) -> tuple[str, ...]:
+        """The fact columns the measure reads that a row needs filled to be measured: the period
+        (or interval start) column, the aggregated column and every filtered column. Interval
+        ends are left out: an empty end is meaningful (still open)."""
+        names: list[str] = [self.period_column or self.interval_start or "", self.column or ""]
+        for condition in (*self.filters, *self.numerator, *self.denominator):
+            names += [condition.column, condition.other_column or ""]
+        return tuple(dict.fromkeys(name for name in names if name and name != AGE_HOURS))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Status against target: `target` is what is aimed for; `warning` marks the amber band
+    between it and a red status (on the bad side of the target, per the direction)."""
+
+    target: float | None = None
+    warning: float | None = None
+
+
+@dataclass(frozen=True)
+class KPIDefinition:
+    key: str  # e.g. "incident.resolution_hours_median"
+    name: str
+    process: str  # kaizen.people.models.Process value: incident, problem, change, ...
+    description: str  # what it tells and why it matters
+    formula: str  # in words/maths, as shown to users
+    unit: Unit
+    direction: Direction
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    required_fields: tuple[str, ...] = ()  # fact columns the KPI needs filled
+    measure: Measure | None = None  # None: not measurable yet (its process does not exist)
+    not_measurable_reason: str = ""
+    custom: bool = False
+
+    @property
+    def measurable(self) -> bool:
+        return self.measure is not None
+
+
+_COLUMN_LINE = re.compile(r"^\s+([a-z_]+)\s+([A-Z]+)", re.MULTILINE)
+_SOURCE_TABLES = {
+    Source.INCIDENTS: schema.INCIDENT_FACTS,
+    Source.INCIDENT_EVENTS: schema.INCIDENT_EVENT_FACTS,
+}
+
+
+@cache
+def source_columns(source: Source) -> dict[str, str]:
+    """The fact columns of an analytics-store source with their SQL type (TIMESTAMP, DOUBLE,
+    VARCHAR...), read from the schema's DDL so a column added there is usable at once. The
+    external source has no table: {}."""
+    ddl = _SOURCE_TABLES.get(Source(source))
+    return dict(_COLUMN_LINE.findall(ddl)) if ddl else {}
