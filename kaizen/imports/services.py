@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaizen.core.context import correlation
-from kaizen.imports import servicenow
+from kaizen.imports import eventlog, servicenow, tickets
 from kaizen.imports.models import ImportKind, ImportRun, RowError, RunStatus
 from kaizen.imports.problems import ParsedRecord, RowProblem
 from kaizen.imports.reading import OpenedSource, csv_rows, file_digest, open_source
@@ -34,31 +35,67 @@ STALE_AFTER = dt.timedelta(minutes=2)  # a running import beats its heart after 
 
 @dataclass(frozen=True)
 class Importer:
-    """How one kind of file becomes records: required columns, a parser, a writer."""
+    """How one kind of file becomes records, given the run's options: the label its records
+    are kept under (re-runs skip what that source imported), the columns it cannot do
+    without, and a parser of rows into ImportedIncidents."""
 
-    source: str
-    required_columns: tuple[str, ...]
+    source: Callable[[dict[str, Any]], str]
+    required_columns: Callable[[dict[str, Any]], tuple[str, ...]]
     parse: Callable[[Iterable[Any], dict[str, Any]], Iterator[ParsedRecord]]
-    write: Callable[[list[Any], str], Any]
 
 
-def _servicenow_parse(rows: Iterable[Any], options: dict[str, Any]) -> Iterator[ParsedRecord]:
-    return servicenow.parse(rows, time_zone=options.get("time_zone") or settings.TIME_ZONE)
-
-
-def _write_incidents(records: list[Any], source: str) -> Any:
-    return do_import_incidents(records, source=source)
+def _time_zone(options: dict[str, Any]) -> str:
+    return options.get("time_zone") or settings.TIME_ZONE
 
 
 IMPORTERS: dict[str, Importer] = {
     ImportKind.SERVICENOW_EVENTLOG: Importer(
-        servicenow.SOURCE, servicenow.REQUIRED_COLUMNS, _servicenow_parse, _write_incidents
+        source=lambda options: servicenow.SOURCE,
+        required_columns=lambda options: servicenow.REQUIRED_COLUMNS,
+        parse=lambda rows, options: servicenow.parse(rows, time_zone=_time_zone(options)),
+    ),
+    ImportKind.TICKETS_CSV: Importer(
+        source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),
+        required_columns=lambda options: tickets.required_columns(options["mapping"]),
+        parse=lambda rows, options: tickets.parse(
+            rows, mapping=options["mapping"], default_time_zone=settings.TIME_ZONE
+        ),
+    ),
+    ImportKind.EVENTLOG_CSV: Importer(
+        source=lambda options: options.get("source") or eventlog.SOURCE,
+        required_columns=eventlog.required_columns,
+        parse=lambda rows, options: eventlog.parse(
+            rows, options=options, default_time_zone=settings.TIME_ZONE
+        ),
     ),
 }
 
 
-def register_importer(kind: str, importer: Importer) -> None:
-    IMPORTERS[kind] = importer
+@dataclass
+class PreviewResult:
+    columns: list[str]
+    rows: list[dict[str, str]]  # the first raw rows
+    records: list[Any]  # what those rows become
+    problems: list[RowProblem]
+
+
+def preview(kind: str, path: Path, options: dict[str, Any], limit: int = 10) -> PreviewResult:
+    """The first `limit` rows of a file and the records they make, without writing anything.
+    Raises SourceError when the file cannot be read or lacks a required column."""
+    importer = IMPORTERS[kind]
+    with open_source(path) as opened:
+        rows = csv_rows(opened, required=importer.required_columns(options))
+        first = list(islice(rows, limit))
+    with open_source(path) as opened:
+        rows = islice(csv_rows(opened, required=importer.required_columns(options)), limit)
+        parsed = list(importer.parse(rows, options))
+    columns = [name for name in (first[0].values if first else {}) if name != "__width__"]
+    return PreviewResult(
+        columns=columns,
+        rows=[row.values for row in first],
+        records=[record.record for record in parsed if record.record is not None],
+        problems=[problem for record in parsed for problem in record.problems],
+    )
 
 
 @transaction.atomic
@@ -106,10 +143,10 @@ def run_import(
         try:
             with open_source(path) as opened:
                 run.bytes_total = opened.size
-                rows = csv_rows(opened, required=importer.required_columns)
+                rows = csv_rows(opened, required=importer.required_columns(run.options))
                 records = importer.parse(rows, run.options)
                 for batch in _batches(records, batch_size):
-                    _write_batch(run, importer, batch, opened, reasons)
+                    _write_batch(run, importer.source(run.options), batch, opened, reasons)
                     if on_progress:
                         on_progress(run)
         except Exception as exc:  # the file itself is unreadable or a write failed
@@ -151,14 +188,14 @@ def _batches(records: Iterator[ParsedRecord], size: int) -> Iterator[list[Parsed
 @transaction.atomic
 def _write_batch(
     run: ImportRun,
-    importer: Importer,
+    source: str,
     batch: list[ParsedRecord],
     opened: OpenedSource,
     reasons: Counter[str],
 ) -> None:
     records = [parsed.record for parsed in batch if parsed.record is not None]
     problems: list[RowProblem] = [problem for parsed in batch for problem in parsed.problems]
-    outcome = importer.write(records, importer.source)
+    outcome = do_import_incidents(records, source=source)
     for number, reason in outcome.refused.items():
         problems.append(RowProblem(0, reason, number, "number", number))
     RowError.objects.bulk_create(

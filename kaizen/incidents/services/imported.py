@@ -58,6 +58,9 @@ class ImportedStep:
     at: dt.datetime
     actor: str
     values: dict[str, Any]
+    # What the source says happened beyond field changes (e.g. a process-mining activity);
+    # a step with data but no change is journaled as an update with that data.
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -230,12 +233,13 @@ def _build(
                 changes[name] = {"old": journaled[name], "new": new_journal}
                 journaled[name] = new_journal
                 setattr(incident, name, new_value)
-        if not changes:
+        if not changes and not step.data:
             continue
-        incident.version += 1
+        if changes:
+            incident.version += 1
         incident.updated_at = step.at
         events.append(
-            event(_step_event_type(set(changes)), step.at, step.actor or source, changes, {})
+            event(_step_event_type(set(changes)), step.at, step.actor or source, changes, step.data)
         )
     return incident, events
 

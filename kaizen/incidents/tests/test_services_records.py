@@ -77,6 +77,7 @@ def test_it_journals_every_initial_field_when_opening(
         "service": ref(email),
         "offering": ref(mailbox),
         "configuration_item": ref(ci),
+        "location": None,
         "category": ref(category),
         "subcategory": ref(subcategory),
         "impact": 1,
@@ -98,6 +99,7 @@ def test_it_journals_every_initial_field_when_opening(
         "cancelled_at": None,
         "reassignment_count": 0,
         "reopen_count": 0,
+        "recorded_sla_met": None,
     }
     assert set(new) == set(services.TRACKED_FIELDS)
     assert (incident.opened_at, incident.updated_at, incident.version) == (T0, T0, 1)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from kaizen.imports.models import ImportKind, ImportRun
 from kaizen.imports.reading import SourceError
 from kaizen.imports.services import do_create_import_run, run_import
+from kaizen.imports.tickets import MappingError, load_mapping
 
 SHOWN_PROBLEMS = 20
 
@@ -31,14 +32,39 @@ class Command(BaseCommand):
         servicenow.add_argument(
             "--time-zone", help="time zone of the log's times (default: KAIZEN_TIME_ZONE)"
         )
-        for sub in (servicenow,):
+        tickets_csv = kinds.add_parser(
+            ImportKind.TICKETS_CSV, help="one row per ticket, read through a mapping file"
+        )
+        tickets_csv.add_argument("path", type=Path)
+        tickets_csv.add_argument(
+            "--mapping", type=Path, required=True, help="TOML or YAML mapping file"
+        )
+        events = kinds.add_parser(
+            ImportKind.EVENTLOG_CSV, help="a process-mining event log (one row per activity)"
+        )
+        events.add_argument("path", type=Path)
+        events.add_argument("--case", required=True, help="the column of the case id")
+        events.add_argument("--activity", required=True, help="the column of the activity")
+        events.add_argument("--timestamp", required=True, help="the column of the time")
+        events.add_argument("--resource", help="the column of who did the activity")
+        events.add_argument(
+            "--attribute",
+            action="append",
+            default=[],
+            dest="attributes",
+            help="a column kept as a source attribute (repeatable)",
+        )
+        events.add_argument("--timestamp-format", help="strptime format (default: ISO 8601)")
+        events.add_argument("--source", help="the tool's name kept on each incident")
+        events.add_argument("--time-zone", help="for times without an offset")
+        for sub in (servicenow, tickets_csv, events):
             sub.add_argument("--batch-size", type=int, default=1000)
             sub.add_argument("--json", action="store_true", help="print the summary as JSON")
             sub.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
-        run_options = {"time_zone": options.get("time_zone")}
+        run_options = self._run_options(options)
         run = do_create_import_run(
             options["kind"], source_name=str(path), actor=None, options=run_options
         )
@@ -65,6 +91,34 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self._report(run, as_json=options["json"])
+
+    def _run_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        kind = options["kind"]
+        if kind == ImportKind.TICKETS_CSV:
+            mapping_path: Path = options["mapping"]
+            try:
+                text = mapping_path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"--mapping: cannot read {mapping_path} ({exc})") from exc
+            try:
+                return {"mapping": load_mapping(text, mapping_path.name)}
+            except MappingError as exc:
+                raise CommandError(f"--mapping {mapping_path}: {exc}") from exc
+        if kind == ImportKind.EVENTLOG_CSV:
+            return {
+                name: options[name]
+                for name in (
+                    "case",
+                    "activity",
+                    "timestamp",
+                    "resource",
+                    "attributes",
+                    "timestamp_format",
+                    "source",
+                    "time_zone",
+                )
+            }
+        return {"time_zone": options.get("time_zone")}
 
     def _report(self, run: ImportRun, *, as_json: bool) -> None:
         problems = list(run.row_errors.all()[:SHOWN_PROBLEMS])

@@ -1,0 +1,316 @@
+"""Ticket exports of other tools (Jira, Zendesk, GLPI...): one row per ticket, read through a
+mapping file (TOML or YAML) that names the columns, value maps and date formats.
+
+    source = "jira"                      # kept on each incident; re-runs skip what it imported
+    attributes = ["Labels", "Sprint"]    # columns kept as source attributes
+    [columns]                            # Kaizen field = column of the export
+    number = "Issue key"
+    opened_at = "Created"
+    resolved_at = "Resolved"
+    state = "Status"
+    priority = "Priority"
+    caller = "Reporter"
+    assignee = "Assignee"
+    assignment_group = "Team"
+    short_description = "Summary"
+    [values.state]                       # the export's value = Kaizen's value
+    "To Do" = "new"
+    "In Progress" = "in_progress"
+    "Done" = "closed"
+    [values.priority]
+    Highest = 1
+    [dates]
+    format = "%d/%b/%y %I:%M %p"         # strptime format, or "iso" (the default)
+    time_zone = "Europe/Paris"           # for times without an offset (default: KAIZEN_TIME_ZONE)
+
+A row has no history of its own, so each incident gets the history its times imply: opened at
+`opened_at`, in progress at `first_responded_at`, resolved at `resolved_at`, closed at
+`closed_at` (or cancelled at `cancelled_at`), and its final state, when it is another open one,
+at its last known time.
+"""
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from kaizen.imports.problems import ParsedRecord, RowProblem, clean
+from kaizen.imports.reading import Row
+from kaizen.incidents.models import Channel, Incident, OnHoldReason, State
+from kaizen.incidents.services.imported import ImportedIncident, ImportedStep
+
+TIME_FIELDS = ("opened_at", "first_responded_at", "resolved_at", "closed_at", "cancelled_at")
+LEVEL_FIELDS = {"priority": (1, 5), "impact": (1, 3), "urgency": (1, 3)}
+TEXT_FIELDS = (
+    "caller",
+    "opened_by",
+    "assignee",
+    "assignment_group",
+    "category",
+    "subcategory",
+    "configuration_item",
+    "location",
+    "short_description",
+    "description",
+    "resolution_notes",
+)
+BOOLEAN_FIELDS = ("recorded_sla_met", "major_incident")
+COUNT_FIELDS = ("reassignment_count", "reopen_count")
+CHOICE_FIELDS = {"state": State, "channel": Channel, "on_hold_reason": OnHoldReason}
+MAPPABLE_FIELDS = (
+    "number",
+    *TIME_FIELDS,
+    *LEVEL_FIELDS,
+    *TEXT_FIELDS,
+    *BOOLEAN_FIELDS,
+    *COUNT_FIELDS,
+    *CHOICE_FIELDS,
+)
+TRUE_TEXTS = {"true", "yes", "y", "1", "met"}
+FALSE_TEXTS = {"false", "no", "n", "0", "breached", "missed"}
+OPEN = (State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.ON_HOLD)
+
+
+class MappingError(ValueError):
+    """The mapping file is unreadable or names something that does not exist."""
+
+
+def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
+    """Read and check a mapping file; the message of a MappingError names the bad key."""
+    try:
+        if filename.lower().endswith((".yml", ".yaml")):
+            mapping = yaml.safe_load(text)
+        else:
+            mapping = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise MappingError(f"the mapping file is not valid TOML/YAML: {exc}") from exc
+    if not isinstance(mapping, dict):
+        raise MappingError("the mapping file must hold a table with a [columns] section")
+    columns = mapping.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        raise MappingError("columns: name the export's column for each Kaizen field")
+    unknown = sorted(set(columns) - set(MAPPABLE_FIELDS))
+    if unknown:
+        raise MappingError(
+            f"columns.{unknown[0]}: not a Kaizen field (use one of {', '.join(MAPPABLE_FIELDS)})"
+        )
+    for required in ("number", "opened_at"):
+        if not columns.get(required):
+            raise MappingError(f"columns.{required}: required")
+    if "caller" not in columns and "caller" not in mapping.get("defaults", {}):
+        raise MappingError("columns.caller: required (or give defaults.caller)")
+    values = mapping.get("values", {})
+    if not isinstance(values, dict):
+        raise MappingError("values: must be a table of value maps per field")
+    for name, value_map in values.items():
+        if name not in columns:
+            raise MappingError(f"values.{name}: that field has no column under [columns]")
+        if not isinstance(value_map, dict):
+            raise MappingError(f"values.{name}: must map the export's values to Kaizen's")
+        if name in CHOICE_FIELDS:
+            allowed = CHOICE_FIELDS[name].values
+            for source_value, kaizen_value in value_map.items():
+                if kaizen_value not in allowed:
+                    raise MappingError(
+                        f"values.{name}.{source_value}: {kaizen_value!r} is not one of "
+                        f"{', '.join(allowed)}"
+                    )
+    dates = mapping.get("dates", {})
+    time_zone = dates.get("time_zone")
+    if time_zone:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise MappingError(f"dates.time_zone: unknown time zone {time_zone!r}") from exc
+    source = str(mapping.get("source", "tickets-csv")).strip()
+    if not source or len(source) > Incident._meta.get_field("imported_from").max_length:
+        raise MappingError("source: give a short name of the tool (at most 40 characters)")
+    attributes = mapping.get("attributes", [])
+    if not isinstance(attributes, list):
+        raise MappingError("attributes: must be a list of column names")
+    return mapping
+
+
+def required_columns(mapping: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(mapping["columns"].values())
+
+
+class _Reader:
+    """Turns one row into typed Kaizen values through the mapping, noting each problem."""
+
+    def __init__(self, mapping: dict[str, Any], default_time_zone: str) -> None:
+        self.columns: dict[str, str] = mapping["columns"]
+        self.value_maps: dict[str, dict] = mapping.get("values", {})
+        self.defaults: dict[str, Any] = mapping.get("defaults", {})
+        dates = mapping.get("dates", {})
+        self.date_format: str = dates.get("format", "iso")
+        self.time_zone = ZoneInfo(dates.get("time_zone") or default_time_zone)
+        self.attributes: list[str] = mapping.get("attributes", [])
+
+    def read(self, row: Row, problems: list[RowProblem]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, column in self.columns.items():
+            raw = row.values.get(column)
+            text = clean(raw)
+            if text is not None and name in self.value_maps:
+                text = self.value_maps[name].get(text, text)
+            if text is None:
+                values[name] = self.defaults.get(name)
+                continue
+            try:
+                values[name] = self._convert(name, text)
+            except ValueError as exc:
+                problems.append(
+                    RowProblem(row.number, str(exc), "", column, str(raw)[:200], rejected=False)
+                )
+                values[name] = self.defaults.get(name)
+        for name, value in self.defaults.items():
+            values.setdefault(name, value)
+        return values
+
+    def _convert(self, name: str, text: Any) -> Any:
+        if name in TIME_FIELDS:
+            return self._time(str(text))
+        if name in LEVEL_FIELDS:
+            low, high = LEVEL_FIELDS[name]
+            head = str(text).split("-", 1)[0].strip()
+            if head.isdigit() and low <= int(head) <= high:
+                return int(head)
+            raise ValueError(f"{name} must be {low}..{high} (map it under [values.{name}])")
+        if name in BOOLEAN_FIELDS:
+            lowered = str(text).lower()
+            if lowered in TRUE_TEXTS or lowered in FALSE_TEXTS:
+                return lowered in TRUE_TEXTS
+            raise ValueError(f"{name} must be true or false")
+        if name in COUNT_FIELDS:
+            if str(text).isdigit():
+                return int(text)
+            raise ValueError(f"{name} is not a whole number")
+        if name in CHOICE_FIELDS:
+            if text in CHOICE_FIELDS[name].values:
+                return text
+            raise ValueError(f"unknown {name} {text!r} (map it under [values.{name}])")
+        return text
+
+    def _time(self, text: str) -> dt.datetime:
+        try:
+            if self.date_format == "iso":
+                value = dt.datetime.fromisoformat(text)
+            else:
+                value = dt.datetime.strptime(text, self.date_format)
+        except ValueError:
+            shown = "ISO 8601" if self.date_format == "iso" else repr(self.date_format)
+            raise ValueError(f"not a date in the format {shown}") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.time_zone)
+        return value
+
+
+def parse(
+    rows: Iterable[Row], *, mapping: dict[str, Any], default_time_zone: str
+) -> Iterator[ParsedRecord]:
+    reader = _Reader(mapping, default_time_zone)
+    for row in rows:
+        if "__width__" in row.values:
+            reason = f"wrong number of cells: {row.values['__width__']}"
+            yield ParsedRecord(None, 1, [RowProblem(row.number, reason)])
+            continue
+        yield _ticket(row, reader)
+
+
+def _ticket(row: Row, reader: _Reader) -> ParsedRecord:
+    problems: list[RowProblem] = []
+    values = reader.read(row, problems)
+    number = str(values.pop("number") or "").strip().upper()
+    for problem in problems:
+        problem.record_key = number
+    fatal = None
+    if not number:
+        fatal = ("number", "the ticket has no number")
+    elif len(number) > Incident._meta.get_field("number").max_length:
+        fatal = ("number", "the number is longer than 20 characters")
+    elif values.get("opened_at") is None:
+        fatal = ("opened_at", "opened_at is missing or unreadable")
+    elif any(p.field == reader.columns.get("state") for p in problems):
+        fatal = ("state", "the state is not a Kaizen state")
+    if fatal:
+        field, reason = fatal
+        raw = row.values.get(reader.columns.get(field, ""), "")
+        problems.append(RowProblem(row.number, reason, number, field, str(raw)[:200]))
+        return ParsedRecord(None, 1, problems)
+    return ParsedRecord(_incident(number, values, row, reader), 1, problems)
+
+
+def _incident(number: str, values: dict[str, Any], row: Row, reader: _Reader) -> ImportedIncident:
+    times = {name: values.pop(name, None) for name in TIME_FIELDS}
+    opened_at = times["opened_at"]
+    final_state = values.pop("state", None)
+    on_hold_reason = values.pop("on_hold_reason", None) or ""
+    if not values.get("short_description"):
+        values["short_description"] = f"Imported ticket {number}"
+    values["short_description"] = values["short_description"][:160]
+    subcategory = values.pop("subcategory", None)
+    if subcategory and values.get("category"):
+        values["subcategory"] = (values["category"], subcategory)
+    assigned = bool(values.get("assignment_group") or values.get("assignee"))
+    initial = {
+        **values,
+        "state": State.ASSIGNED if assigned else State.NEW,
+        "on_hold_reason": "",
+        "first_responded_at": None,
+        "resolved_at": None,
+        "closed_at": None,
+        "cancelled_at": None,
+    }
+    moves: list[tuple[dt.datetime, dict[str, Any]]] = []
+    if times["first_responded_at"]:
+        moves.append(
+            (
+                times["first_responded_at"],
+                {"state": State.IN_PROGRESS, "first_responded_at": times["first_responded_at"]},
+            )
+        )
+    if times["resolved_at"]:
+        moves.append(
+            (times["resolved_at"], {"state": State.RESOLVED, "resolved_at": times["resolved_at"]})
+        )
+    if times["closed_at"]:
+        moves.append((times["closed_at"], {"state": State.CLOSED, "closed_at": times["closed_at"]}))
+    if times["cancelled_at"]:
+        moves.append(
+            (
+                times["cancelled_at"],
+                {"state": State.CANCELLED, "cancelled_at": times["cancelled_at"]},
+            )
+        )
+    moves.sort(key=lambda move: move[0])
+    reached = moves[-1][1]["state"] if moves else initial["state"]
+    if final_state and final_state != reached and final_state not in (State.NEW, State.ASSIGNED):
+        last_time = moves[-1][0] if moves else opened_at
+        moves.append((last_time, {"state": final_state, "on_hold_reason": on_hold_reason}))
+    steps = []
+    responded = False
+    for at, change in moves:
+        worked = change["state"] in (State.IN_PROGRESS, State.RESOLVED, State.CLOSED)
+        if worked and not responded:  # as in Kaizen: work or a resolution is the first response
+            change["first_responded_at"] = times["first_responded_at"] or at
+            responded = True
+        if change["state"] != State.ON_HOLD:
+            change["on_hold_reason"] = ""
+        steps.append(ImportedStep(at=max(at, opened_at), actor="", values=change))
+    attributes = {
+        column: clean(row.values.get(column))
+        for column in reader.attributes
+        if clean(row.values.get(column)) is not None
+    }
+    return ImportedIncident(
+        number=number,
+        opened_at=opened_at,
+        values=initial,
+        steps=steps,
+        opened_by_label=values.get("opened_by") or "",
+        source_attributes=attributes,
+    )
