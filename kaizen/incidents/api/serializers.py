@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from kaizen.catalog.api.serializers import VisibleServiceField
-from kaizen.catalog.models import ConfigurationItem, Service, ServiceOffering
+from kaizen.catalog.models import ConfigurationItem, Location, Service, ServiceOffering
 from kaizen.incidents.models import (
     Category,
     Impact,
@@ -68,6 +68,9 @@ READ_ONLY = [
     "sla_due_at",
     "sla_state",
     "updated_at",
+    "imported_from",
+    "recorded_sla_met",
+    "source_attributes",
 ]
 # Changed through their own endpoints, so a PATCH cannot bypass their rules.
 MOVED_ELSEWHERE = {
@@ -97,6 +100,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     )
     offering = _related(ServiceOffering, "Offering id (of the service)")
     configuration_item = _related(ConfigurationItem, "Configuration item id")
+    location = _related(Location, "Location id")
     category = _related(Category, "Category id (no parent)")
     subcategory = _related(Category, "Subcategory id (a child of `category`)")
     impact = level_field("Impact")
@@ -137,6 +141,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "reopen_count",
             "sla_due_at",
             "sla_state",
+            "imported_from",
+            "recorded_sla_met",
+            "source_attributes",
             "version",
             "updated_at",
             "allowed_transitions",

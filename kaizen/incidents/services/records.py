@@ -30,6 +30,7 @@ EDITABLE_FIELDS = (
     "service",
     "offering",
     "configuration_item",
+    "location",
     "category",
     "subcategory",
     "impact",
