@@ -9,11 +9,16 @@ import gzip
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+# What a file that is not what its name says raises while it is read: bad text encoding, bad
+# CSV quoting, a ".gz" that is not gzip (OSError) or is cut short (EOFError, zlib.error).
+UNREADABLE = (UnicodeDecodeError, csv.Error, OSError, EOFError, zlib.error)
 
 
 class SourceError(Exception):
@@ -112,7 +117,7 @@ def csv_rows(source: OpenedSource, *, required: tuple[str, ...] = ()) -> Iterato
         header = [name.strip() for name in next(reader)]
     except StopIteration:
         raise SourceError(f"{source.name}: the file is empty") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UNREADABLE as exc:
         raise SourceError(f"{source.name}: not a readable CSV file ({exc})") from exc
     missing = [name for name in required if name not in header]
     if missing:

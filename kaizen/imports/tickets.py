@@ -234,8 +234,11 @@ def _ticket(row: Row, reader: _Reader) -> ParsedRecord:
         fatal = ("number", "the number is longer than 20 characters")
     elif values.get("opened_at") is None:
         fatal = ("opened_at", "opened_at is missing or unreadable")
-    elif any(p.field == reader.columns.get("state") for p in problems):
-        fatal = ("state", "the state is not a Kaizen state")
+    state_problems = [p for p in problems if p.field == reader.columns.get("state")]
+    if state_problems and not fatal:
+        # An unknown state makes the whole row unusable: its problem becomes the rejection.
+        state_problems[0].rejected = True
+        return ParsedRecord(None, 1, problems)
     if fatal:
         field, reason = fatal
         raw = row.values.get(reader.columns.get(field, ""), "")

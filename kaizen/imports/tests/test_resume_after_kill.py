@@ -47,6 +47,22 @@ def incidents_created(database: Path) -> int:
     return row[0] or 0
 
 
+def processes_reading(path: Path) -> list[int]:
+    """Ids of live processes whose command line names `path` (the import and its reader)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if str(path).encode() in command and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def without_ids(value):
     """Journal values name related records by id and text; ids depend on creation order."""
     if isinstance(value, dict):
@@ -125,6 +141,11 @@ def test_an_import_killed_midway_and_run_again_equals_one_clean_run(tmp_path):
         time.sleep(0.02)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
+    # The file reader the import forks notices its parent died and stops too.
+    deadline = time.monotonic() + 15
+    while processes_reading(log):
+        assert time.monotonic() < deadline, "a reader process outlived the killed import"
+        time.sleep(0.1)
     partial = incidents_created(interrupted / "kaizen.sqlite3")
     assert 0 < partial < total, "the kill must land mid-import"
 

@@ -5,14 +5,17 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from kaizen.analytics.sync import sync
 from kaizen.core.context import correlation
 from kaizen.demo.catalog import load_catalog
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
+from kaizen.demo.servicenow import import_servicenow_log, servicenow_log
 from kaizen.demo.sla import load_sla
+from kaizen.kpis.services import do_collect_measurements
 from kaizen.people import services as people_services
 from kaizen.people.models import User
 
@@ -30,7 +33,17 @@ def demo_credentials() -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation (teams, people in every role, services, CIs)."
+    help = (
+        "Load the demo organisation (teams, people in every role, services, CIs, SLAs, "
+        "incidents) and the real ServiceNow incident history when its file is found."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--without-servicenow",
+            action="store_true",
+            help="do not import the ServiceNow event log (faster; no real history)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         credentials = demo_credentials()
@@ -51,10 +64,18 @@ class Command(BaseCommand):
             catalog = load_catalog()
             # Calendars and SLAs before incidents, so every demo incident gets its clocks.
             sla = load_sla()
+        # The real history first: it keeps its own numbers (INC0000045...), and the demo's
+        # incidents then take numbers after the highest imported one.
+        imported = self._import_servicenow(options["without_servicenow"])
+        with correlation(), transaction.atomic():
             incidents = load_incidents()
-        added = {**people, **catalog, **sla, **incidents}
+        added = {**people, **catalog, **sla, **imported, **incidents}
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self.stdout.write(f"Demo data: added {summary}.")
+        report = sync()
+        self.stdout.write(f"Analytics store: {report.incidents} incident facts synced.")
+        measured = do_collect_measurements(actor=None, breakdowns=("priority", "team"))
+        self.stdout.write(f"KPI measurements: {measured.measurements} stored.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sign in as {credentials['username']} / {credentials['password']} (administrator). "
@@ -62,3 +83,13 @@ class Command(BaseCommand):
                 f"password."
             )
         )
+
+    def _import_servicenow(self, skip: bool) -> dict[str, int]:
+        path = None if skip else servicenow_log()
+        if path is None:
+            if not skip:
+                self.stdout.write("ServiceNow event log not found: demo without real history.")
+            return {}
+        self.stdout.write(f"Importing the ServiceNow incident event log from {path} ...")
+        run = import_servicenow_log(path)
+        return {"imported ServiceNow incidents": run.records_created}
