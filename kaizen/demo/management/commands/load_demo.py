@@ -74,7 +74,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: added {summary}.")
         report = sync()
         self.stdout.write(f"Analytics store: {report.incidents} incident facts synced.")
-        measured = do_collect_measurements(actor=None, breakdowns=("priority", "team"))
+        measured = do_collect_measurements(actor=None, period_kinds=("month",))
         self.stdout.write(f"KPI measurements: {measured.measurements} stored.")
         self.stdout.write(
             self.style.SUCCESS(
