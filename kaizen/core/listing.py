@@ -5,13 +5,60 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kaizen.core.widgets import speed_up_selects
 
 PER_PAGE_CHOICES = (25, 50, 100)
+
+
+class PrimaryKeyPaginator(Paginator):
+    """Sorts and slices the page's primary keys, then loads those rows (with their joins).
+
+    Ordering and limiting the list's full query made PostgreSQL join every matching row before
+    keeping a page of them: 2,500 incidents and five joins for one team's open incidents at a
+    million (bench/agent_queue.py). The keys sort from an index; only the page's rows are
+    joined, in one more query.
+    """
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
+        # A row changed out of the list between the two queries is left out, not shown stale.
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
+def capped_counts(querysets: dict[str, QuerySet[Any]], cap: int) -> dict[str, int]:
+    """How many rows each queryset has, counting no further than `cap` + 1, in one query.
+
+    Tab badges ("999+") count several lists per page; on PostgreSQL each query of a page
+    costs a round trip whatever it does. The querysets must use the same database.
+    """
+    counts = dict.fromkeys(querysets, 0)
+    selects, params, counted = [], [], []
+    for name, rows in querysets.items():
+        try:
+            sql, query_params = rows.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # e.g. .none(): nothing to count
+            continue
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) capped)")
+        params.extend(query_params)
+        counted.append(name)
+    if counted:
+        database = querysets[counted[0]].db
+        with connections[database].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(selects)}", params)
+            counts.update(zip(counted, cursor.fetchone(), strict=True))
+    return counts
 
 
 @dataclass
@@ -39,12 +86,14 @@ def list_page(
     *,
     sort_fields: dict[str, str],
     default_sort: str,
+    page_by_primary_key: bool = False,
 ) -> ListPage:
     """Apply the shared FilterSet, a whitelisted sort (`?sort=name` / `?sort=-name`) and paging.
 
     `sort_fields` maps the public sort key to the ORM ordering expression, so a URL can never
     order by an arbitrary (perhaps hidden) field. The page's primary key breaks ties so pages
-    never repeat or skip rows.
+    never repeat or skip rows. `page_by_primary_key` (PrimaryKeyPaginator) is for lists of a
+    large table with joins.
     """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     speed_up_selects(filterset.form)
@@ -64,5 +113,6 @@ def list_page(
         per_page = PER_PAGE_CHOICES[0]
     if per_page not in PER_PAGE_CHOICES:
         per_page = PER_PAGE_CHOICES[0]
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    paginator_class = PrimaryKeyPaginator if page_by_primary_key else Paginator
+    page = paginator_class(rows, per_page).get_page(request.GET.get("page"))
     return ListPage(page=page, filterset=filterset, sort=sort, per_page=per_page)

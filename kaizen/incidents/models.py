@@ -228,14 +228,20 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-opened_at", "-id"]
         indexes = [
-            # The agent queues: a group's open incidents, soonest SLA due first.
-            models.Index(fields=["assignment_group", "state", "sla_due_at"], name="incident_queue"),
+            # The agent queues: a group's open incidents, soonest SLA due first. With the id
+            # (the tie-breaker of every list's order) PostgreSQL pages the queue's keys from the
+            # index alone (kaizen.core.listing.PrimaryKeyPaginator).
+            models.Index(
+                fields=["assignment_group", "state", "sla_due_at", "id"], name="incident_queue"
+            ),
             models.Index(fields=["assignee", "state"], name="incident_assignee_state"),
             models.Index(fields=["caller", "state"], name="incident_caller_state"),
             # "Breaching soon": open incidents by due time, whatever their group.
             models.Index(fields=["state", "sla_due_at"], name="incident_state_due"),
-            # ... or already past a warning (the other half of that queue's OR).
-            models.Index(fields=["sla_state", "state"], name="incident_sla_state"),
+            # ... or already past a warning (the other half of that queue's OR). With the due
+            # time the tab badge counts the warnings not due soon from the index alone (SQLite
+            # scanned the table for them: views._breaching_halves).
+            models.Index(fields=["sla_state", "state", "sla_due_at"], name="incident_sla_state"),
         ]
 
     def __str__(self) -> str:

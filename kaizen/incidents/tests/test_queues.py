@@ -218,3 +218,81 @@ def test_it_sorts_by_sla_due_in_a_constant_number_of_queries(web, agent):
         lambda: client.get(url("all"), {"sort": "sla_due"}),
         lambda: [make_incident() for _ in range(5)],
     )
+
+
+def test_it_counts_a_breaching_incident_once_whichever_half_it_is_in(web, agent, board):
+    """The badge counts the queue's OR as two disjoint halves (views._breaching_halves)."""
+    now = timezone.now()
+    set_sla(board["desk"], now + dt.timedelta(hours=1), "warning")  # due soon and warning
+    set_sla(board["new"], None, "warning")  # warning without a due time
+    set_sla(board["done"], now, "warning")  # resolved: in no queue
+    tabs = {tab["name"]: tab["count"] for tab in web(agent).get(url("all")).context["tabs"]}
+    shown = numbers(web(agent).get(url("breaching")))
+    assert tabs["breaching"] == len(shown) == 3
+    assert set(shown) == {board[key].number for key in ("desk", "net", "new")}
+
+
+def test_it_renders_each_cell_of_a_row(web, agent, requester, service_desk, email):
+    hardware = services.do_create_category("Hardware", actor=None)
+    printer = services.do_create_category("Printer", actor=None, parent=hardware)
+    held = move(
+        make_incident(
+            requester,
+            short_description="Printer <jammed> & smoking",
+            service=email,
+            category=hardware,
+            subcategory=printer,
+            assignment_group=service_desk,
+            assignee=agent,
+        ),
+        "in_progress",
+        "on_hold",
+    )
+    services.do_update_incident(held, actor=None, expected_version=None, major_incident=True)
+    set_sla(held, timezone.now() - dt.timedelta(hours=3), "breached")
+    orphan = make_incident(requester, short_description="Nobody's")
+    set_sla(orphan, None, "breached")
+    page = web(agent).get(url("all"), {"sort": "number"}).content.decode()
+    held.refresh_from_db()
+    assert f'href="/incidents/{held.number}/">{held.number}</a>' in page
+    assert 'title="Major incident">Major</span>' in page
+    assert "Printer &lt;jammed&gt; &amp; smoking" in page
+    assert f"{requester} · Email · Printer</div>" in page
+    assert '<div class="small text-secondary">Awaiting caller</div>' in page
+    assert '<div class="kz-incident-team" title="Service Desk">Service Desk</div>' in page
+    assert f'name="version_{held.pk}" value="{held.version}"' in page
+    assert 'late</span> <i class="bi bi-exclamation-octagon" title="Breached"></i>' in page
+    # No group, nobody, a breached clock without a due time.
+    assert '<div class="kz-incident-team" title="">—</div>' in page
+    assert ">Unassigned</div>" in page and ">Breached</td>" in page
+
+
+def test_it_shows_dates_as_the_date_filter_does_in_the_person_s_time_zone(settings):
+    from django.template import Context, Template
+
+    from kaizen.incidents.queue_table import tooltip_date
+
+    moment = dt.datetime(2026, 3, 5, 23, 7, tzinfo=dt.UTC)
+    with timezone.override("Europe/Paris"):
+        expected = Template("{{ moment|date:'j M Y, H:i' }}").render(Context({"moment": moment}))
+        assert tooltip_date(moment) == expected == "6 Mar 2026, 00:07"
+
+
+def test_it_lists_agents_and_teams_in_both_bars_from_one_query_each(web, agent, service_desk):
+    page = web(agent).get(url("all"), {"assignment_group": "service-desk"}).content.decode()
+    filter_bar, bulk_bar = page.split('id="bulk-form"')
+    # The filter bar selects teams by slug, the bulk bar by id; each with its own empty choice.
+    assert '<option value="service-desk" selected>Service Desk</option>' in filter_bar
+    assert f'<option value="{service_desk.pk}">Service Desk</option>' in bulk_bar
+    assert '<option value="" selected>No group</option>' in bulk_bar
+    assert f'<option value="{agent.pk}">{agent}</option>' in filter_bar
+    assert f'<option value="{agent.pk}">{agent}</option>' in bulk_bar
+
+
+def test_it_pages_in_order_loading_only_the_page_s_rows(web, agent):
+    opened = [make_incident() for _ in range(27)]
+    client = web(agent)
+    first = numbers(client.get(url("all"), {"sort": "number", "per_page": 25}))
+    second = client.get(url("all"), {"sort": "number", "per_page": 25, "page": 2})
+    assert first + numbers(second) == [incident.number for incident in opened]
+    assert "26–27 of 27" in second.content.decode()
