@@ -167,6 +167,11 @@ STORAGES = {
 }
 
 KAIZEN_MAX_ATTACHMENT_MB = env_int("KAIZEN_MAX_ATTACHMENT_MB", 10)
+# Largest file accepted by the web import (a whole ServiceNow log zipped is a few MB; a
+# decade of another desk's history as plain CSV can be hundreds).
+KAIZEN_MAX_IMPORT_MB = env_int("KAIZEN_MAX_IMPORT_MB", 500)
+if KAIZEN_MAX_IMPORT_MB < 1:
+    raise ConfigurationError("KAIZEN_MAX_IMPORT_MB must be at least 1 (megabytes)")
 KAIZEN_REOPEN_WINDOW_DAYS = env_int("KAIZEN_REOPEN_WINDOW_DAYS", 7)
 
 REDIS_URL = env_str("REDIS_URL")

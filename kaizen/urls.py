@@ -10,6 +10,8 @@ urlpatterns = [
     path("catalog/", include("kaizen.catalog.urls")),
     path("incidents/", include("kaizen.incidents.urls")),
     path("sla/", include("kaizen.sla.urls")),
+    path("kpis/", include("kaizen.kpis.urls")),
+    path("imports/", include("kaizen.imports.urls")),
     path("notifications/", include("kaizen.notifications.urls")),
     path("audit/", include("kaizen.journal.urls")),
     path("api/v1/", include("kaizen.api.urls")),

@@ -1,13 +1,16 @@
 """The embedded columnar analytics store (DuckDB, one file under the data folder).
 
-DuckDB allows one writing process per file; readers in other processes open it read-only.
-Every user of the store goes through `connect()`, which creates the schema on first use.
+DuckDB allows one writing process per file; readers in other processes open it read-only, and
+only while no process has it open for writing (DuckDB locks the file: a writer excludes
+readers and readers exclude a writer). Every user of the store goes through `connect()`, which
+waits a while for such a lock instead of failing at once, and creates the schema on first use.
 Writers (the sync, the rebuild) also hold `writer_lock()` for the whole run, so two of them
 never interleave batches, whichever process or thread they run in.
 """
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,17 +34,33 @@ def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(statement)
 
 
+def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, retrying while another process holds a conflicting lock (a sync
+    writing for a moment, or a reader computing KPIs)."""
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 @contextmanager
 def connect(
-    *, read_only: bool = False, path: Path | None = None
+    *, read_only: bool = False, path: Path | None = None, wait_seconds: float = 30.0
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the store (or to another store file, e.g. a rebuild's staging copy);
-    a missing store is created (schema included) first."""
+    a missing store is created (schema included) first. Waits up to `wait_seconds` while
+    another process has the file open in a conflicting mode."""
     path = path or store_path()
     if read_only and not path.exists():
         read_only = False  # nothing to read yet: create the empty store once
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
+    connection = _open(path, read_only, wait_seconds)
     try:
         if not read_only:
             create_schema(connection)

@@ -3,7 +3,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from kaizen.people.permissions import can_view_audit, can_view_cmdb, can_view_people, is_admin
+from kaizen.people.permissions import (
+    can_import,
+    can_view_audit,
+    can_view_cmdb,
+    can_view_kpis,
+    can_view_people,
+    is_admin,
+)
 from kaizen.sla.permissions import can_view_service_levels
 
 
@@ -21,9 +28,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Configuration items", reverse("catalog:ci_list"), "bi-hdd-network"))
     if can_view_service_levels(user):
         items.append(("Service levels", reverse("sla:definition_list"), "bi-stopwatch"))
+    if can_view_kpis(user):
+        items.append(("KPIs", reverse("kpis:scorecard"), "bi-graph-up-arrow"))
     if can_view_people(user):
         items.append(("Teams", reverse("people:team_list"), "bi-people"))
         items.append(("People", reverse("people:user_list"), "bi-person-lines-fill"))
+    if can_import(user):
+        items.append(("Imports", reverse("imports:list"), "bi-cloud-arrow-up"))
     if can_view_audit(user):
         items.append(("Audit trail", reverse("journal:audit"), "bi-journal-text"))
     items.append(("API", reverse("api-docs"), "bi-braces"))

@@ -101,9 +101,10 @@ class Measure:
     filters: tuple[Filter, ...] = ()
     numerator: tuple[Filter, ...] = ()  # SHARE and RATIO
     denominator: tuple[Filter, ...] = ()  # RATIO
-    # Point-in-time measures (period_column None): the row counts while start <= t < end, where
-    # end is the earliest of the `interval_end` columns that is set (a tuple: an incident
-    # leaves the backlog when resolved or cancelled, whichever comes first); none set: still in.
+    # Point-in-time measures (period_column None): a row counts at a period's end when it has
+    # started before that end and not ended by it (start < period end <= end), the end being the
+    # earliest of the `interval_end` columns that is set (a tuple: an incident leaves the backlog
+    # when resolved, closed or cancelled, whichever comes first); none set: still in.
     interval_start: str | None = None
     interval_end: str | tuple[str, ...] | None = None
 

@@ -85,3 +85,33 @@ def can_view_audit(user: User) -> bool:
 def can_view_timeline(user: User) -> bool:
     """A record's history is internal: agents see it, requesters do not."""
     return is_agent(user)
+
+
+def can_view_kpis(user: User) -> bool:
+    """The scorecard, KPI pages and measurements are internal: agents (managers are agents)."""
+    return is_agent(user)
+
+
+def can_manage_kpis(user: User) -> bool:
+    """Define and change custom KPIs, collect measurements now: continual improvement
+    owners/managers (the process that owns measurement) and administrators."""
+    return is_agent(user) and has_process_role(user, Process.IMPROVEMENT, LEADERSHIP)
+
+
+def can_record_kpi_data(user: User) -> bool:
+    """Push or upload external data points (availability from monitoring, survey scores...):
+    continual improvement and service level owners/managers, and administrators. A monitoring
+    integration uses an API token of an account holding one of these roles."""
+    return can_manage_kpis(user) or (
+        is_agent(user) and has_process_role(user, Process.SERVICE_LEVEL, LEADERSHIP)
+    )
+
+
+def can_import(user: User) -> bool:
+    """Import tickets and their history from another tool on the web, and read the runs and
+    their row reports: an import creates incidents, people and teams in bulk, so only
+    administrators and the incident process's owners/managers, who answer for the incident
+    records, may. (`kaizen import` on the command line is for whoever runs the server.)"""
+    if is_admin(user):
+        return True
+    return is_agent(user) and has_process_role(user, Process.INCIDENT, LEADERSHIP)

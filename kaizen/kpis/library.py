@@ -1,0 +1,962 @@
+"""The KPIs shipped with Kaizen: ITIL measures of incident, problem, change, request, service
+level, availability, customer satisfaction and improvement.
+
+Each is a `KPIDefinition`. Those Kaizen can measure today (from the analytics store's incident
+facts and incident events) carry a `Measure`; the others are listed with `measure=None` and
+the reason, so the gap between what ITIL asks for and what Kaizen can measure is visible rather
+than hidden. Custom KPIs (kaizen.kpis.models.CustomKPI) join the library through `all_kpis()`
+and `get_kpi()`.
+"""
+
+from kaizen.kpis.spec import (
+    AGE_HOURS,
+    Aggregate,
+    Direction,
+    Filter,
+    KPIDefinition,
+    Measure,
+    Operator,
+    Source,
+    Thresholds,
+    Unit,
+    column_value,
+)
+
+HIGHER, LOWER = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER
+# "Within one business day": business hours counted by the SLA calendar; a business day is
+# taken as 8 of them (the default calendar's working day).
+BUSINESS_DAY_HOURS = 8.0
+AGED_BACKLOG_HOURS = 30 * 24.0
+
+# Filters used by several KPIs.
+SLA_MEASURED = Filter("sla_met", Operator.IS_NULL, False)
+FCR_RECORDED = Filter("first_contact_resolution", Operator.IS_NULL, False)
+CHANNEL_KNOWN = Filter("channel", Operator.IS_NULL, False)
+MAJOR = Filter("major_incident", Operator.IS_TRUE, True)
+
+
+class UnknownKPI(LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"unknown KPI {key!r}")
+        self.key = key
+
+
+def incidents(aggregate: Aggregate, placed_by: str, **fields: object) -> Measure:
+    """A measure over incident facts, each incident placed in the period of `placed_by`."""
+    return Measure(
+        source=Source.INCIDENTS,
+        aggregate=aggregate,
+        period_column=placed_by,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def backlog(aggregate: Aggregate, **fields: object) -> Measure:
+    """A point-in-time measure over the incidents open at each period's end: opened, and not
+    yet resolved, closed or cancelled (whichever came first)."""
+    return Measure(
+        source=Source.INCIDENTS,
+        aggregate=aggregate,
+        period_column=None,
+        interval_start="opened_at",
+        interval_end=("resolved_at", "closed_at", "cancelled_at"),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def events(aggregate: Aggregate, **fields: object) -> Measure:
+    """A measure over incident journal events, each placed by when it happened."""
+    return Measure(
+        source=Source.INCIDENT_EVENTS,
+        aggregate=aggregate,
+        period_column="occurred_at",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def measured(
+    key: str,
+    name: str,
+    description: str,
+    formula: str,
+    unit: Unit,
+    direction: Direction,
+    measure: Measure,
+    *,
+    process: str = "incident",
+    target: float | None = None,
+    warning: float | None = None,
+    required_fields: tuple[str, ...] | None = None,
+) -> KPIDefinition:
+    """A KPI Kaizen measures. Its required fields are the columns the measure reads unless
+    given (event KPIs: most events leave the *_from/*_to columns empty by nature)."""
+    return KPIDefinition(
+        key=key,
+        name=name,
+        process=process,
+        description=description,
+        formula=formula,
+        unit=unit,
+        direction=direction,
+        thresholds=Thresholds(target=target, warning=warning),
+        required_fields=measure.fields() if required_fields is None else required_fields,
+        measure=measure,
+    )
+
+
+def not_yet(
+    key: str,
+    name: str,
+    process: str,
+    description: str,
+    formula: str,
+    unit: Unit,
+    direction: Direction,
+    *,
+    reason: str,
+    required_fields: tuple[str, ...],
+    target: float | None = None,
+    warning: float | None = None,
+) -> KPIDefinition:
+    """A KPI ITIL asks for that Kaizen cannot measure yet; `required_fields` names the data it
+    would need (as `<record>.<field>`)."""
+    return KPIDefinition(
+        key=key,
+        name=name,
+        process=process,
+        description=description,
+        formula=formula,
+        unit=unit,
+        direction=direction,
+        thresholds=Thresholds(target=target, warning=warning),
+        required_fields=required_fields,
+        measure=None,
+        not_measurable_reason=reason,
+    )
+
+
+# Volume counts (opened, resolved, backlog...) ship without a target: what is "good" depends
+# on the organisation's size; set one on the KPI page.
+INCIDENT_KPIS = (
+    measured(
+        "incident.opened",
+        "Incidents opened",
+        "How many incidents were logged: the demand on the service desk and a first sign of "
+        "unstable services.",
+        "count of incidents, by opened_at",
+        Unit.COUNT,
+        LOWER,
+        incidents(Aggregate.COUNT, "opened_at"),
+    ),
+    measured(
+        "incident.resolved",
+        "Incidents resolved",
+        "How many incidents were resolved: the throughput of incident management. Compared "
+        "with incidents opened it shows whether the backlog grows.",
+        "count of incidents with resolved_at, by resolved_at",
+        Unit.COUNT,
+        HIGHER,
+        incidents(Aggregate.COUNT, "resolved_at"),
+    ),
+    measured(
+        "incident.backlog",
+        "Incident backlog",
+        "Incidents still open at the end of each period: work waiting and users still affected.",
+        "count of incidents with opened_at <= period end < first of (resolved_at, closed_at, "
+        "cancelled_at), taken at each period's end",
+        Unit.COUNT,
+        LOWER,
+        backlog(Aggregate.COUNT),
+    ),
+    measured(
+        "incident.resolution_hours_mean",
+        "Mean time to resolve (MTTR)",
+        "The average wall-clock time from logging to resolution. Sensitive to a few very long "
+        "incidents; read with the median and the 90th percentile.",
+        "mean of resolution_hours over resolved incidents, by resolved_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(Aggregate.MEAN, "resolved_at", column="resolution_hours"),
+        target=16,
+        warning=24,
+    ),
+    measured(
+        "incident.resolution_hours_median",
+        "Median time to resolve",
+        "The typical wall-clock time from logging to resolution: half the incidents took longer.",
+        "median (continuous) of resolution_hours over resolved incidents, by resolved_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(Aggregate.MEDIAN, "resolved_at", column="resolution_hours"),
+        target=8,
+        warning=16,
+    ),
+    measured(
+        "incident.resolution_hours_p90",
+        "90th percentile time to resolve",
+        "The wall-clock time nine incidents in ten are resolved within: the long tail users "
+        "remember.",
+        "90th percentile (continuous) of resolution_hours over resolved incidents, by resolved_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(Aggregate.PERCENTILE, "resolved_at", column="resolution_hours", percentile=90),
+        target=72,
+        warning=120,
+    ),
+    measured(
+        "incident.first_response_hours_median",
+        "Median time to first response",
+        "How long a caller typically waits before someone works on their incident.",
+        "median (continuous) of first_response_hours, by first_responded_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(Aggregate.MEDIAN, "first_responded_at", column="first_response_hours"),
+        target=0.5,
+        warning=1,
+    ),
+    measured(
+        "incident.first_response_hours_p90",
+        "90th percentile time to first response",
+        "The wait for a first response that nine callers in ten do not exceed.",
+        "90th percentile (continuous) of first_response_hours, by first_responded_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(
+            Aggregate.PERCENTILE,
+            "first_responded_at",
+            column="first_response_hours",
+            percentile=90,
+        ),
+        target=2,
+        warning=4,
+    ),
+    measured(
+        "incident.sla_met_pct",
+        "Incidents resolved within SLA",
+        "The share of resolved incidents that met their resolution target: the headline of "
+        "service level reporting.",
+        "100 x incidents with sla_met true / incidents with sla_met not null, by resolved_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(
+            Aggregate.SHARE,
+            "resolved_at",
+            filters=(SLA_MEASURED,),
+            numerator=(Filter("sla_met", Operator.IS_TRUE, True),),
+        ),
+        target=95,
+        warning=90,
+    ),
+    measured(
+        "incident.reopened_pct",
+        "Incidents reopened",
+        "The share of resolved incidents that were reopened at least once: resolutions that "
+        "did not hold.",
+        "100 x resolved incidents with reopen_count > 0 / resolved incidents, by resolved_at",
+        Unit.PERCENT,
+        LOWER,
+        incidents(
+            Aggregate.SHARE,
+            "resolved_at",
+            numerator=(Filter("reopen_count", Operator.GT, 0),),
+        ),
+        target=5,
+        warning=10,
+    ),
+    measured(
+        "incident.reassignment_mean",
+        "Mean reassignments per incident",
+        "How often an incident changes hands before it is resolved; each hand-over costs time "
+        "and points at routing or skills gaps.",
+        "mean of reassignment_count over resolved incidents, by resolved_at",
+        Unit.NUMBER,
+        LOWER,
+        incidents(Aggregate.MEAN, "resolved_at", column="reassignment_count"),
+        target=1,
+        warning=2,
+    ),
+    measured(
+        "incident.reassigned_pct",
+        "Incidents reassigned",
+        "The share of resolved incidents that were reassigned at least once.",
+        "100 x resolved incidents with reassignment_count > 0 / resolved incidents, by resolved_at",
+        Unit.PERCENT,
+        LOWER,
+        incidents(
+            Aggregate.SHARE,
+            "resolved_at",
+            numerator=(Filter("reassignment_count", Operator.GT, 0),),
+        ),
+        target=20,
+        warning=30,
+    ),
+    measured(
+        "incident.first_contact_resolution_pct",
+        "First contact resolution",
+        "The share of incidents the service desk resolved at the first contact, without "
+        "passing them on: cheaper for IT, faster for the caller.",
+        "100 x incidents with first_contact_resolution true / incidents with "
+        "first_contact_resolution not null, by resolved_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(
+            Aggregate.SHARE,
+            "resolved_at",
+            filters=(FCR_RECORDED,),
+            numerator=(Filter("first_contact_resolution", Operator.IS_TRUE, True),),
+        ),
+        target=70,
+        warning=60,
+    ),
+    measured(
+        "incident.resolution_business_hours_median",
+        "Median time to resolve in business hours",
+        "The typical time to resolve counted in the SLA calendar's business hours only: what "
+        "the support teams can influence.",
+        "median (continuous) of resolution_business_hours, by resolved_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(Aggregate.MEDIAN, "resolved_at", column="resolution_business_hours"),
+        target=8,
+        warning=16,
+    ),
+    measured(
+        "incident.resolved_within_1_business_day_pct",
+        "Resolved within one business day",
+        f"The share of resolved incidents resolved within one business day "
+        f"({BUSINESS_DAY_HOURS:g} business hours).",
+        f"100 x incidents with resolution_business_hours <= {BUSINESS_DAY_HOURS:g} / incidents "
+        "with resolution_business_hours not null, by resolved_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(
+            Aggregate.SHARE,
+            "resolved_at",
+            filters=(Filter("resolution_business_hours", Operator.IS_NULL, False),),
+            numerator=(Filter("resolution_business_hours", Operator.LE, BUSINESS_DAY_HOURS),),
+        ),
+        target=80,
+        warning=70,
+    ),
+    measured(
+        "incident.major_count",
+        "Major incidents",
+        "How many incidents were declared major: the events with the highest business impact.",
+        "count of incidents with major_incident true, by opened_at",
+        Unit.COUNT,
+        LOWER,
+        incidents(Aggregate.COUNT, "opened_at", filters=(MAJOR,)),
+        target=0,
+        warning=1,
+    ),
+    measured(
+        "incident.major_resolution_hours_median",
+        "Median time to restore service after a major incident",
+        "The typical time from logging a major incident to its resolution (mean time to "
+        "restore service, MTRS, for what matters most).",
+        "median (continuous) of resolution_hours over major incidents, by resolved_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(Aggregate.MEDIAN, "resolved_at", column="resolution_hours", filters=(MAJOR,)),
+        target=4,
+        warning=8,
+    ),
+    measured(
+        "incident.p1_resolution_hours_median",
+        "Median time to resolve priority 1",
+        "The typical time to resolve the most urgent incidents.",
+        "median (continuous) of resolution_hours over incidents with priority = 1, by resolved_at",
+        Unit.HOURS,
+        LOWER,
+        incidents(
+            Aggregate.MEDIAN,
+            "resolved_at",
+            column="resolution_hours",
+            filters=(Filter("priority", Operator.EQ, 1),),
+        ),
+        target=4,
+        warning=8,
+    ),
+    measured(
+        "incident.escalations",
+        "Priority escalations",
+        "How often an incident's priority was raised after logging: a sign of impact "
+        "underestimated at first or of incidents that got worse while waiting.",
+        "count of incident events with priority_to < priority_from (1 is the highest), by "
+        "occurred_at",
+        Unit.COUNT,
+        LOWER,
+        events(
+            Aggregate.COUNT,
+            filters=(Filter("priority_to", Operator.LT, column_value("priority_from")),),
+        ),
+        required_fields=("occurred_at",),
+    ),
+    measured(
+        "incident.team_transfers",
+        "Transfers between teams",
+        "How often incidents moved from one assignment group to another (functional "
+        "escalations and misroutings).",
+        "count of incident events with team_to <> team_from (both set), by occurred_at",
+        Unit.COUNT,
+        LOWER,
+        events(
+            Aggregate.COUNT,
+            filters=(Filter("team_to", Operator.NE, column_value("team_from")),),
+        ),
+        required_fields=("occurred_at",),
+    ),
+    measured(
+        "incident.self_service_pct",
+        "Incidents logged through self-service",
+        "The share of incidents callers logged themselves in the portal: a channel that costs "
+        "the service desk least.",
+        "100 x incidents with channel = 'self_service' / incidents with a channel, by opened_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(
+            Aggregate.SHARE,
+            "opened_at",
+            filters=(CHANNEL_KNOWN,),
+            numerator=(Filter("channel", Operator.EQ, "self_service"),),
+        ),
+        target=30,
+        warning=20,
+    ),
+    measured(
+        "incident.monitoring_detected_pct",
+        "Incidents detected by monitoring",
+        "The share of incidents raised by monitoring rather than by users: proactive "
+        "detection, often before users notice.",
+        "100 x incidents with channel = 'monitoring' / incidents with a channel, by opened_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(
+            Aggregate.SHARE,
+            "opened_at",
+            filters=(CHANNEL_KNOWN,),
+            numerator=(Filter("channel", Operator.EQ, "monitoring"),),
+        ),
+        target=40,
+        warning=25,
+    ),
+    measured(
+        "incident.cancelled_pct",
+        "Incidents cancelled",
+        "The share of logged incidents later cancelled (duplicates, logged in error): noise "
+        "in the queue.",
+        "100 x incidents with cancelled_at set / incidents, by opened_at",
+        Unit.PERCENT,
+        LOWER,
+        incidents(
+            Aggregate.SHARE,
+            "opened_at",
+            numerator=(Filter("cancelled_at", Operator.IS_NULL, False),),
+        ),
+        target=5,
+        warning=10,
+    ),
+    measured(
+        "incident.backlog_age_hours_median",
+        "Median age of the backlog",
+        "How long the incidents open at each period's end have been open, typically: a "
+        "growing age means old incidents are left behind.",
+        "median (continuous) of (period end - opened_at) in hours over the incidents open at "
+        "each period's end",
+        Unit.HOURS,
+        LOWER,
+        backlog(Aggregate.MEDIAN, column=AGE_HOURS),
+        target=72,
+        warning=168,
+    ),
+    measured(
+        "incident.backlog_older_than_30_days",
+        "Backlog older than 30 days",
+        "Incidents open at a period's end that were opened more than 30 days before: the "
+        "forgotten ones.",
+        f"count of incidents open at each period's end with age >= {AGED_BACKLOG_HOURS:g} hours",
+        Unit.COUNT,
+        LOWER,
+        backlog(Aggregate.COUNT, filters=(Filter(AGE_HOURS, Operator.GE, AGED_BACKLOG_HOURS),)),
+        target=0,
+        warning=10,
+    ),
+)
+
+SERVICE_LEVEL_KPIS = (
+    measured(
+        "service_level.resolution_breaches",
+        "Resolution SLA breaches",
+        "How many resolved incidents missed their resolution target.",
+        "count of incidents with sla_met false, by resolved_at",
+        Unit.COUNT,
+        LOWER,
+        incidents(
+            Aggregate.COUNT, "resolved_at", filters=(Filter("sla_met", Operator.IS_TRUE, False),)
+        ),
+        process="service_level",
+    ),
+    measured(
+        "service_level.sla_coverage_pct",
+        "Incidents measured against an SLA",
+        "The share of resolved incidents that have an SLA verdict at all: targets that are "
+        "not measured cannot be managed.",
+        "100 x resolved incidents with sla_met not null / resolved incidents, by resolved_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(Aggregate.SHARE, "resolved_at", numerator=(SLA_MEASURED,)),
+        process="service_level",
+        target=95,
+        warning=80,
+        required_fields=("resolved_at",),
+    ),
+    not_yet(
+        "service_level.response_sla_met_pct",
+        "Incidents responded to within SLA",
+        "service_level",
+        "The share of incidents whose first response met its target.",
+        "100 x incidents with the response clock met / incidents with a response clock",
+        Unit.PERCENT,
+        HIGHER,
+        reason="The analytics store keeps only the resolution clock's verdict (sla_met); "
+        "response clock verdicts are not synced yet.",
+        required_fields=("incident_facts.response_sla_met",),
+        target=95,
+        warning=90,
+    ),
+    not_yet(
+        "service_level.services_meeting_targets_pct",
+        "Services meeting their service level targets",
+        "service_level",
+        "The share of services that met every agreed target in the period.",
+        "100 x services meeting all targets / services with agreed targets",
+        Unit.PERCENT,
+        HIGHER,
+        reason="Kaizen has no service level agreements per service yet (SLA definitions "
+        "apply to incidents, not to agreed service targets).",
+        required_fields=("service_level_agreement.target", "service_level_agreement.service"),
+        target=100,
+        warning=90,
+    ),
+    not_yet(
+        "service_level.reviews_on_time_pct",
+        "Service reviews held on time",
+        "service_level",
+        "The share of scheduled service reviews with customers held when due.",
+        "100 x reviews held by their due date / reviews due",
+        Unit.PERCENT,
+        HIGHER,
+        reason="Kaizen does not record service reviews.",
+        required_fields=("service_review.due_on", "service_review.held_on"),
+        target=100,
+        warning=80,
+    ),
+)
+
+AVAILABILITY_REASON = (
+    "Kaizen does not monitor services or record outages. Push measurements from monitoring as "
+    "external data points to a custom KPI (source: external)."
+)
+AVAILABILITY_KPIS = (
+    not_yet(
+        "availability.service_availability_pct",
+        "Service availability",
+        "service_level",
+        "The share of agreed service time the service was available.",
+        "100 x (agreed service time - downtime) / agreed service time",
+        Unit.PERCENT,
+        HIGHER,
+        reason=AVAILABILITY_REASON,
+        required_fields=("outage.started_at", "outage.ended_at", "service.agreed_hours"),
+        target=99.9,
+        warning=99.5,
+    ),
+    not_yet(
+        "availability.outage_hours",
+        "Downtime",
+        "service_level",
+        "Hours of unplanned service unavailability in the period.",
+        "sum of (outage end - outage start) in hours",
+        Unit.HOURS,
+        LOWER,
+        reason=AVAILABILITY_REASON,
+        required_fields=("outage.started_at", "outage.ended_at"),
+        target=0,
+        warning=4,
+    ),
+    not_yet(
+        "availability.mtbf_hours",
+        "Mean time between failures (MTBF)",
+        "service_level",
+        "The average time a service runs between the end of one outage and the start of the "
+        "next: reliability.",
+        "mean of (outage start - previous outage end) in hours",
+        Unit.HOURS,
+        HIGHER,
+        reason=AVAILABILITY_REASON,
+        required_fields=("outage.started_at", "outage.ended_at"),
+        target=2000,
+        warning=720,
+    ),
+    not_yet(
+        "availability.mtrs_hours",
+        "Mean time to restore service (MTRS)",
+        "service_level",
+        "The average duration of an outage, from failure to restored service: maintainability.",
+        "mean of (outage end - outage start) in hours",
+        Unit.HOURS,
+        LOWER,
+        reason=AVAILABILITY_REASON,
+        required_fields=("outage.started_at", "outage.ended_at"),
+        target=2,
+        warning=4,
+    ),
+)
+
+PROBLEM_REASON = "Kaizen has no problem management yet: there are no problem records to measure."
+PROBLEM_KPIS = (
+    not_yet(
+        "problem.opened",
+        "Problems opened",
+        "problem",
+        "How many problems were raised to find the causes of incidents.",
+        "count of problems, by opened_at",
+        Unit.COUNT,
+        HIGHER,
+        reason=PROBLEM_REASON,
+        required_fields=("problem.opened_at",),
+    ),
+    not_yet(
+        "problem.known_errors_open",
+        "Open known errors",
+        "problem",
+        "Known errors (diagnosed, with a workaround) not yet removed at the period's end.",
+        "count of known errors with identified_at <= period end < resolved_at",
+        Unit.COUNT,
+        LOWER,
+        reason=PROBLEM_REASON,
+        required_fields=("known_error.identified_at", "known_error.resolved_at"),
+    ),
+    not_yet(
+        "problem.root_cause_hours_median",
+        "Median time to root cause",
+        "problem",
+        "How long it typically takes from raising a problem to identifying its root cause.",
+        "median of (root_cause_at - opened_at) in hours, by root_cause_at",
+        Unit.HOURS,
+        LOWER,
+        reason=PROBLEM_REASON,
+        required_fields=("problem.opened_at", "problem.root_cause_at"),
+        target=240,
+        warning=480,
+    ),
+    not_yet(
+        "problem.incidents_with_problem_pct",
+        "Incidents linked to a problem",
+        "problem",
+        "The share of incidents attached to a problem or known error: how much of the "
+        "incident load is being worked at its cause.",
+        "100 x incidents linked to a problem / incidents, by opened_at",
+        Unit.PERCENT,
+        HIGHER,
+        reason=PROBLEM_REASON,
+        required_fields=("incident.problem",),
+        target=30,
+        warning=15,
+    ),
+    not_yet(
+        "problem.repeat_incidents_pct",
+        "Repeat incidents",
+        "problem",
+        "The share of incidents matching a known error: recurring failures problem "
+        "management should remove.",
+        "100 x incidents matching a known error / incidents, by opened_at",
+        Unit.PERCENT,
+        LOWER,
+        reason=PROBLEM_REASON,
+        required_fields=("incident.known_error",),
+        target=10,
+        warning=20,
+    ),
+)
+
+CHANGE_REASON = "Kaizen has no change enablement records yet: there are no changes to measure."
+CHANGE_KPIS = (
+    not_yet(
+        "change.success_pct",
+        "Successful changes",
+        "change",
+        "The share of implemented changes that met their objectives without incident or backout.",
+        "100 x changes closed successful / changes implemented, by implemented_at",
+        Unit.PERCENT,
+        HIGHER,
+        reason=CHANGE_REASON,
+        required_fields=("change.implemented_at", "change.outcome"),
+        target=95,
+        warning=90,
+    ),
+    not_yet(
+        "change.caused_incidents_pct",
+        "Changes causing incidents",
+        "change",
+        "The share of changes that caused at least one incident (change failure rate).",
+        "100 x changes linked as the cause of an incident / changes implemented",
+        Unit.PERCENT,
+        LOWER,
+        reason=CHANGE_REASON,
+        required_fields=("change.implemented_at", "incident.caused_by_change"),
+        target=5,
+        warning=15,
+    ),
+    not_yet(
+        "change.emergency_pct",
+        "Emergency changes",
+        "change",
+        "The share of changes made as emergency changes: unplanned work that bypasses normal "
+        "assessment.",
+        "100 x emergency changes / changes, by requested_at",
+        Unit.PERCENT,
+        LOWER,
+        reason=CHANGE_REASON,
+        required_fields=("change.requested_at", "change.type"),
+        target=5,
+        warning=10,
+    ),
+    not_yet(
+        "change.lead_time_hours_median",
+        "Median change lead time",
+        "change",
+        "How long a change typically takes from request to implementation.",
+        "median of (implemented_at - requested_at) in hours, by implemented_at",
+        Unit.HOURS,
+        LOWER,
+        reason=CHANGE_REASON,
+        required_fields=("change.requested_at", "change.implemented_at"),
+        target=120,
+        warning=240,
+    ),
+    not_yet(
+        "change.unauthorised_count",
+        "Unauthorised changes",
+        "change",
+        "Changes found implemented without authorisation (e.g. detected in the CMDB).",
+        "count of changes detected without an authorised change record",
+        Unit.COUNT,
+        LOWER,
+        reason=CHANGE_REASON,
+        required_fields=("change.authorised_at", "ci.change_detected_at"),
+        target=0,
+        warning=1,
+    ),
+)
+
+REQUEST_REASON = (
+    "Kaizen has no service request fulfilment yet: requests are not recorded separately from "
+    "incidents."
+)
+REQUEST_KPIS = (
+    not_yet(
+        "request.fulfilled",
+        "Requests fulfilled",
+        "request",
+        "How many service requests were fulfilled.",
+        "count of requests, by fulfilled_at",
+        Unit.COUNT,
+        HIGHER,
+        reason=REQUEST_REASON,
+        required_fields=("request.fulfilled_at",),
+    ),
+    not_yet(
+        "request.fulfilment_hours_median",
+        "Median time to fulfil a request",
+        "request",
+        "How long a requester typically waits for what they asked for.",
+        "median of (fulfilled_at - opened_at) in hours, by fulfilled_at",
+        Unit.HOURS,
+        LOWER,
+        reason=REQUEST_REASON,
+        required_fields=("request.opened_at", "request.fulfilled_at"),
+        target=24,
+        warning=48,
+    ),
+    not_yet(
+        "request.sla_met_pct",
+        "Requests fulfilled within SLA",
+        "request",
+        "The share of fulfilled requests that met their fulfilment target.",
+        "100 x requests fulfilled within target / requests fulfilled, by fulfilled_at",
+        Unit.PERCENT,
+        HIGHER,
+        reason=REQUEST_REASON,
+        required_fields=("request.fulfilled_at", "request.sla_met"),
+        target=95,
+        warning=90,
+    ),
+)
+
+SATISFACTION_REASON = (
+    "Kaizen does not send satisfaction surveys yet. Scores collected elsewhere can be pushed "
+    "as external data points to a custom KPI (source: external)."
+)
+SATISFACTION_KPIS = (
+    not_yet(
+        "satisfaction.csat_mean",
+        "Customer satisfaction score",
+        "service_level",
+        "The average score users give in the survey after their incident or request is "
+        "resolved (1 to 5).",
+        "mean of survey score, by answered_at",
+        Unit.SCORE,
+        HIGHER,
+        reason=SATISFACTION_REASON,
+        required_fields=("survey_response.score", "survey_response.answered_at"),
+        target=4.5,
+        warning=4,
+    ),
+    not_yet(
+        "satisfaction.survey_response_pct",
+        "Survey response rate",
+        "service_level",
+        "The share of surveys sent that were answered: how representative the score is.",
+        "100 x surveys answered / surveys sent, by sent_at",
+        Unit.PERCENT,
+        HIGHER,
+        reason=SATISFACTION_REASON,
+        required_fields=("survey.sent_at", "survey_response.answered_at"),
+        target=30,
+        warning=15,
+    ),
+    not_yet(
+        "satisfaction.dissatisfied_pct",
+        "Dissatisfied users",
+        "service_level",
+        "The share of survey answers scoring 1 or 2: the experiences to follow up.",
+        "100 x answers with score <= 2 / answers, by answered_at",
+        Unit.PERCENT,
+        LOWER,
+        reason=SATISFACTION_REASON,
+        required_fields=("survey_response.score", "survey_response.answered_at"),
+        target=5,
+        warning=10,
+    ),
+)
+
+IMPROVEMENT_REASON = (
+    "Kaizen has no continual improvement register yet: there are no improvement initiatives "
+    "to measure."
+)
+IMPROVEMENT_KPIS = (
+    not_yet(
+        "improvement.initiatives_open",
+        "Open improvement initiatives",
+        "improvement",
+        "Improvement initiatives in progress at the period's end (the CSI register's active work).",
+        "count of initiatives with started_at <= period end < closed_at",
+        Unit.COUNT,
+        HIGHER,
+        reason=IMPROVEMENT_REASON,
+        required_fields=("initiative.started_at", "initiative.closed_at"),
+    ),
+    not_yet(
+        "improvement.completed_on_time_pct",
+        "Improvements completed on time",
+        "improvement",
+        "The share of completed initiatives finished by their planned date.",
+        "100 x initiatives completed by due date / initiatives completed, by completed_at",
+        Unit.PERCENT,
+        HIGHER,
+        reason=IMPROVEMENT_REASON,
+        required_fields=("initiative.due_on", "initiative.completed_at"),
+        target=80,
+        warning=60,
+    ),
+    not_yet(
+        "improvement.benefits_realised_pct",
+        "Improvements that reached their target",
+        "improvement",
+        "The share of completed initiatives whose KPI reached the target set when they "
+        "started (step 7 of the improvement model: did we get there?).",
+        "100 x initiatives with the KPI at target after completion / initiatives completed",
+        Unit.PERCENT,
+        HIGHER,
+        reason=IMPROVEMENT_REASON,
+        required_fields=("initiative.kpi", "initiative.target", "initiative.completed_at"),
+        target=70,
+        warning=50,
+    ),
+    not_yet(
+        "improvement.ideas_submitted",
+        "Improvement ideas submitted",
+        "improvement",
+        "How many improvement ideas staff and users put forward: engagement in continual "
+        "improvement.",
+        "count of ideas in the register, by submitted_at",
+        Unit.COUNT,
+        HIGHER,
+        reason=IMPROVEMENT_REASON,
+        required_fields=("idea.submitted_at",),
+    ),
+)
+
+LIBRARY: tuple[KPIDefinition, ...] = (
+    *INCIDENT_KPIS,
+    *SERVICE_LEVEL_KPIS,
+    *AVAILABILITY_KPIS,
+    *PROBLEM_KPIS,
+    *CHANGE_KPIS,
+    *REQUEST_KPIS,
+    *SATISFACTION_KPIS,
+    *IMPROVEMENT_KPIS,
+)
+_BY_KEY = {definition.key: definition for definition in LIBRARY}
+if len(_BY_KEY) != len(LIBRARY):  # a duplicate would silently shadow a KPI
+    raise RuntimeError("KPI library keys must be unique")
+
+# The incident scorecard the benchmark (bench/kpi_scorecard.py) times: the eleven KPIs every
+# incident manager reads first.
+CORE_INCIDENT_KPIS = (
+    "incident.opened",
+    "incident.resolved",
+    "incident.backlog",
+    "incident.resolution_hours_mean",
+    "incident.resolution_hours_median",
+    "incident.resolution_hours_p90",
+    "incident.first_response_hours_median",
+    "incident.sla_met_pct",
+    "incident.reopened_pct",
+    "incident.reassignment_mean",
+    "incident.first_contact_resolution_pct",
+)
+
+
+def library() -> tuple[KPIDefinition, ...]:
+    """The shipped KPIs, by process (incident first), measurable or not."""
+    return LIBRARY
+
+
+def custom_kpis(*, include_inactive: bool = False) -> list[KPIDefinition]:
+    """Custom KPIs defined in the UI, as definitions; none while that model does not exist."""
+    try:
+        from kaizen.kpis.models import CustomKPI
+    except ImportError:
+        return []
+    kpis = CustomKPI.objects.all()
+    if not include_inactive:
+        kpis = kpis.filter(active=True)
+    return [kpi.to_definition() for kpi in kpis]
+
+
+def all_kpis() -> list[KPIDefinition]:
+    """The library followed by the active custom KPIs; a library key always wins."""
+    return [*LIBRARY, *(kpi for kpi in custom_kpis() if kpi.key not in _BY_KEY)]
+
+
+def get_kpi(key: str) -> KPIDefinition:
+    """A library KPI, else a custom one (inactive included: its history stays readable).
+    Raises UnknownKPI."""
+    if key in _BY_KEY:
+        return _BY_KEY[key]
+    for definition in custom_kpis(include_inactive=True):
+        if definition.key == key:
+            return definition
+    raise UnknownKPI(key)
