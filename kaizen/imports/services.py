@@ -27,7 +27,7 @@ from kaizen.imports import eventlog, servicenow, tickets
 from kaizen.imports.models import ImportKind, ImportRun, RowError, RunStatus
 from kaizen.imports.problems import ParsedRecord, RowProblem
 from kaizen.imports.reading import csv_rows, file_digest, open_source
-from kaizen.incidents.services.imported import do_import_incidents
+from kaizen.incidents.services.imported import ImportReferences, do_import_incidents
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event
 from kaizen.people.models import User
@@ -145,9 +145,10 @@ def run_import(
     with correlation():
         try:
             source = importer.source(run.options)
+            references = ImportReferences(source)
             for batch, bytes_read, size in parsed_batches(importer, path, run.options, batch_size):
                 run.bytes_total = size
-                _write_batch(run, source, batch, bytes_read, reasons)
+                _write_batch(run, source, references, batch, bytes_read, reasons)
                 if on_progress:
                     on_progress(run)
         except Exception as exc:  # the file itself is unreadable or a write failed
@@ -256,13 +257,14 @@ def _batches(records: Iterator[ParsedRecord], size: int) -> Iterator[list[Parsed
 def _write_batch(
     run: ImportRun,
     source: str,
+    references: ImportReferences,
     batch: list[ParsedRecord],
     bytes_read: int,
     reasons: Counter[str],
 ) -> None:
     records = [parsed.record for parsed in batch if parsed.record is not None]
     problems: list[RowProblem] = [problem for parsed in batch for problem in parsed.problems]
-    outcome = do_import_incidents(records, source=source)
+    outcome = do_import_incidents(records, source=source, references=references)
     for number, reason in outcome.refused.items():
         problems.append(RowProblem(0, reason, number, "number", number))
     RowError.objects.bulk_create(

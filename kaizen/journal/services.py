@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
+from kaizen.core.bulk import datetime_adapter, insert_rows
 from kaizen.core.context import current_correlation_id
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -143,7 +144,8 @@ def record_events(events: list[PendingEvent], batch_size: int = 5000) -> None:
         ", ".join(quote(column) for column in _PENDING_COLUMNS),
         ", ".join(["%s"] * len(_PENDING_COLUMNS)),
     )
-    adapt_time, adapt_json = ops.adapt_datetimefield_value, ops.adapt_json_value
+    adapt_time, adapt_json = datetime_adapter(connection), ops.adapt_json_value
+    empty = adapt_json({}, None)  # most events have no data, some no changes
     with connection.cursor() as cursor:
         for start in range(0, len(events), batch_size):
             cursor.executemany(
@@ -157,8 +159,8 @@ def record_events(events: list[PendingEvent], batch_size: int = 5000) -> None:
                         event.subject_type_id,
                         event.subject_id,
                         event.subject_repr,
-                        adapt_json(event.changes, None),
-                        adapt_json(event.data, None),
+                        adapt_json(event.changes, None) if event.changes else empty,
+                        adapt_json(event.data, None) if event.data else empty,
                         correlation_id,
                     )
                     for event in events[start : start + batch_size]
@@ -199,6 +201,15 @@ def m2m_change(old: Iterable[models.Model], new: Iterable[models.Model]) -> dict
     return {"old": to_journal_value(old_list), "new": to_journal_value(new_list)}
 
 
+def _column_values(record: models.Model) -> dict[str, Any]:
+    """A new record's column values by attname, defaults and auto_now times included."""
+    return {
+        field.attname: field.pre_save(record, add=True)
+        for field in record._meta.concrete_fields
+        if not field.primary_key
+    }
+
+
 def ensure_records(
     model: type[models.Model],
     key_field: str,
@@ -214,6 +225,8 @@ def ensure_records(
     For importers: names met in another tool's data become records once, however often they
     appear, and a re-run finds them instead of duplicating them.
     """
+    if not wanted:
+        return {}
     found = {
         getattr(record, key_field): record
         for record in model._default_manager.filter(**{f"{key_field}__in": list(wanted)})
@@ -221,10 +234,14 @@ def ensure_records(
     missing = [build() for key, build in wanted.items() if key not in found]
     if not missing:
         return found
-    model._default_manager.bulk_create(missing, batch_size=1000)
-    if missing[0].pk is None:  # a database that does not return ids from bulk inserts
-        keys = [getattr(record, key_field) for record in missing]
-        missing = list(model._default_manager.filter(**{f"{key_field}__in": keys}))
+    insert_rows(model, [_column_values(record) for record in missing])
+    ids = dict(
+        model._default_manager.filter(
+            **{f"{key_field}__in": [getattr(record, key_field) for record in missing]}
+        ).values_list(key_field, "pk")
+    )
+    for record in missing:
+        record.pk = ids[getattr(record, key_field)]
     fields = tuple(journaled_fields)
     record_events(
         [

@@ -308,10 +308,10 @@ def do_ensure_teams(names: Iterable[str], *, source: str) -> dict[str, Team]:
 
 
 @transaction.atomic
-def do_ensure_team_members(pairs: Iterable[tuple[Team, User]], *, source: str) -> int:
-    """Make each agent a member of the team imported data shows them working for; returns how
-    many memberships were added (each journaled like an added member)."""
-    wanted = {(team.pk, user.pk): (team, user) for team, user in pairs}
+def do_ensure_team_members_by_id(pairs: Iterable[tuple[int, int]], *, source: str) -> int:
+    """Make each agent (user id) a member of the team (id) imported data shows them working
+    for; returns how many memberships were added (each journaled like an added member)."""
+    wanted = set(pairs)
     if not wanted:
         return 0
     membership = Team.members.through
@@ -320,15 +320,22 @@ def do_ensure_team_members(pairs: Iterable[tuple[Team, User]], *, source: str) -
             "team_id", "user_id"
         )
     )
-    added = [pair for key, pair in wanted.items() if key not in present]
+    added = sorted(wanted - present)
+    if not added:
+        return 0
     membership.objects.bulk_create(
-        [membership(team_id=team.pk, user_id=user.pk) for team, user in added], batch_size=1000
+        [membership(team_id=team, user_id=user) for team, user in added], batch_size=1000
     )
+    teams = Team.objects.in_bulk({team for team, _ in added})
+    users = User.objects.in_bulk({user for _, user in added})
     record_events(
         [
             build_event(
-                EventType.TEAM_MEMBER_ADDED, team, actor=None, actor_repr=source,
-                data={"member": user},
+                EventType.TEAM_MEMBER_ADDED,
+                teams[team],
+                actor=None,
+                actor_repr=source,
+                data={"member": users[user]},
             )
             for team, user in added
         ]

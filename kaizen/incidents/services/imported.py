@@ -23,9 +23,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from kaizen.catalog import services as catalog_services
-from kaizen.core.bulk import insert_objects
+from kaizen.core.bulk import insert_rows
 from kaizen.incidents.models import Incident, NumberSequence
-from kaizen.incidents.services.base import snapshot
+from kaizen.incidents.services.base import RELATED_FIELDS, TRACKED_FIELDS
 from kaizen.incidents.services.categories import do_ensure_categories
 from kaizen.incidents.services.records import NUMBER_PREFIX
 from kaizen.journal.events import EventType
@@ -81,10 +81,25 @@ class ImportedBatch:
     events: int = 0
 
 
-class _References:
-    """The records named in one batch, found or created once each."""
+Ref = tuple[int, str]  # a record's id and its text, as the journal shows it
 
-    def __init__(self, incidents: Sequence[ImportedIncident], source: str) -> None:
+
+class ImportReferences:
+    """The records named by an import, found or created once each for the whole run (a
+    name met in every batch is looked up once, not once per batch): name -> (id, text)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.people: dict[str, Ref] = {}
+        self.agents: set[str] = set()
+        self.teams: dict[str, Ref] = {}
+        self.cis: dict[str, Ref] = {}
+        self.locations: dict[str, Ref] = {}
+        self.categories: dict[tuple[str, str | None], Ref] = {}
+        self.memberships: set[tuple[str, str]] = set()
+
+    def ensure(self, incidents: Sequence[ImportedIncident]) -> None:
+        """Find or create every record `incidents` name that this run has not met yet."""
         people: dict[str, str] = {}
         teams: set[str] = set()
         cis: set[str] = set()
@@ -111,19 +126,48 @@ class _References:
                     categories.add((values["category"], None))
                 if values.get("subcategory"):
                     categories.add(values["subcategory"])
-        self.people = people_services.do_ensure_people(people, source=source)
-        self.teams = people_services.do_ensure_teams(teams, source=source)
-        self.cis = catalog_services.do_ensure_configuration_items(cis, source=source)
-        self.locations = catalog_services.do_ensure_locations(locations, source=source)
-        self.categories = do_ensure_categories(categories, source=source)
-        people_services.do_ensure_team_members(
-            [(self.teams[team], self.people[person]) for team, person in memberships],
-            source=source,
+        source = self.source
+        # A person first met as a caller and later as an agent is looked up again as an agent.
+        new_people = {
+            name: kind
+            for name, kind in people.items()
+            if name not in self.people or (kind == UserKind.AGENT and name not in self.agents)
+        }
+        self._keep(self.people, people_services.do_ensure_people(new_people, source=source))
+        self.agents.update(name for name, kind in people.items() if kind == UserKind.AGENT)
+        self._keep(
+            self.teams,
+            people_services.do_ensure_teams(teams - set(self.teams), source=source),
         )
+        self._keep(
+            self.cis,
+            catalog_services.do_ensure_configuration_items(cis - set(self.cis), source=source),
+        )
+        self._keep(
+            self.locations,
+            catalog_services.do_ensure_locations(locations - set(self.locations), source=source),
+        )
+        self._keep(
+            self.categories,
+            do_ensure_categories(categories - set(self.categories), source=source),
+        )
+        new_memberships = memberships - self.memberships
+        if new_memberships:
+            team_ids = {name: team_id for name, (team_id, _) in self.teams.items()}
+            people_services.do_ensure_team_members_by_id(
+                [(team_ids[team], self.people[person][0]) for team, person in new_memberships],
+                source=source,
+            )
+            self.memberships |= new_memberships
 
-    def resolve(self, name: str, value: Any) -> Any:
-        if value is None or name not in NAMED_FIELDS:
-            return value
+    @staticmethod
+    def _keep(cache: dict[Any, Ref], found: dict[Any, Any]) -> None:
+        cache.update((key, (record.pk, str(record))) for key, record in found.items())
+
+    def resolve(self, name: str, value: Any) -> Ref | None:
+        """The (id, text) of the record a named field names, or None."""
+        if value is None:
+            return None
         if name in PEOPLE_FIELDS:
             return self.people[value]
         if name == "assignment_group":
@@ -167,81 +211,133 @@ def _split_existing(
 
 
 @transaction.atomic
-def do_import_incidents(incidents: Sequence[ImportedIncident], *, source: str) -> ImportedBatch:
-    """Create `incidents` with their histories in one transaction (all of them or none)."""
+def do_import_incidents(
+    incidents: Sequence[ImportedIncident],
+    *,
+    source: str,
+    references: ImportReferences | None = None,
+) -> ImportedBatch:
+    """Create `incidents` with their histories in one transaction (all of them or none).
+    Pass one `references` for every batch of a run, so names are looked up once."""
     outcome = ImportedBatch()
     fresh = _split_existing(incidents, source, outcome)
     if not fresh:
         return outcome
-    references = _References(fresh, source)
-    incident_type_id = ContentType.objects.get_for_model(Incident).pk
-    built = [_build(imported, references, source, incident_type_id) for imported in fresh]
-    insert_objects(Incident, [incident for incident, _ in built])
+    references = references or ImportReferences(source)
+    references.ensure(fresh)
+    builder = _RowBuilder(references, source)
+    built = [builder.build(imported) for imported in fresh]
+    insert_rows(Incident, [row for row, _ in built])
     ids = dict(
-        Incident.objects.filter(number__in=[i.number for i, _ in built]).values_list("number", "id")
+        Incident.objects.filter(number__in=[row["number"] for row, _ in built]).values_list(
+            "number", "id"
+        )
     )
     events: list[PendingEvent] = []
-    for incident, incident_events in built:
-        incident.pk = ids[incident.number]
+    for row, incident_events in built:
+        subject_id = str(ids[row["number"]])
+        subject_repr = f"{row['number']} {row['short_description']}"[:300]
         for event in incident_events:
-            event.subject_id = str(incident.pk)
-            event.subject_repr = str(incident)[:300]
+            event.subject_id = subject_id
+            event.subject_repr = subject_repr
         events.extend(incident_events)
     record_events(events)
-    _advance_number_sequence([incident.number for incident, _ in built])
-    outcome.created = [incident.number for incident, _ in built]
+    _advance_number_sequence([row["number"] for row, _ in built])
+    outcome.created = [row["number"] for row, _ in built]
     outcome.events = len(events)
     return outcome
 
 
-def _build(
-    imported: ImportedIncident, references: _References, source: str, incident_type_id: int
-) -> tuple[Incident, list[PendingEvent]]:
-    incident = Incident(
-        number=imported.number,
-        opened_at=imported.opened_at,
-        updated_at=imported.opened_at,
-        imported_from=source,
-        source_attributes=imported.source_attributes,
-        short_description="",
-    )
-    for name, value in imported.values.items():
-        setattr(incident, name, references.resolve(name, value))
-    journaled = snapshot(incident)  # the journal's view of the incident as it goes
+class _RowBuilder:
+    """Builds an incident's row (column values by attname) and its journal events from an
+    ImportedIncident, without model instances: at hundreds of thousands of steps, model
+    attribute descriptors cost more than everything else the import does."""
 
-    def event(event_type: str, at: dt.datetime, actor: str, changes: dict, data: dict) -> Any:
+    def __init__(self, references: ImportReferences, source: str) -> None:
+        self.references = references
+        self.source = source
+        self.incident_type_id = ContentType.objects.get_for_model(Incident).pk
+        blank = Incident()
+        self.attnames = {
+            model_field.name: model_field.attname for model_field in Incident._meta.concrete_fields
+        }
+        self.blank_row = {
+            attname: getattr(blank, attname)
+            for attname in self.attnames.values()
+            if attname != "id"
+        }
+        # The journal's view of a new incident before any value is set (no caller yet).
+        self.blank_journal = {
+            name: None if name in RELATED_FIELDS else to_journal_value(getattr(blank, name))
+            for name in TRACKED_FIELDS
+        }
+
+    def _value(self, name: str, value: Any) -> tuple[Any, Any]:
+        """The column value and the journal value of one field."""
+        if name in NAMED_FIELDS:
+            ref = self.references.resolve(name, value)
+            if ref is None:
+                return None, None
+            return ref[0], {"id": ref[0], "repr": ref[1]}
+        return value, to_journal_value(value)
+
+    def _event(
+        self, event_type: str, at: dt.datetime, actor: str, changes: dict, data: dict
+    ) -> PendingEvent:
         # Subject id and text are filled in once the incident row exists.
         return PendingEvent(
-            at, event_type, None, actor[:200], incident_type_id, "", "", changes, data
+            at, event_type, None, actor[:200], self.incident_type_id, "", "", changes, data
         )
 
-    events = [
-        event(
-            EventType.INCIDENT_CREATED,
-            imported.opened_at,
-            imported.opened_by_label or source,
-            {name: {"old": None, "new": value} for name, value in journaled.items()},
-            {"imported_from": source},
+    def build(self, imported: ImportedIncident) -> tuple[dict[str, Any], list[PendingEvent]]:
+        row = dict(self.blank_row)
+        row.update(
+            number=imported.number,
+            opened_at=imported.opened_at,
+            updated_at=imported.opened_at,
+            imported_from=self.source,
+            source_attributes=imported.source_attributes,
+            short_description="",
         )
-    ]
-    for step in imported.steps:
-        changes: dict[str, dict[str, Any]] = {}
-        for name, value in step.values.items():
-            new_value = references.resolve(name, value)
-            new_journal = to_journal_value(new_value)
-            if journaled[name] != new_journal:
-                changes[name] = {"old": journaled[name], "new": new_journal}
-                journaled[name] = new_journal
-                setattr(incident, name, new_value)
-        if not changes and not step.data:
-            continue
-        if changes:
-            incident.version += 1
-        incident.updated_at = step.at
-        events.append(
-            event(_step_event_type(set(changes)), step.at, step.actor or source, changes, step.data)
-        )
-    return incident, events
+        journaled = dict(self.blank_journal)
+        journaled["number"] = imported.number
+        journaled["opened_at"] = to_journal_value(imported.opened_at)
+        journaled["short_description"] = ""
+        attnames = self.attnames
+        for name, value in imported.values.items():
+            row[attnames[name]], journaled[name] = self._value(name, value)
+        events = [
+            self._event(
+                EventType.INCIDENT_CREATED,
+                imported.opened_at,
+                imported.opened_by_label or self.source,
+                {name: {"old": None, "new": value} for name, value in journaled.items()},
+                {"imported_from": self.source},
+            )
+        ]
+        for step in imported.steps:
+            changes: dict[str, dict[str, Any]] = {}
+            for name, value in step.values.items():
+                column_value, new_journal = self._value(name, value)
+                if journaled[name] != new_journal:
+                    changes[name] = {"old": journaled[name], "new": new_journal}
+                    journaled[name] = new_journal
+                    row[attnames[name]] = column_value
+            if not changes and not step.data:
+                continue
+            if changes:
+                row["version"] += 1
+            row["updated_at"] = step.at
+            events.append(
+                self._event(
+                    _step_event_type(set(changes)),
+                    step.at,
+                    step.actor or self.source,
+                    changes,
+                    step.data,
+                )
+            )
+        return row, events
 
 
 def _advance_number_sequence(numbers: Sequence[str]) -> None:
