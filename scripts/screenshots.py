@@ -38,6 +38,12 @@ SHOTS = [
     ("portal-report.png", "emma.jones", "/incidents/report/"),
     ("portal-my-incidents.png", "emma.jones", "/incidents/mine/"),
     ("api-docs.png", "grace.hopper", "/api/v1/docs/"),
+    ("kpi-scorecard.png", "kenji.sato", "/kpis/?period=month"),
+    ("kpi-detail.png", "kenji.sato", "/kpis/incident.resolution_hours_median/?period=month&by=priority"),
+    ("kpi-sla-met.png", "kenji.sato", "/kpis/incident.sla_met_pct/?period=month&by=team"),
+    ("imports.png", "maria.lopez", "/imports/"),
+    ("import-run.png", "maria.lopez", "/imports/1/"),
+    ("import-new.png", "maria.lopez", "/imports/new/"),
 ]
 
 
