@@ -1,6 +1,6 @@
 """`kaizen sla recompute` over a large history, from the journal.
 
-    .venv/bin/python bench/sla_recompute.py --incidents 100000
+    .venv/bin/python bench/sla_recompute.py --incidents 100000 [--workers 2]
 
 Seeds incidents with their journal events (the `changes` the incident services record: opened,
 in progress with first response, sometimes on hold and back, resolved, mostly closed), and
@@ -22,6 +22,8 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--database-url")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, help="default: as `kaizen sla recompute`")
+    parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
     vendor = setup_django(args.database_url)
 
@@ -29,7 +31,7 @@ def main() -> None:
     from seed import seed_incidents
 
     from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
-    from kaizen.sla.services import do_recompute_clocks
+    from kaizen.sla.services import do_recompute_clocks, recompute_workers_default
 
     written = seed_incidents(args.incidents, seed=args.seed, with_journal=True)
     with transaction.atomic():
@@ -61,11 +63,12 @@ def main() -> None:
                     warning_thresholds=[50, 75, 90],
                 )
     now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+    workers = args.workers or recompute_workers_default()
     timings = []
     runs = []
     for _ in range(2):
         started = time.perf_counter()
-        run = do_recompute_clocks(actor=None, now=now, batch_size=2000)
+        run = do_recompute_clocks(actor=None, now=now, batch_size=args.batch_size, workers=workers)
         timings.append(time.perf_counter() - started)
         runs.append(run)
     rate = written["incidents"] / timings[0]
@@ -74,6 +77,8 @@ def main() -> None:
             {
                 "benchmark": "sla_recompute",
                 "database": vendor,
+                "workers": workers,
+                "batch_size": args.batch_size,
                 "incidents": written["incidents"],
                 "journal_events": written["events"],
                 "clocks": runs[0].clocks,

@@ -24,7 +24,7 @@ Semantics (docs/sla.md explains them with examples):
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kaizen.sla.calendar import CalendarIndex
 
@@ -34,9 +34,9 @@ OPEN_STATES = frozenset({"new", "assigned", "in_progress", "on_hold"})
 RESOLVED_STATES = frozenset({"resolved", "closed"})
 
 
-@dataclass(frozen=True)
-class TicketState:
-    """The ticket's fields from instant `at` until the next state."""
+class TicketState(NamedTuple):
+    """The ticket's fields from instant `at` until the next state. A named tuple rather than a
+    frozen dataclass: a recompute builds one per journal event, and it is cheaper to build."""
 
     at: dt.datetime
     fields: Mapping[str, Any]
@@ -57,7 +57,12 @@ class Target:
     name: str = ""
 
     def matches(self, fields: Mapping[str, Any]) -> bool:
-        return all(fields.get(name) in allowed for name, allowed in self.conditions.items())
+        # A plain loop, not all() over a generator: this runs for every target and ticket
+        # state of a recompute, and the generator costs about as much as the tests.
+        for name, allowed in self.conditions.items():  # noqa: SIM110
+            if fields.get(name) not in allowed:
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -137,18 +142,18 @@ def measure(
     last_counting = False
     running_since: dt.datetime | None = None
     elapsed_at_running_since = 0
-    for index, state in enumerate(history):
-        if state.at > until:
+    last_index = len(history) - 1
+    for index, (segment_start, fields) in enumerate(history):
+        if segment_start > until:
             break
-        if kind == RESPONSE and state.fields.get("first_responded_at"):
+        if kind == RESPONSE and fields.get("first_responded_at"):
             responded = True
-        segment_start = state.at
-        segment_end = min(history[index + 1].at, until) if index + 1 < len(history) else until
-        counting = _counting(kind, state.fields, target, responded)
-        stopped = _stopped(kind, state.fields, responded)
+        segment_end = min(history[index + 1].at, until) if index < last_index else until
+        counting = _counting(kind, fields, target, responded)
+        stopped = _stopped(kind, fields, responded)
         if stopped and stopped_at is None:
             stopped_at = segment_start
-        elif not stopped and state.fields.get("state") in OPEN_STATES:
+        elif not stopped and fields.get("state") in OPEN_STATES:
             stopped_at = None  # reopened: the resolution clock resumes
         last_counting = counting
         if counting:
@@ -165,7 +170,7 @@ def measure(
                 intervals.extend(_explain_counting(calendar, segment_start, segment_end))
         elif explain and segment_end > segment_start:
             kind_of_gap = (
-                "stopped" if stopped or state.fields.get("state") not in OPEN_STATES else "paused"
+                "stopped" if stopped or fields.get("state") not in OPEN_STATES else "paused"
             )
             intervals.append(Interval(segment_start, segment_end, kind_of_gap))
 
@@ -252,6 +257,7 @@ def compute_clocks(
     targets = sorted(targets, key=lambda t: (t.order, t.id))
     clocks: list[ClockResult] = []
     for kind in (RESPONSE, RESOLUTION):
+        of_kind = [target for target in targets if target.kind == kind]
         current: Target | None = None
         for state in history:
             fields = state.fields
@@ -265,7 +271,7 @@ def compute_clocks(
                 and fields.get("state") in RESOLVED_STATES
             ):
                 continue  # nothing is measured while resolved; a change applies on reopen
-            applicable = applicable_target(targets, kind, fields)
+            applicable = applicable_target(of_kind, kind, fields)
             if applicable is current:
                 continue
             if current is not None:

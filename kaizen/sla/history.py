@@ -21,9 +21,11 @@ def ticket_history(events: Iterable[tuple[dt.datetime, dict]]) -> list[TicketSta
     for occurred_at, changes in events:
         if not changes:
             continue
-        fields = {
-            **fields,
-            **{name: journal_value(change.get("new")) for name, change in changes.items()},
-        }
+        fields = dict(fields)  # each state keeps its own copy
+        for name, change in changes.items():
+            value = change.get("new")
+            # Only related records ({"id", "repr"}) need unwrapping; the recompute runs this
+            # for every event in the journal, so the call is skipped for plain values.
+            fields[name] = journal_value(value) if isinstance(value, dict) else value
         history.append(TicketState(occurred_at, fields))
     return history

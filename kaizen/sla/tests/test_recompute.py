@@ -142,3 +142,71 @@ def test_it_refuses_a_bad_since_date(definitions):
 
     with pytest.raises(CommandError, match="--since"):
         call_command("sla", "recompute", "--since", "last tuesday")
+
+
+def test_a_write_between_reading_and_writing_is_planned_again(definitions, agent, monkeypatch):
+    # The recompute reads and computes outside its write transaction; an incident journaled in
+    # between (here: the first response) must not get the clocks computed before it.
+    from kaizen.sla import services
+
+    incident = make_incident(impact=2, urgency=2, at=london("2026-03-02 09:00"))
+    SLAClock.objects.filter(incident=incident).update(elapsed_us=-1)  # something to write
+    plan = services._plan_incidents
+    reads = []
+
+    def plan_then_respond(incident_ids, targets, now):
+        plans = plan(incident_ids, targets, now)
+        if not reads:
+            incident_services.do_change_incident_state(
+                incident,
+                "in_progress",
+                actor=agent,
+                expected_version=None,
+                at=london("2026-03-02 09:20"),
+            )
+        reads.append(list(incident_ids))
+        return plans
+
+    monkeypatch.setattr(services, "_plan_incidents", plan_then_respond)
+    recompute_batch([incident.pk], active_targets(), london(NOW))
+    assert reads == [[incident.pk], [incident.pk]]  # planned again inside the transaction
+    assert SLAClock.objects.get(incident=incident, kind="response").state == "met"
+    recomputed = snapshot([incident.pk])
+    services.refresh_incident_clocks(incident)
+    assert snapshot([incident.pk]) == recomputed
+
+
+def test_workers_fall_back_to_this_process_inside_a_transaction(definitions):
+    # Worker processes would not see this test's uncommitted rows (nor an in-memory database).
+    from kaizen.sla.services import _usable_workers
+
+    assert _usable_workers(2) == 1
+    make_incident(impact=2, urgency=2, at=london("2026-03-02 09:00"))
+    SLAClock.objects.update(elapsed_us=-1)
+    out = StringIO()
+    call_command("sla", "recompute", "--workers", "2", "--json", stdout=out)
+    assert json.loads(out.getvalue())["changed_clocks"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_rebuild_the_live_clocks(definitions, agent):
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("worker processes need a database they can open (PostgreSQL, SQLite file)")
+    incidents = [
+        make_incident(impact=impact, urgency=2, at=london("2026-03-02 09:00"))
+        for impact in (1, 2, 2, 3, 2)
+    ]
+    incident_services.do_change_incident_state(
+        incidents[1],
+        "in_progress",
+        actor=agent,
+        expected_version=None,
+        at=london("2026-03-02 09:40"),
+    )
+    live = snapshot()
+    SLAClock.objects.update(elapsed_us=-1, state="running", due_at=None)
+    run = do_recompute_clocks(actor=None, now=london(NOW), batch_size=2, workers=2)
+    assert (run.incidents, run.changed_clocks) == (5, len(live))
+    assert snapshot() == live

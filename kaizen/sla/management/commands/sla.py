@@ -1,4 +1,4 @@
-"""`kaizen sla recompute [--since DATE]` and `kaizen sla scan`."""
+"""`kaizen sla recompute [--since DATE] [--workers N]` and `kaizen sla scan`."""
 
 import datetime as dt
 import json
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from kaizen.core.context import correlation
-from kaizen.sla.services import do_recompute_clocks, scan_due_clocks
+from kaizen.sla.services import do_recompute_clocks, recompute_workers_default, scan_due_clocks
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -36,6 +36,13 @@ class Command(BaseCommand):
         )
         recompute.add_argument("--reason", default="", help="recorded in the journal")
         recompute.add_argument("--batch-size", type=int, default=1000)
+        recompute.add_argument(
+            "--workers",
+            type=int,
+            default=recompute_workers_default(),
+            help="processes sharing the batches (default: the CPUs available, at most 4; "
+            "1 runs everything in this process)",
+        )
         recompute.add_argument("--json", action="store_true", help="print the summary as JSON")
         commands.add_parser("scan", help="fire warnings and breaches that are due")
 
@@ -57,6 +64,7 @@ class Command(BaseCommand):
                 since=since,
                 reason=options["reason"] or "kaizen sla recompute",
                 batch_size=options["batch_size"],
+                workers=options["workers"],
                 progress=progress,
             )
             summary = {
