@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kaizen.imports",
     "kaizen.analytics",
     "kaizen.kpis",
+    "kaizen.improvement",
     "kaizen.api",
     "kaizen.demo",
 ]

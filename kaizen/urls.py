@@ -11,6 +11,7 @@ urlpatterns = [
     path("incidents/", include("kaizen.incidents.urls")),
     path("sla/", include("kaizen.sla.urls")),
     path("kpis/", include("kaizen.kpis.urls")),
+    path("improvement/", include("kaizen.improvement.urls")),
     path("imports/", include("kaizen.imports.urls")),
     path("notifications/", include("kaizen.notifications.urls")),
     path("audit/", include("kaizen.journal.urls")),

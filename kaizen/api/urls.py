@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kaizen.sla.api.urls")),
     path("", include("kaizen.notifications.api.urls")),
     path("", include("kaizen.kpis.api.urls")),
+    path("", include("kaizen.improvement.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
