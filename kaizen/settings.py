@@ -174,6 +174,14 @@ KAIZEN_MAX_IMPORT_MB = env_int("KAIZEN_MAX_IMPORT_MB", 500)
 if KAIZEN_MAX_IMPORT_MB < 1:
     raise ConfigurationError("KAIZEN_MAX_IMPORT_MB must be at least 1 (megabytes)")
 KAIZEN_REOPEN_WINDOW_DAYS = env_int("KAIZEN_REOPEN_WINDOW_DAYS", 7)
+# Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
+# let it pass with outputs missing when a reason is given (journaled). Per initiative too.
+KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")
+if KAIZEN_IMPROVEMENT_GATE_MODE not in ("strict", "advisory"):
+    raise ConfigurationError(
+        "KAIZEN_IMPROVEMENT_GATE_MODE must be strict or advisory, "
+        f"not {KAIZEN_IMPROVEMENT_GATE_MODE!r}"
+    )
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -280,6 +288,13 @@ SPECTACULAR_SETTINGS = {
         "SlaTargetKindEnum": "kaizen.sla.models.TargetKind",
         "IncidentStateEnum": "kaizen.incidents.models.State",
         "UserKindEnum": "kaizen.people.models.UserKind",
+        # Named after their model, so the next app with a "level" or "priority" choice set
+        # does not collide with the improvement register's.
+        "GoalLevelEnum": "kaizen.improvement.models.GoalLevel",
+        "InitiativePriorityEnum": "kaizen.improvement.models.Priority",
+        "InitiativeOriginEnum": "kaizen.improvement.models.Origin",
+        "CollectionScheduleEnum": "kaizen.improvement.models.CollectionSchedule",
+        "DecisionKindEnum": "kaizen.improvement.models.DecisionKind",
     },
 }
 
