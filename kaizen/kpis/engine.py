@@ -6,6 +6,9 @@ column's type. `scorecard()` computes many KPIs of one source in a single query:
 axis" (a timestamp column such as `opened_at`, or a point-in-time interval) is one grouped
 sub-select carrying all of its KPIs' aggregates side by side (`FILTER (WHERE ...)` per KPI),
 and the sub-selects are stacked with `UNION ALL BY NAME` and regrouped on (period, breakdown).
+KPIs of the Django database's sources are handed on instead: `external` to
+kaizen.kpis.external, `improvement` (the improvement register) to kaizen.improvement.kpi_rows;
+both answer in the same row shape.
 
 Results, per row: `{"period": "2016-03-01" (the period's first day) or "all", <breakdown
 dimension>: value..., "value": float | None, "n": int}`. The periods form a complete series
@@ -29,6 +32,7 @@ from kaizen.analytics.schema import BREAKDOWN_COLUMNS
 from kaizen.analytics.store import connect
 from kaizen.kpis.spec import (
     AGE_HOURS,
+    DATABASE_SOURCES,
     PERIODS,
     Aggregate,
     Filter,
@@ -93,8 +97,9 @@ class KPIResult:
 def measure_errors(measure: Measure) -> list[str]:
     """Everything wrong with a measure of an analytics-store source (empty: it can be run).
     The engine refuses to build SQL for a measure with errors; the custom KPI form can show
-    them."""
-    if measure.source == Source.EXTERNAL:
+    them. A database source (external, improvement) has no fact columns to check: its module
+    measures it."""
+    if measure.source in DATABASE_SOURCES:
         return []
     columns = source_columns(measure.source)
     errors: list[str] = []
@@ -640,8 +645,9 @@ def scorecard(
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, KPIResult]:
     """Compute many KPIs at once: one query per analytics-store source (external KPIs through
-    `compute_external`). `start` is inclusive and `end` exclusive, both dates on the period
-    timestamps; results are keyed by KPI key, in the order given."""
+    `compute_external`, the improvement register's through `compute_improvement`). `start` is
+    inclusive and `end` exclusive, both dates on the period timestamps; results are keyed by
+    KPI key, in the order given."""
     _check_request(period, by)
     start, end = _as_date(start, "start"), _as_date(end, "end")
     if start and end and start >= end:
@@ -651,9 +657,10 @@ def scorecard(
         by_source[Source(_measure_of(definition).source)].append(definition)
     results: dict[str, KPIResult] = {}
     for source, group in by_source.items():
-        if source == Source.EXTERNAL:
+        if source in DATABASE_SOURCES:
+            compute_rows = compute_external if source == Source.EXTERNAL else compute_improvement
             for definition in group:
-                results[definition.key] = compute_external(
+                results[definition.key] = compute_rows(
                     definition, period=period, by=tuple(by), start=start, end=end
                 )
             continue
@@ -699,6 +706,36 @@ def compute_external(
     except ImportError as error:
         raise NotMeasurable(f"{definition.key}: external data points are not available") from error
     rows = external_rows(definition, period=period, by=by, start=start, end=end)
+    return KPIResult(
+        kpi=definition.key,
+        unit=definition.unit,
+        period=period,
+        by=by,
+        start=start,
+        end=end,
+        rows=list(rows),
+    )
+
+
+def compute_improvement(
+    definition: KPIDefinition,
+    *,
+    period: str,
+    by: tuple[str, ...],
+    start: dt.date | None,
+    end: dt.date | None,
+) -> KPIResult:
+    """The improvement register's KPIs (open initiatives, actions on time, targets met,
+    benefits realised) are counted from its rows in the Django database, not the store:
+    `kaizen.improvement.kpi_rows.improvement_rows` (same arguments, rows in the engine's shape)
+    does the work, imported here only when asked so the KPI app does not depend on it."""
+    try:
+        from kaizen.improvement.kpi_rows import improvement_rows
+    except ImportError as error:
+        raise NotMeasurable(
+            f"{definition.key}: the improvement register is not available"
+        ) from error
+    rows = improvement_rows(definition, period=period, by=by, start=start, end=end)
     return KPIResult(
         kpi=definition.key,
         unit=definition.unit,

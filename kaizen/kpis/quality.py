@@ -13,7 +13,14 @@ from typing import Any
 import duckdb
 
 from kaizen.kpis import engine
-from kaizen.kpis.spec import Aggregate, KPIDefinition, Measure, Source, source_columns
+from kaizen.kpis.spec import (
+    DATABASE_SOURCES,
+    Aggregate,
+    KPIDefinition,
+    Measure,
+    Source,
+    source_columns,
+)
 
 # A field filled in fewer rows than this (percent) makes the KPI poor; below GOOD_COVERAGE,
 # fair. Missing values are left out of means and shares, so the figure describes only the
@@ -126,7 +133,14 @@ def data_quality(
     result = engine.compute(definition, period=period, start=start, end=end, connection=connection)
     sample_sizes = [{"period": row["period"], "n": row["n"]} for row in result.rows]
     report["sample_sizes"] = sample_sizes
-    if measure.source == Source.EXTERNAL:  # data points, not store rows: no fields to cover
+    if measure.source == Source.IMPROVEMENT:
+        # Register rows, not store rows: no fact fields to cover (the register's models require
+        # the fields its KPIs read). The scope is the rows the KPI reads over the range, each
+        # once (an initiative open for six months is one row, not six).
+        from kaizen.improvement.kpi_rows import rows_in_scope
+
+        report["rows_in_scope"] = rows_in_scope(definition, start=start, end=end)
+    elif measure.source in DATABASE_SOURCES:  # data points: no fields to cover
         report["rows_in_scope"] = sum(item["n"] for item in sample_sizes)
     else:
         report["rows_in_scope"], report["required_fields"] = _coverage(

@@ -52,6 +52,13 @@ class Source(StrEnum):
     INCIDENTS = "incident_facts"  # one row per incident
     INCIDENT_EVENTS = "incident_event_facts"  # one row per incident journal event
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
+    IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
+
+
+# Sources measured from the Django database rather than the analytics store: they have no fact
+# table, the engine hands them to their own module (kaizen.kpis.external, kaizen.improvement.
+# kpi_rows), and their data quality has no fact columns to cover.
+DATABASE_SOURCES = frozenset({Source.EXTERNAL, Source.IMPROVEMENT})
 
 
 class Operator(StrEnum):

@@ -1,0 +1,313 @@
+"""The opportunity pages: who sees them (requesters never), the list's filters and figures,
+starting an initiative, dismissing with a reason, scanning now, and a list whose number of
+queries does not grow with its rows."""
+
+import datetime as dt
+import json
+from itertools import count
+
+import pytest
+from django.utils import timezone
+
+from kaizen.improvement.models import Initiative, Opportunity, OpportunityStatus, Origin
+from kaizen.improvement.opportunities import Finding, do_record_opportunity
+from kaizen.journal.events import EventType
+from kaizen.journal.models import JournalEvent
+from kaizen.kpis.tests.helpers import insert_incident_facts
+from kaizen.testing import assert_constant_queries
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/improvement/opportunities/"
+SCAN = "/improvement/opportunities/scan/"
+_numbers = count(1)
+
+
+def make_opportunity(*, strength=12.0, value=None, kind="sla_hotspot", status=None, user=None):
+    """An opportunity as the scan records it (the recording service), optionally dismissed."""
+    name = value or f"Service {next(_numbers)}"
+    summary = f"Service {name}: 60 % of its 30 resolved incidents met their SLA."
+    finding = Finding(
+        kind=kind,
+        kpi_key="incident.sla_met_pct",
+        dimension="service",
+        dimension_value=name,
+        title=f"SLA breaches: service {name} at 60 %",
+        summary=summary,
+        strength=strength,
+        evidence={
+            "figure": {
+                "kpi": "incident.sla_met_pct",
+                "name": "Incidents resolved within SLA",
+                "unit": "percent",
+                "value": 60.0,
+                "n": 30,
+                "target": 95,
+                "warning": 90,
+            },
+            "range": {"start": "2026-02-01", "end": "2026-04-30"},
+            "period_kind": "all",
+            "dimension": "service",
+            "breakdown": [
+                {"value": name, "figure": 60.0, "n": 30, "breaches": strength},
+                {"value": "VPN", "figure": 100.0, "n": 40, "breaches": 0.0},
+            ],
+            "series": [
+                {"period": "2026-02-01", "value": 70.0, "n": 10},
+                {"period": "2026-03-01", "value": 60.0, "n": 10},
+                {"period": "2026-04-01", "value": 50.0, "n": 10},
+            ],
+            "summary": summary,
+        },
+    )
+    opportunity, _ = do_record_opportunity(finding)
+    if status == OpportunityStatus.DISMISSED:
+        from kaizen.improvement.services import do_dismiss_opportunity
+
+        do_dismiss_opportunity(opportunity, actor=user, reason="Known already")
+        opportunity.refresh_from_db()
+    return opportunity
+
+
+def url(opportunity, action=""):
+    return f"/improvement/opportunities/{opportunity.pk}/{action + '/' if action else ''}"
+
+
+# -- who sees what --------------------------------------------------------------------------
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(client):
+    opportunity = make_opportunity()
+    for address in (LIST, url(opportunity)):
+        response = client.get(address)
+        assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_it_forbids_requesters(web, requester):
+    opportunity = make_opportunity()
+    client = web(requester)
+    assert client.get(LIST).status_code == 403
+    assert client.get(url(opportunity)).status_code == 403
+    assert client.post(url(opportunity, "start")).status_code == 403
+    assert client.post(url(opportunity, "dismiss"), {"reason": "no"}).status_code == 403
+    assert client.post(SCAN).status_code == 403
+    assert Initiative.objects.count() == 0
+
+
+def test_it_shows_agents_the_list_and_the_evidence(web, agent):
+    opportunity = make_opportunity(value="Email")
+    client = web(agent)
+
+    page = client.get(LIST).content.decode()
+    assert "SLA breaches: service Email at 60 %" in page and "60 %" in page
+    assert "Start initiative" not in page  # an agent without leadership raises none
+
+    response = client.get(url(opportunity))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert opportunity.summary in page
+    chart = response.context["chart_data"]
+    assert chart["values"] == [70.0, 60.0, 50.0]
+    assert chart["breakdown"]["labels"] == ["Email", "VPN"]
+    assert chart["breakdown"]["marked"] == [0]
+    assert {line["kind"] for line in chart["lines"]} == {"target", "warning"}
+    assert 'id="opportunity-chart-data"' in page and "chart.umd.min.js" in page
+    assert "Dismiss" not in page  # only the CSI manager dismisses
+
+
+def test_it_answers_404_for_a_missing_opportunity(web, agent):
+    assert web(agent).get("/improvement/opportunities/999/").status_code == 404
+
+
+def test_it_refuses_get_on_the_actions(web, csi_manager):
+    opportunity = make_opportunity()
+    client = web(csi_manager)
+    assert client.get(url(opportunity, "start")).status_code == 405
+    assert client.get(url(opportunity, "dismiss")).status_code == 405
+    assert client.get(SCAN).status_code == 405
+
+
+# -- the list -------------------------------------------------------------------------------
+
+
+def test_it_hides_dismissed_opportunities_unless_asked(web, agent, csi_manager):
+    kept = make_opportunity(value="Email")
+    dismissed = make_opportunity(value="Print", status="dismissed", user=csi_manager)
+    client = web(agent)
+
+    def listed(query=""):
+        return [row.pk for row in client.get(LIST + query).context["object_list"]]
+
+    assert listed() == [kept.pk]
+    assert listed("?status=dismissed") == [dismissed.pk]
+    assert sorted(listed("?status=all")) == sorted([kept.pk, dismissed.pk])
+
+
+def test_it_filters_by_kind_and_sorts_by_strength(web, agent):
+    weak = make_opportunity(strength=3)
+    strong = make_opportunity(strength=30)
+    other = make_opportunity(strength=10, kind="recurring_incidents")
+    client = web(agent)
+    rows = client.get(LIST).context["object_list"]
+    assert [row.pk for row in rows] == [strong.pk, other.pk, weak.pk]
+    rows = client.get(LIST + "?kind=recurring_incidents").context["object_list"]
+    assert [row.pk for row in rows] == [other.pk]
+
+
+def test_it_offers_start_to_whoever_raises_initiatives_and_scan_to_the_csi_manager(
+    web, process_owner, csi_manager
+):
+    make_opportunity()
+    page = web(process_owner).get(LIST).content.decode()
+    assert "Start initiative" in page and "Scan now" not in page
+    page = web(csi_manager).get(LIST).content.decode()
+    assert "Start initiative" in page and "Scan now" in page
+
+
+def test_the_list_reads_a_constant_number_of_queries(web, agent):
+    # 5: the session, the user, the count, the user's process roles (permissions), the page;
+    # every figure shown comes from the row's own evidence.
+    make_opportunity()
+    client = web(agent)
+    assert_constant_queries(
+        "improvement",
+        "opportunity_list",
+        lambda: client.get(LIST),
+        lambda: [make_opportunity(), make_opportunity(kind="recurring_incidents")],
+    )
+
+
+# -- start, dismiss, scan -------------------------------------------------------------------
+
+
+def test_it_starts_an_initiative_and_goes_to_it(web, process_owner):
+    opportunity = make_opportunity(value="Email")
+    response = web(process_owner).post(url(opportunity, "start"))
+
+    initiative = Initiative.objects.get()
+    assert response.status_code == 302 and response["Location"] == initiative.get_absolute_url()
+    assert initiative.origin == Origin.OPPORTUNITY and initiative.opportunity == opportunity
+    assert initiative.owner == process_owner
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.STARTED
+    assert opportunity.initiative == initiative
+
+
+def test_it_forbids_starting_for_an_agent_without_leadership(web, agent):
+    opportunity = make_opportunity()
+    assert web(agent).post(url(opportunity, "start")).status_code == 403
+    assert Initiative.objects.count() == 0
+
+
+def test_it_starts_only_one_initiative_from_an_opportunity(web, process_owner):
+    opportunity = make_opportunity()
+    client = web(process_owner)
+    client.post(url(opportunity, "start"))
+    response = client.post(url(opportunity, "start"), follow=True)
+    assert Initiative.objects.count() == 1
+    assert "started from it already" in response.content.decode()
+
+
+def test_it_dismisses_with_a_reason_and_journals_who(web, csi_manager):
+    opportunity = make_opportunity(strength=12)
+    response = web(csi_manager).post(url(opportunity, "dismiss"), {"reason": "A known outage"})
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.DISMISSED
+    assert opportunity.dismissed_reason == "A known outage"
+    assert opportunity.dismissed_by == csi_manager and opportunity.dismissed_strength == 12
+    event = JournalEvent.objects.get(event_type=EventType.OPPORTUNITY_DISMISSED)
+    assert event.actor == csi_manager and event.subject_id == str(opportunity.pk)
+
+
+def test_it_needs_a_reason_to_dismiss(web, csi_manager):
+    opportunity = make_opportunity()
+    response = web(csi_manager).post(url(opportunity, "dismiss"), {"reason": "  "})
+    assert response.status_code == 400
+    assert response.context["dismiss_form"].errors["reason"]
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.OPEN
+
+
+def test_it_lets_only_the_csi_manager_dismiss(web, process_owner):
+    opportunity = make_opportunity()
+    response = web(process_owner).post(url(opportunity, "dismiss"), {"reason": "Not now"})
+    assert response.status_code == 403
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.OPEN
+
+
+def test_it_scans_now_for_the_csi_manager_only(web, csi_manager, process_owner):
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - dt.timedelta(days=10)
+    opened = dt.datetime.combine(last_month, dt.time(9))
+    insert_incident_facts(
+        *(
+            {
+                "opened_at": opened,
+                "resolved_at": opened + dt.timedelta(hours=2),
+                "sla_met": number < 10,  # 10 of 25 within SLA
+                "service": "Email",
+            }
+            for number in range(25)
+        )
+    )
+    assert web(process_owner).post(SCAN).status_code == 403
+    assert Opportunity.objects.count() == 0
+
+    response = web(csi_manager).post(SCAN, follow=True)
+
+    assert response.redirect_chain[-1][0] == LIST
+    assert Opportunity.objects.filter(
+        kind="sla_hotspot", dimension="service", dimension_value="Email"
+    ).exists()
+    page = response.content.decode()
+    assert "Scan done:" in page and "Satisfaction drop: not available" in page
+
+
+def test_the_detail_page_shows_a_control_chart_with_its_limits_and_signals(web, agent):
+    finding = Finding(
+        kind="control_signal",
+        kpi_key="incident.sla_met_pct",
+        title="Incidents resolved within SLA: special-cause signal",
+        summary="It moved.",
+        strength=2,
+        evidence={
+            "figure": {"unit": "percent", "value": 79.0, "target": 95, "warning": 90},
+            "period_kind": "week",
+            "series": [
+                {"period": "2026-04-20", "value": 96.0, "n": 40},
+                {"period": "2026-04-27", "value": 79.0, "n": 40},
+            ],
+            "control_chart": {
+                "centre": 96.0,
+                "ucl": 99.0,
+                "lcl": 93.0,
+                "points": [
+                    {"index": 0, "signals": []},
+                    {"index": 1, "signals": [1]},
+                ],
+                "signals": [{"rule": 1, "first_index": 1, "last_index": 1, "adverse": True}],
+                "explanation": "The process is not in control.",
+            },
+        },
+    )
+    opportunity, _ = do_record_opportunity(finding)
+    response = web(agent).get(url(opportunity))
+    chart = response.context["chart_data"]
+    assert chart["marked"] == [1]
+    assert {line["kind"] for line in chart["lines"]} == {
+        "target",
+        "warning",
+        "centre",
+        "ucl",
+        "lcl",
+    }
+    data = json.loads(
+        response.content.decode()
+        .split('id="opportunity-chart-data" type="application/json">')[1]
+        .split("</script>")[0]
+    )
+    assert data["values"] == [96.0, 79.0]
+    assert "The process is not in control." in response.content.decode()
