@@ -32,3 +32,10 @@ def import_servicenow_log(path: Path) -> ImportRun:
         ImportKind.SERVICENOW_EVENTLOG, source_name=f"demo: {path.name}", actor=None
     )
     return run_import(run, path)
+
+
+def servicenow_imported() -> bool:
+    """Whether the history is in the database already (a re-run with --without-servicenow)."""
+    from kaizen.incidents.models import Incident
+
+    return Incident.objects.exclude(imported_from="").exists()

@@ -11,10 +11,12 @@ from django.db import transaction
 from kaizen.analytics.sync import sync
 from kaizen.core.context import correlation
 from kaizen.demo.catalog import load_catalog
+from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
-from kaizen.demo.servicenow import import_servicenow_log, servicenow_log
+from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
+from kaizen.improvement.opportunities import scan_opportunities
 from kaizen.kpis.services import do_collect_measurements
 from kaizen.people import services as people_services
 from kaizen.people.models import User
@@ -74,8 +76,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: added {summary}.")
         report = sync()
         self.stdout.write(f"Analytics store: {report.incidents} incident facts synced.")
-        measured = do_collect_measurements(actor=None, period_kinds=("month",))
+        measured = do_collect_measurements(actor=None, period_kinds=("month", "week"))
         self.stdout.write(f"KPI measurements: {measured.measurements} stored.")
+        self._load_improvement(has_history=bool(imported) or servicenow_imported())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sign in as {credentials['username']} / {credentials['password']} (administrator). "
@@ -83,6 +86,18 @@ class Command(BaseCommand):
                 f"password."
             )
         )
+
+    def _load_improvement(self, *, has_history: bool) -> None:
+        if not has_history:
+            self.stdout.write("Improvement register: its demo initiatives need the real history.")
+        else:
+            with correlation(), transaction.atomic():
+                added = load_improvement()
+            if added:
+                summary = ", ".join(f"{count} {name}" for name, count in added.items())
+                self.stdout.write(f"Improvement register: {summary}.")
+        found = scan_opportunities()
+        self.stdout.write(f"Improvement opportunities: {len(found.created)} new.")
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
