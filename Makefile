@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres lint browser install install-test clean
+.PHONY: run test test-postgres lint browser pdf-libs install install-test clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,15 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-run: install
+# The PDF reports (WeasyPrint) draw text with Pango and subset fonts with HarfBuzz: Debian's
+# libraries, installed when missing.
+pdf-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || ! ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; \
+	fi
+
+run: install pdf-libs
 	KAIZEN_DEBUG=true $(BIN)/kaizen migrate --noinput
 	KAIZEN_DEBUG=true $(BIN)/kaizen load_demo
 	KAIZEN_DEBUG=true $(BIN)/kaizen serve $(HOST):$(PORT)
@@ -38,12 +46,12 @@ browser:
 lint: install-test
 	$(BIN)/ruff check kaizen
 
-test: install-test browser lint
+test: install-test browser pdf-libs lint
 	$(BIN)/pytest
 
 # The same suite against PostgreSQL: DATABASE_URL must name a database on a server we may
 # create test databases on (pytest-django creates and drops test_<name>).
-test-postgres: install-test browser
+test-postgres: install-test browser pdf-libs
 	@test -n "$$DATABASE_URL" || (echo "set DATABASE_URL=postgres://..." && exit 2)
 	$(BIN)/pytest --create-db
 
