@@ -116,10 +116,10 @@ def _completed(owner: User, csi: User, practitioner: User, goal: Goal) -> Initia
         period_kind="day",
         breakdown="team",
         analysis_starts_on=dt.date(2016, 3, 1),
-        analysis_ends_on=dt.date(2016, 4, 1),
+        analysis_ends_on=dt.date(2016, 4, 30),
     )
     services.do_advance_step(initiative, actor=csi)  # 1 -> 2
-    services.do_assess_data(initiative, actor=csi, today=dt.date(2016, 4, 1))
+    services.do_assess_data(initiative, actor=csi, today=dt.date(2016, 5, 1))
     _answer_gaps(initiative, csi)
     services.do_advance_step(initiative, actor=csi)  # 2 -> 3
     kpi.refresh_from_db()
@@ -138,13 +138,7 @@ def _completed(owner: User, csi: User, practitioner: User, goal: Goal) -> Initia
     services.do_update_initiative_kpi(kpi, actor=csi, processing_confirmed=True)
     services.do_advance_step(initiative, actor=csi)  # 4 -> 5
     kpi.refresh_from_db()
-    services.do_update_initiative_kpi(
-        kpi,
-        actor=csi,
-        analysis_starts_on=dt.date(2016, 3, 1),
-        analysis_ends_on=dt.date(2016, 5, 1),
-        change_on=dt.date(2016, 4, 1),
-    )
+    services.do_update_initiative_kpi(kpi, actor=csi, change_on=dt.date(2016, 4, 1))
     kpi.refresh_from_db()
     analysis = services.do_analyse_kpi(kpi, actor=csi, today=dt.date(2016, 5, 1))
     services.do_record_baseline(kpi, actor=csi, analysis=analysis)
