@@ -43,7 +43,7 @@ from kaizen.improvement.selectors import (
 from kaizen.kpis import engine
 from kaizen.kpis.quality import GOOD_COVERAGE, MIN_SAMPLE_SIZE, VERDICT_NO_DATA, data_quality
 from kaizen.kpis.selectors import kpi_status
-from kaizen.kpis.spec import Aggregate, Direction, KPIDefinition, Source, Unit
+from kaizen.kpis.spec import DATABASE_SOURCES, Aggregate, Direction, KPIDefinition, Source, Unit
 
 # -- step 2: assessment -------------------------------------------------------------------------
 
@@ -64,6 +64,12 @@ def suggested_action(code: str, definition: KPIDefinition | None, period_kind: s
             f"Bring in {data}: import the records from the tool that holds them, or push them "
             "as external data points to a custom KPI (source: external). Otherwise remove the "
             "KPI, or accept the gap and measure it outside Kaizen."
+        )
+    if code == GAP_NO_DATA and _source(definition) == Source.IMPROVEMENT:
+        return (
+            "The KPI counts the improvement register's own records: it has data once the "
+            "register holds what it counts (initiatives, corrective actions done, evaluations); "
+            "widen the analysis range if they are older."
         )
     if code == GAP_NO_DATA:
         return (
@@ -89,6 +95,12 @@ def suggested_action(code: str, definition: KPIDefinition | None, period_kind: s
             f"rests on at least {MIN_SAMPLE_SIZE} values, or read those periods with care."
         )
     return ""
+
+
+def _source(definition: KPIDefinition | None) -> Source | None:
+    if definition is None or definition.measure is None:
+        return None
+    return Source(definition.measure.source)
 
 
 def _listed(items: Sequence[str], limit: int = 4) -> str:
@@ -427,7 +439,10 @@ def explain(result: dict[str, Any], definition: KPIDefinition) -> str:
 
 
 def is_store_kpi(definition: KPIDefinition) -> bool:
-    return definition.measure is not None and definition.measure.source != Source.EXTERNAL
+    """Whether the KPI is computed over the analytics store (so its figures come with the
+    store's synced journal event as provenance); external data points and the improvement
+    register are read from the Django database."""
+    return definition.measure is not None and definition.measure.source not in DATABASE_SOURCES
 
 
 def window_values(result: dict[str, Any], starts_on: dt.date) -> list[float | None]:

@@ -19,7 +19,9 @@ Each applied rule reports the rows it excluded, counted by the engine over the r
 point-in-time KPI such as the backlog: over the rows that started in the range).
 
 External KPIs have no fact rows, only data points with a value: they take CAP and
-OUTLIER_IQR on "value" and nothing else.
+OUTLIER_IQR on "value" and nothing else. The improvement register's own KPIs (source
+`improvement`) take no rule at all: they count initiatives, actions and evaluations as the
+register holds them, with no column a rule could read (`refusal()` says why).
 """
 
 import datetime as dt
@@ -98,6 +100,19 @@ def _typed(value: Any, sql_type: str) -> tuple[Any, str]:
     return str(value), ""
 
 
+def refusal(definition: KPIDefinition | None) -> str:
+    """Why the KPI takes no cleaning rule at all, or "" when it may have rules."""
+    if definition is None or definition.measure is None:
+        return "the KPI is not measurable, so there is nothing to clean"
+    if definition.measure.source == Source.IMPROVEMENT:
+        return (
+            f"{definition.name} is counted from the improvement register's own records "
+            "(initiatives, actions, evaluations) and cannot be cleaned: there are no measured "
+            "rows to leave out. Correct the register's records instead."
+        )
+    return ""
+
+
 def check_rule(
     definition: KPIDefinition | None,
     *,
@@ -117,8 +132,9 @@ def check_rule(
         "factor": factor,
     }
     errors: dict[str, str] = {}
-    if definition is None or definition.measure is None:
-        errors["initiative_kpi"] = "the KPI is not measurable, so there is nothing to clean"
+    refused = refusal(definition)
+    if refused or definition is None or definition.measure is None:
+        errors["initiative_kpi"] = refused
         return cleaned, errors
     if kind not in CleaningKind.values:
         errors["kind"] = f"one of {', '.join(CleaningKind.values)}"
@@ -358,6 +374,8 @@ def apply_rules(
     measure = definition.measure
     if measure is None:
         raise engine.NotMeasurable(f"{definition.key} is not measurable")
+    if measure.source == Source.IMPROVEMENT:  # recorded some other way than check_rule
+        raise engine.EngineError(refusal(definition))
     counter = _Counter(definition, start, end, connection)
     current = definition
     applied: list[dict[str, Any]] = []

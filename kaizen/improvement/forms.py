@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Case, QuerySet, When
 
 from kaizen.analytics.schema import BREAKDOWN_COLUMNS
 from kaizen.catalog.models import Service
 from kaizen.core.forms import StyledFormMixin
 from kaizen.core.widgets import FastSelect
+from kaizen.improvement.cleaning import refusal as cleaning_refusal
 from kaizen.improvement.models import (
     GOAL_LEVELS,
     Action,
@@ -28,7 +30,7 @@ from kaizen.improvement.models import (
     Step,
 )
 from kaizen.kpis.library import all_kpis
-from kaizen.kpis.spec import KPIDefinition, Operator, Source, source_columns
+from kaizen.kpis.spec import DATABASE_SOURCES, KPIDefinition, Operator, Source, source_columns
 from kaizen.people.models import User
 from kaizen.people.selectors import active_agents
 
@@ -281,6 +283,8 @@ def cleaning_columns(definition: KPIDefinition | None) -> list[tuple[str, str]]:
         return []
     if definition.measure.source == Source.EXTERNAL:
         return [("value", "value")]
+    if definition.measure.source in DATABASE_SOURCES:  # the register's KPIs: none to clean
+        return []
     return [(name, name) for name in source_columns(definition.measure.source)]
 
 
@@ -306,6 +310,15 @@ class CleaningRuleForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["column"].choices = [("", "Choose a column"), *cleaning_columns(definition)]
         self.fields["kind"].choices = CleaningKind.choices
+        self.refusal = cleaning_refusal(definition)
+        if self.refusal:  # say why, not "choose a column" from an empty list
+            self.fields["column"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        if self.refusal:
+            raise ValidationError(self.refusal)
+        return cleaned_data
 
     def clean_value(self) -> Any:
         text = self.cleaned_data.get("value", "").strip()

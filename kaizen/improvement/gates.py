@@ -16,12 +16,13 @@ for a new analysis at step 5: the point of measuring longer is to analyse the lo
 
 `gates_for(initiatives)` computes the current gate of many initiatives (a list page) in a
 constant number of queries: each kind of output is read once for all of them, and only for
-the initiatives whose current step needs it.
+the initiatives whose current step needs it. `all_gates(initiative)` computes the seven gates
+of one initiative from one read of its outputs (each kind once, not once per step).
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,15 +100,17 @@ def _day(moment: dt.datetime) -> str:
 
 
 class _Outputs:
-    """Every output the gates of the given (initiative, step) pairs read, each kind in one
-    query for all the initiatives whose step needs it."""
+    """Every output the gates of the given initiatives' steps read (initiative id -> the steps
+    whose gates are asked), each kind in one query for all the initiatives a step needs it
+    for."""
 
-    def __init__(self, steps: Mapping[int, int], today: dt.date) -> None:
+    def __init__(self, steps: Mapping[int, Collection[int]], today: dt.date) -> None:
         self.today = today
         ids = list(steps)
-        at = defaultdict(list)
-        for pk, step in steps.items():
-            at[step].append(pk)
+        at: dict[int, list[int]] = defaultdict(list)
+        for pk, wanted in steps.items():
+            for step in set(wanted):
+                at[step].append(pk)
         self.kpis: dict[int, list[InitiativeKPI]] = defaultdict(list)
         for ikpi in (
             InitiativeKPI.objects.filter(initiative_id__in=ids)
@@ -134,7 +137,7 @@ class _Outputs:
                 .values_list("initiative_id", "latest")
             )
         if at[2] or at[5]:
-            self._read_changes(at[2] + at[5])
+            self._read_changes(sorted({*at[2], *at[5]}))
         self.collection: dict[int, dict[str, Any]] = {}
         if at[3]:
             from kaizen.improvement.selectors import collection_statuses
@@ -411,7 +414,7 @@ GATES = {1: _step_1, 2: _step_2, 3: _step_3, 4: _step_4, 5: _step_5, 6: _step_6,
 def _results(
     initiatives: list[Initiative], steps: Mapping[int, int], today: dt.date | None
 ) -> dict[int, GateResult]:
-    outputs = _Outputs(steps, today or timezone.localdate())
+    outputs = _Outputs({pk: (step,) for pk, step in steps.items()}, today or timezone.localdate())
     return {
         initiative.pk: GATES[steps[initiative.pk]](initiative, outputs)
         for initiative in initiatives
@@ -434,3 +437,10 @@ def gates_for(
     """The current step's gate of each initiative, by id, in a constant number of queries."""
     listed = list(initiatives)
     return _results(listed, {i.pk: int(i.current_step) for i in listed}, today)
+
+
+def all_gates(initiative: Initiative, *, today: dt.date | None = None) -> list[GateResult]:
+    """The gate of every step, 1 to 7, from one read of the initiative's outputs: what each
+    step has produced and what it lacks (the same answers as `gate(initiative, step)`)."""
+    outputs = _Outputs({initiative.pk: tuple(GATES)}, today or timezone.localdate())
+    return [GATES[step](initiative, outputs) for step in sorted(GATES)]

@@ -479,3 +479,32 @@ def rows_in_scope(
         if (high is None or span.opened < high)
         and (low is None or span.closed is None or span.closed >= low)
     )
+
+
+# What each KPI's latest row is, and what the register lacks when it has none (step 3's
+# collection status of an initiative's KPI).
+LATEST_ROWS = {
+    INITIATIVES_OPEN: ("initiative registered or closed", "no initiative"),
+    ACTIONS_ON_TIME: ("corrective action done", "no corrective action done"),
+    TARGETS_MET: ("initiative closed after its evaluation", "no initiative evaluated and closed"),
+    BENEFITS_REALISED: ("evaluation", "no evaluation"),
+}
+
+
+def latest_row_at(definition: KPIDefinition) -> dt.datetime | None:
+    """When the latest register row the KPI counts was written, for step 3's "last data": the
+    latest initiative registered or closed (open initiatives), action done (on its `done_on`
+    day), evaluated initiative closed, evaluation; None when the register has no such row."""
+    _check(definition)
+    if definition.key == INITIATIVES_OPEN:
+        found = Initiative.objects.aggregate(created=Max("created_at"), closed=Max("closed_at"))
+        moments = [moment for moment in found.values() if moment is not None]
+        return max(moments) if moments else None
+    if definition.key == ACTIONS_ON_TIME:
+        done = Action.objects.filter(status=ActionStatus.DONE, done_on__isnull=False)
+        day = done.aggregate(latest=Max("done_on"))["latest"]
+        return day_start(day) if day else None
+    if definition.key == TARGETS_MET:
+        closed = Initiative.objects.filter(status__in=EVALUATED_CLOSED, closed_at__isnull=False)
+        return closed.aggregate(latest=Max("closed_at"))["latest"]
+    return Evaluation.objects.aggregate(latest=Max("evaluated_at"))["latest"]

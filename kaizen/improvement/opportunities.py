@@ -37,6 +37,10 @@ evidence, so the 1.25x rule for dismissed opportunities means "clearly more of i
 - satisfaction_drop: Kaizen sends no satisfaction surveys yet; the scan reports the kind as not
   available, with the reason, and proposes nothing.
 
+Trends and control signals leave out the improvement process's own KPIs (`improvement.*`, the
+register's rows): fewer open initiatives or a late corrective action is the register's
+business, read on its own pages, not a service problem to open an initiative about.
+
 Stored series are read, not recomputed: the hourly KPI collection keeps them current. Hot
 spots and recurring incidents are computed by the engine over the analytics store.
 """
@@ -57,7 +61,7 @@ from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event
 from kaizen.kpis.models import Measurement, PeriodKind, period_floor, period_step_back
 from kaizen.kpis.selectors import kpi_status
-from kaizen.kpis.spec import Direction, KPIDefinition
+from kaizen.kpis.spec import Direction, KPIDefinition, Source
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +76,13 @@ SLA_DIMENSIONS = ("service", "team", "category")
 SLA_MIN_INCIDENTS = 20
 SLA_HOTSPOTS = 5
 SLA_BREAKDOWN_SHOWN = 15
+IMPROVEMENT_PROCESS = "improvement"
 VOLUME_KPI = "incident.opened"
 RECURRING_DAYS = 90
 RECURRING_MIN = 5
 RECURRING_PER_GROUPING = 10
+# How the incident facts name a subcategory under its parent (kaizen.analytics.facts).
+SUBCATEGORY_SEPARATOR = " › "
 # A dismissed opportunity comes back only when its strength exceeds this multiple of the
 # strength it had when dismissed.
 REOPEN_FACTOR = 1.25
@@ -296,14 +303,27 @@ def scan_opportunities(*, today: dt.date | None = None) -> ScanResult:
 
 
 def measurable_library_kpis() -> list[KPIDefinition]:
-    """The shipped KPIs that are measured and have a good direction."""
+    """The shipped KPIs that are measured and have a good direction, but for the improvement
+    process's own (see the module docstring)."""
     from kaizen.kpis import library
 
     return [
         definition
         for definition in library.library()
-        if definition.measurable and definition.direction in STATS_DIRECTION
+        if definition.measurable
+        and definition.direction in STATS_DIRECTION
+        and not is_register_kpi(definition)
     ]
+
+
+def is_register_kpi(definition: KPIDefinition) -> bool:
+    """One of the improvement process's own KPIs: counted from the register's rows."""
+    source = definition.measure.source if definition.measure is not None else None
+    return (
+        definition.process == IMPROVEMENT_PROCESS
+        or definition.key.startswith(f"{IMPROVEMENT_PROCESS}.")
+        or source == Source.IMPROVEMENT
+    )
 
 
 def _figure(definition: KPIDefinition, value: float | None, **extra: Any) -> dict[str, Any]:
@@ -604,7 +624,7 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
         )
         for row in groups:
             key = tuple(row[name] for name in grouping)
-            label = " / ".join(str(value) for value in key)
+            label = " / ".join(str(value) for value in key)  # the identity: both values
             dimension = ",".join(grouping)
             series = [
                 {"period": str(r["period"]), "value": r["value"] or 0.0, "n": r["n"]}
@@ -619,9 +639,9 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
                 ),
                 key=lambda item: (-item["count"], item["value"]),
             )
-            what = "configuration item" if grouping == ("ci",) else "category / subcategory"
+            what = _group_words(grouping, key)
             summary = (
-                f"{row['n']} incidents were opened on {what} {label} in the last "
+                f"{row['n']} incidents were opened on {what} in the last "
                 f"{RECURRING_DAYS} days ({window['start']} to {window['end']}): a recurring "
                 f"failure worth a problem investigation. {NO_PROBLEMS}"
             )
@@ -631,7 +651,7 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
                     kpi_key=VOLUME_KPI,
                     dimension=dimension,
                     dimension_value=label,
-                    title=f"Recurring incidents: {row['n']} on {what} {label}",
+                    title=f"Recurring incidents: {row['n']} on {what}",
                     summary=summary,
                     strength=float(row["n"]),
                     evidence={
@@ -666,6 +686,20 @@ def _fmt(value: float | None, definition: KPIDefinition) -> str:
         return "n/a"
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     return text + {"percent": " %", "hours": " h"}.get(str(definition.unit), "")
+
+
+def _group_words(grouping: tuple[str, ...], key: tuple[Any, ...]) -> str:
+    """A group of recurring incidents in words: "configuration item M365 Tenant", or the
+    subcategory as the facts name it under its parent ("Software › Application error"), the
+    category put in front only when the subcategory does not already start with it."""
+    if grouping == ("ci",):
+        return f"configuration item {key[0]}"
+    category, subcategory = (str(value) for value in key)
+    if subcategory.startswith(f"{category}{SUBCATEGORY_SEPARATOR}"):
+        return subcategory
+    if SUBCATEGORY_SEPARATOR not in subcategory:  # recorded without its parent
+        return f"{category}{SUBCATEGORY_SEPARATOR}{subcategory}"
+    return f"{category} / {subcategory}"  # under another category than the incident's
 
 
 def _target_words(definition: KPIDefinition) -> str:

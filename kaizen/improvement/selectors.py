@@ -4,7 +4,9 @@ its figures cover, the latest step outputs, and the collection status of step 3.
 `collection_status()` answers "is the data for this KPI arriving?" (ITIL step 3, gather the
 data) from three places: the source itself (the latest fact in the analytics store, or the
 latest external data point), the stored measurements (when the KPI was last measured) and a
-compute over the last periods of the KPI (which periods have nothing in them).
+compute over the last periods of the KPI (which periods have nothing in them). The register's
+own KPIs (source `improvement`) are counted live from its rows, so they have no feed to go
+stale: they are "ok" as soon as the register has a row they count.
 """
 
 import datetime as dt
@@ -32,7 +34,14 @@ from kaizen.kpis.models import (
     period_floor,
     period_step_back,
 )
-from kaizen.kpis.spec import Direction, KPIDefinition, Measure, Source, Thresholds
+from kaizen.kpis.spec import (
+    DATABASE_SOURCES,
+    Direction,
+    KPIDefinition,
+    Measure,
+    Source,
+    Thresholds,
+)
 
 # The statistics module's names for which way is good (kaizen.improvement.stats).
 STATS_DIRECTIONS = {
@@ -53,6 +62,7 @@ SOURCE_NOUNS = {
     Source.INCIDENTS: ("incident", "incidents"),
     Source.INCIDENT_EVENTS: ("incident event", "incident events"),
     Source.EXTERNAL: ("data point", "data points"),
+    Source.IMPROVEMENT: ("register row", "register rows"),
 }
 SOURCE_ORIGINS = {
     Source.INCIDENTS: "Kaizen's incident records, synced from the event journal into the "
@@ -60,6 +70,8 @@ SOURCE_ORIGINS = {
     Source.INCIDENT_EVENTS: "the incident history in Kaizen's event journal, synced into the "
     "analytics store (incident event facts)",
     Source.EXTERNAL: "external data points pushed through the API or uploaded as CSV",
+    Source.IMPROVEMENT: "the improvement register's own records (initiatives, corrective "
+    "actions, evaluations) in Kaizen's database, counted as they are",
 }
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31}
 
@@ -249,7 +261,8 @@ def collection_statuses(
     ikpis: Sequence[InitiativeKPI], *, today: dt.date | None = None, detail: bool = True
 ) -> dict[int, dict[str, Any]]:
     """`collection_status` of many KPIs: one query for the latest measurements, one for the
-    latest external points, one analytics-store connection for the rest. With `detail` False
+    latest external points, one per register KPI for its latest row, one analytics-store
+    connection for the rest. With `detail` False
     (the gates of a list page) the holes in the recent periods are not looked for, and an
     external KPI's status comes from its points alone."""
     from kaizen.kpis import engine
@@ -279,9 +292,15 @@ def collection_statuses(
                 occurred=Max("occurred_at"), period=Max("period_start"), created=Max("created_at")
             )
         }
+    register_latest: dict[str, dt.datetime | None] = {}
+    for ikpi in ikpis:
+        definition = definitions[ikpi.pk]
+        if source_of(definition) == Source.IMPROVEMENT and ikpi.kpi_key not in register_latest:
+            register_latest[ikpi.kpi_key] = _register_latest(definition)
     statuses: dict[int, dict[str, Any]] = {}
     needs_store = any(
-        source_of(definition) not in (None, Source.EXTERNAL) for definition in definitions.values()
+        source_of(definition) not in (None, *DATABASE_SOURCES)
+        for definition in definitions.values()
     )
     with engine.reading() if needs_store else nullcontext() as connection:
         for ikpi in ikpis:
@@ -292,6 +311,7 @@ def collection_statuses(
                 now=now,
                 measured_at=measured.get(ikpi.kpi_key),
                 points=points.get(ikpi.kpi_key),
+                register_latest=register_latest.get(ikpi.kpi_key),
                 connection=connection,
                 detail=detail,
             )
@@ -305,6 +325,47 @@ def collection_status(ikpi: InitiativeKPI, *, today: dt.date | None = None) -> d
     return collection_statuses([ikpi], today=today)[ikpi.pk]
 
 
+def _register_latest(definition: KPIDefinition) -> dt.datetime | None:
+    from kaizen.improvement.kpi_rows import latest_row_at
+
+    try:
+        return latest_row_at(definition)
+    except EngineError:  # not one of the register's KPIs: nothing it counts
+        return None
+
+
+def _register_status(
+    status: dict[str, Any],
+    definition: KPIDefinition,
+    latest: dt.datetime | None,
+    measured_at: dt.datetime | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Step 3 for a KPI of the improvement register: its rows are Kaizen's own and counted as
+    they are, so the data is there ("ok") once the register has a row the KPI counts, however
+    old (no action done for months is the register's truth, not a broken feed)."""
+    from kaizen.improvement.kpi_rows import LATEST_ROWS
+
+    latest_row, no_rows = LATEST_ROWS.get(definition.key, ("register row", "no register row"))
+    parts = [f"Source: {status['source'] or 'not described'}."]
+    if latest is None:
+        status["status"] = STATUS_NO_DATA
+        parts.append(f"There is no data for {definition.name}: the register has {no_rows} yet.")
+        status["explanation"] = " ".join(parts)
+        return status
+    status["status"] = STATUS_OK
+    status["last_data_at"] = latest.isoformat()
+    age = max(now - latest, dt.timedelta())
+    when = f"{_when(latest)}, {_age_text(age)}" if latest <= now else _when(latest)
+    parts.append(f"The latest {latest_row} is from {when}.")
+    parts.append(
+        "The register is read live each time the KPI is computed: there is no feed to go stale."
+    )
+    parts.append(f"Last measured: {_when(measured_at)}.")
+    status["explanation"] = " ".join(parts)
+    return status
+
+
 def _status(
     ikpi: InitiativeKPI,
     definition: KPIDefinition | None,
@@ -315,6 +376,7 @@ def _status(
     points: dict[str, Any] | None,
     connection: Any,
     detail: bool,
+    register_latest: dt.datetime | None = None,
 ) -> dict[str, Any]:
     schedule_label = dict(CollectionSchedule.choices).get(ikpi.schedule, "")
     status: dict[str, Any] = {
@@ -343,6 +405,8 @@ def _status(
         return status
     measure = definition.measure
     source = Source(measure.source)
+    if source == Source.IMPROVEMENT:
+        return _register_status(status, definition, register_latest, measured_at, now)
     has_data = True
     try:
         if source == Source.EXTERNAL:

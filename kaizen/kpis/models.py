@@ -325,6 +325,7 @@ def filter_errors(items: Any, columns: dict[str, str]) -> str:
 class MeasurementSource(models.TextChoices):
     ENGINE = "engine", "Computed by the engine"
     EXTERNAL = "external", "External data points"
+    IMPROVEMENT = "improvement", "The improvement register"
 
 
 class MeasurementRun(models.Model):

@@ -26,7 +26,7 @@ from kaizen.kpis.models import (
     whole_periods,
 )
 from kaizen.kpis.selectors import all_definitions, find_definition, measure_now, synced_event_id
-from kaizen.kpis.spec import KPIDefinition, Source
+from kaizen.kpis.spec import DATABASE_SOURCES, KPIDefinition, Source
 
 CUSTOM_KPI_FIELDS = (
     "key",
@@ -51,6 +51,12 @@ CUSTOM_KPI_FIELDS = (
 # What the hourly collection measures: the figures the scorecard and KPI pages show.
 DEFAULT_PERIOD_KINDS = (PeriodKind.MONTH.value, PeriodKind.WEEK.value)
 DEFAULT_BREAKDOWNS = ("service", "priority", "team", "category")
+# Where a stored measurement's figure came from, by the KPI's source (the rest: the engine over
+# the analytics store).
+MEASUREMENT_SOURCES = {
+    Source.EXTERNAL: MeasurementSource.EXTERNAL,
+    Source.IMPROVEMENT: MeasurementSource.IMPROVEMENT,
+}
 
 
 # -- custom KPIs ------------------------------------------------------------------------------
@@ -111,7 +117,10 @@ def _measurements_from(
     start: dt.date | None,
     run: MeasurementRun,
 ) -> list[Measurement]:
-    external = definition.measure is not None and definition.measure.source == Source.EXTERNAL
+    source = definition.measure.source if definition.measure is not None else None
+    stored_source = MEASUREMENT_SOURCES.get(source, MeasurementSource.ENGINE)
+    # the store's last synced event says nothing about figures read from the Django database
+    synced_event_id = None if source in DATABASE_SOURCES else run.synced_event_id
     measurements = []
     for row in rows:
         period = row["period"]
@@ -132,9 +141,9 @@ def _measurements_from(
                 value=None if row.get("value") is None else float(row["value"]),
                 n=int(row.get("n") or 0),
                 computed_at=run.started_at,
-                source=MeasurementSource.EXTERNAL if external else MeasurementSource.ENGINE,
+                source=stored_source,
                 run=run,
-                synced_event_id=None if external else run.synced_event_id,
+                synced_event_id=synced_event_id,
                 data_point_ids=row.get("point_ids", []),
                 upload_ids=row.get("upload_ids", []),
             )

@@ -37,7 +37,6 @@ from kaizen.improvement.models import (
     Initiative,
     InitiativeKPI,
     Opportunity,
-    Step,
 )
 from kaizen.kpis.selectors import all_definitions
 from kaizen.people.permissions import (
@@ -81,6 +80,7 @@ Rule = tuple[Callable[..., bool], str]
 
 WORK = "Only the initiative's owner and the continual improvement manager do this."
 MANAGE = "Only continual improvement owners and managers do this."
+CREATE = "Initiatives are raised by process owners and managers and by the CSI manager."
 
 
 def works(request: Request, obj: Any) -> bool:
@@ -90,6 +90,10 @@ def works(request: Request, obj: Any) -> bool:
 
 def manages(request: Request, obj: Any = None) -> bool:
     return can_manage_register(request.user)
+
+
+def creates(request: Request, obj: Any = None) -> bool:
+    return can_create_initiative(request.user)
 
 
 class RegisterAccess(permissions.BasePermission):
@@ -270,12 +274,7 @@ class InitiativeViewSet(
     ordering_fields = ["created_at", "updated_at", "priority", "due_on", "current_step", "title"]
     ordering = ["-created_at", "-pk"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    view_rules = {
-        "create": (
-            lambda request: can_create_initiative(request.user),
-            "Initiatives are raised by process owners and managers and by the CSI manager.",
-        )
-    }
+    view_rules = {"create": (creates, CREATE)}
     object_rules = {name: (works, WORK) for name in WORK_ACTIONS}
     _gates: dict[int, Any] | None = None
 
@@ -357,7 +356,7 @@ class InitiativeViewSet(
     def gates(self, request: Request, pk: str) -> Response:
         """The gate of every step, 1 to 7: what each has produced and what it lacks."""
         initiative = self.get_object()
-        return self.rows(s.GateSerializer, [gates.gate(initiative, step=step) for step in Step])
+        return self.rows(s.GateSerializer, gates.all_gates(initiative))
 
     # -- step 1: the KPIs
 
@@ -677,15 +676,16 @@ class ActionViewSet(
 
 class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegisterViewSet):
     """Improvements the data suggests (adverse trends, control chart signals, SLA hot spots,
-    satisfaction drops, recurring incidents), strongest first. The CSI manager dismisses one
-    or starts an initiative from it."""
+    satisfaction drops, recurring incidents), strongest first. The CSI manager dismisses one;
+    whoever may raise an initiative (a process owner or manager, the CSI manager) starts one
+    from it."""
 
     serializer_class = s.OpportunitySerializer
     queryset = Opportunity.objects.select_related("dismissed_by")
     filterset_class = OpportunityFilter
     ordering_fields = ["strength", "first_seen_at", "last_seen_at"]
     ordering = ["-strength", "pk"]
-    object_rules = {"dismiss": (manages, MANAGE), "start": (manages, MANAGE)}
+    object_rules = {"dismiss": (manages, MANAGE), "start": (creates, CREATE)}
 
     @extend_schema(request=s.DismissSerializer, responses=s.OpportunitySerializer)
     @action(detail=True, methods=["post"], **NESTED)

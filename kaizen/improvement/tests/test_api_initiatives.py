@@ -246,7 +246,10 @@ def test_it_shows_the_gate_of_every_step(api, agent, process_owner):
 
 
 def test_it_reads_the_seven_gates_in_a_fixed_number_of_queries(api, agent, process_owner):
-    """Seven gates, each reading its step's outputs once however many KPIs and actions."""
+    """Seven gates from one read of the outputs: the initiative, then each kind of output once
+    (KPIs, goals, gaps, assessments, the journal's changes, measurements, decisions to keep
+    measuring, analyses, baselines, decisions, actions, evaluations), however many KPIs and
+    actions."""
     initiative = make_initiative(owner=process_owner, goals=[make_goal()])
     for key in ("incident.resolution_hours_median", "incident.opened"):
         add_kpi(initiative, key, target=12)

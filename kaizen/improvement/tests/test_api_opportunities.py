@@ -1,5 +1,6 @@
 """/api/v1/opportunities/: what the data suggests, with its evidence; the CSI manager
-dismisses one (with a reason) or starts an initiative from it."""
+dismisses one (with a reason), any process owner or manager (or the CSI manager) starts an
+initiative from it."""
 
 from itertools import count
 
@@ -109,6 +110,17 @@ def test_it_starts_an_initiative_from_an_opportunity(api, agent, csi_manager):
     assert opportunity.initiative == Initiative.objects.get()
     response = api(csi_manager).post(detail(opportunity, "start"), {})
     assert response.status_code == 400 and "status" in response.json()
+
+
+def test_it_lets_a_process_owner_start_one_but_not_dismiss(api, process_owner):
+    opportunity = make_opportunity()
+    response = api(process_owner).post(detail(opportunity, "dismiss"), {"reason": "Not now"})
+    assert response.status_code == 403
+    response = api(process_owner).post(detail(opportunity, "start"), {})
+    assert response.status_code == 201, response.json()
+    assert response.json()["owner"] == process_owner.pk
+    opportunity.refresh_from_db()
+    assert opportunity.status == OpportunityStatus.STARTED
 
 
 def test_it_starts_one_owned_by_the_manager_by_default_and_names_a_bad_owner(

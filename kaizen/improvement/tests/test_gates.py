@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kaizen.improvement import services
-from kaizen.improvement.gates import GateBlocked, gate, gates_for
+from kaizen.improvement.gates import GateBlocked, all_gates, gate, gates_for
 from kaizen.improvement.models import Gap, GapStatus, Initiative, Status
 from kaizen.improvement.tests.helpers import (
     WALK_TODAY,
@@ -309,3 +309,32 @@ def test_it_computes_many_gates_in_a_constant_number_of_queries(process_owner):
     by_id = gates_for(first, today=TODAY)
     for initiative in first:  # the same answers as one initiative's gate
         assert by_id[initiative.pk] == gate(initiative, today=TODAY)
+
+
+def test_it_computes_all_seven_gates_of_an_initiative_as_each_step_would(process_owner):
+    ensure_history()
+    for initiative in one_at_each_step(process_owner):
+        initiative.refresh_from_db()
+        each = [gate(initiative, step, today=TODAY) for step in range(1, 8)]
+        assert all_gates(initiative, today=TODAY) == each
+    implement(initiative, actor=process_owner)  # step 7 with its outputs: actions, a window
+    initiative.refresh_from_db()
+    each = [gate(initiative, step, today=TODAY) for step in range(1, 8)]
+    assert all_gates(initiative, today=TODAY) == each
+    assert [result.passed for result in each[:6]] == [True] * 6
+
+
+def test_it_reads_each_kind_of_output_once_for_all_seven_gates(process_owner):
+    ensure_history()
+    initiative = walk_to_step(
+        make_initiative(owner=process_owner, goals=[make_goal()]), 7, actor=process_owner
+    )
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as seven:
+        all_gates(initiative, today=TODAY)
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as one_by_one:
+        for step in range(1, 8):
+            gate(initiative, step, today=TODAY)
+    assert len(seven.captured_queries) < len(one_by_one.captured_queries)
+    assert len(seven.captured_queries) <= 15

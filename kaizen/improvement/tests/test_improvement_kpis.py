@@ -258,6 +258,11 @@ def test_the_gap_closed_is_capped_and_needs_a_gap(baseline, value, target, direc
 
 
 def test_they_are_collected_into_measurements_and_shown_on_the_kpi_pages(web, agent, process_owner):
+    from kaizen.analytics.store import connect
+    from kaizen.analytics.sync import CURSOR
+
+    with connect() as connection:  # the store has synced up to event 41: not what it read
+        connection.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", [CURSOR, "41"])
     email = make_service("Email")
     initiative = make_initiative(owner=process_owner, services=[email])
     stamp(initiative, created_at=at(dt.date(2026, 2, 3)))
@@ -274,7 +279,8 @@ def test_they_are_collected_into_measurements_and_shown_on_the_kpi_pages(web, ag
     assert run.not_measurable == []
     stored = Measurement.objects.filter(kpi_key=OPEN, period_kind="month", dimension="")
     assert [(m.period_start, m.value, m.n) for m in stored] == [(FEB, 1.0, 1), (MAR, 1.0, 1)]
-    assert stored[0].source == MeasurementSource.ENGINE and stored[0].run == run
+    assert stored[0].source == MeasurementSource.IMPROVEMENT and stored[0].run == run
+    assert run.synced_event_id == 41 and stored[0].synced_event_id is None
     assert Measurement.objects.filter(kpi_key=OPEN, dimension="service").count() == 2
     assert not Measurement.objects.filter(kpi_key=OPEN, dimension="team").exists()
     assert Measurement.objects.filter(kpi_key=ON_TIME, dimension="").count() == 2  # None, n 0
@@ -282,6 +288,7 @@ def test_they_are_collected_into_measurements_and_shown_on_the_kpi_pages(web, ag
     page = web(agent).get(f"/kpis/{OPEN}/?period=month")
     assert page.status_code == 200
     assert "Data quality" in page.content.decode()
+    assert "The improvement register" in page.content.decode()  # where the figures came from
     assert web(agent).get("/kpis/?period=month").status_code == 200
 
 
@@ -295,3 +302,72 @@ def test_their_data_quality_reads_the_register(process_owner):
     assert report["verdict"] == "good"  # a count: exact at any size
     report = quality.data_quality(kpi(ON_TIME), period="month", start=start)
     assert report["verdict"] == "no_data"
+
+
+# -- as an initiative's KPI -----------------------------------------------------------------
+
+
+def test_an_initiative_kpi_of_the_register_collects_from_the_register(process_owner):
+    from kaizen.improvement.selectors import collection_status
+
+    initiative = make_initiative(owner=process_owner)
+    open_kpi = add_kpi(initiative, OPEN, schedule="daily")
+    on_time = add_kpi(initiative, ON_TIME)
+    later = make_initiative(owner=process_owner, title="Later")
+    stamp(initiative, created_at=at(dt.date(2026, 3, 2)))
+    stamp(later, created_at=at(dt.date(2026, 3, 9)))
+
+    status = collection_status(open_kpi, today=dt.date(2026, 3, 10))
+
+    assert status["status"] == "ok"
+    assert status["last_data_at"] == at(dt.date(2026, 3, 9)).isoformat()
+    assert status["source"].startswith("the improvement register")
+    assert "register" in status["explanation"]
+    # live rows do not go stale: nothing registered for months is still the register's truth
+    assert collection_status(open_kpi, today=dt.date(2026, 9, 1))["status"] == "ok"
+    nothing_done = collection_status(on_time, today=dt.date(2026, 3, 10))
+    assert nothing_done["status"] == "no data"
+    assert "no corrective action done" in nothing_done["explanation"]
+
+
+def test_an_initiative_kpi_of_the_register_takes_no_cleaning_rule(process_owner):
+    from kaizen.improvement.forms import CleaningRuleForm
+
+    initiative = make_initiative(owner=process_owner)
+    ikpi = add_kpi(initiative, ON_TIME)
+    with pytest.raises(ValidationError) as raised:
+        services.do_add_cleaning_rule(
+            ikpi, actor=None, kind="cap", column="value", value=5, reason="Too high"
+        )
+    [message] = raised.value.message_dict["initiative_kpi"]
+    assert "improvement register" in message and "cannot be cleaned" in message
+    form = CleaningRuleForm(
+        {"kind": "cap", "column": "", "reason": "Too high"}, definition=kpi(ON_TIME)
+    )
+    assert not form.is_valid() and "cannot be cleaned" in str(form.non_field_errors())
+
+
+def test_an_initiative_kpi_of_the_register_is_analysed_without_store_provenance(process_owner):
+    from kaizen.analytics.store import connect
+    from kaizen.analytics.sync import CURSOR
+
+    with connect() as connection:  # the store has synced up to event 41: not what it read
+        connection.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", [CURSOR, "41"])
+    initiative = make_initiative(owner=process_owner)
+    stamp(initiative, created_at=at(dt.date(2026, 1, 7)))
+    ikpi = add_kpi(
+        initiative,
+        OPEN,
+        period_kind="month",
+        analysis_starts_on=JAN,
+        analysis_ends_on=dt.date(2026, 3, 31),
+    )
+
+    analysis = services.do_analyse_kpi(ikpi, actor=process_owner, today=dt.date(2026, 4, 15))
+
+    assert [(row["period"], row["value"]) for row in analysis.result["series"]] == [
+        ("2026-01-01", 1.0),
+        ("2026-02-01", 1.0),
+        ("2026-03-01", 1.0),
+    ]
+    assert analysis.synced_event_id is None and analysis.result["synced_event_id"] is None

@@ -219,12 +219,73 @@ def test_it_finds_recurring_incidents_and_says_there_is_no_problem_management():
 
     found = {(o.dimension, o.dimension_value): o for o in by_kind("recurring_incidents")}
     assert set(found) == {("ci", "db-01"), ("category,subcategory", "email / mailbox")}
+    assert found[("ci", "db-01")].title == "Recurring incidents: 6 on configuration item db-01"
+    assert found[("category,subcategory", "email / mailbox")].title == (
+        "Recurring incidents: 6 on email › mailbox"
+    )
     ci = found[("ci", "db-01")]
     assert ci.strength == 6 and ci.kpi_key == "incident.opened"
     assert NO_PROBLEMS in ci.summary and ci.summary.startswith("6 incidents")
     assert sum(row["n"] for row in ci.evidence["series"]) == 6
     assert ci.evidence["range"] == {"start": "2026-02-14", "end": "2026-05-15"}
     assert result.notes["recurring_incidents"] == NO_PROBLEMS
+
+
+def test_it_names_a_subcategory_once_in_the_title():
+    # incident facts hold a subcategory under its parent: "Software › Application error"
+    insert_incident_facts(
+        *(
+            {
+                "incident_id": n,
+                "number": f"INC{n:05d}",
+                "opened_at": dt.datetime(2026, 4, n, 9),
+                "category": "Software",
+                "subcategory": "Software › Application error",
+            }
+            for n in range(1, 8)
+        ),
+        *(
+            {
+                "incident_id": n,
+                "number": f"INC{n:05d}",
+                "opened_at": dt.datetime(2026, 4, n - 10, 9),
+                "category": "Hardware",
+                "subcategory": "Printer",  # a subcategory recorded without its parent
+            }
+            for n in range(11, 16)
+        ),
+    )
+
+    scan_opportunities(today=TODAY)
+
+    titles = sorted(o.title for o in by_kind("recurring_incidents"))
+    assert titles == [
+        "Recurring incidents: 5 on Hardware › Printer",
+        "Recurring incidents: 7 on Software › Application error",
+    ]
+    software = Opportunity.objects.get(title__contains="Software")
+    assert software.summary.startswith("7 incidents were opened on Software › Application error ")
+    # the identity across scans is unchanged: both values, as the facts hold them
+    assert software.dimension_value == "Software / Software › Application error"
+
+
+def test_it_leaves_the_improvement_registers_own_kpis_out_of_trends_and_control_charts():
+    # fewer open initiatives and fewer actions on time: the register's business, not a
+    # service's problem
+    store("improvement.initiatives_open", "month", SIXTEEN_MONTHS, rising(16)[::-1])
+    store("improvement.completed_on_time_pct", "month", SIXTEEN_MONTHS, rising(16, 90, -2))
+    store(
+        "improvement.completed_on_time_pct",
+        "week",
+        TWENTY_SIX_WEEKS,
+        alternating(24, 96.0) + [60.0, 55.0],
+    )
+    store(MEDIAN, "month", SIXTEEN_MONTHS, rising(16))  # a service figure still counts
+
+    scan_opportunities(today=TODAY)
+
+    assert [o.kpi_key for o in by_kind(OpportunityKind.ADVERSE_TREND)] == [MEDIAN]
+    assert by_kind(OpportunityKind.CONTROL_SIGNAL) == []
 
 
 def test_it_reports_satisfaction_drops_as_not_available_and_creates_none():
