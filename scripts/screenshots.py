@@ -44,7 +44,23 @@ SHOTS = [
     ("imports.png", "maria.lopez", "/imports/"),
     ("import-run.png", "maria.lopez", "/imports/1/"),
     ("import-new.png", "maria.lopez", "/imports/new/"),
+    # The improvement register on the demo's initiatives: 1 walked all seven steps, 2 is its
+    # second cycle, 3 waits for its decision at step 6.
+    ("improvement-register.png", "kenji.sato", "/improvement/"),
+    ("improvement-board.png", "kenji.sato", "/improvement/board/"),
+    ("improvement-goals.png", "kenji.sato", "/improvement/goals/"),
+    ("improvement-initiative.png", "kenji.sato", "/improvement/1/"),
+    *[
+        (f"improvement-step{step}.png", "kenji.sato", f"/improvement/1/step/{step}/")
+        for step in range(1, 8)
+    ],
+    ("improvement-decision-asked.png", "kenji.sato", "/improvement/3/step/6/"),
+    ("improvement-report.png", "kenji.sato", "/improvement/1/report/"),
+    ("improvement-opportunities.png", "kenji.sato", "/improvement/opportunities/"),
+    ("improvement-opportunity.png", "kenji.sato", "/improvement/opportunities/1/"),
 ]
+# Pages longer than the window, taken whole.
+FULL_PAGE = {f"improvement-step{step}.png" for step in range(1, 8)} | {"improvement-report.png"}
 
 
 def sign_in(page: Page, url: str, username: str, password: str) -> None:
@@ -60,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--data-dir", default=os.environ.get("KAIZEN_DATA_DIR", "data"))
+    parser.add_argument("--only", default="", help="take only the shots whose name starts so")
     args = parser.parse_args()
     password = json.loads((Path(args.data_dir) / "demo-credentials.json").read_text())["password"]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -70,13 +87,18 @@ def main() -> None:
         page.screenshot(path=OUT / "sign-in.png")
         current = None
         for name, user, path in SHOTS:
+            if not name.startswith(args.only):
+                continue
             if user != current:
                 sign_in(page, args.url, user, password)
                 current = user
             page.goto(f"{args.url}{path}")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=OUT / name, full_page=False)
+            page.screenshot(path=OUT / name, full_page=name in FULL_PAGE)
             print(f"{name}: {page.title()}")
+        if args.only and not "incident-detail.png".startswith(args.only):
+            browser.close()
+            return
         # An incident worked on, with its SLA clocks explained.
         sign_in(page, args.url, "tom.baker", password)
         page.goto(f"{args.url}/incidents/queues/all/?state=in_progress&sort=sla_due")

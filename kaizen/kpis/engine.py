@@ -689,6 +689,26 @@ def compute(
     )[definition.key]
 
 
+def _database_result(
+    definition: KPIDefinition,
+    rows: Iterable[dict[str, Any]],
+    *,
+    period: str,
+    by: tuple[str, ...],
+    start: dt.date | None,
+    end: dt.date | None,
+) -> KPIResult:
+    return KPIResult(
+        kpi=definition.key,
+        unit=definition.unit,
+        period=period,
+        by=by,
+        start=start,
+        end=end,
+        rows=list(rows),
+    )
+
+
 def compute_external(
     definition: KPIDefinition,
     *,
@@ -706,15 +726,7 @@ def compute_external(
     except ImportError as error:
         raise NotMeasurable(f"{definition.key}: external data points are not available") from error
     rows = external_rows(definition, period=period, by=by, start=start, end=end)
-    return KPIResult(
-        kpi=definition.key,
-        unit=definition.unit,
-        period=period,
-        by=by,
-        start=start,
-        end=end,
-        rows=list(rows),
-    )
+    return _database_result(definition, rows, period=period, by=by, start=start, end=end)
 
 
 def compute_improvement(
@@ -736,12 +748,4 @@ def compute_improvement(
             f"{definition.key}: the improvement register is not available"
         ) from error
     rows = improvement_rows(definition, period=period, by=by, start=start, end=end)
-    return KPIResult(
-        kpi=definition.key,
-        unit=definition.unit,
-        period=period,
-        by=by,
-        start=start,
-        end=end,
-        rows=list(rows),
-    )
+    return _database_result(definition, rows, period=period, by=by, start=start, end=end)
