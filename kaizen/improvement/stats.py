@@ -567,9 +567,15 @@ def _chart_explanation(result: dict[str, Any], direction: str) -> str:
 # --- 4. pareto -----------------------------------------------------------------------------
 
 
-def pareto(contributions: Mapping[str, float | None], *, cutoff: float = 0.8) -> dict[str, Any]:
+def pareto(
+    contributions: Mapping[str, float | None],
+    *,
+    cutoff: float = 0.8,
+    noun: tuple[str, str] = ("category", "categories"),
+) -> dict[str, Any]:
     """Which few categories make most of the problem (the 80/20 rule), so the initiative
-    targets the vital few rather than spreading effort over the trivial many.
+    targets the vital few rather than spreading effort over the trivial many. `noun` names
+    what is ranked in the explanation (singular, plural), e.g. ("team", "teams").
 
     Items are sorted by value descending, ties by label, so the order is stable from one run
     to the next. An item is in the vital few until the cumulative share first reaches
@@ -610,7 +616,7 @@ def pareto(contributions: Mapping[str, float | None], *, cutoff: float = 0.8) ->
         "explanation": "",
     }
     if not items:
-        result["explanation"] = "Nothing to rank: no category has a positive value."
+        result["explanation"] = f"Nothing to rank: no {noun[0]} has a positive value."
         return result
     names = [item["label"] for item in vital[:5]]
     if len(vital) > 5:
@@ -618,13 +624,13 @@ def pareto(contributions: Mapping[str, float | None], *, cutoff: float = 0.8) ->
     reach = _pct(vital[-1]["cumulative_share"])
     if len(vital) == len(items) and len(items) > 2:
         result["explanation"] = (
-            f"No vital few: the total is spread out, all {len(items)} categories are needed "
+            f"No vital few: the total is spread out, all {len(items)} {noun[1]} are needed "
             f"to reach {_pct(cutoff)} of it."
         )
     else:
         verb = "makes" if len(vital) == 1 else "make"
         result["explanation"] = (
-            f"{len(vital)} of {_plural(len(items), 'category', 'categories')} {verb} "
+            f"{len(vital)} of {_plural(len(items), *noun)} {verb} "
             f"{reach} of the total: {', '.join(names)}."
         )
     return result

@@ -322,6 +322,11 @@ def test_it_includes_the_item_that_reaches_the_cutoff_and_breaks_ties_by_label()
     assert [item["vital_few"] for item in halves["items"]] == [True, True, False]
 
 
+def test_it_names_what_it_ranks():
+    result = pareto({"Network": 8, "Desk": 1, "Apps": 1}, noun=("team", "teams"))
+    assert result["explanation"].startswith("1 of 3 teams makes 80 % of the total: Network.")
+
+
 def test_it_has_nothing_to_rank_without_positive_values():
     for contributions in ({}, {"a": 0, "b": -1, "c": None}):
         result = pareto(contributions)
