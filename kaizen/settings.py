@@ -174,6 +174,11 @@ KAIZEN_MAX_IMPORT_MB = env_int("KAIZEN_MAX_IMPORT_MB", 500)
 if KAIZEN_MAX_IMPORT_MB < 1:
     raise ConfigurationError("KAIZEN_MAX_IMPORT_MB must be at least 1 (megabytes)")
 KAIZEN_REOPEN_WINDOW_DAYS = env_int("KAIZEN_REOPEN_WINDOW_DAYS", 7)
+# Resolved incidents nobody reopens are closed by the system this many days after resolution
+# (0: never). Not shorter than the reopen window by default: a closed incident is final.
+KAIZEN_AUTO_CLOSE_DAYS = env_int("KAIZEN_AUTO_CLOSE_DAYS", 7)
+if KAIZEN_AUTO_CLOSE_DAYS < 0:
+    raise ConfigurationError("KAIZEN_AUTO_CLOSE_DAYS must be 0 (never) or a number of days")
 # Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
 # let it pass with outputs missing when a reason is given (journaled). Per initiative too.
 KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")

@@ -109,3 +109,29 @@ class MyIncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields = ["q", "state"]
+
+
+def search_name(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    return search_terms(queryset, ("name",), value)
+
+
+class CategoryFilter(django_filters.FilterSet):
+    """The category list and /api/v1/categories/."""
+
+    q = django_filters.CharFilter(method=search_name, label="Search")
+    parent = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.filter(parent=None),
+        null_label="None (top level)",
+        label="Parent",
+        help_text="A category's id: its subcategories; `null`: the top-level categories",
+    )
+    active = django_filters.BooleanFilter(
+        field_name="is_active",
+        label="Status",
+        help_text="true: active ones only; false: inactive ones only",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Active"), ("false", "Inactive")]),
+    )
+
+    class Meta:
+        model = Category
+        fields = ["q", "parent", "active"]

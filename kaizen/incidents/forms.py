@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kaizen.catalog.models import ConfigurationItem, Lifecycle, Service, ServiceOffering
 from kaizen.catalog.selectors import services_for
@@ -57,9 +57,13 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
             is_active=True, service__lifecycle=Lifecycle.LIVE
         ).select_related("service")
         fields["configuration_item"].queryset = ConfigurationItem.objects.exclude(status="retired")
-        fields["category"].queryset = Category.objects.filter(parent=None, is_active=True)
+        # Deactivated categories are no longer offered, but stay on the incidents filed
+        # under them (an edit keeps them unless someone picks another).
+        current = [self.instance.category_id, self.instance.subcategory_id]
+        offered = Q(is_active=True) | Q(pk__in=[pk for pk in current if pk is not None])
+        fields["category"].queryset = Category.objects.filter(offered, parent=None)
         fields["subcategory"].queryset = Category.objects.filter(
-            parent__isnull=False, is_active=True
+            offered, parent__isnull=False
         ).select_related("parent")
         fields["subcategory"].label_from_instance = str
         if self.instance.pk:
@@ -238,3 +242,33 @@ class PriorityMatrixForm(forms.Form):
             for impact in Impact
             for urgency in Urgency
         }
+
+
+class CategoryForm(StyledFormMixin, forms.Form):
+    """A new category or subcategory (name, parent), or an existing one's name and status. An
+    existing category keeps its parent (the service says why)."""
+
+    name = forms.CharField(max_length=80)
+    parent = forms.ModelChoiceField(
+        queryset=Category.objects.none(),
+        required=False,
+        label="Parent category",
+        empty_label="None: a top-level category",
+        help_text="Choose one to add a subcategory to it.",
+    )
+    is_active = forms.BooleanField(
+        required=False,
+        label="Active",
+        help_text="Inactive categories leave the incident form; incidents filed under them keep "
+        "them. Deactivating a category deactivates its subcategories.",
+    )
+
+    def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any) -> None:
+        if category is not None:
+            kwargs.setdefault("initial", {"name": category.name, "is_active": category.is_active})
+        super().__init__(*args, **kwargs)
+        if category is None:
+            del self.fields["is_active"]
+            self.fields["parent"].queryset = Category.objects.filter(parent=None, is_active=True)
+        else:
+            del self.fields["parent"]

@@ -1,14 +1,21 @@
 """Who may do what with incidents, on top of kaizen.people.permissions.
 
 Requesters see and comment on the incidents they are the caller of, and open incidents from
-the portal; agents see every incident and work them; the incident process's owner and manager
-also set the priority matrix. Nobody reopens an incident outside the reopen window (a rule of
-the lifecycle, not a permission).
+the portal; agents see every incident and work them, and read the categories; the incident
+process's owner and manager also set the priority matrix and manage the categories
+(administrators too). Nobody reopens an incident outside the reopen window (a rule of the
+lifecycle, not a permission).
 """
 
 from kaizen.incidents.models import Incident
 from kaizen.people.models import Process, User
-from kaizen.people.permissions import LEADERSHIP, can_view_timeline, has_process_role, is_agent
+from kaizen.people.permissions import (
+    LEADERSHIP,
+    can_view_timeline,
+    has_process_role,
+    is_admin,
+    is_agent,
+)
 
 
 def can_work_incidents(user: User) -> bool:
@@ -44,3 +51,16 @@ def can_see_incident_timeline(user: User) -> bool:
 
 def can_manage_priority_matrix(user: User) -> bool:
     return is_agent(user) and has_process_role(user, Process.INCIDENT, LEADERSHIP)
+
+
+def can_view_categories(user: User) -> bool:
+    """The category tree with its counts: agents (requesters never choose a category)."""
+    return is_agent(user) or is_admin(user)
+
+
+def can_manage_categories(user: User) -> bool:
+    """Create, rename, deactivate and activate categories: the incident process owner and
+    manager, and administrators."""
+    return is_admin(user) or (
+        is_agent(user) and has_process_role(user, Process.INCIDENT, LEADERSHIP)
+    )

@@ -1,19 +1,26 @@
 """Permission-aware reads: a user only ever gets the incidents, comments and files they may see."""
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaizen.incidents.models import (
     OPEN_STATES,
+    Category,
     Incident,
     IncidentAttachment,
     IncidentComment,
     IncidentQuerySet,
     SlaState,
 )
-from kaizen.incidents.permissions import can_see_work_notes, can_work_incidents
+from kaizen.incidents.permissions import (
+    can_see_work_notes,
+    can_view_categories,
+    can_work_incidents,
+)
 from kaizen.people.models import User
 
 LIST_RELATED = (
@@ -97,3 +104,57 @@ def attachment_for(user: User, pk: int) -> IncidentAttachment | None:
         .filter(pk=pk, incident__in=incidents_for(user))
         .first()
     )
+
+
+def categories_for(user: User) -> QuerySet[Category]:
+    """Agents see every category, active or not; anyone else none (a 404 on a record)."""
+    if not can_view_categories(user):
+        return Category.objects.none()
+    return Category.objects.select_related("parent")
+
+
+def _incidents_filed_under(field: str) -> Coalesce:
+    per_category = (
+        Incident.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(per_category), 0)
+
+
+def category_list_for(user: User) -> QuerySet[Category]:
+    """With `incident_count`, in the same query: the incidents filed under the category (a
+    top-level one: as their category; a subcategory: as their subcategory), whatever their
+    state. Each count reads the foreign key's index."""
+    return categories_for(user).annotate(
+        incident_count=Case(
+            When(parent__isnull=True, then=_incidents_filed_under("category")),
+            default=_incidents_filed_under("subcategory"),
+        )
+    )
+
+
+def category_tree(categories: Iterable[Category]) -> list[tuple[Category, list[Category]]]:
+    """(category, its subcategories) by name, from already fetched rows. A subcategory whose
+    parent is not among the rows (a filtered list) comes under its parent all the same, marked
+    `listed = False` so the page can show it as context only."""
+    tops: dict[int, Category] = {}
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is None:
+            category.listed = True
+            tops[category.pk] = category
+        else:
+            children.setdefault(category.parent_id, []).append(category)
+    for parent_id, subs in children.items():
+        if parent_id not in tops:
+            parent = subs[0].parent
+            parent.listed = False
+            tops[parent_id] = parent
+    ordered = sorted(tops.values(), key=lambda c: (c.name.casefold(), c.pk))
+    return [
+        (top, sorted(children.get(top.pk, []), key=lambda c: (c.name.casefold(), c.pk)))
+        for top in ordered
+    ]

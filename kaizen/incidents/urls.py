@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaizen.incidents import views
+from kaizen.incidents import category_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("bulk/", views.bulk, name="bulk"),
     path("priority-matrix/", views.priority_matrix, name="priority_matrix"),
+    path("categories/", category_views.category_list, name="category_list"),
+    path("categories/new/", category_views.category_create, name="category_create"),
+    path("categories/<int:pk>/edit/", category_views.category_edit, name="category_edit"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/edit/", views.edit, name="edit"),

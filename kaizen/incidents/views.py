@@ -341,6 +341,7 @@ def _render_incident(request: HttpRequest, incident: Incident, **forms: Any) -> 
         "comment_form": forms.get("comment_form") or CommentForm(agent=agent),
         "attachment_form": forms.get("attachment_form") or AttachmentForm(),
         "max_attachment_mb": services.max_attachment_bytes() // (1024 * 1024),
+        "auto_close_at": services.auto_close_at(incident),
     }
     if agent:
         targets = services.allowed_targets(incident)

@@ -43,6 +43,7 @@ class EventType(models.TextChoices):
     INCIDENT_WORK_NOTE_ADDED = "incidents.incident.work_note_added", "Work note added"
     INCIDENT_ATTACHMENT_ADDED = "incidents.incident.attachment_added", "Attachment added"
     CATEGORY_CREATED = "incidents.category.created", "Category created"
+    CATEGORY_UPDATED = "incidents.category.updated", "Category updated"
     PRIORITY_MATRIX_CHANGED = "incidents.priority_matrix.changed", "Priority matrix changed"
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"

@@ -305,3 +305,39 @@ class PriorityMatrixSerializer(serializers.Serializer):
         if not self.partial and len(seen) != len(Impact) * len(Urgency):
             raise serializers.ValidationError("PUT needs all nine cells; PATCH changes some")
         return cells
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    """A category (no parent) or a subcategory. POST: `name` and optional `parent`; PATCH:
+    `name`, `is_active` (a category keeps its parent)."""
+
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of the top-level category this is a subcategory of; null: top level",
+    )
+    full_name = serializers.CharField(source="__str__", read_only=True)
+    is_active = serializers.BooleanField(
+        required=False,
+        help_text="Inactive: no longer offered for incidents; deactivating a category "
+        "deactivates its subcategories",
+    )
+    incident_count = serializers.IntegerField(
+        read_only=True, help_text="Incidents filed under it (a subcategory: under it as such)"
+    )
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent", "full_name", "is_active", "incident_count"]
+        read_only_fields = ["id"]
+        validators: list = []  # names are checked by the service, case-insensitively
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and attrs.get("is_active") is False:
+            raise serializers.ValidationError(
+                {"is_active": "a new category starts active; deactivate it afterwards"}
+            )
+        if self.instance is None:
+            attrs.pop("is_active", None)
+        return attrs

@@ -5,6 +5,7 @@ from kaizen.incidents.api import views
 
 router = SimpleRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
+router.register("categories", views.CategoryViewSet, basename="category")
 urlpatterns = [
     path("priority-matrix/", views.PriorityMatrixView.as_view(), name="priority-matrix"),
     *router.urls,

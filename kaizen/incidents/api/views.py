@@ -22,24 +22,28 @@ from kaizen.incidents import services
 from kaizen.incidents.api.serializers import (
     AssignSerializer,
     AttachmentSerializer,
+    CategorySerializer,
     CommentSerializer,
     IncidentSerializer,
     PortalIncidentSerializer,
     PriorityMatrixSerializer,
     TransitionSerializer,
 )
-from kaizen.incidents.filters import IncidentApiFilter
+from kaizen.incidents.filters import CategoryFilter, IncidentApiFilter
 from kaizen.incidents.models import Channel, Incident
 from kaizen.incidents.permissions import (
     can_attach_to_incident,
     can_comment_on_incident,
+    can_manage_categories,
     can_manage_priority_matrix,
     can_see_work_notes,
+    can_view_categories,
     can_work_incidents,
 )
 from kaizen.incidents.selectors import (
     DETAIL_RELATED,
     attachments_for,
+    category_list_for,
     comments_for,
     incidents_for,
 )
@@ -284,3 +288,66 @@ class PriorityMatrixView(GenericAPIView):
 
     def patch(self, request: Request) -> Response:
         return self._change(request, partial=True)
+
+
+class CategoryAccess(permissions.BasePermission):
+    """Agents read (requesters: 403 on the list, 404 on a record through the selector); the
+    incident process owner and manager, and administrators, create and change."""
+
+    message = "The incident process owner and manager manage the categories."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if view.action == "list":
+            self.message = "Incident categories are for agents."
+            return can_view_categories(request.user)
+        if view.action == "create":
+            return can_manage_categories(request.user)
+        return True
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return can_manage_categories(request.user)
+
+
+class CategoryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Incident categories and subcategories (one level), each with its incident count.
+    No DELETE: deactivate instead (incidents keep their category)."""
+
+    serializer_class = CategorySerializer
+    permission_classes = [permissions.IsAuthenticated, CategoryAccess]
+    filterset_class = CategoryFilter
+    ordering_fields = ["name", "is_active", "incident_count"]
+    ordering = ["name", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return category_list_for(self.request.user)
+
+    def _reloaded(self, category: Any) -> Any:
+        return self.get_queryset().get(pk=category.pk)
+
+    def perform_create(self, serializer: CategorySerializer) -> None:
+        data = serializer.validated_data
+        category = call_service(
+            services.do_create_category,
+            actor=self.request.user,
+            name=data["name"],
+            parent=data.get("parent"),
+        )
+        serializer.instance = self._reloaded(category)
+
+    def perform_update(self, serializer: CategorySerializer) -> None:
+        category = call_service(
+            services.do_update_category,
+            serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
+        serializer.instance = self._reloaded(category)

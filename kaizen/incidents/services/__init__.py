@@ -12,13 +12,18 @@ from kaizen.incidents.services.activity import (
     max_attachment_bytes,
 )
 from kaizen.incidents.services.assignment import do_assign_incident, is_reassignment
+from kaizen.incidents.services.auto_close import (
+    auto_close_at,
+    auto_close_days,
+    do_auto_close_resolved,
+)
 from kaizen.incidents.services.base import TRACKED_FIELDS, ConflictError
 from kaizen.incidents.services.bulk import (
     BulkResult,
     do_bulk_assign_incidents,
     do_bulk_change_incident_state,
 )
-from kaizen.incidents.services.categories import do_create_category
+from kaizen.incidents.services.categories import do_create_category, do_update_category
 from kaizen.incidents.services.lifecycle import (
     TRANSITIONS,
     allowed_targets,
@@ -35,14 +40,18 @@ __all__ = [
     "BulkResult",
     "ConflictError",
     "allowed_targets",
+    "auto_close_at",
+    "auto_close_days",
     "do_add_incident_attachment",
     "do_add_incident_comment",
     "do_assign_incident",
+    "do_auto_close_resolved",
     "do_bulk_assign_incidents",
     "do_bulk_change_incident_state",
     "do_change_incident_state",
     "do_create_category",
     "do_open_incident",
+    "do_update_category",
     "do_update_incident",
     "do_update_priority_matrix",
     "is_reassignment",

@@ -1,16 +1,20 @@
 """Incident categories: reference data for routing and for the improvement analyses."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from kaizen.incidents.models import Category
 from kaizen.journal.events import EventType
-from kaizen.journal.services import build_event, record_event, record_events
+from kaizen.journal.services import apply_changes, build_event, record_event, record_events
 from kaizen.people.models import User
 
 CATEGORY_FIELDS = ("name", "parent")
+# What an existing category can change. The parent is fixed: incidents filed under a
+# subcategory name its parent as their category, and moving it would break that pair.
+UPDATABLE_FIELDS = ("name", "is_active")
 
 
 def _created_changes(category: Category) -> dict[str, dict]:
@@ -21,23 +25,109 @@ def _created_changes(category: Category) -> dict[str, dict]:
     }
 
 
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "give the category a name"})
+    return name
+
+
+def _check_name_free(name: str, parent: Category | None, exclude: Category | None = None) -> None:
+    taken = Category.objects.filter(parent=parent, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        where = f"under {parent.name}" if parent else "among the top-level categories"
+        raise ValidationError({"name": f"{name!r} exists already {where}"})
+
+
+def _save(category: Category) -> None:
+    """Save, turning a name taken by a concurrent writer (the unique constraints) into the same
+    error the check gives."""
+    category.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": f"{category.name!r} exists already here"}) from exc
+
+
 @transaction.atomic
 def do_create_category(
     name: str, *, actor: User | None, parent: Category | None = None
 ) -> Category:
-    """A category, or a subcategory of `parent` (one level only)."""
+    """A category, or a subcategory of `parent` (one level only; the parent must be active).
+    Names are unique per parent, whatever their case."""
+    name = _clean_name(name)
     if parent is not None and parent.parent_id is not None:
         raise ValidationError({"parent": f"{parent} is already a subcategory"})
-    taken = Category.objects.filter(parent=parent, name__iexact=name)
-    if taken.exists():
-        raise ValidationError({"name": f"{name!r} exists already here"})
+    if parent is not None and not parent.is_active:
+        raise ValidationError({"parent": f"{parent} is no longer used: activate it first"})
+    _check_name_free(name, parent)
     category = Category(name=name, parent=parent)
-    category.full_clean(validate_constraints=False)
-    category.save()
+    _save(category)
     record_event(
         EventType.CATEGORY_CREATED, category, actor=actor, changes=_created_changes(category)
     )
     return category
+
+
+@transaction.atomic
+def do_update_category(category: Category, *, actor: User | None, **fields: Any) -> Category:
+    """Rename, deactivate or activate a category (UPDATABLE_FIELDS; `parent` only unchanged).
+
+    Deactivating a category deactivates its active subcategories too (each journaled); a
+    deactivated one leaves the incident form's choices but stays on the incidents filed under
+    it. A subcategory is activated only under an active parent. Nothing changed: no event.
+    """
+    locked = (
+        Category.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=category.pk)
+    )
+    if "parent" in fields:
+        parent = fields.pop("parent")
+        if getattr(parent, "pk", parent) != locked.parent_id:
+            raise ValidationError(
+                {
+                    "parent": "a category keeps its parent (incidents are filed under the pair); "
+                    "create the subcategory under the other category and deactivate this one"
+                }
+            )
+    if "name" in fields:
+        fields["name"] = _clean_name(fields["name"])
+    changes = apply_changes(locked, fields, UPDATABLE_FIELDS)
+    if "name" in changes:
+        _check_name_free(locked.name, locked.parent, exclude=locked)
+    if changes.get("is_active", {}).get("new") and locked.parent and not locked.parent.is_active:
+        raise ValidationError(
+            {"is_active": f"{locked.parent} is no longer used: activate it first"}
+        )
+    if not changes:
+        return locked
+    _save(locked)
+    record_event(EventType.CATEGORY_UPDATED, locked, actor=actor, changes=changes)
+    if changes.get("is_active", {}).get("new") is False:
+        _deactivate_children(locked, actor=actor)
+    category.name, category.is_active = locked.name, locked.is_active
+    return locked
+
+
+def _deactivate_children(parent: Category, *, actor: User | None) -> None:
+    children = list(
+        Category.objects.select_for_update().filter(parent=parent, is_active=True).order_by("pk")
+    )
+    for child in children:
+        child.parent = parent
+        child.is_active = False
+        child.save(update_fields=["is_active"])
+        record_event(
+            EventType.CATEGORY_UPDATED,
+            child,
+            actor=actor,
+            changes={"is_active": {"old": True, "new": False}},
+            data={"reason": f"{parent.name} was deactivated"},
+        )
 
 
 @transaction.atomic

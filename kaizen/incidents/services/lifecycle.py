@@ -140,11 +140,13 @@ def do_change_incident_state(
     resolution_notes: str = "",
     at: dt.datetime | None = None,
     notify: bool = True,
+    reason: str = "",
 ) -> Incident:
     """Move the incident to `state`.
 
     On hold needs `on_hold_reason`; Resolved needs `resolution_code` and `resolution_notes`.
     Resolved → In progress reopens (within KAIZEN_REOPEN_WINDOW_DAYS of resolution).
+    `reason` says why, in the event's data (the system's moves: "closed automatically ...").
     """
     try:
         target = State(state)
@@ -157,7 +159,10 @@ def do_change_incident_state(
     before = snapshot(locked)
     _move(locked, target, at, on_hold_reason, resolution_code, resolution_notes)
     check_incident(locked, changed=())
-    finish(locked, incident, before, EventType.INCIDENT_STATE_CHANGED, actor=actor, at=at)
+    data = {"reason": reason} if reason else None
+    finish(
+        locked, incident, before, EventType.INCIDENT_STATE_CHANGED, actor=actor, at=at, data=data
+    )
     if notify and target in CALLER_TEMPLATES:
         extra = (
             {"reopen_days": settings.KAIZEN_REOPEN_WINDOW_DAYS} if target == State.RESOLVED else {}

@@ -168,3 +168,21 @@ def test_it_renders_the_page_in_a_constant_number_of_queries(web, agent, inciden
             )
 
     assert_constant_queries("incident_detail", lambda: client.get(url(incident)), add_rows)
+
+
+def closes_on(incident) -> str:
+    from django.utils import dateformat, timezone
+
+    return dateformat.format(timezone.localtime(services.auto_close_at(incident)), "j M Y, H:i")
+
+
+def test_it_says_when_a_resolved_incident_closes_automatically(web, agent, incident, settings):
+    resolved = move(incident, "resolved")
+    page = web(agent).get(url(resolved)).content.decode()
+    assert 'id="auto-close"' in page
+    assert "Closes automatically on <span" in page and closes_on(resolved) in page
+    settings.KAIZEN_AUTO_CLOSE_DAYS = 0
+    assert 'id="auto-close"' not in web(agent).get(url(resolved)).content.decode()
+    settings.KAIZEN_AUTO_CLOSE_DAYS = 3
+    move(resolved, "closed")
+    assert 'id="auto-close"' not in web(agent).get(url(resolved)).content.decode()

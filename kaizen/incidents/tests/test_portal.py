@@ -90,6 +90,8 @@ def test_it_shows_the_resolution_to_the_caller(web, requester, incident):
     move(incident, "resolved", resolution_notes="We reset your profile.")
     page = web(requester).get(f"/incidents/{incident.number}/").content.decode()
     assert "We reset your profile." in page and "Not fixed? Write a comment" in page
+    closes = services.auto_close_at(Incident.objects.get(pk=incident.pk))
+    assert 'id="auto-close"' in page and f"{closes:%Y-%m-%dT%H:%M}" in page
 
 
 def test_it_lets_the_caller_comment_but_never_write_a_work_note(web, requester, incident):
