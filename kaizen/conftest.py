@@ -58,6 +58,17 @@ def _set_journal_purge_permit(granted: bool) -> None:
                 cursor.execute("INSERT INTO journal_purge_permit (granted) VALUES (1)")
 
 
+def _restore_migration_data() -> None:
+    """The rows data migrations seed (the standard priority matrix, the incident number
+    counter) are gone after an earlier transactional test's flush; put them back (get or
+    create: nothing happens when they are there)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("kaizen.incidents.migrations.0002_seed_priority_matrix").seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _journal_purge_between_transactional_tests(request):
     """Transactional tests end with Django flushing every table; the journal's triggers refuse
@@ -71,6 +82,8 @@ def _journal_purge_between_transactional_tests(request):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     _set_journal_purge_permit(False)
+    if transactional:
+        _restore_migration_data()
     yield
     if transactional:
         _set_journal_purge_permit(True)
