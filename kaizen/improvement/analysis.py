@@ -380,7 +380,9 @@ def analyse_kpi(
         values,
         labels=[row["period"] for row in series],
         direction=direction,
-        limits_from=len(before) if change_on else None,
+        # Limits from the periods before the change; none before it (the change precedes the
+        # data): from every period, there being no baseline phase to set them.
+        limits_from=len(before) if change_on and before else None,
     )
     pareto = _pareto(cleaned, definition, ikpi.breakdown, start, end)
     before_after = None

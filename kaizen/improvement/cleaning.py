@@ -36,6 +36,8 @@ from kaizen.kpis.models import fact_columns, filter_errors
 from kaizen.kpis.spec import Aggregate, Filter, KPIDefinition, Measure, Operator, Source
 
 DEFAULT_IQR_FACTOR = 1.5
+# What a rule says, as stored: the journal, the list of rules applied and a next cycle's copy.
+RULE_SETTINGS = ("kind", "column", "operator", "value", "factor", "reason")
 NUMERIC_TYPES = {"DOUBLE", "INTEGER", "SMALLINT", "BIGINT"}
 TIMESTAMP_TYPES = {"TIMESTAMP", "DATE"}
 # The condition kept when rows matching `operator` are excluded.
@@ -111,6 +113,11 @@ def refusal(definition: KPIDefinition | None) -> str:
             "rows to leave out. Correct the register's records instead."
         )
     return ""
+
+
+def rule_settings(rule: CleaningRule) -> dict[str, Any]:
+    """The rule's kind, column, comparison, factor and reason (RULE_SETTINGS) by name."""
+    return {name: getattr(rule, name) for name in RULE_SETTINGS}
 
 
 def check_rule(
@@ -424,12 +431,7 @@ def apply_rules(
         applied.append(
             {
                 "id": rule.pk,
-                "kind": rule.kind,
-                "column": rule.column,
-                "operator": rule.operator,
-                "value": rule.value,
-                "factor": rule.factor,
-                "reason": rule.reason,
+                **rule_settings(rule),
                 "description": describe(
                     rule, definition, excluded=excluded, bound=bound, empty=empty
                 ),

@@ -29,6 +29,7 @@ from kaizen.improvement.models import (
     InitiativeKPI,
     Step,
 )
+from kaizen.improvement.services.actions import ACTION_PROGRESS_FIELDS
 from kaizen.kpis.library import all_kpis
 from kaizen.kpis.spec import DATABASE_SOURCES, KPIDefinition, Operator, Source, source_columns
 from kaizen.people.models import User
@@ -357,7 +358,6 @@ class DecisionForm(StyledFormMixin, forms.ModelForm):
 
 
 ACTION_FIELDS = ("title", "description", "owner", "due_on", "change_reference")
-ACTION_PROGRESS_FIELDS = ("status", "done_on", "change_reference")
 
 
 class ActionForm(StyledFormMixin, forms.ModelForm):

@@ -45,6 +45,7 @@ from kaizen.improvement.models import (
     InitiativeKPI,
     Step,
 )
+from kaizen.improvement.selectors import evaluation_window_over
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 
@@ -161,6 +162,7 @@ class _Outputs:
             )
             self.with_baseline = set(
                 Baseline.objects.filter(initiative_kpi__initiative_id__in=at[5])
+                .order_by()  # the model's ordering would join the KPI and the initiative
                 .values_list("initiative_kpi_id", flat=True)
                 .distinct()
             )
@@ -396,7 +398,7 @@ def _step_7(initiative: Initiative, outputs: _Outputs) -> GateResult:
     ends_on = initiative.evaluation_ends_on
     if ends_on is None:
         missing.append("The evaluation window opens when every action is done or cancelled")
-    elif outputs.today <= ends_on:
+    elif not evaluation_window_over(initiative, outputs.today):
         missing.append(f"The evaluation window runs until {ends_on:%d %b %Y}")
     else:
         done.append(f"Evaluation window ended on {ends_on:%d %b %Y}")

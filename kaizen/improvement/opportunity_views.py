@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, run_service
 from kaizen.core.listing import list_page
 from kaizen.improvement import services
 from kaizen.improvement.api_filters import OpportunityFilter
@@ -218,15 +218,22 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the continual improvement manager dismisses opportunities.")
     form = DismissForm(request.POST)
     if form.is_valid():
-        try:
-            services.do_dismiss_opportunity(
-                opportunity, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_error("reason" if hasattr(error, "error_dict") else None, error)
-        else:
+        dismissed = run_service(
+            form,
+            services.do_dismiss_opportunity,
+            opportunity,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        if dismissed:
             messages.success(request, "Opportunity dismissed.")
             return redirect("improvement:opportunities")
+        if not form.has_error("reason"):
+            # Refused for the opportunity's state (dismissed or started meanwhile): its page,
+            # which no longer offers the form, says why.
+            for text in form.non_field_errors():
+                messages.error(request, text)
+            return redirect(opportunity)
     return _detail(request, opportunity, dismiss_form=form, status=400)
 
 

@@ -10,19 +10,22 @@ stale: they are "ok" as soon as the register has a row they count.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kaizen.improvement.models import (
+    PARENT_LEVEL,
     Analysis,
     Baseline,
     CollectionSchedule,
     DataAssessment,
+    Gap,
+    GapStatus,
     Initiative,
     InitiativeKPI,
 )
@@ -89,13 +92,42 @@ def definition_of(key: str) -> KPIDefinition | None:
         return None
 
 
-def initiative_definition(ikpi: InitiativeKPI) -> KPIDefinition | None:
-    """The KPI as the initiative measures it: the library's definition with the initiative's
-    own target and warning threshold."""
-    definition = definition_of(ikpi.kpi_key)
+def definitions_of(keys: Iterable[str]) -> dict[str, KPIDefinition | None]:
+    """`definition_of` for many keys at once (a page's KPIs): the library's from memory, the
+    custom ones in a single query (none when every key is the library's)."""
+    from kaizen.kpis import library
+
+    shipped = {definition.key: definition for definition in library.library()}
+    found: dict[str, KPIDefinition | None] = {key: shipped.get(key) for key in set(keys)}
+    if any(definition is None for definition in found.values()):
+        custom = {
+            definition.key: definition for definition in library.custom_kpis(include_inactive=True)
+        }
+        for key, definition in found.items():
+            if definition is None:
+                found[key] = custom.get(key)
+    return found
+
+
+def _as_measured(ikpi: InitiativeKPI, definition: KPIDefinition | None) -> KPIDefinition | None:
     if definition is None:
         return None
     return replace(definition, thresholds=Thresholds(target=ikpi.target, warning=ikpi.warning))
+
+
+def initiative_definition(ikpi: InitiativeKPI) -> KPIDefinition | None:
+    """The KPI as the initiative measures it: the library's definition with the initiative's
+    own target and warning threshold."""
+    return _as_measured(ikpi, definition_of(ikpi.kpi_key))
+
+
+def initiative_definitions(
+    ikpis: Iterable[InitiativeKPI],
+) -> dict[int, KPIDefinition | None]:
+    """`initiative_definition` of many KPIs, by id, reading the custom KPIs once."""
+    listed = list(ikpis)
+    definitions = definitions_of(ikpi.kpi_key for ikpi in listed)
+    return {ikpi.pk: _as_measured(ikpi, definitions[ikpi.kpi_key]) for ikpi in listed}
 
 
 def stats_direction(definition: KPIDefinition) -> str:
@@ -165,9 +197,42 @@ def latest_analysis(ikpi: InitiativeKPI, purpose: str = "analysis") -> Analysis 
     return ikpi.analyses.filter(purpose=purpose).order_by("-computed_at", "-pk").first()
 
 
+def latest_analyses(
+    ikpis: Iterable[InitiativeKPI], purpose: str = "analysis"
+) -> dict[int, Analysis]:
+    """`latest_analysis` of many KPIs (by KPI id; a KPI never analysed is left out), with
+    who computed each, in one query."""
+    newest = (
+        Analysis.objects.filter(initiative_kpi=OuterRef("initiative_kpi"), purpose=purpose)
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+    found = Analysis.objects.filter(
+        initiative_kpi__in=[ikpi.pk for ikpi in ikpis], purpose=purpose, pk=Subquery(newest)
+    ).select_related("computed_by")
+    return {analysis.initiative_kpi_id: analysis for analysis in found}
+
+
 def current_baseline(ikpi: InitiativeKPI) -> Baseline | None:
     """The KPI's reference level now: its highest baseline version."""
     return ikpi.baselines.order_by("-version").first()
+
+
+def open_gaps(initiative: Initiative) -> QuerySet[Gap]:
+    """The gaps the data still shows that nobody has closed or accepted."""
+    return initiative.gaps.filter(still_present=True, status=GapStatus.OPEN)
+
+
+def evaluation_window_over(initiative: Initiative, today: dt.date) -> bool:
+    """Whether the initiative's evaluation window has ended by `today` (its last day has
+    passed): the KPIs may be measured again. False while there is no window."""
+    ends_on = initiative.evaluation_ends_on
+    return ends_on is not None and ends_on < today
+
+
+def child_level(level: str) -> str | None:
+    """The level of a goal's sub-goals (none under an operational goal)."""
+    return next((child for child, parent in PARENT_LEVEL.items() if parent == level), None)
 
 
 # -- step 3: collection status -----------------------------------------------------------------
@@ -271,7 +336,7 @@ def collection_statuses(
     now = timezone.now()
     if today != timezone.localdate():  # a day asked for: judge freshness at its end
         now = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
-    definitions = {ikpi.pk: initiative_definition(ikpi) for ikpi in ikpis}
+    definitions = initiative_definitions(ikpis)
     keys = sorted({ikpi.kpi_key for ikpi in ikpis})
     measured = dict(
         Measurement.objects.filter(kpi_key__in=keys, dimension="")

@@ -888,7 +888,6 @@ class ActionSerializer(serializers.ModelSerializer):
 
 
 ACTION_CREATE_FIELDS = ("title", "owner", "due_on", "description", "change_reference")
-ACTION_OWNER_FIELDS = {"status", "done_on"}
 
 
 class EvaluateSerializer(serializers.Serializer):

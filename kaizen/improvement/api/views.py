@@ -636,16 +636,18 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, RegisterViewSet):
 def may_update_action(request: Request, action: Action) -> bool:
     if can_work_initiative(request.user, action.initiative):
         return True
-    return can_update_action(request.user, action) and set(request.data) <= s.ACTION_OWNER_FIELDS
+    return can_update_action(request.user, action) and set(request.data) <= set(
+        services.ACTION_PROGRESS_FIELDS
+    )
 
 
 class ActionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterViewSet
 ):
     """Corrective actions of every initiative: `?owner=<your id>&overdue=true` is your list.
-    An action's owner PATCHes its `status` and `done_on`; the initiative's owner and the CSI
-    manager change everything. When the last open action is done the evaluation window
-    opens."""
+    An action's owner PATCHes its `status`, `done_on` and `change_reference` (as on its page);
+    the initiative's owner and the CSI manager change everything. When the last open action
+    is done the evaluation window opens."""
 
     serializer_class = s.ActionSerializer
     queryset = Action.objects.select_related("initiative", "owner")
@@ -656,8 +658,8 @@ class ActionViewSet(
     object_rules = {
         "partial_update": (
             may_update_action,
-            "The action's owner reports its status and done date; the initiative's owner and "
-            "the CSI manager change the rest.",
+            "The action's owner reports its status, done date and change; the initiative's "
+            "owner and the CSI manager change the rest.",
         )
     }
 

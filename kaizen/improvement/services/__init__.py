@@ -27,6 +27,7 @@ The writes live by sub-domain, all re-exported here (`services.do_create_goal`):
 
 from kaizen.improvement.services.actions import (
     ACTION_FIELDS,
+    ACTION_PROGRESS_FIELDS,
     FINISHED_ACTIONS,
     do_create_action,
     do_update_action,
@@ -81,6 +82,7 @@ from kaizen.improvement.services.opportunities import (
 
 __all__ = [
     "ACTION_FIELDS",
+    "ACTION_PROGRESS_FIELDS",
     "CLOSED_STATUSES",
     "CYCLE_SUFFIX",
     "FINISHED_ACTIONS",

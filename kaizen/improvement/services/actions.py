@@ -16,6 +16,9 @@ from kaizen.journal.services import apply_changes, record_event
 from kaizen.people.models import User
 
 ACTION_FIELDS = ("title", "description", "owner", "due_on", "status", "done_on", "change_reference")
+# What an action's own owner reports (the rest is the initiative's owner's or the CSI manager's):
+# its progress, the day it was done and the change that carries it out.
+ACTION_PROGRESS_FIELDS = ("status", "done_on", "change_reference")
 FINISHED_ACTIONS = (ActionStatus.DONE, ActionStatus.CANCELLED)
 
 
@@ -139,6 +142,10 @@ def do_update_action(
         ):
             fields["done_on"] = today
     elif "status" in fields:
+        # Reopened or cancelled: the day it was done goes, also when a form posts it back
+        # unchanged; another day given with a status other than done is refused below.
+        if fields.get("done_on") == action.done_on:
+            fields["done_on"] = None
         fields.setdefault("done_on", None)
     changes = apply_changes(action, fields, ACTION_FIELDS)
     if not changes:

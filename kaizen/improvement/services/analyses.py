@@ -48,7 +48,10 @@ def analyse(
     change_on: dt.date | None,
     today: dt.date,
     purpose: str,
+    require_data: bool = False,
 ) -> Analysis:
+    """An Analysis of the KPI over [start, end). `require_data`: refuse (ValidationError on
+    kpi_key) when no period of the range has a value, rather than store an empty analysis."""
     rules = list(ikpi.cleaning_rules.order_by("pk"))
     try:
         result = analysing.analyse_kpi(
@@ -63,6 +66,15 @@ def analyse(
         )
     except EngineError as error:
         raise ValidationError({"kpi_key": f"{ikpi.kpi_key}: {error}"}) from error
+    if require_data and all(row["value"] is None for row in result["series"]):
+        last_day = end - dt.timedelta(days=1)
+        raise ValidationError(
+            {
+                "kpi_key": f"{definition.name} has no data from {start:%d %b %Y} to "
+                f"{last_day:%d %b %Y}: there is nothing to analyse. Step 3 says whether its "
+                "data is arriving; widen the analysed range if it arrived earlier."
+            }
+        )
     synced = _provenance(definition)
     result["synced_event_id"] = synced
     return Analysis.objects.create(
@@ -83,7 +95,8 @@ def analyse(
 def do_analyse_kpi(ikpi: InitiativeKPI, *, actor: Any, today: dt.date | None = None) -> Analysis:
     """Analyse one KPI over its range (complete periods), cleaned by its rules: baseline,
     actual against target, trend, control chart, Pareto by its breakdown, and before/after
-    around its change date when set. The result keeps the numbers behind every chart."""
+    around its change date when set. The result keeps the numbers behind every chart. A KPI
+    with no data in its range is refused (nothing is stored), naming the range."""
     initiative = ikpi.initiative
     check_open(initiative)
     today = local_today(today)
@@ -98,6 +111,7 @@ def do_analyse_kpi(ikpi: InitiativeKPI, *, actor: Any, today: dt.date | None = N
         change_on=ikpi.change_on,
         today=today,
         purpose="analysis",
+        require_data=True,
     )
     outcome = result.result["before_after"]["outcome"] if result.result["before_after"] else None
     record_event(

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from kaizen.improvement.cleaning import check_rule, rule_settings
 from kaizen.improvement.models import CleaningRule, Initiative, InitiativeKPI
 from kaizen.improvement.selectors import definition_of
 from kaizen.improvement.services.base import LAST_PROCESSING_STEP, check_open, check_text, kpi_data
@@ -38,8 +39,6 @@ def do_add_cleaning_rule(
 ) -> CleaningRule:
     """Record a rule that leaves rows out of the KPI's figures, and why (see
     kaizen.improvement.cleaning for what each kind does)."""
-    from kaizen.improvement.cleaning import check_rule
-
     initiative = ikpi.initiative
     _check_processing_step(initiative, "kind")
     reason = check_text(reason, "reason", "say why the rule is right for this KPI")
@@ -70,15 +69,6 @@ def do_remove_cleaning_rule(rule: CleaningRule, *, actor: Any) -> None:
     ikpi = rule.initiative_kpi
     initiative = ikpi.initiative
     _check_processing_step(initiative, "rule")
-    data = kpi_data(
-        ikpi,
-        rule=rule.pk,
-        kind=rule.kind,
-        column=rule.column,
-        operator=rule.operator,
-        value=rule.value,
-        factor=rule.factor,
-        reason=rule.reason,
-    )
+    data = kpi_data(ikpi, rule=rule.pk, **rule_settings(rule))
     rule.delete()
     record_event(EventType.CLEANING_RULE_REMOVED, initiative, actor=actor, data=data)

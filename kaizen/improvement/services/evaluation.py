@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kaizen.improvement import analysis as analysing
 from kaizen.improvement import stats
+from kaizen.improvement.cleaning import rule_settings
 from kaizen.improvement.models import (
     Analysis,
     Baseline,
@@ -28,6 +29,7 @@ from kaizen.improvement.models import (
 from kaizen.improvement.selectors import (
     current_baseline,
     default_range,
+    evaluation_window_over,
     initiative_definition,
     period_end,
 )
@@ -169,7 +171,8 @@ def do_evaluate_initiative(
         raise ValidationError(
             {"status": "the evaluation window opens when every action is done or cancelled"}
         )
-    if today <= ends_on and not force:
+    forced = not evaluation_window_over(initiative, today)
+    if forced and not force:
         raise ValidationError(
             {
                 "evaluation_ends_on": f"the evaluation window runs until {ends_on:%d %b %Y}: "
@@ -180,7 +183,6 @@ def do_evaluate_initiative(
         raise ValidationError(
             {"force": "only the continual improvement manager evaluates before the window ends"}
         )
-    forced = today <= ends_on
     window_end = min(ends_on, today - dt.timedelta(days=1)) if forced else ends_on
     kpis = list(initiative.kpis.order_by("position", "pk"))
     if not kpis:
@@ -344,14 +346,7 @@ def do_open_next_cycle(initiative: Initiative, *, actor: Any) -> Initiative:
         for rule in ikpi.cleaning_rules.all():
             carried_rules.append(
                 CleaningRule.objects.create(
-                    initiative_kpi=copy,
-                    kind=rule.kind,
-                    column=rule.column,
-                    operator=rule.operator,
-                    value=rule.value,
-                    factor=rule.factor,
-                    reason=rule.reason,
-                    created_by=actor,
+                    initiative_kpi=copy, created_by=actor, **rule_settings(rule)
                 ).pk
             )
         latest = current_baseline(ikpi)

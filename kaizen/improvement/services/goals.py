@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kaizen.improvement.models import PARENT_LEVEL, CriticalSuccessFactor, Goal, GoalKPI, GoalLevel
-from kaizen.improvement.selectors import definition_of
+from kaizen.improvement.selectors import child_level, definition_of
 from kaizen.improvement.services.base import check_agent, check_number, check_text
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
@@ -86,7 +86,7 @@ def do_update_goal(goal: Goal, *, actor: Any, **fields: Any) -> Goal:
     if not changes:
         return goal
     if "level" in changes:
-        below = goal.children.exclude(level=_child_level(goal.level))
+        below = goal.children.exclude(level=child_level(goal.level))
         if below.exists():
             raise ValidationError(
                 {"level": "its sub-goals would no longer be one level below it: move them first"}
@@ -96,10 +96,6 @@ def do_update_goal(goal: Goal, *, actor: Any, **fields: Any) -> Goal:
     goal.save()
     record_event(EventType.GOAL_UPDATED, goal, actor=actor, changes=changes)
     return goal
-
-
-def _child_level(level: str) -> str | None:
-    return next((child for child, parent in PARENT_LEVEL.items() if parent == level), None)
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@ make is what users make: journaled, validated, with real step outputs.
   passes each gate, until the initiative is at step `n`.
 - `implement(initiative, actor=...)`: at step 7, one action done the day before the seeded
   history's improvement, so the evaluation window covers the "after".
+- `add_output_rows(initiative)`: one more of every step's outputs, each by a new person, for
+  the tests that a page's number of queries does not grow with its lists.
 
 The walk analyses as of WALK_TODAY, the day the seeded resolution times drop: its baseline is
 the "before" (about 20 hours median), and an evaluation window from that day on measures the
@@ -14,12 +16,23 @@ the "before" (about 20 hours median), and an evaluation window from that day on 
 """
 
 import datetime as dt
+from itertools import count
 from typing import Any
+
+from django.utils import timezone
 
 from kaizen.improvement import services
 from kaizen.improvement.models import (
+    Action,
     ActionStatus,
+    Analysis,
+    Baseline,
+    BaselineSource,
+    CleaningKind,
+    CleaningRule,
+    Decision,
     DecisionKind,
+    Evaluation,
     Gap,
     GapStatus,
     Goal,
@@ -30,6 +43,7 @@ from kaizen.improvement.models import (
 from kaizen.improvement.selectors import definition_of, suggested_source
 from kaizen.improvement.tests.facts import seed_resolution_history
 from kaizen.people.models import Process
+from kaizen.testing import make_user
 
 DEFAULT_KPI = "incident.resolution_hours_median"
 CHANGE_DAY = dt.date(2026, 4, 6)  # seed_resolution_history's default change_on
@@ -202,3 +216,114 @@ def implement(
     )
     initiative.refresh_from_db()
     return initiative
+
+
+_output_rows = count(1)
+
+
+def add_output_rows(initiative: Initiative) -> InitiativeKPI:
+    """One more of each step's outputs on `initiative`, written straight to the database (past
+    step 2 the services take no new KPI, past step 5 no cleaning rule), each by a new person:
+    a custom KPI of the library measured by the initiative (with a goal it serves, a schedule
+    and a confirmed processing), a cleaning rule, an analysis copied from the initiative's
+    first analysis, a baseline, a gap, a decision to implement, a done action and an
+    evaluation. Returns the KPI added. For the tests that a page's number of queries stays
+    the same however long its lists: each kind is read once for all its rows."""
+    from kaizen.kpis.tests.helpers import make_custom_kpi
+
+    number = next(_output_rows)
+    person = make_user()
+    key = f"custom.listed-{number}"
+    make_custom_kpi(key=key, name=f"Listed KPI {number}")
+    goal = make_goal(f"Listed goal {number}")
+    initiative.goals.add(goal)
+    ikpi = InitiativeKPI.objects.create(
+        initiative=initiative,
+        kpi_key=key,
+        goal=goal,
+        target=4.0,
+        source_description="The incident records",
+        schedule="daily",
+        processing_confirmed=True,
+        position=100 + number,
+    )
+    CleaningRule.objects.create(
+        initiative_kpi=ikpi,
+        kind=CleaningKind.CAP,
+        column="resolution_hours",
+        value=500,
+        reason="Tickets left open over a holiday",
+        created_by=person,
+    )
+    model = Analysis.objects.filter(initiative_kpi__initiative=initiative).first()
+    now = timezone.now()
+    if model is not None:
+        Analysis.objects.create(
+            initiative_kpi=ikpi,
+            computed_at=now,
+            computed_by=person,
+            purpose="analysis",
+            period_kind=model.period_kind,
+            range_start=model.range_start,
+            range_end=model.range_end,
+            result=model.result,
+        )
+    Baseline.objects.create(
+        initiative_kpi=ikpi,
+        version=1,
+        source=BaselineSource.MEASURED,
+        period_kind="week",
+        starts_on=dt.date(2026, 1, 5),
+        ends_on=dt.date(2026, 4, 5),
+        value=20.0,
+        n=13,
+        recorded_at=now,
+        recorded_by=person,
+    )
+    Gap.objects.create(
+        initiative=initiative,
+        kpi_key=key,
+        code="small_samples",
+        description="Few incidents a week",
+        owner=person,
+    )
+    Decision.objects.create(
+        initiative=initiative,
+        cycle=initiative.cycle,
+        decision=DecisionKind.IMPLEMENT,
+        rationale="Worth doing",
+        decided_by=person,
+        decided_at=now,
+    )
+    Action.objects.create(
+        initiative=initiative,
+        title=f"Listed action {number}",
+        owner=person,
+        due_on=DONE_ON,
+        status=ActionStatus.DONE,
+        done_on=DONE_ON,
+    )
+    Evaluation.objects.create(
+        initiative=initiative,
+        cycle=initiative.cycle,
+        evaluated_at=now,
+        evaluated_by=person,
+        window_start=CHANGE_DAY,
+        window_end=CHANGE_DAY + dt.timedelta(days=27),
+        target_met=False,
+        results=[
+            {
+                "kpi_key": key,
+                "initiative_kpi": ikpi.pk,
+                "analysis_id": None,
+                "baseline": {"version": 1, "value": 20.0},
+                "value": None,
+                "periods": 0,
+                "target": 4.0,
+                "met": False,
+                "before_after": None,
+                "explanation": f"Listed KPI {number} could not be measured.",
+            }
+        ],
+    )
+    return ikpi

@@ -126,6 +126,18 @@ def test_it_lets_an_actions_owner_report_its_status_and_nothing_else(
     assert api(agent).get(action_url(action)).json()["title"] == "Route and train"
 
 
+def test_it_lets_an_actions_owner_name_its_change_as_on_its_page(api, agent, initiative):
+    """The change that carries the action out is its owner's to report, through the API as
+    through the action's page (kaizen.improvement.services.ACTION_PROGRESS_FIELDS)."""
+    action = make_action(initiative, owner=agent)
+    response = api(agent).patch(
+        action_url(action), {"status": "in_progress", "change_reference": "CHG0042"}
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["change_reference"] == "CHG0042"
+    assert api(agent).patch(action_url(action), {"owner": agent.pk}).status_code == 403
+
+
 def test_it_opens_the_evaluation_window_when_the_last_action_is_done(api, agent, initiative):
     action = make_action(initiative, owner=agent, due_on=dt.date(2026, 4, 10))
     response = api(agent).patch(action_url(action), {"status": "done", "done_on": "2026-04-05"})

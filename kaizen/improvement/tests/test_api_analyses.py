@@ -117,6 +117,24 @@ def test_it_refuses_to_analyse_a_kpi_that_cannot_be_measured(api, process_owner)
     assert response.status_code == 400 and "kpi_key" in response.json()
 
 
+def test_it_refuses_to_analyse_a_kpi_with_no_data_in_its_range(api, process_owner):
+    """Analysed over 2025, before the seeded history: a 400 naming the KPI and the range, and
+    no empty analysis stored for the step 5 gate to count."""
+    seed_resolution_history()
+    initiative = make_initiative(owner=process_owner)
+    ikpi = add_kpi(
+        initiative,
+        analysis_starts_on=dt.date(2025, 1, 6),
+        analysis_ends_on=dt.date(2025, 6, 29),
+        change_on=dt.date(2025, 4, 7),
+    )
+    response = api(process_owner).post(kpi_url(ikpi, "analyses"))
+    assert response.status_code == 400
+    (message,) = response.json()["kpi_key"]
+    assert message.startswith("Median time to resolve has no data from 06 Jan 2025 to 29 Jun")
+    assert not Analysis.objects.exists()
+
+
 def test_it_records_baselines_from_the_latest_or_a_chosen_analysis(api, agent, process_owner, ikpi):
     client = api(process_owner)
     response = client.post(kpi_url(ikpi, "baselines"), {})

@@ -155,3 +155,23 @@ def test_it_lists_goals_in_a_constant_number_of_queries(api, agent, csi_manager)
     add_goal()
     client = api(agent)
     assert_constant_queries("improvement", "api_goal_list", lambda: client.get(LIST), add_goal)
+
+
+def test_it_reads_a_goal_in_a_constant_number_of_queries(api, agent, csi_manager):
+    """A goal with its success factors and KPIs, however many."""
+    goal = make_goal(owner=csi_manager)
+
+    def add_rows():
+        number = next(_titles)
+        factor = do_add_success_factor(goal, actor=None, title=f"Factor {number}")
+        key = ("incident.opened", "incident.sla_met_pct", "incident.reopened_pct")[number % 3]
+        if not goal.kpis.filter(kpi_key=key).exists():
+            do_attach_goal_kpi(goal, actor=None, kpi_key=key, success_factor=factor)
+
+    add_rows()
+    client = api(agent)
+    assert_constant_queries(
+        "improvement", "api_goal_detail", lambda: client.get(detail(goal)), add_rows
+    )
+    body = client.get(detail(goal)).json()
+    assert len(body["success_factors"]) == 2 and len(body["kpis"]) == 2

@@ -16,6 +16,7 @@ from kaizen.improvement.services import do_update_initiative
 from kaizen.improvement.tests.facts import seed_resolution_history
 from kaizen.improvement.tests.helpers import (
     add_kpi,
+    add_output_rows,
     implement,
     make_goal,
     make_initiative,
@@ -258,7 +259,10 @@ def test_it_reads_the_seven_gates_in_a_fixed_number_of_queries(api, agent, proce
     client = api(agent)
     with assert_query_count("improvement", "api_initiative_gates"):
         response = client.get(detail(initiative, "gates"))
-    assert response.status_code == 200 and response.json()[6]["done"]
+    assert response.status_code == 200
+    step_7 = response.json()[6]
+    assert step_7["step"] == 7 and "1 action done" in step_7["done"]
+    assert step_7["missing"][-1].startswith("Evaluate the initiative after ")
 
 
 def test_it_lists_the_register_in_a_constant_number_of_queries(api, agent, process_owner):
@@ -281,6 +285,30 @@ def test_it_lists_the_register_in_a_constant_number_of_queries(api, agent, proce
     assert_constant_queries(
         "improvement", "api_initiative_list", lambda: client.get(LIST), add_rows
     )
+
+
+def test_it_reads_an_initiative_in_a_constant_number_of_queries(api, agent, csi_manager):
+    """One initiative with its services, goals, KPIs (custom ones too) and their latest
+    baselines, its latest decision, its action counts and its gate, however many of each."""
+    initiative = walk_to_step(make_initiative(owner=csi_manager), 7, actor=csi_manager)
+    implement(initiative, actor=csi_manager)
+
+    def add_rows():
+        add_output_rows(initiative)
+        do_update_initiative(
+            initiative,
+            actor=None,
+            services=[*initiative.services.all(), make_service(f"Service {next(_titles)}")],
+        )
+
+    add_rows()
+    client = api(agent)
+    assert_constant_queries(
+        "improvement", "api_initiative_detail", lambda: client.get(detail(initiative)), add_rows
+    )
+    data = client.get(detail(initiative)).json()
+    assert len(data["kpis"]) == 3 and len(data["services"]) == 2
+    assert data["action_counts"]["done"] == 3
 
 
 # -- the seven steps, through the API alone -----------------------------------------------------

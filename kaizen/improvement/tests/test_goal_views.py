@@ -1,18 +1,23 @@
 """/improvement/goals/: the goal tree, a goal's page (success factors, KPIs, initiatives) and
 the goal form. Only the CSI manager changes goals."""
 
+from itertools import count
+
 import pytest
 
+from kaizen.improvement import services
 from kaizen.improvement.models import CriticalSuccessFactor, Goal, GoalKPI
 from kaizen.improvement.tests.helpers import make_goal, make_initiative
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
-from kaizen.testing import assert_constant_queries
+from kaizen.kpis.tests.helpers import make_custom_kpi
+from kaizen.testing import assert_constant_queries, make_user
 
 pytestmark = pytest.mark.django_db
 
 URL = "/improvement/goals/"
 NEW = "/improvement/goals/new/"
+_numbers = count(1)
 
 
 def journaled(goal: Goal, event_type: str) -> list[JournalEvent]:
@@ -77,6 +82,7 @@ def test_it_shows_the_tree_indented_from_vision_to_operational(web, agent, tree,
 def test_it_lets_only_the_csi_manager_create_goals(web, agent, process_owner):
     assert web(agent).get(NEW).status_code == 403
     assert web(process_owner).post(NEW, {"level": "vision", "title": "X"}).status_code == 403
+    assert not Goal.objects.filter(title="X").exists()
 
 
 def test_it_creates_a_goal_under_its_parent(web, csi_manager, tree):
@@ -149,8 +155,10 @@ def test_it_adds_a_success_factor_on_the_goals_page(web, csi_manager, tree):
         {"action": "add_factor", "factor-title": "Skilled network agents on every shift"},
     )
     assert response.status_code == 302
-    assert goal.success_factors.get().title == "Skilled network agents on every shift"
-    assert journaled(goal, EventType.GOAL_UPDATED)
+    factor = goal.success_factors.get()
+    assert factor.title == "Skilled network agents on every shift"
+    (updated,) = journaled(goal, EventType.GOAL_UPDATED)
+    assert updated.actor == csi_manager and updated.data["success_factor_added"] == factor.pk
     page = client.get(f"{URL}{goal.pk}/").content.decode()
     assert "Skilled network agents on every shift" in page
 
@@ -195,3 +203,41 @@ def test_it_reads_the_tree_in_a_constant_number_of_queries(web, agent, process_o
 
     add_rows()
     assert_constant_queries("improvement", "goal_tree", lambda: client.get(URL), add_rows)
+
+
+def test_it_reads_a_goal_in_a_constant_number_of_queries(web, agent, process_owner, tree):
+    """A goal's sub-goals, success factors, KPIs (custom ones too), the initiatives serving it
+    and its timeline: one query per kind, however many of each."""
+    strategy = tree[1]
+    client = web(agent)
+    shown = []
+
+    def add_rows():
+        number = next(_numbers)
+        shown.extend([f"Tactic {number}", f"Factor {number}", f"Goal KPI {number}"])
+        shown.append(f"Initiative {number}")
+        person = make_user()
+        make_goal(f"Tactic {number}", level="tactical", parent=strategy, owner=person)
+        factor = services.do_add_success_factor(strategy, actor=person, title=f"Factor {number}")
+        make_custom_kpi(key=f"custom.goal-{number}", name=f"Goal KPI {number}")
+        services.do_attach_goal_kpi(
+            strategy, actor=person, kpi_key=f"custom.goal-{number}", success_factor=factor
+        )
+        make_initiative(owner=process_owner, goals=[strategy], title=f"Initiative {number}")
+
+    add_rows()
+    assert_constant_queries(
+        "improvement", "goal_page", lambda: client.get(f"{URL}{strategy.pk}/"), add_rows
+    )
+    page = client.get(f"{URL}{strategy.pk}/").content.decode()
+    assert len(shown) == 8 and all(text in page for text in shown)
+
+
+def test_it_shows_a_goal_kpi_no_longer_in_the_library(web, agent, tree):
+    """A KPI key the library lost is shown as it is, with its target, not a server error."""
+    GoalKPI.objects.create(goal=tree[1], kpi_key="custom.gone", target=3)
+    client = web(agent)
+    for path in (URL, f"{URL}{tree[1].pk}/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "custom.gone" in response.content.decode(), path

@@ -1,6 +1,8 @@
 """An initiative: creating and editing it, its page (header, step strip, gate, details,
 timeline), and moving it forward or back a step."""
 
+from itertools import count
+
 import pytest
 
 from kaizen.improvement import services
@@ -14,11 +16,13 @@ from kaizen.improvement.tests.helpers import (
 )
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
-from kaizen.testing import make_service
+from kaizen.kpis.tests.helpers import make_custom_kpi
+from kaizen.testing import assert_constant_queries, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/improvement/new/"
+_numbers = count(1)
 
 
 def url(initiative: Initiative, action: str = "") -> str:
@@ -48,6 +52,7 @@ def test_it_lets_only_process_leaders_raise_initiatives(web, requester, agent, p
     assert web(requester).get(NEW).status_code == 403
     assert web(agent).get(NEW).status_code == 403
     assert web(agent).post(NEW, {"title": "x"}).status_code == 403
+    assert not Initiative.objects.exists()
     assert web(process_owner).get(NEW).status_code == 200
 
 
@@ -307,6 +312,9 @@ def test_it_forbids_agents_to_move_someone_elses_initiative(web, agent, process_
     initiative = ready(process_owner)
     assert web(agent).post(url(initiative, "advance/")).status_code == 403
     assert web(agent).post(url(initiative, "return/"), {"step": 1}).status_code == 403
+    initiative.refresh_from_db()
+    assert initiative.current_step == 1
+    assert events(initiative, EventType.INITIATIVE_STEP_CHANGED) == []
 
 
 def test_it_answers_405_to_a_get_of_a_move(web, process_owner):
@@ -320,3 +328,32 @@ def test_it_hides_editing_on_a_closed_initiative(web, csi_manager):
     Initiative.objects.filter(pk=initiative.pk).update(status=Status.STOPPED)
     page = web(csi_manager).get(url(initiative)).content.decode()
     assert "/edit/" not in page and 'id="advance-form"' not in page
+
+
+def test_it_reads_the_page_in_a_constant_number_of_queries(web, agent, process_owner):
+    """The initiative's services, goals and KPIs (custom ones too), its latest decision and
+    evaluation and its timeline: one query per kind, however many of each."""
+    initiative = make_initiative(owner=process_owner)
+    names = []
+
+    def add_rows():
+        number = next(_numbers)
+        names.append(f"Custom KPI {number}")
+        person = make_user()
+        goal = make_goal(f"Goal {number}")
+        services.do_update_initiative(
+            initiative,
+            actor=person,
+            goals=[*initiative.goals.all(), goal],
+            services=[*initiative.services.all(), make_service(f"Service {number}")],
+        )
+        make_custom_kpi(key=f"custom.page-{number}", name=f"Custom KPI {number}")
+        add_kpi(initiative, f"custom.page-{number}", actor=person, goal=goal, target=4)
+
+    add_rows()
+    client = web(agent)
+    assert_constant_queries(
+        "improvement", "initiative_page", lambda: client.get(url(initiative)), add_rows
+    )
+    page = client.get(url(initiative)).content.decode()
+    assert len(names) == 2 and all(name in page for name in names)

@@ -230,6 +230,19 @@ def test_it_needs_a_reason_to_dismiss(web, csi_manager):
     assert opportunity.status == OpportunityStatus.OPEN
 
 
+def test_it_says_an_opportunity_is_dismissed_already(web, csi_manager):
+    """A second dismissal (an old tab, a double click) gets the page back with why, not a
+    server error."""
+    opportunity = make_opportunity(status=OpportunityStatus.DISMISSED, user=csi_manager)
+    response = web(csi_manager).post(url(opportunity, "dismiss"), {"reason": "Again"}, follow=True)
+    assert response.redirect_chain == [(url(opportunity), 302)]
+    (message,) = response.context["messages"]
+    assert message.level_tag == "error"
+    assert str(message).startswith("only an open opportunity is dismissed")
+    opportunity.refresh_from_db()
+    assert opportunity.dismissed_reason == "Known already"
+
+
 def test_it_lets_only_the_csi_manager_dismiss(web, process_owner):
     opportunity = make_opportunity()
     response = web(process_owner).post(url(opportunity, "dismiss"), {"reason": "Not now"})
@@ -311,3 +324,26 @@ def test_the_detail_page_shows_a_control_chart_with_its_limits_and_signals(web, 
     )
     assert data["values"] == [96.0, 79.0]
     assert "The process is not in control." in response.content.decode()
+
+
+def test_the_page_reads_a_constant_number_of_queries(web, agent):
+    """An opportunity's page and its timeline: one query for the timeline with who did each,
+    however long it is."""
+    opportunity = make_opportunity()
+    client = web(agent)
+
+    def add_rows():
+        from kaizen.journal.services import record_event
+        from kaizen.testing import make_user
+
+        record_event(
+            EventType.OPPORTUNITY_UPDATED,
+            opportunity,
+            actor=make_user(),
+            data={"note": "looked at it again"},
+        )
+
+    add_rows()
+    assert_constant_queries(
+        "improvement", "opportunity_page", lambda: client.get(url(opportunity)), add_rows
+    )

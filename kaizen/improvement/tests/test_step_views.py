@@ -12,6 +12,7 @@ from kaizen.improvement import services
 from kaizen.improvement.models import (
     Action,
     ActionStatus,
+    Analysis,
     Baseline,
     CleaningRule,
     Gap,
@@ -23,6 +24,7 @@ from kaizen.improvement.tests.helpers import (
     CHANGE_DAY,
     DEFAULT_KPI,
     add_kpi,
+    add_output_rows,
     ensure_history,
     implement,
     make_goal,
@@ -31,6 +33,7 @@ from kaizen.improvement.tests.helpers import (
 )
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
+from kaizen.testing import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +98,7 @@ def test_it_gives_the_owner_the_forms_of_the_current_step(web, initiative):
 
 def test_it_refuses_agents_every_step_form(web, agent, initiative):
     kpi = initiative.kpis.get()
+    written = JournalEvent.objects.count()
     client = web(agent)
     for action in (
         "kpis/add/",
@@ -110,6 +114,55 @@ def test_it_refuses_agents_every_step_form(web, agent, initiative):
         "next-cycle/",
     ):
         assert client.post(url(initiative, action)).status_code == 403, action
+    assert JournalEvent.objects.count() == written  # nothing done, nothing journaled
+    assert initiative.kpis.get() == kpi
+
+
+def test_it_reads_every_step_in_a_constant_number_of_queries(web, initiative):
+    """Each step's lists, with their forms as the owner sees them, read in one query per kind
+    however long they are: the KPIs (custom ones too) with their goals (steps 1, 3, 4), the
+    gaps and their owners (2), the cleaning rules and who wrote them (4), each KPI's latest
+    analysis and its baselines (5), the decisions (6), the actions and the evaluations (7)."""
+    initiative, _ = at_step(initiative, 7, initiative.owner)
+    implement(initiative, actor=initiative.owner)
+    add_output_rows(initiative)
+    client = web(initiative.owner)
+    for number in range(1, 8):
+        assert_constant_queries(
+            "improvement",
+            f"step_{number}",
+            lambda number=number: client.get(step_url(initiative, number)),
+            lambda: add_output_rows(initiative),
+        )
+    page = client.get(step_url(initiative, 7)).content.decode()
+    assert page.count("Listed action") == 8
+
+
+def test_it_shows_a_kpi_no_longer_in_the_library_on_every_page(web, initiative):
+    """A KPI whose key the library lost (a custom KPI's key renamed in the database, a KPI
+    dropped from a release) is shown as unknown, not a server error."""
+    gone = InitiativeKPI.objects.create(
+        initiative=initiative, kpi_key="custom.gone", target=3, warning=5, position=9
+    )
+    Baseline.objects.create(
+        initiative_kpi=gone,
+        version=1,
+        source="measured",
+        period_kind="week",
+        starts_on=dt.date(2026, 1, 5),
+        ends_on=dt.date(2026, 3, 29),
+        value=4.5,
+        n=12,
+        recorded_at=timezone.now(),
+    )
+    client = web(initiative.owner)
+    for number in range(1, 8):
+        response = client.get(step_url(initiative, number))
+        assert response.status_code == 200, number
+    assert "Unknown KPI" in client.get(step_url(initiative, 1)).content.decode()
+    assert "custom.gone" in client.get(step_url(initiative, 5)).content.decode()
+    page = client.get(f"/improvement/{initiative.pk}/").content.decode()
+    assert "custom.gone" in page
 
 
 def test_it_answers_405_to_a_get_of_a_step_form(web, initiative):
@@ -168,7 +221,9 @@ def test_it_removes_a_kpi(web, initiative):
     response = web(initiative.owner).post(url(initiative, f"kpis/{kpi.pk}/remove/"))
     assert response.status_code == 302
     assert not initiative.kpis.exists()
-    assert journaled(initiative, EventType.INITIATIVE_KPI_REMOVED)
+    (removed,) = journaled(initiative, EventType.INITIATIVE_KPI_REMOVED)
+    assert removed.actor == initiative.owner
+    assert (removed.data["initiative_kpi"], removed.data["kpi_key"]) == (kpi.pk, DEFAULT_KPI)
 
 
 def test_it_answers_404_for_another_initiatives_kpi(web, initiative, process_owner):
@@ -210,7 +265,9 @@ def test_it_records_what_closes_a_gap(web, initiative, agent):
     assert response.status_code == 302
     gap.refresh_from_db()
     assert (gap.action, gap.owner) == ("Ask the desk to record categories", agent)
-    assert journaled(initiative, EventType.GAP_UPDATED)
+    (updated,) = journaled(initiative, EventType.GAP_UPDATED)
+    assert updated.actor == initiative.owner and updated.data["gap"] == gap.pk
+    assert updated.changes["action"]["new"] == "Ask the desk to record categories"
     response = client.post(url(initiative, f"gaps/{gap.pk}/"), {f"gap{gap.pk}-status": "nonsense"})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
 
@@ -283,12 +340,14 @@ def test_it_adds_and_removes_a_cleaning_rule(web, initiative):
     assert response.status_code == 302
     rule = CleaningRule.objects.get()
     assert (rule.kind, rule.column, rule.value) == ("cap", "resolution_hours", 500)
-    assert journaled(initiative, EventType.CLEANING_RULE_ADDED)
+    (added,) = journaled(initiative, EventType.CLEANING_RULE_ADDED)
+    assert added.actor == initiative.owner and added.data["rule"] == rule.pk
     page = client.get(step_url(initiative, 4)).content.decode()
     assert "Tickets left open over a holiday" in page
     response = client.post(url(initiative, f"kpis/{kpi.pk}/rules/{rule.pk}/remove/"))
     assert response.status_code == 302 and not CleaningRule.objects.exists()
-    assert journaled(initiative, EventType.CLEANING_RULE_REMOVED)
+    (removed,) = journaled(initiative, EventType.CLEANING_RULE_REMOVED)
+    assert removed.data["rule"] == rule.pk and removed.data["reason"] == rule.reason
 
 
 def test_it_shows_a_cleaning_rules_errors_beside_its_fields(web, initiative):
@@ -360,6 +419,49 @@ def test_it_says_why_a_kpi_cannot_be_analysed(web, initiative):
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
 
 
+def advisory_at_step_5(owner) -> tuple[Initiative, InitiativeKPI]:
+    """An advisory initiative moved to step 5 with reasons, whatever its data."""
+    initiative = make_initiative(owner=owner, goals=[make_goal()], gate_mode="advisory")
+    add_kpi(initiative, target=12)
+    while initiative.current_step < 5:
+        services.do_advance_step(initiative, actor=owner, override_reason="Analyse it now")
+    return initiative, InitiativeKPI.objects.get(initiative=initiative)
+
+
+def test_it_says_a_kpi_without_data_cannot_be_analysed(web, process_owner):
+    """An empty store: the analysis is refused with the range named (a change date set too,
+    which left no period before it), and nothing is recorded."""
+    initiative, kpi = advisory_at_step_5(process_owner)
+    services.do_update_initiative_kpi(
+        kpi, actor=process_owner, change_on=timezone.localdate() - dt.timedelta(days=60)
+    )
+    response = web(process_owner).post(url(initiative, f"kpis/{kpi.pk}/analyse/"), follow=True)
+    assert response.status_code == 200
+    (message,) = response.context["messages"]
+    assert message.level_tag == "error"
+    assert str(message).startswith("Median time to resolve has no data from ")
+    assert not Analysis.objects.exists()
+    assert not journaled(initiative, EventType.ANALYSIS_COMPUTED)
+
+
+def test_it_analyses_a_kpi_whose_change_date_precedes_its_range(web, process_owner):
+    """A change date before the analysed range (no start set, the last year analysed): no
+    period falls before it, so the control limits come from every period and the
+    before/after test says there is too little data."""
+    today = timezone.localdate()
+    ensure_history(start=today - dt.timedelta(days=120), days=100, change_on=None)
+    initiative, kpi = advisory_at_step_5(process_owner)
+    services.do_update_initiative_kpi(
+        kpi, actor=process_owner, change_on=today - dt.timedelta(days=500)
+    )
+    response = web(process_owner).post(url(initiative, f"kpis/{kpi.pk}/analyse/"), follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    result = Analysis.objects.get(initiative_kpi=kpi).result
+    assert result["control_chart"]["limits_from"] is None
+    assert result["control_chart"]["centre"] is not None
+    assert result["before_after"]["outcome"] == "not enough data"
+
+
 # -- step 6 ---------------------------------------------------------------------------------------
 
 
@@ -420,7 +522,8 @@ def test_it_adds_an_action_and_shows_it_overdue(web, initiative, agent):
     assert response.status_code == 302
     action = Action.objects.get()
     assert (action.owner, action.status) == (agent, ActionStatus.OPEN)
-    assert journaled(initiative, EventType.ACTION_CREATED)
+    (created,) = journaled(initiative, EventType.ACTION_CREATED)
+    assert created.actor == initiative.owner and created.data["action"] == action.pk
     page = client.get(step_url(initiative, 7)).content.decode()
     assert "Route network incidents" in page and "Overdue" in page
 
@@ -451,13 +554,61 @@ def test_it_lets_an_actions_owner_report_progress_only(web, initiative, agent):
     assert "On time" in page
 
 
+def test_it_reopens_and_cancels_a_done_action_from_its_form(web, initiative, agent):
+    """The form posts back the day a done action was done; reopening or cancelling it clears
+    that day (and closes the evaluation window again) instead of refusing it."""
+    initiative, _ = at_step(initiative, 7, initiative.owner)
+    action = services.do_create_action(
+        initiative, actor=None, title="Fix routing", owner=agent, due_on=timezone.localdate()
+    )
+    done_on = timezone.localdate() - dt.timedelta(days=1)
+    services.do_update_action(action, actor=agent, status=ActionStatus.DONE, done_on=done_on)
+    initiative.refresh_from_db()
+    assert initiative.status == Status.EVALUATING
+    client = web(agent)
+    form = client.get(url(initiative, f"actions/{action.pk}/")).context["form"]
+    assert form["done_on"].value() == done_on
+    response = client.post(
+        url(initiative, f"actions/{action.pk}/"),
+        {"status": "open", "done_on": done_on.isoformat(), "change_reference": ""},
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    initiative.refresh_from_db()
+    assert (action.status, action.done_on) == (ActionStatus.OPEN, None)
+    assert initiative.status == Status.ACTIVE and initiative.evaluation_starts_on is None
+    reopened = journaled(initiative, EventType.ACTION_UPDATED)[-1]
+    assert reopened.data["reopened"] is True
+    services.do_update_action(action, actor=agent, status=ActionStatus.DONE, done_on=done_on)
+    owner = web(initiative.owner)
+    form = owner.get(url(initiative, f"actions/{action.pk}/")).context["form"]
+    posted = {name: form[name].value() or "" for name in form.fields}
+    response = owner.post(
+        url(initiative, f"actions/{action.pk}/"), {**posted, "status": "cancelled"}
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.done_on) == (ActionStatus.CANCELLED, None)
+    # another day than the one recorded, with a status other than done, is still refused
+    response = web(agent).post(
+        url(initiative, f"actions/{action.pk}/"),
+        {"status": "open", "done_on": "2026-01-02", "change_reference": ""},
+    )
+    assert response.status_code == 200
+    assert "only a done action has the day it was done" in response.content.decode()
+
+
 def test_it_forbids_other_agents_to_update_an_action(web, initiative, agent, catalog_manager):
     initiative, _ = at_step(initiative, 7, initiative.owner)
     action = services.do_create_action(
         initiative, actor=None, title="Fix routing", owner=agent, due_on=timezone.localdate()
     )
     assert web(catalog_manager).get(url(initiative, f"actions/{action.pk}/")).status_code == 403
-    assert web(catalog_manager).post(url(initiative, f"actions/{action.pk}/")).status_code == 403
+    progress = {"status": "done", "done_on": "", "change_reference": "CHG0001"}
+    response = web(catalog_manager).post(url(initiative, f"actions/{action.pk}/"), progress)
+    assert response.status_code == 403
+    action.refresh_from_db()
+    assert (action.status, action.change_reference) == (ActionStatus.OPEN, "")
     assert web(agent).get(url(initiative, "actions/999/")).status_code == 404
 
 
@@ -478,7 +629,26 @@ def test_it_evaluates_after_the_window_and_offers_the_next_cycle(web, initiative
     response = client.post(url(initiative, "next-cycle/"))
     following = Initiative.objects.get(previous=initiative)
     assert response["Location"] == f"/improvement/{following.pk}/"
-    assert journaled(initiative, EventType.CYCLE_OPENED)
+    (opened,) = journaled(initiative, EventType.CYCLE_OPENED)
+    assert opened.actor == initiative.owner and opened.data["next"] == following.pk
+
+
+def test_it_shows_an_evaluation_of_a_kpi_it_could_not_measure(web, initiative):
+    """A KPI that cannot be measured (its gap accepted in step 2) has no before/after test in
+    the evaluation: step 7 says why, beside the KPIs that were measured."""
+    initiative, _ = at_step(initiative, 7, initiative.owner)
+    InitiativeKPI.objects.create(
+        initiative=initiative, kpi_key="availability.outage_hours", target=1, position=9
+    )
+    implement(initiative, actor=initiative.owner)
+    evaluation = services.do_evaluate_initiative(initiative, actor=initiative.owner)
+    unmeasured = [entry for entry in evaluation.results if entry["before_after"] is None]
+    assert [entry["kpi_key"] for entry in unmeasured] == ["availability.outage_hours"]
+    response = web(initiative.owner).get(step_url(initiative, 7))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "availability.outage_hours cannot be measured any more." in page
+    assert "Target not met" in page
 
 
 def test_it_offers_an_early_evaluation_to_the_csi_manager_only(web, initiative, csi_manager):

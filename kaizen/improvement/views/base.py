@@ -2,7 +2,7 @@
 it (404), a service behind a button, the step strip and the forms that move an
 initiative."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -73,6 +73,11 @@ def step_url(initiative: Initiative, number: int, anchor: str = "") -> str:
 
 def kpi_definition(key: str) -> KPIDefinition | None:
     return selectors.definition_of(key)
+
+
+def kpi_definitions(keys: Iterable[str]) -> dict[str, KPIDefinition | None]:
+    """The definitions of a page's KPIs, read once (the custom KPIs are one query)."""
+    return selectors.definitions_of(keys)
 
 
 def readable_timeline(timeline: list[Any]) -> list[Any]:

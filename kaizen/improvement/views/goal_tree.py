@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kaizen.core.forms import detached, run_service
-from kaizen.improvement import services
+from kaizen.improvement import selectors, services
 from kaizen.improvement.forms import GoalForm, GoalKPIForm, SuccessFactorForm
 from kaizen.improvement.models import GOAL_LEVELS, Goal, Initiative
-from kaizen.improvement.views.base import kpi_definition, readable_timeline, require_viewer
+from kaizen.improvement.views.base import kpi_definitions, readable_timeline, require_viewer
 from kaizen.journal.selectors import timeline_for
+from kaizen.kpis.spec import KPIDefinition
 from kaizen.people.permissions import can_manage_register
 
 
@@ -48,8 +49,12 @@ def _goal_tree(goals: list[Goal]) -> list[tuple[Goal, int]]:
     return tree
 
 
-def _goal_kpis(goal: Goal) -> list[dict[str, Any]]:
-    return [{"link": link, "definition": kpi_definition(link.kpi_key)} for link in goal.kpis.all()]
+def _goal_kpis(goal: Goal, definitions: dict[str, KPIDefinition | None]) -> list[dict[str, Any]]:
+    return [{"link": link, "definition": definitions[link.kpi_key]} for link in goal.kpis.all()]
+
+
+def _definitions(goals: list[Goal]) -> dict[str, KPIDefinition | None]:
+    return kpi_definitions(link.kpi_key for goal in goals for link in goal.kpis.all())
 
 
 def _newest_first(initiatives: QuerySet[Initiative]) -> QuerySet[Initiative]:
@@ -67,8 +72,10 @@ def goals(request: HttpRequest) -> HttpResponse:
             Prefetch("initiatives", queryset=Initiative.objects.order_by("pk")),
         )
     )
+    definitions = _definitions(rows)
     tree = [
-        {"goal": goal, "depth": depth, "kpis": _goal_kpis(goal)} for goal, depth in _goal_tree(rows)
+        {"goal": goal, "depth": depth, "kpis": _goal_kpis(goal, definitions)}
+        for goal, depth in _goal_tree(rows)
     ]
     context = {"tree": tree, "can_manage": can_manage_register(request.user)}
     return render(request, "improvement/goals.html", context)
@@ -83,7 +90,7 @@ def _render_goal(
         "ancestors": _ancestors(goal),
         "children": list(goal.children.select_related("owner").order_by("title")),
         "factors": list(goal.success_factors.all()),
-        "kpis": _goal_kpis(goal),
+        "kpis": _goal_kpis(goal, _definitions([goal])),
         "initiatives": list(_newest_first(goal.initiatives.all())),
         "can_manage": can_manage_register(request.user),
         "factor_form": bound.get("add_factor") or SuccessFactorForm(prefix="factor"),
@@ -150,8 +157,9 @@ def goal_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"owner": request.user.pk}
     asked = request.GET.get("parent", "")
     parent = Goal.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
-    if parent is not None and parent.level in GOAL_LEVELS[:-1]:
-        initial.update(parent=parent.pk, level=GOAL_LEVELS[GOAL_LEVELS.index(parent.level) + 1])
+    level = selectors.child_level(parent.level) if parent is not None else None
+    if level is not None:
+        initial.update(parent=parent.pk, level=level)
     form = GoalForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         created = run_service(

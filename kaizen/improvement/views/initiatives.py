@@ -17,7 +17,7 @@ from kaizen.improvement.views.base import (
     STEP_NAMES,
     initiative_context,
     initiative_for,
-    kpi_definition,
+    kpi_definitions,
     readable_timeline,
     require_viewer,
     step_forms,
@@ -75,7 +75,9 @@ def _render_initiative(
     request: HttpRequest, initiative: Initiative, bound: dict[str, Any] | None = None
 ) -> HttpResponse:
     bound = bound or {}
-    kpis = [(kpi, kpi_definition(kpi.kpi_key)) for kpi in initiative.kpis.select_related("goal")]
+    measured = list(initiative.kpis.select_related("goal"))
+    definitions = kpi_definitions(kpi.kpi_key for kpi in measured)
+    kpis = [(kpi, definitions[kpi.kpi_key]) for kpi in measured]
     context = {
         **initiative_context(request, initiative),
         **step_forms(initiative, bound),

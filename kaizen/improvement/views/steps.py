@@ -36,6 +36,7 @@ from kaizen.improvement.views.base import (
     initiative_context,
     initiative_for,
     kpi_definition,
+    kpi_definitions,
     kpi_of,
     step_forms,
     step_url,
@@ -47,10 +48,9 @@ from kaizen.people.permissions import can_manage_register, can_update_action, ca
 
 
 def _kpi_rows(initiative: Initiative, *prefetch: Any) -> list[dict[str, Any]]:
-    return [
-        {"kpi": kpi, "definition": kpi_definition(kpi.kpi_key)}
-        for kpi in initiative.kpis.select_related("goal").prefetch_related(*prefetch)
-    ]
+    kpis = list(initiative.kpis.select_related("goal").prefetch_related(*prefetch))
+    definitions = kpi_definitions(kpi.kpi_key for kpi in kpis)
+    return [{"kpi": kpi, "definition": definitions[kpi.kpi_key]} for kpi in kpis]
 
 
 def _kpi_form(
@@ -89,9 +89,11 @@ def _step_1(request: HttpRequest, initiative: Initiative, bound: dict[str, Any])
 
 def _step_2(request: HttpRequest, initiative: Initiative, bound: dict[str, Any]) -> dict[str, Any]:
     assessment = selectors.latest_assessment(initiative)
+    stored = assessment.results if assessment else []
+    definitions = kpi_definitions(str(result.get("kpi_key", "")) for result in stored)
     results = []
-    for result in assessment.results if assessment else []:
-        definition = kpi_definition(str(result.get("kpi_key", "")))
+    for result in stored:
+        definition = definitions[str(result.get("kpi_key", ""))]
         results.append(
             {
                 **result,
@@ -150,11 +152,12 @@ def _step_4(request: HttpRequest, initiative: Initiative, bound: dict[str, Any])
 
 def _step_5(request: HttpRequest, initiative: Initiative, bound: dict[str, Any]) -> dict[str, Any]:
     rows = _kpi_rows(initiative, "baselines__recorded_by")
+    latest = selectors.latest_analyses([row["kpi"] for row in rows])
     charts = {}
     for row in rows:
         kpi = row["kpi"]
         row["form"] = _kpi_form(bound, "analysis", kpi)
-        analysis = selectors.latest_analysis(kpi)
+        analysis = latest.get(kpi.pk)
         row["analysis"] = analysis
         if analysis is not None:
             charts[str(kpi.pk)] = analysis.result
@@ -183,13 +186,17 @@ def _step_7(request: HttpRequest, initiative: Initiative, bound: dict[str, Any])
         }
         for action in _with_initiative(initiative.actions.select_related("owner"), initiative)
     ]
-    ends_on = initiative.evaluation_ends_on
-    window_over = ends_on is not None and ends_on < today
+    window_over = selectors.evaluation_window_over(initiative, today)
     evaluating = initiative.status == Status.EVALUATING
     evaluations = list(initiative.evaluations.select_related("evaluated_by"))
+    definitions = kpi_definitions(
+        str(result.get("kpi_key", ""))
+        for evaluation in evaluations
+        for result in evaluation.results
+    )
     for evaluation in evaluations:
         for result in evaluation.results:
-            definition = kpi_definition(str(result.get("kpi_key", "")))
+            definition = definitions[str(result.get("kpi_key", ""))]
             base = result.get("baseline")
             result["name"] = definition.name if definition else result.get("kpi_key")
             result["unit"] = definition.unit.value if definition else ""
@@ -325,7 +332,7 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done:
         kpis = len(assessment.results)
-        gaps = initiative.gaps.filter(still_present=True, status="open").count()
+        gaps = selectors.open_gaps(initiative).count()
         messages.success(
             request,
             f"Data assessed: {kpis} KPI{'s' if kpis != 1 else ''}, "
