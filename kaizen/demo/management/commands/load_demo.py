@@ -76,9 +76,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: added {summary}.")
         report = sync()
         self.stdout.write(f"Analytics store: {report.incidents} incident facts synced.")
+        # The register before the collection, so its own KPIs are measured with it; the scan
+        # after it, as it reads the stored measurements.
+        self._load_improvement(has_history=bool(imported) or servicenow_imported())
         measured = do_collect_measurements(actor=None, period_kinds=("month", "week"))
         self.stdout.write(f"KPI measurements: {measured.measurements} stored.")
-        self._load_improvement(has_history=bool(imported) or servicenow_imported())
+        found = scan_opportunities()
+        self.stdout.write(f"Improvement opportunities: {len(found.created)} new.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sign in as {credentials['username']} / {credentials['password']} (administrator). "
@@ -96,8 +100,6 @@ class Command(BaseCommand):
             if added:
                 summary = ", ".join(f"{count} {name}" for name, count in added.items())
                 self.stdout.write(f"Improvement register: {summary}.")
-        found = scan_opportunities()
-        self.stdout.write(f"Improvement opportunities: {len(found.created)} new.")
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
