@@ -22,7 +22,7 @@ Semantics (docs/sla.md explains them with examples):
 """
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -32,6 +32,7 @@ RESPONSE = "response"
 RESOLUTION = "resolution"
 OPEN_STATES = frozenset({"new", "assigned", "in_progress", "on_hold"})
 RESOLVED_STATES = frozenset({"resolved", "closed"})
+KINDS = (RESPONSE, RESOLUTION)
 
 
 class TicketState(NamedTuple):
@@ -106,19 +107,39 @@ def applicable_target(
     return None
 
 
-def _counting(kind: str, fields: Mapping[str, Any], target: Target, responded: bool) -> bool:
-    state = fields.get("state")
-    if state not in OPEN_STATES:
-        return False
-    if kind == RESPONSE and responded:
-        return False
-    return not (state == "on_hold" and fields.get("on_hold_reason") in target.pause_reasons)
+class TargetSet:
+    """Targets prepared for many `compute_clocks` calls (a recompute batch): each kind's in
+    precedence order, and the applicable one remembered per values of the fields their
+    conditions read. A recompute asks for every state of every ticket, and tickets share a
+    handful of such values (a priority, a service)."""
 
+    # A bound on the remembered values: conditions on a field with many values (an assignee)
+    # would otherwise grow it without limit.
+    MEMO_SIZE = 10_000
 
-def _stopped(kind: str, fields: Mapping[str, Any], responded: bool) -> bool:
-    if kind == RESPONSE:
-        return responded
-    return fields.get("state") in RESOLVED_STATES
+    def __init__(self, targets: Iterable[Target]) -> None:
+        ordered = sorted(targets, key=lambda t: (t.order, t.id))
+        self.targets = ordered
+        self.of_kind = {kind: [t for t in ordered if t.kind == kind] for kind in KINDS}
+        self._read = {
+            kind: tuple(sorted({name for t in self.of_kind[kind] for name in t.conditions}))
+            for kind in KINDS
+        }
+        self._memo: dict[tuple[str, tuple[Any, ...]], Target | None] = {}
+
+    def applicable(self, kind: str, fields: Mapping[str, Any]) -> Target | None:
+        """`applicable_target` of this kind for these fields."""
+        key = (kind, tuple(map(fields.get, self._read[kind])))
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list): not remembered
+            return applicable_target(self.of_kind[kind], kind, fields)
+        if len(self._memo) >= self.MEMO_SIZE:
+            self._memo.clear()
+        found = self._memo[key] = applicable_target(self.of_kind[kind], kind, fields)
+        return found
 
 
 def measure(
@@ -142,18 +163,30 @@ def measure(
     last_counting = False
     running_since: dt.datetime | None = None
     elapsed_at_running_since = 0
-    last_index = len(history) - 1
-    for index, (segment_start, fields) in enumerate(history):
+    is_response = kind == RESPONSE
+    # Each segment ends where the next state starts, the last one at `until`.
+    next_starts = [state.at for state in history[1:]]
+    next_starts.append(until)
+    # Whether the clock counts and whether it is stopped are tested inline, not by helper
+    # functions: this loop runs for every state of every ticket in a recompute, and the calls
+    # would cost about as much as the tests.
+    for (segment_start, fields), next_start in zip(history, next_starts, strict=True):
         if segment_start > until:
             break
-        if kind == RESPONSE and fields.get("first_responded_at"):
+        if is_response and not responded and fields.get("first_responded_at"):
             responded = True
-        segment_end = min(history[index + 1].at, until) if index < last_index else until
-        counting = _counting(kind, fields, target, responded)
-        stopped = _stopped(kind, fields, responded)
+        segment_end = until if until < next_start else next_start  # min(next_start, until)
+        state = fields.get("state")
+        is_open = state in OPEN_STATES
+        counting = (
+            is_open
+            and not (is_response and responded)
+            and not (state == "on_hold" and fields.get("on_hold_reason") in target.pause_reasons)
+        )
+        stopped = responded if is_response else state in RESOLVED_STATES
         if stopped and stopped_at is None:
             stopped_at = segment_start
-        elif not stopped and fields.get("state") in OPEN_STATES:
+        elif not stopped and is_open:
             stopped_at = None  # reopened: the resolution clock resumes
         last_counting = counting
         if counting:
@@ -169,9 +202,7 @@ def measure(
             if explain:
                 intervals.extend(_explain_counting(calendar, segment_start, segment_end))
         elif explain and segment_end > segment_start:
-            kind_of_gap = (
-                "stopped" if stopped or fields.get("state") not in OPEN_STATES else "paused"
-            )
+            kind_of_gap = "stopped" if stopped or not is_open else "paused"
             intervals.append(Interval(segment_start, segment_end, kind_of_gap))
 
     counting_now = last_counting and stopped_at is None
@@ -246,7 +277,7 @@ def _set_warnings(result: ClockResult, calendar: CalendarIndex, now: dt.datetime
 
 def compute_clocks(
     history: Sequence[TicketState],
-    targets: Sequence[Target],
+    targets: Sequence[Target] | TargetSet,
     *,
     now: dt.datetime,
     explain: bool = False,
@@ -254,24 +285,20 @@ def compute_clocks(
     """Every clock the ticket has had, in the order they started (see the module doc)."""
     if not history:
         return []
-    targets = sorted(targets, key=lambda t: (t.order, t.id))
+    prepared = targets if isinstance(targets, TargetSet) else TargetSet(targets)
     clocks: list[ClockResult] = []
-    for kind in (RESPONSE, RESOLUTION):
-        of_kind = [target for target in targets if target.kind == kind]
+    for kind in KINDS:
         current: Target | None = None
         for state in history:
             fields = state.fields
-            if fields.get("state") == "cancelled":
+            ticket_state = fields.get("state")
+            if ticket_state == "cancelled":
                 break
             if kind == RESPONSE and current is not None and fields.get("first_responded_at"):
                 break  # responded: later changes no longer concern the response target
-            if (
-                kind == RESOLUTION
-                and current is not None
-                and fields.get("state") in RESOLVED_STATES
-            ):
+            if kind == RESOLUTION and current is not None and ticket_state in RESOLVED_STATES:
                 continue  # nothing is measured while resolved; a change applies on reopen
-            applicable = applicable_target(of_kind, kind, fields)
+            applicable = prepared.applicable(kind, fields)
             if applicable is current:
                 continue
             if current is not None:

@@ -2,27 +2,27 @@
 from the journal on demand. All three go through the same engine (kaizen/sla/engine.py)."""
 
 import datetime as dt
+import gc
 import json
 import multiprocessing
 import multiprocessing.util
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections, models, transaction
-from django.db.models import Count, Max, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import record_event
 from kaizen.sla.engine import ClockResult, Target, TicketState, compute_clocks
-from kaizen.sla.history import ticket_history
+from kaizen.sla.history import field_values, history_from_values
 from kaizen.sla.models import ClockState, RecomputeRun, SLAClock
 from kaizen.sla.targets import active_targets
 
@@ -67,118 +67,211 @@ def _incident_content_type() -> ContentType:
     return ContentType.objects.get_for_model(_incident_model())
 
 
-# -- reading: rows as the driver returns them, converted only where they need it ---------------
+def _incident_type_id() -> int:
+    return _incident_content_type().pk
+
+
+# -- reading: rows as the driver returns them, converted a column at a time -------------------
 #
-# At recompute volume the ORM's generic per-value converters cost more than the queries, and
-# on SQLite so does the driver's datetime parsing followed by replace(tzinfo=...): SQLite keeps
-# datetimes as naive UTC text, which read as text becomes an aware datetime in one step.
+# The recompute reads every journal event and every clock. At that volume Django's per-value
+# work costs more than the queries: an IN list built lookup by lookup, a converter called per
+# value, a datetime parsed by the driver and then given another tzinfo. The hot reads are
+# plain SQL over the models' tables; datetime columns come back as UTC text with the offset,
+# which `datetime.fromisoformat` turns into an aware datetime (tzinfo dt.UTC, the calendar's
+# zone: comparisons need no offset lookups) in one C call.
 
 
 def _datetimes_as_text() -> bool:
-    """Whether datetime columns are read as text (see above): SQLite with UTC connections."""
-    return connection.vendor == "sqlite" and connection.timezone is dt.UTC
+    """Whether datetime columns are read as UTC text (see above): SQLite with UTC connections
+    (it stores naive UTC text already) and PostgreSQL (formatted by the query)."""
+    if connection.vendor == "sqlite":
+        return connection.timezone is dt.UTC
+    return connection.vendor == "postgresql"
 
 
 def _db_datetime(value: Any) -> dt.datetime:
-    """A datetime column's value as the ORM returns it: aware."""
-    if isinstance(value, str):  # naive UTC text from SQLite (see _datetimes_as_text)
-        return dt.datetime.fromisoformat(value + "+00:00")
-    if value.tzinfo is None:  # SQLite in another zone: parsed by the driver, naive
+    """A datetime column's value read as the driver parses it, aware (where not as text)."""
+    if value.tzinfo is None:  # SQLite in another zone: naive
         return value.replace(tzinfo=connection.timezone)
-    return value  # PostgreSQL's driver returns aware datetimes
+    return value
 
 
 def _field(model: Any, name: str) -> Any:
     return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
 
-def _fetch_rows(queryset: QuerySet, *names: str) -> list[tuple[Any, ...]]:
-    """`queryset.values_list(*names)` as the driver returns the rows, unconverted (datetime
-    columns as text where `_datetimes_as_text`)."""
-    if _datetimes_as_text():
-        as_text = {
-            f"{name}_as_text": Cast(name, TextField())
-            for name in names
-            if isinstance(_field(queryset.model, name), models.DateTimeField)
-        }
-        queryset = queryset.annotate(**as_text)
-        names = tuple(f"{name}_as_text" if f"{name}_as_text" in as_text else name for name in names)
-    sql, params = queryset.values_list(*names).query.sql_with_params()
+def _column(model: Any, name: str) -> str:
+    """Field `name`'s column, qualified with its table."""
+    quote = connection.ops.quote_name
+    return f"{quote(model._meta.db_table)}.{quote(_field(model, name).column)}"
+
+
+def _column_sql(model: Any, name: str) -> str:
+    """The SQL selecting field `name`: a datetime as "2026-03-02 09:00:00[.ffffff]+00:00"
+    where `_datetimes_as_text`."""
+    field = _field(model, name)
+    sql = _column(model, name)
+    if not (isinstance(field, models.DateTimeField) and _datetimes_as_text()):
+        return sql
+    if connection.vendor == "sqlite":
+        # Django stores this very text (in UTC); concatenating also keeps the driver's
+        # declared-type converter from parsing it. NULL stays NULL.
+        return f"{sql} || '+00:00'"
+    return f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US\"+00:00\"')"
+
+
+def _in_list(model: Any, name: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column IN (%s, ...)` and its parameters; Django would prepare each value in Python."""
+    placeholders = ", ".join(["%s"] * len(values))
+    return f"{_column(model, name)} IN ({placeholders})", list(values)
+
+
+def _fetch_rows(
+    model: Any, names: Sequence[str], where: Sequence[tuple[str, Sequence[Any]]]
+) -> list[tuple[Any, ...]]:
+    """SELECT `names` of `model` whose fields in `where` take one of the values given, as
+    the driver returns them (datetimes per `_column_sql`). No IN list may be empty."""
+    conditions, params = [], []
+    for name, values in where:
+        condition, values_params = _in_list(model, name, values)
+        conditions.append(condition)
+        params += values_params
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"SELECT {', '.join(_column_sql(model, name) for name in names)}"
+            f" FROM {connection.ops.quote_name(model._meta.db_table)}"
+            f" WHERE {' AND '.join(conditions)}",
+            params,
+        )
         return cursor.fetchall()
 
 
-@cache
-def _row_reader(model: Any, names: tuple[str, ...]) -> Callable[[Sequence[Any]], list[Any]]:
-    """Turns a driver row of `names` into the values the ORM would return, touching only the
-    columns whose driver value differs: datetimes, booleans (0/1 on SQLite), JSON (text)."""
-    conversions: list[tuple[int, Callable[[Any], Any]]] = []
+def _column_converter(field: Any) -> Callable[[Any], Any] | None:
+    """What turns a driver value of `field` into the value the ORM would return, or None
+    where they are the same."""
+    if isinstance(field, models.DateTimeField):
+        return dt.datetime.fromisoformat if _datetimes_as_text() else _db_datetime
+    if isinstance(field, models.BooleanField):
+        return bool  # 0/1 on SQLite
+    if isinstance(field, models.JSONField):
+        return json.loads
+    return None
+
+
+def _fetch_values(
+    model: Any, names: Sequence[str], where: Sequence[tuple[str, Sequence[Any]]]
+) -> list[tuple[Any, ...]]:
+    """`_fetch_rows` with the values the ORM would return: converted a column at a time, so
+    the per-value work is a C call (fromisoformat, bool) inside a comprehension."""
+    rows = _fetch_rows(model, names, where)
+    if not rows:
+        return []
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
     for position, name in enumerate(names):
-        field = _field(model, name)
-        if isinstance(field, models.DateTimeField):
-            conversions.append((position, _db_datetime))
-        elif isinstance(field, models.BooleanField):
-            conversions.append((position, bool))
-        elif isinstance(field, models.JSONField):
-            conversions.append((position, json.loads))
-
-    def read(row: Sequence[Any]) -> list[Any]:
-        values = list(row)
-        for position, convert in conversions:
-            value = values[position]
-            if value is not None:
-                values[position] = convert(value)
-        return values
-
-    return read
+        convert = _column_converter(_field(model, name))
+        if convert is not None:
+            columns[position] = [None if v is None else convert(v) for v in columns[position]]
+    return list(zip(*columns, strict=True))
 
 
-def _fetch_values(queryset: QuerySet, *names: str) -> list[list[Any]]:
-    """`queryset.values_list(*names)`, read through a plain cursor (see above)."""
-    read = _row_reader(queryset.model, names)
-    return [read(row) for row in _fetch_rows(queryset, *names)]
+def _as_text(ids: Iterable[int]) -> list[str]:
+    return [str(i) for i in ids]  # the journal's subject_id is text
 
 
-def _incident_events(incident_ids: Sequence[int]) -> QuerySet:
-    return JournalEvent.objects.filter(
-        subject_type=_incident_content_type(), subject_id__in=[str(i) for i in incident_ids]
+def _incident_events_source(incident_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """`FROM ... WHERE ...` of the incidents' journal events, and its parameters.
+
+    Both databases should look each incident up in the (subject_type, subject_id, id) index.
+    SQLite does so for an IN list. PostgreSQL's planner, given an IN list of a batch's ids,
+    scans every incident event instead while the journal is small enough (45 ms a batch at
+    50,000 incidents, against 17 ms for the lookups); the ids unnested and joined, it looks
+    each one up."""
+    quote = connection.ops.quote_name
+    table = quote(JournalEvent._meta.db_table)
+    subject_type = _column(JournalEvent, "subject_type")
+    subject = _column(JournalEvent, "subject_id")
+    if connection.vendor == "postgresql":
+        return (
+            f" FROM unnest(%s::varchar[]) AS batch(subject_id) JOIN {table}"
+            f" ON {subject_type} = %s AND {subject} = batch.subject_id",
+            [_as_text(incident_ids), _incident_type_id()],
+        )
+    ids_condition, ids_params = _in_list(JournalEvent, "subject_id", _as_text(incident_ids))
+    return (
+        f" FROM {table} WHERE {subject_type} = %s AND {ids_condition}",
+        [_incident_type_id(), *ids_params],
     )
 
 
-# json.loads first strips surrounding whitespace with two regular expressions; the stored JSON
-# (Django's json.dumps on SQLite, jsonb's text on PostgreSQL) has none, and at one parse per
-# journal event that is a quarter of the parsing time.
-_decode_json = json.JSONDecoder().raw_decode
-
-
-def journal_changes(incident_ids: Sequence[int]) -> dict[int, list[tuple[dt.datetime, dict]]]:
-    """Each incident's journal events as (occurred_at, changes), in journal order.
-
-    The recompute reads every event of the journal through here, so its columns are
-    converted in one loop rather than through `_row_reader`."""
-    # Ordered as the (subject_type, subject_id, id) index is: each incident's events stay in
-    # journal order, and SQLite's planner then looks the batch up through that index; ordered
-    # by id alone it walks every incident event through the subject_type index instead.
-    rows = _fetch_rows(
-        _incident_events(incident_ids).order_by("subject_id", "id"),
-        "subject_id",
-        "occurred_at",
-        "changes",
+def _journal_rows(incident_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """(subject_id, occurred_at, changes as JSON text) of the incidents' events."""
+    source, params = _incident_events_source(incident_ids)
+    columns = ", ".join(
+        _column_sql(JournalEvent, name) for name in ("subject_id", "occurred_at", "changes")
     )
-    events: dict[int, list[tuple[dt.datetime, dict]]] = {}
-    incident_events: list[tuple[dt.datetime, dict]] = []
+    # Ordered as the (subject_type, subject_id, id) index is: each incident's events stay
+    # together in journal order, and SQLite's planner then looks the batch up through that
+    # index; ordered by id alone it walks every incident event through the subject_type
+    # index instead.
+    order = f"{_column(JournalEvent, 'subject_id')}, {_column(JournalEvent, 'id')}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}{source} ORDER BY {order}", params)
+        return cursor.fetchall()
+
+
+class JournalHistory(NamedTuple):
+    events: int  # journal events read: a different count later means the journal grew
+    states: list[TicketState]
+
+
+def journal_histories(incident_ids: Sequence[int]) -> dict[int, JournalHistory]:
+    """Each incident's history (`history_from_values`) from its journal events; incidents
+    without events are left out.
+
+    The recompute reads every event of the journal through here. The `changes` are decoded
+    in one json.loads of them all (one call, and the decoder reuses the key strings it has
+    seen), each distinct text once: the journal repeats the same changes (a state move, a
+    hold for the same reason) and the decoded values are only read, so events share them."""
+    if not incident_ids:
+        return {}
+    rows = _journal_rows(incident_ids)
+    if not rows:
+        return {}
+    subjects, instants, texts = zip(*rows, strict=True)
+    convert = _column_converter(_field(JournalEvent, "occurred_at"))
+    assert convert is not None
+    occurred = [convert(at) for at in instants]
+    distinct = dict.fromkeys(texts)
+    decoded = json.loads(f"[{','.join(distinct)}]")
+    values_of = {
+        text: field_values(changes) for text, changes in zip(distinct, decoded, strict=True)
+    }
+    events: dict[int, list[tuple[dt.datetime, Mapping[str, Any]]]] = {}
+    incident_events: list[tuple[dt.datetime, Mapping[str, Any]]] = []
     previous_subject = None
-    for subject_id, occurred_at, changes in rows:
+    for subject_id, occurred_at, text in zip(subjects, occurred, texts, strict=True):
         if subject_id != previous_subject:
             previous_subject = subject_id
             incident_events = events[int(subject_id)] = []
-        incident_events.append((_db_datetime(occurred_at), _decode_json(changes)[0]))
-    return events
+        incident_events.append((occurred_at, values_of[text]))
+    return {
+        incident_id: JournalHistory(len(incident_events), history_from_values(incident_events))
+        for incident_id, incident_events in events.items()
+    }
+
+
+def journal_event_counts(incident_ids: Sequence[int]) -> dict[int, int]:
+    """incident id -> its journal events, for incidents that have any."""
+    source, params = _incident_events_source(incident_ids)
+    subject = _column(JournalEvent, "subject_id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {subject}, COUNT(*){source} GROUP BY {subject}", params)
+        return {int(subject_id): events for subject_id, events in cursor.fetchall()}
 
 
 def incident_history(incident_id: int) -> list[TicketState]:
-    return ticket_history(journal_changes([incident_id]).get(incident_id, []))
+    journal = journal_histories([incident_id]).get(incident_id)
+    return journal.states if journal is not None else []
 
 
 class StoredClock(NamedTuple):
@@ -191,22 +284,26 @@ class StoredClock(NamedTuple):
     next_action_at: dt.datetime | None
 
 
+STORED_CLOCK_FIELDS = (
+    "pk",
+    "incident_id",
+    "sequence",
+    *DERIVED_FIELDS,
+    "warned_percent",
+    "breach_notified",
+    "next_action_at",
+)
+
+
 def stored_clocks(incident_ids: Sequence[int]) -> dict[int, dict[int, StoredClock]]:
     """incident id -> sequence -> its stored clock."""
     clocks: dict[int, dict[int, StoredClock]] = defaultdict(dict)
-    rows = _fetch_values(
-        SLAClock.objects.filter(incident_id__in=incident_ids).order_by(),
-        "pk",
-        "incident_id",
-        "sequence",
-        *DERIVED_FIELDS,
-        "warned_percent",
-        "breach_notified",
-        "next_action_at",
-    )
+    if not incident_ids:
+        return clocks
+    rows = _fetch_values(SLAClock, STORED_CLOCK_FIELDS, [("incident", incident_ids)])
     derived_end = 3 + len(DERIVED_FIELDS)
     for row in rows:
-        clocks[row[1]][row[2]] = StoredClock(row[0], tuple(row[3:derived_end]), *row[derived_end:])
+        clocks[row[1]][row[2]] = StoredClock(row[0], row[3:derived_end], *row[derived_end:])
     return clocks
 
 
@@ -317,7 +414,11 @@ def plan_clock_rows(
     return writes
 
 
-# -- writing: one executemany per statement ----------------------------------------------------
+# -- writing: a batch's rows in as few statements as the database allows -----------------------
+#
+# SQLite runs an executemany as one prepared statement stepped per row: as fast as it writes.
+# PostgreSQL would receive, parse and plan one statement per row (Django binds parameters on
+# the client); there a batch's rows go in with COPY, which psycopg formats in C.
 
 
 def _datetime_adapter() -> Callable[[dt.datetime], Any]:
@@ -346,7 +447,7 @@ def _adapted_rows(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]
     positions = [
         position
         for position, name in enumerate(names)
-        if isinstance(model._meta.get_field(name), models.DateTimeField)
+        if isinstance(_field(model, name), models.DateTimeField)
     ]
     adapted = []
     for row in rows:
@@ -362,27 +463,67 @@ def _adapted_rows(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]
     return adapted
 
 
-def _insert_rows(model: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _columns(model: Any, names: Sequence[str]) -> list[str]:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    placeholders = ", ".join(["%s"] * len(names))
+    return [quote(_field(model, name).column) for name in names]
+
+
+def _copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """PostgreSQL: COPY `rows` into `table`; psycopg adapts each value as for a parameter."""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_rows(model: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = _columns(model, names)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_rows(cursor, table, columns, rows)
+            return
         cursor.executemany(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})",
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(names))})",
             _adapted_rows(model, names, rows),
         )
 
 
+# From this many rows an update on PostgreSQL goes through a staging table (below); for fewer,
+# such as the live refresh's one or two clocks, its catalog writes cost more than they save.
+STAGED_UPDATE_ROWS = 50
+
+
 def _update_rows(model: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """`UPDATE table SET names... WHERE id = ?` for many rows; each row is (values in `names`
-    order..., id). Django's bulk_update would build one CASE expression per field instead."""
+    order..., id). Django's bulk_update would build one CASE expression per field instead.
+
+    On PostgreSQL many rows are copied into a temporary table first, then updated from it in
+    one statement (a third of the time of a statement per row)."""
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in names)
+    table = quote(model._meta.db_table)
+    columns = _columns(model, (*names, "pk"))
+    updated, id_column = columns[:-1], columns[-1]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s",
-            _adapted_rows(model, (*names, "id"), rows),
-        )
+        if connection.vendor != "postgresql" or len(rows) < STAGED_UPDATE_ROWS:
+            assignments = ", ".join(f"{column} = %s" for column in updated)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {id_column} = %s",
+                _adapted_rows(model, (*names, "pk"), rows),
+            )
+            return
+        staging = quote(f"{model._meta.db_table}_staged")
+        with transaction.atomic():  # ON COMMIT DROP: the table lives in this transaction only
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS"
+                f" SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+            )
+            _copy_rows(cursor, staging, columns, rows)
+            assignments = ", ".join(f"{column} = staged.{column}" for column in updated)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {staging} AS staged"
+                f" WHERE {table}.{id_column} = staged.{id_column}"
+            )
+            cursor.execute(f"DROP TABLE {staging}")  # another update may follow in this one
 
 
 def _apply(writes: ClockWrites) -> None:
@@ -451,21 +592,22 @@ def _plan_incidents(
     incident_ids: Sequence[int], targets: Sequence[Target], now: dt.datetime
 ) -> dict[int, IncidentPlan]:
     """Read the incidents' journals and stored clocks and plan the writes. Reads only."""
-    events = journal_changes(incident_ids)
+    journals = journal_histories(incident_ids)
     existing = stored_clocks(incident_ids)
-    incidents = _incident_model().objects.filter(pk__in=incident_ids).order_by()
     stored = {
         pk: (due, state)
-        for pk, due, state in _fetch_values(incidents, "pk", "sla_due_at", "sla_state")
+        for pk, due, state in _fetch_values(
+            _incident_model(), ("pk", "sla_due_at", "sla_state"), [("pk", incident_ids)]
+        )
     }
     plans = {}
     for incident_id in incident_ids:
-        incident_events = events.get(incident_id, [])
-        history = ticket_history(incident_events)
+        journal = journals.get(incident_id, JournalHistory(0, []))
+        history = journal.states
         results = compute_clocks(history, targets, now=_measuring_time(history, now))
         summary = incident_sla_summary(results)
         plans[incident_id] = IncidentPlan(
-            events=len(incident_events),
+            events=journal.events,
             clocks=len(results),
             writes=plan_clock_rows(incident_id, results, existing.get(incident_id, {}), now),
             summary=None if stored.get(incident_id) == summary else summary,
@@ -489,17 +631,11 @@ def _journaled_since_planned(plans: dict[int, IncidentPlan], mark: int | None) -
         since_mark = JournalEvent.objects.filter(id__gt=mark, subject_type=_incident_content_type())
         journaled = {int(subject) for subject in since_mark.values_list("subject_id", flat=True)}
         return [incident_id for incident_id in plans if incident_id in journaled]
-    # The journal is append-only: an unchanged total means no incident's count grew.
-    events = _incident_events(list(plans)).order_by()
-    if events.count() == sum(plan.events for plan in plans.values()):
-        return []
-    counts = dict(
-        events.values("subject_id").annotate(events=Count("id")).values_list("subject_id", "events")
-    )
+    counts = journal_event_counts(list(plans))
     return [
         incident_id
         for incident_id, plan in plans.items()
-        if counts.get(str(incident_id), 0) != plan.events
+        if counts.get(incident_id, 0) != plan.events
     ]
 
 
@@ -598,6 +734,22 @@ def _recompute_batches(
         pool.join()
 
 
+@contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Keep the objects that exist before the run out of the cycle collector's passes.
+
+    A batch builds some 10^5 small containers (rows, ticket states, results) that live until
+    it ends; the full collections they trigger would also walk every object Django and the
+    apps have loaded, a quarter of the run's time. Nothing is lost: unfreeze() returns the
+    objects to the oldest generation. Forked workers inherit the frozen heap, which also keeps
+    the collector from touching (and so copying) the pages they share with this process."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def do_recompute_clocks(
     *,
     actor: Any,
@@ -624,14 +776,15 @@ def do_recompute_clocks(
         incidents = incidents.filter(Q(opened_at__gte=since) | Q(state__in=OPEN_STATES))
     ids = list(incidents.values_list("pk", flat=True))
     batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    for incidents_done, clocks, changed in _recompute_batches(
-        batches, targets, now, _usable_workers(workers)
-    ):
-        run.incidents += incidents_done
-        run.clocks += clocks
-        run.changed_clocks += changed
-        if progress is not None:
-            progress(run)
+    with _older_objects_frozen():
+        for incidents_done, clocks, changed in _recompute_batches(
+            batches, targets, now, _usable_workers(workers)
+        ):
+            run.incidents += incidents_done
+            run.clocks += clocks
+            run.changed_clocks += changed
+            if progress is not None:
+                progress(run)
     with transaction.atomic():
         run.finished_at = timezone.now()
         run.save(update_fields=["incidents", "clocks", "changed_clocks", "finished_at"])
