@@ -27,11 +27,12 @@ import pyarrow.compute as pc
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection as database
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from kaizen.analytics.business_time import BusinessCalendars, BusinessTimeline
 from kaizen.incidents.models import OPEN_STATES, Incident, State
+from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.people.models import Team, User
 from kaizen.sla.models import ClockState, SLAClock, TargetKind
@@ -135,6 +136,15 @@ class Names:
     def __init__(self) -> None:
         self._teams: dict[int, str] | None = None
         self._people: dict[int, str] = {}
+        self._everyone = False
+
+    def load_everyone(self) -> None:
+        """Every team and person now (a rebuild names most of them anyway): from then on no
+        lookup queries the database, so a writer thread can name rows without Django."""
+        self._teams = dict(Team.objects.values_list("pk", "name"))
+        rows = User.objects.values_list("pk", "first_name", "last_name", "username")
+        self._people = {pk: person_name(*names) for pk, *names in rows}
+        self._everyone = True
 
     @property
     def teams(self) -> dict[int, str]:
@@ -146,7 +156,7 @@ class Names:
         """The names of these people (those that exist), fetching the ones not seen yet."""
         wanted = {user_id for user_id in user_ids if user_id is not None}
         missing = wanted - self._people.keys()
-        if missing:
+        if missing and not self._everyone:
             rows = User.objects.filter(pk__in=missing).values_list(
                 "pk", "first_name", "last_name", "username"
             )
@@ -421,9 +431,20 @@ def incident_fact_tables(
 # -- incident event facts ----------------------------------------------------------------------
 
 
-def incident_event_rows(after: int, up_to: int) -> pa.Table:
-    """The incident journal events with ids in (after, up_to], `changes` as JSON text."""
-    rows = fetch_rows(
+# Incident events whose `changes` never hold a state, team, assignee or priority move (a
+# comment, work note or attachment changes at most first_responded_at,
+# kaizen/incidents/services/activity.py): their `changes` are not read, NULL gives no moves.
+UNMOVING_EVENTS = (
+    EventType.INCIDENT_COMMENTED,
+    EventType.INCIDENT_WORK_NOTE_ADDED,
+    EventType.INCIDENT_ATTACHMENT_ADDED,
+)
+
+
+def incident_event_rows(after: int, up_to: int, *, limit: int | None = None) -> pa.Table:
+    """The incident journal events with ids in (after, up_to] (the first `limit` of them),
+    `changes` as JSON text."""
+    events = (
         JournalEvent.objects.filter(
             id__gt=after, id__lte=up_to, subject_type_id=incident_content_type_id()
         )
@@ -435,9 +456,14 @@ def incident_event_rows(after: int, up_to: int) -> pa.Table:
             "event_type",
             "actor_id",
             "actor_repr",
-            Cast("changes", TextField()),
+            Case(
+                When(event_type__in=UNMOVING_EVENTS, then=Value(None)),
+                default=Cast("changes", TextField()),
+                output_field=TextField(),
+            ),
         )
     )
+    rows = fetch_rows(events if limit is None else events[:limit])
     event_id, subject_id, occurred_at, event_type, actor_id, actor_repr, changes = (
         zip(*rows, strict=True) if rows else ((),) * 7
     )

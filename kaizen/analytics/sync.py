@@ -14,7 +14,8 @@ one transaction, so readers see the old facts until the new ones are complete.
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import pyarrow as pa
 from django.conf import settings
 from django.db import connection as database
 from django.db import transaction as database_transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from kaizen.analytics import store
@@ -41,7 +42,7 @@ from kaizen.analytics.facts import (
 from kaizen.incidents.models import Incident
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent, JournalEventQuerySet
-from kaizen.journal.selectors import events_after
+from kaizen.journal.selectors import _transaction_horizon, events_after
 
 DEFAULT_BATCH_SIZE = 10_000
 FACT_TABLES = ("incident_facts", "incident_event_facts")
@@ -312,22 +313,67 @@ def _remove_store_files(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def journal_end() -> tuple[int, int]:
+    """(cursor, events): where events_after, called from 0 until it returns nothing, would
+    stop (before the first event of a PostgreSQL transaction still in flight), and how many
+    events it would have returned; in a few queries instead of reading every event."""
+    events = JournalEvent.objects.all()
+    if database.vendor == "postgresql":
+        horizon, own = _transaction_horizon()
+        held = JournalEvent.objects.filter(txid__gte=horizon)
+        if own is not None:
+            held = held.exclude(txid=own)
+        first_held = held.aggregate(first=Min("id"))["first"]
+        if first_held is not None:
+            events = events.filter(id__lt=first_held)
+    end = events.aggregate(cursor=Max("id"), events=Count("id"))
+    return end["cursor"] or 0, end["events"]
+
+
+class _Writer:
+    """DuckDB's inserts in a thread of their own, one at a time in order, while the caller
+    reads the next chunk from the OLTP database: DuckDB and the database drivers release
+    the GIL, so on two cores the two overlap. Whatever runs here must not touch Django (its
+    connections are per thread, and the reads must stay in the caller's snapshot)."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self._executor = executor
+        self._pending: Future | None = None
+
+    def submit(self, write: Callable[..., int], *args: Any, **kwargs: Any) -> Future:
+        """Queue a write; waits for the one before (a chunk in memory at most on each side)."""
+        self.wait()
+        self._pending = self._executor.submit(write, *args, **kwargs)
+        return self._pending
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # raises what the write raised
+
+
 def _fill_staging(staging: duckdb.DuckDBPyConnection, batch_size: int, report: SyncReport) -> None:
     """Every incident event up to the journal's safe end, then every incident (read after the
     events, so each incident reflects at least the events before the cursor)."""
     calendars, names = BusinessCalendars(), Names()
-    cursor = 0
-    while True:
-        events, next_cursor = events_after(journal_rows(), cursor, batch_size)
-        if not events:
-            break
-        report.events += len(events)
-        rows = incident_event_rows(cursor, next_cursor)
-        report.event_facts += insert_event_facts(staging, rows, names=names)
-        cursor = next_cursor
-        report.batches += 1
-    for rows in incident_fact_tables(None, chunk_size=batch_size, calendars=calendars, names=names):
-        report.incidents += _insert(staging, "incident_facts", rows)
+    names.load_everyone()  # the writer thread names the event rows without Django
+    cursor, report.events = journal_end()
+    event_writes: list[Future] = []
+    incident_writes: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analytics-writer") as executor:
+        writer = _Writer(executor)
+        after = 0
+        while (rows := incident_event_rows(after, cursor, limit=batch_size)).num_rows:
+            after = rows["event_id"][-1].as_py()
+            event_writes.append(writer.submit(insert_event_facts, staging, rows, names=names))
+            report.batches += 1
+        for rows in incident_fact_tables(
+            None, chunk_size=batch_size, calendars=calendars, names=names
+        ):
+            incident_writes.append(writer.submit(_insert, staging, "incident_facts", rows))
+        writer.wait()
+    report.event_facts = sum(future.result() for future in event_writes)
+    report.incidents = sum(future.result() for future in incident_writes)
     _set_last_event_ids(staging, None)
     report.cursor = cursor
 
