@@ -40,8 +40,9 @@ def main() -> None:
     from django.db import transaction
     from seed import seed_incidents
 
+    from kaizen.core.processes import workers_default
     from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
-    from kaizen.sla.services import do_recompute_clocks, recompute_workers_default
+    from kaizen.sla.services import do_recompute_clocks
 
     written = seed_incidents(args.incidents, seed=args.seed, with_journal=True)
     with transaction.atomic():
@@ -73,7 +74,7 @@ def main() -> None:
                     warning_thresholds=[50, 75, 90],
                 )
     now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
-    workers = args.workers or recompute_workers_default()
+    workers = args.workers or workers_default()
     timings = []
     cpu_timings = []
     runs = []

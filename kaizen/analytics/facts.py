@@ -4,9 +4,10 @@
   but `last_event_id`, which the writer fills from the event facts) as Arrow tables, chunk by
   chunk, from three queries per chunk whatever its size (no N+1): the incidents with their
   catalogue names, their resolution clocks, and the people not named yet.
-- `insert_event_facts()` appends one row per incident journal event: the state, team,
-  assignee and priority moves, read out of the event's `changes` (incident events always carry
-  every changed field with its old and new value) by DuckDB's JSON functions, column-wise.
+- `event_fact_table()` gives one row per incident journal event: the state, team, assignee
+  and priority moves, read out of the event's `changes` (incident events always carry every
+  changed field with its old and new value) by DuckDB's JSON functions, column-wise, in an
+  in-memory DuckDB of the process's own (so a rebuild's worker processes do this work too).
 
 Rows are read through the database driver without Django's per-value converters, and every
 column is converted in bulk by Arrow: at rebuild volume (millions of rows) Django's
@@ -17,6 +18,8 @@ the aware instants first, so a DST change never stretches or shrinks one. Teams 
 named as they are now (`Names`), so a rebuild files a renamed team's history under its new name.
 """
 
+import os
+import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +30,8 @@ import pyarrow.compute as pc
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection as database
-from django.db.models import Case, F, Func, Q, QuerySet, TextField, Value, When
+from django.db import models
+from django.db.models import Case, F, Func, Max, Min, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from kaizen.analytics.business_time import BusinessCalendars, BusinessTimeline
@@ -392,40 +396,46 @@ def incident_fact_table(
     return pa.table(facts, schema=INCIDENT_FACT_SCHEMA)
 
 
-def _incident_chunks(
-    incident_ids: Collection[int] | None, chunk_size: int
-) -> Iterator[tuple[list[tuple], Q]]:
-    """(incident rows, the filter of their SLA clocks) per chunk: every incident in id order
-    (keyset paging, so each chunk costs the same however far into the table), or the given
-    ones. Whole-table chunks filter clocks by id range: an IN list of thousands of ids costs
-    Django more to build than the query takes."""
-    if incident_ids is None:
-        after = 0
-        while rows := fetch_rows(
-            _incident_values(Incident.objects.filter(pk__gt=after).order_by("pk"))[:chunk_size]
-        ):
-            yield rows, Q(incident_id__gt=after, incident_id__lte=rows[-1][0])
-            after = rows[-1][0]
-        return
-    ordered = sorted(incident_ids)
-    for start in range(0, len(ordered), chunk_size):
-        chunk = ordered[start : start + chunk_size]
-        rows = fetch_rows(_incident_values(Incident.objects.filter(pk__in=chunk).order_by("pk")))
-        if rows:
-            yield rows, Q(incident_id__in=chunk)
+def id_ranges(
+    model: type[models.Model], step: int, *, up_to: int | None = None
+) -> list[tuple[int, int]]:
+    """(after, up_to] id ranges of `step` ids each that together cover every row of the
+    model (those with ids up to `up_to`), for reading a whole table in chunks that cost the
+    same however far into it they are, and that can be read in any order or in parallel."""
+    bounds = model.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return []
+    last = bounds["last"] if up_to is None else min(bounds["last"], up_to)
+    return [(after, min(after + step, last)) for after in range(bounds["first"] - 1, last, step)]
+
+
+def incident_facts_between(
+    after: int, up_to: int, *, calendars: BusinessCalendars, names: Names
+) -> pa.Table:
+    """Fact rows of the incidents with ids in (after, up_to]. By id range, not an IN list of
+    thousands of ids (which costs Django more to build than the query takes)."""
+    between = Q(pk__gt=after, pk__lte=up_to)
+    rows = fetch_rows(_incident_values(Incident.objects.filter(between).order_by("pk")))
+    clocks = resolution_clocks(Q(incident_id__gt=after, incident_id__lte=up_to))
+    return incident_fact_table(rows, clocks, calendars=calendars, names=names)
 
 
 def incident_fact_tables(
-    incident_ids: Collection[int] | None,
+    incident_ids: Collection[int],
     *,
     chunk_size: int,
     calendars: BusinessCalendars,
     names: Names,
 ) -> Iterator[pa.Table]:
-    """Fact tables of the given incidents (None: every incident), `chunk_size` at a time;
-    ids of incidents that no longer exist are skipped."""
-    for rows, clocks in _incident_chunks(incident_ids, chunk_size):
-        yield incident_fact_table(rows, resolution_clocks(clocks), calendars=calendars, names=names)
+    """Fact tables of the given incidents, `chunk_size` at a time; ids of incidents that no
+    longer exist are skipped."""
+    ordered = sorted(incident_ids)
+    for start in range(0, len(ordered), chunk_size):
+        chunk = ordered[start : start + chunk_size]
+        rows = fetch_rows(_incident_values(Incident.objects.filter(pk__in=chunk).order_by("pk")))
+        if rows:
+            clocks = resolution_clocks(Q(incident_id__in=chunk))
+            yield incident_fact_table(rows, clocks, calendars=calendars, names=names)
 
 
 # -- incident event facts ----------------------------------------------------------------------
@@ -441,9 +451,8 @@ UNMOVING_EVENTS = (
 )
 
 
-def incident_event_rows(after: int, up_to: int, *, limit: int | None = None) -> pa.Table:
-    """The incident journal events with ids in (after, up_to] (the first `limit` of them),
-    `changes` as JSON text."""
+def incident_event_rows(after: int, up_to: int) -> pa.Table:
+    """The incident journal events with ids in (after, up_to], `changes` as JSON text."""
     events = (
         JournalEvent.objects.filter(
             id__gt=after, id__lte=up_to, subject_type_id=incident_content_type_id()
@@ -463,7 +472,7 @@ def incident_event_rows(after: int, up_to: int, *, limit: int | None = None) -> 
             ),
         )
     )
-    rows = fetch_rows(events if limit is None else events[:limit])
+    rows = fetch_rows(events)
     event_id, subject_id, occurred_at, event_type, actor_id, actor_repr, changes = (
         zip(*rows, strict=True) if rows else ((),) * 7
     )
@@ -519,8 +528,7 @@ SELECT DISTINCT person FROM (
 ) WHERE person IS NOT NULL
 """
 # Teams and people by their current names; the name the journal recorded if one is gone.
-INSERT_EVENT_FACTS_SQL = """
-INSERT INTO incident_event_facts BY NAME
+EVENT_FACTS_SQL = """
 SELECT
     m.event_id, m.incident_id, m.occurred_at, m.event_type,
     coalesce(actor.name, m.actor_repr) AS actor,
@@ -540,6 +548,7 @@ LEFT JOIN team_names team_to ON team_to.id = m.team_to_id
 LEFT JOIN people_names assignee_from ON assignee_from.id = m.assignee_from_id
 LEFT JOIN people_names assignee_to ON assignee_to.id = m.assignee_to_id
 LEFT JOIN people_names actor ON actor.id = m.actor_id
+ORDER BY m.event_id
 """
 
 
@@ -552,22 +561,33 @@ def _names_table(names: dict[int, str]) -> pa.Table:
     )
 
 
-def insert_event_facts(
-    connection: duckdb.DuckDBPyConnection, events: pa.Table, *, names: Names
-) -> int:
-    """Append the fact rows of these incident events (from incident_event_rows) to the
-    store; returns how many."""
-    if not events.num_rows:
-        return 0
-    connection.register("event_rows", events)
+_scratch = threading.local()
+
+
+def _scratch_engine() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB of this thread's own, made once (a connection costs ~15 ms), and
+    again in a forked process. A fork keeps its parent's engine referenced and never uses
+    it: the engine's threads did not come along, and closing it there would crash."""
+    engines = getattr(_scratch, "engines", None)
+    if engines is None:
+        engines = _scratch.engines = {}
+    if os.getpid() not in engines:
+        engines[os.getpid()] = duckdb.connect(config={"threads": 1})  # one per worker core
+    return engines[os.getpid()]
+
+
+def event_fact_table(events: pa.Table, *, names: Names) -> pa.Table:
+    """The fact rows of these incident events (from incident_event_rows), with the columns
+    of incident_event_facts."""
+    engine = _scratch_engine()
+    engine.register("event_rows", events)
     try:
-        connection.execute(EVENT_MOVES_SQL)
-        people = [person for (person,) in connection.execute(EVENT_PEOPLE_SQL).fetchall()]
-        connection.register("people_names", _names_table(names.people(people)))
-        connection.register("team_names", _names_table(names.teams))
-        (inserted,) = connection.execute(INSERT_EVENT_FACTS_SQL).fetchone()
+        engine.execute(EVENT_MOVES_SQL)
+        people = [person for (person,) in engine.execute(EVENT_PEOPLE_SQL).fetchall()]
+        engine.register("people_names", _names_table(names.people(people)))
+        engine.register("team_names", _names_table(names.teams))
+        return engine.sql(EVENT_FACTS_SQL).to_arrow_table()
     finally:
         for relation in ("event_rows", "people_names", "team_names"):
-            connection.unregister(relation)
-        connection.execute("DROP TABLE IF EXISTS event_moves")
-    return inserted
+            engine.unregister(relation)
+        engine.execute("DROP TABLE IF EXISTS event_moves")

@@ -7,15 +7,17 @@ cursor, batch by batch, each batch in one DuckDB transaction: a sync killed mid-
 last committed batch and the cursor that goes with it, and the next sync re-does the rest. It
 never appends an event twice (the cursor moves in the transaction that appends it).
 
-`rebuild()` fills a staging store from scratch, then swaps its facts into the live store in
-one transaction, so readers see the old facts until the new ones are complete.
+`rebuild()` fills a staging store file from scratch, then puts it in the live store's place
+in one rename, so readers see the old facts until the new ones are complete. Its chunks
+(ranges of journal events, ranges of incidents) can be read and turned into fact rows in
+worker processes, one per core, while this process writes what they send into the store.
 """
 
 import datetime as dt
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,11 +36,14 @@ from kaizen.analytics.business_time import BusinessCalendars
 from kaizen.analytics.facts import (
     FACTS_VERSION,
     Names,
+    event_fact_table,
+    id_ranges,
     incident_content_type_id,
     incident_event_rows,
     incident_fact_tables,
-    insert_event_facts,
+    incident_facts_between,
 )
+from kaizen.core.processes import older_objects_frozen, run_jobs
 from kaizen.incidents.models import Incident
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent, JournalEventQuerySet
@@ -221,16 +226,15 @@ def _write_batch(
     touched: set[int] | None,
     incident_tables: Iterable[pa.Table],
     events: pa.Table,
-    names: Names,
     cursor: int,
     report: SyncReport,
 ) -> None:
-    """One batch, all or nothing: the touched incidents' rows replaced, the events appended,
-    the cursor moved past them."""
+    """One batch, all or nothing: the touched incidents' rows replaced, the events' fact rows
+    appended, the cursor moved past them."""
     with store.transaction(connection):
         _delete_incident_facts(connection, touched)
         incidents = sum(_insert(connection, "incident_facts", rows) for rows in incident_tables)
-        appended = insert_event_facts(connection, events, names=names)
+        appended = _insert(connection, "incident_event_facts", events)
         _set_last_event_ids(connection, touched)
         _save_state(connection, _state_after(cursor))
     report.incidents += incidents
@@ -265,32 +269,42 @@ class _SyncRun:
             if touched is None:
                 self.calendars = BusinessCalendars()
             names = Names()
-            tables = incident_fact_tables(
-                touched, chunk_size=self.batch_size, calendars=self.calendars, names=names
-            )
             _write_batch(
                 self.connection,
                 touched=touched,
-                # A few incidents: read before writing. Every incident: streamed by chunks.
-                incident_tables=tables if touched is None else list(tables),
-                events=incident_event_rows(cursor, next_cursor),
-                names=names,
+                incident_tables=self.incident_tables(touched, names),
+                events=event_fact_table(incident_event_rows(cursor, next_cursor), names=names),
                 cursor=next_cursor,
                 report=self.report,
             )
         return next_cursor
 
+    def incident_tables(self, touched: set[int] | None, names: Names) -> Iterable[pa.Table]:
+        """A few incidents: read before writing. Every incident: streamed by chunks."""
+        if touched is None:
+            return (
+                incident_facts_between(after, up_to, calendars=self.calendars, names=names)
+                for after, up_to in id_ranges(Incident, self.batch_size)
+            )
+        return list(
+            incident_fact_tables(
+                touched, chunk_size=self.batch_size, calendars=self.calendars, names=names
+            )
+        )
 
-def sync(*, batch_size: int = DEFAULT_BATCH_SIZE, wait: bool = True) -> SyncReport:
-    """Bring the store up to date with the journal (a rebuild when it is empty or was written
-    under another facts configuration). With `wait=False`, raises StoreBusy when another
-    sync or rebuild is running instead of waiting for it."""
+
+def sync(
+    *, batch_size: int = DEFAULT_BATCH_SIZE, wait: bool = True, workers: int = 1
+) -> SyncReport:
+    """Bring the store up to date with the journal (a rebuild, with `workers` processes, when
+    it is empty or was written under another facts configuration). With `wait=False`,
+    raises StoreBusy when another sync or rebuild is running instead of waiting for it."""
     started = time.perf_counter()
     with store.writer_lock(wait=wait):
         with store.connect() as connection:
             state = read_state(connection)
         if CURSOR not in state or state.get(CONFIGURATION) != facts_configuration():
-            return _rebuild(batch_size, started)
+            return _rebuild(batch_size, workers, started)
         report = SyncReport(mode="sync", cursor=int(state[CURSOR]))
         cursor: int | None = report.cursor
         with store.connect() as connection:
@@ -308,15 +322,23 @@ def staging_path() -> Path:
     return store.store_path().with_name(store.store_path().name + ".rebuild")
 
 
+def _wal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
 def _remove_store_files(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+    for leftover in (path, _wal_path(path)):
         leftover.unlink(missing_ok=True)
 
 
 def journal_end() -> tuple[int, int]:
     """(cursor, events): where events_after, called from 0 until it returns nothing, would
     stop (before the first event of a PostgreSQL transaction still in flight), and how many
-    events it would have returned; in a few queries instead of reading every event."""
+    events it would have returned; in a few queries instead of reading every event.
+
+    Every event up to the cursor is committed, so any later read sees them all, and every
+    incident read later reflects at least those events: the rebuild's chunks need not share
+    one snapshot (what a chunk sees beyond the cursor, the next sync re-reads)."""
     events = JournalEvent.objects.all()
     if database.vendor == "postgresql":
         horizon, own = _transaction_horizon()
@@ -330,81 +352,85 @@ def journal_end() -> tuple[int, int]:
     return end["cursor"] or 0, end["events"]
 
 
-class _Writer:
-    """DuckDB's inserts in a thread of their own, one at a time in order, while the caller
-    reads the next chunk from the OLTP database: DuckDB and the database drivers release
-    the GIL, so on two cores the two overlap. Whatever runs here must not touch Django (its
-    connections are per thread, and the reads must stay in the caller's snapshot)."""
-
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
-        self._executor = executor
-        self._pending: Future | None = None
-
-    def submit(self, write: Callable[..., int], *args: Any, **kwargs: Any) -> Future:
-        """Queue a write; waits for the one before (a chunk in memory at most on each side)."""
-        self.wait()
-        self._pending = self._executor.submit(write, *args, **kwargs)
-        return self._pending
-
-    def wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()  # raises what the write raised
+EVENTS, INCIDENTS = "events", "incidents"
+# What the rebuild's chunks are read with, set up once per process (a fork inherits it).
+_rebuild_context: dict[str, Any] = {}
 
 
-def _fill_staging(staging: duckdb.DuckDBPyConnection, batch_size: int, report: SyncReport) -> None:
-    """Every incident event up to the journal's safe end, then every incident (read after the
-    events, so each incident reflects at least the events before the cursor)."""
-    calendars, names = BusinessCalendars(), Names()
-    names.load_everyone()  # the writer thread names the event rows without Django
+def _start_rebuild(calendars: BusinessCalendars, names: Names) -> None:
+    _rebuild_context.update(calendars=calendars, names=names)
+
+
+def _rebuild_chunk(chunk: tuple[str, int, int]) -> tuple[str, pa.Table]:
+    """The fact rows of one chunk: the incident events, or the incidents, with ids in
+    (after, up_to]; in one snapshot on PostgreSQL."""
+    kind, after, up_to = chunk
+    names = _rebuild_context["names"]
+    with consistent_reads():
+        if kind == EVENTS:
+            return kind, event_fact_table(incident_event_rows(after, up_to), names=names)
+        calendars = _rebuild_context["calendars"]
+        return kind, incident_facts_between(after, up_to, calendars=calendars, names=names)
+
+
+def _fill_staging(
+    staging: duckdb.DuckDBPyConnection, batch_size: int, workers: int, report: SyncReport
+) -> None:
+    """Every incident event up to the journal's safe end, and every incident (read after the
+    end is known, so each incident reflects at least the events before the cursor)."""
+    names = Names()
+    names.load_everyone()  # a rebuild names most of them anyway; workers then never look up
+    calendars = BusinessCalendars()
     cursor, report.events = journal_end()
-    event_writes: list[Future] = []
-    incident_writes: list[Future] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analytics-writer") as executor:
-        writer = _Writer(executor)
-        after = 0
-        while (rows := incident_event_rows(after, cursor, limit=batch_size)).num_rows:
-            after = rows["event_id"][-1].as_py()
-            event_writes.append(writer.submit(insert_event_facts, staging, rows, names=names))
-            report.batches += 1
-        for rows in incident_fact_tables(
-            None, chunk_size=batch_size, calendars=calendars, names=names
+    chunks = [
+        (EVENTS, after, up_to) for after, up_to in id_ranges(JournalEvent, batch_size, up_to=cursor)
+    ]
+    chunks += [(INCIDENTS, after, up_to) for after, up_to in id_ranges(Incident, batch_size)]
+    # One transaction: DuckDB then writes the rows straight to the file's blocks, once,
+    # instead of logging every chunk's insert first.
+    with older_objects_frozen(), store.transaction(staging):
+        for kind, rows in run_jobs(
+            _rebuild_chunk,
+            chunks,
+            workers=workers,
+            initializer=_start_rebuild,
+            initargs=(calendars, names),
         ):
-            incident_writes.append(writer.submit(_insert, staging, "incident_facts", rows))
-        writer.wait()
-    report.event_facts = sum(future.result() for future in event_writes)
-    report.incidents = sum(future.result() for future in incident_writes)
+            if kind == EVENTS:
+                report.event_facts += _insert(staging, "incident_event_facts", rows)
+                report.batches += 1
+            else:
+                report.incidents += _insert(staging, "incident_facts", rows)
+    _rebuild_context.clear()
     _set_last_event_ids(staging, None)
+    _save_state(staging, {**_state_after(cursor), CONFIGURATION: facts_configuration()})
     report.cursor = cursor
 
 
-def _swap_in(staging: Path, cursor: int) -> None:
-    """Replace the live store's facts with the staging store's, in one transaction; tables
-    other than the facts (if any) are left as they are."""
-    with store.connect() as connection:
-        connection.execute("ATTACH ? AS staging (READ_ONLY)", [str(staging)])
-        try:
-            with store.transaction(connection):
-                for table in FACT_TABLES:
-                    connection.execute(f"DROP TABLE IF EXISTS {table}")
-                store.create_schema(connection)
-                for table in FACT_TABLES:
-                    connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staging.{table}")
-                _save_state(
-                    connection, {**_state_after(cursor), CONFIGURATION: facts_configuration()}
-                )
-        finally:
-            connection.execute("DETACH staging")
+def _put_in_place(staging: Path) -> None:
+    """The staging file becomes the store, in one rename: readers that have the old file
+    open go on reading it, the next ones open the new. The old file's write-ahead log (left
+    only by a writer that crashed) goes first: replayed into the new file, it would corrupt
+    it."""
+    live = store.store_path()
+    _wal_path(live).unlink(missing_ok=True)
+    os.replace(staging, live)
+    directory = os.open(live.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
 
 
-def _rebuild(batch_size: int, started: float) -> SyncReport:
+def _rebuild(batch_size: int, workers: int, started: float) -> SyncReport:
     report = SyncReport(mode="rebuild")
     staging = staging_path()
     _remove_store_files(staging)  # what a killed rebuild left behind
     try:
-        with consistent_reads(), store.connect(path=staging) as connection:
-            _fill_staging(connection, batch_size, report)
-        _swap_in(staging, report.cursor)
+        with store.connect(path=staging) as connection:
+            _fill_staging(connection, batch_size, workers, report)
+            connection.execute("CHECKPOINT")  # everything in the file, no log beside it
+        _put_in_place(staging)
     finally:
         _remove_store_files(staging)
     report.refreshed_all = True
@@ -412,11 +438,14 @@ def _rebuild(batch_size: int, started: float) -> SyncReport:
     return report
 
 
-def rebuild(*, batch_size: int = DEFAULT_BATCH_SIZE, wait: bool = True) -> SyncReport:
-    """Drop every fact and fill the store again from the journal and the incidents."""
+def rebuild(
+    *, batch_size: int = DEFAULT_BATCH_SIZE, wait: bool = True, workers: int = 1
+) -> SyncReport:
+    """Drop every fact and fill the store again from the journal and the incidents, with
+    `workers` processes reading (kaizen.core.processes.run_jobs says when that is one)."""
     started = time.perf_counter()
     with store.writer_lock(wait=wait):
-        return _rebuild(batch_size, started)
+        return _rebuild(batch_size, workers, started)
 
 
 def last_synced_at(connection: duckdb.DuckDBPyConnection) -> dt.datetime | None:

@@ -2,22 +2,18 @@
 from the journal on demand. All three go through the same engine (kaizen/sla/engine.py)."""
 
 import datetime as dt
-import gc
 import json
-import multiprocessing
-import multiprocessing.util
-import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from kaizen.core.processes import older_objects_frozen, run_jobs
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import record_event
@@ -674,80 +670,17 @@ def recompute_batch(
     return clocks, writes.changed
 
 
-def recompute_workers_default() -> int:
-    """Worker processes for a recompute: the CPUs this process may use, at most 4. Workers
-    share one database; on SQLite their writes take turns on its one write lock, so beyond a
-    few of them more workers only queue."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
-
-
-def _usable_workers(requested: int) -> int:
-    """Worker processes only where they see what this process sees: not inside a transaction
-    (they would not see its uncommitted rows, and the run commits batch by batch anyway), not
-    on an in-memory SQLite database (each process would open its own, empty one), and only
-    where processes can be forked (they inherit the loaded definitions and calendars)."""
-    if requested <= 1 or connection.in_atomic_block:
-        return 1
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return requested
-
-
 # What each worker process recomputes with, set when the process starts.
 _worker_job: dict[str, Any] = {}
 
 
 def _start_worker(targets: Sequence[Target], now: dt.datetime) -> None:
     _worker_job.update(targets=targets, now=now)
-    # Close this process's own connection when it exits normally (pool.close + join).
-    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=0)
 
 
 def _recompute_in_worker(incident_ids: list[int]) -> tuple[int, int, int]:
     clocks, changed = recompute_batch(incident_ids, _worker_job["targets"], _worker_job["now"])
     return len(incident_ids), clocks, changed
-
-
-def _recompute_batches(
-    batches: Sequence[list[int]], targets: Sequence[Target], now: dt.datetime, workers: int
-) -> Iterator[tuple[int, int, int]]:
-    """(incidents, clocks, changed clocks) of each batch as it commits, in any order."""
-    if workers <= 1:
-        for batch in batches:
-            yield len(batch), *recompute_batch(batch, targets, now)
-        return
-    # A forked process must not share the parent's database connection: close it so each
-    # worker opens its own. This process does not touch the database again until the pool
-    # is done, so a worker the pool re-forks does not inherit one either.
-    connections.close_all()
-    with multiprocessing.get_context("fork").Pool(
-        workers, initializer=_start_worker, initargs=(targets, now)
-    ) as pool:
-        yield from pool.imap_unordered(_recompute_in_worker, batches)
-        pool.close()
-        pool.join()
-
-
-@contextmanager
-def _older_objects_frozen() -> Iterator[None]:
-    """Keep the objects that exist before the run out of the cycle collector's passes.
-
-    A batch builds some 10^5 small containers (rows, ticket states, results) that live until
-    it ends; the full collections they trigger would also walk every object Django and the
-    apps have loaded, a quarter of the run's time. Nothing is lost: unfreeze() returns the
-    objects to the oldest generation. Forked workers inherit the frozen heap, which also keeps
-    the collector from touching (and so copying) the pages they share with this process."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def do_recompute_clocks(
@@ -764,9 +697,10 @@ def do_recompute_clocks(
     one), with the current definitions and calendars. Journaled; each batch commits alone so a
     long run can be interrupted and simply run again.
 
-    `workers` > 1 splits the batches over that many processes (see `_usable_workers` for when
-    it falls back to this process alone). The default is one: this also runs after a
-    definition changes, from a web request, which must not fork.
+    `workers` > 1 splits the batches over that many processes (see
+    kaizen.core.processes.usable_workers for when it falls back to this process alone). The
+    default is one: this also runs after a definition changes, from a web request, which must
+    not fork.
     """
     now = now or current_time()
     run = RecomputeRun.objects.create(started_at=now, since=since, reason=reason, actor=actor)
@@ -776,9 +710,14 @@ def do_recompute_clocks(
         incidents = incidents.filter(Q(opened_at__gte=since) | Q(state__in=OPEN_STATES))
     ids = list(incidents.values_list("pk", flat=True))
     batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    with _older_objects_frozen():
-        for incidents_done, clocks, changed in _recompute_batches(
-            batches, targets, now, _usable_workers(workers)
+    with older_objects_frozen():
+        for incidents_done, clocks, changed in run_jobs(
+            _recompute_in_worker,
+            batches,
+            workers=workers,
+            ordered=False,
+            initializer=_start_worker,
+            initargs=(targets, now),
         ):
             run.incidents += incidents_done
             run.clocks += clocks

@@ -1,12 +1,14 @@
 """The sync follows the journal incrementally, exactly once, and agrees with a rebuild."""
 
+import subprocess
+import sys
 import time
 
 import pytest
 
 from kaizen.analytics import sync as sync_module
 from kaizen.analytics.facts import INCIDENT_FACT_SCHEMA
-from kaizen.analytics.store import StoreBusy, connect, writer_lock
+from kaizen.analytics.store import StoreBusy, connect, store_path, writer_lock
 from kaizen.analytics.sync import CURSOR, read_state, rebuild, sync
 from kaizen.analytics.tests.helpers import event_facts, incident_facts, rows
 from kaizen.incidents import services
@@ -191,3 +193,83 @@ def test_it_syncs_outside_any_transaction():
     reports = sync_until_caught_up()
     assert sum(report.events for report in reports) == 2
     assert incident_facts()[incident.number]["state"] == "resolved"
+
+
+def test_a_rebuild_reads_in_chunks_the_same_facts_as_in_one(agent, bob, desk):
+    incidents = [make_incident(assignment_group=desk) for _ in range(5)]
+    move(incidents[0], "in_progress", "resolved", actor=agent)
+    services.do_assign_incident(
+        incidents[3], assignment_group=desk, assignee=bob, actor=agent, expected_version=None
+    )
+    rebuild()
+    whole = store_contents()
+    report = rebuild(batch_size=2)  # chunks of two journal ids, two incident ids
+    first_id = JournalEvent.objects.earliest("id").pk
+    assert report.batches == len(range(first_id - 1, last_journal_id(), 2)) > 3
+    assert store_contents() == whole
+
+
+HOLD_OPEN_AND_COUNT = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+count = "SELECT count(*) FROM incident_facts"
+print(connection.execute(count).fetchone()[0], flush=True)
+sys.stdin.readline()
+print(connection.execute(count).fetchone()[0], flush=True)
+"""
+
+
+def test_a_rebuild_does_not_wait_for_readers_who_keep_the_facts_they_opened(three_incidents):
+    sync()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN_AND_COUNT, str(store_path())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "3"
+        make_incident()
+        started = time.monotonic()
+        rebuild()
+        # The old store swapped its facts in only once the reader let go (30 s at most).
+        assert time.monotonic() - started < 10
+        assert len(incident_facts()) == 4
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "3"
+    finally:
+        reader.kill()
+        reader.wait(timeout=10)
+
+
+def test_a_rebuild_leaves_only_the_store_and_ignores_a_crashed_writers_log(three_incidents):
+    sync()
+    live = store_path()
+    # A log a crashed writer of the old file left: replayed into the new file, it would make
+    # it unreadable.
+    live.with_name(live.name + ".wal").write_bytes(b"not a log of the new file" * 100)
+    rebuild()
+    assert sorted(path.name for path in live.parent.glob(f"{live.name}*")) == [
+        live.name,
+        f"{live.name}.lock",
+    ]
+    assert len(incident_facts()) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_rebuild_the_same_facts(agent, bob, desk):
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("worker processes need a database they can open (PostgreSQL, SQLite file)")
+    incidents = [make_incident(assignment_group=desk) for _ in range(5)]
+    move(incidents[1], "in_progress", "resolved", actor=agent)
+    services.do_assign_incident(
+        incidents[2], assignment_group=desk, assignee=bob, actor=agent, expected_version=None
+    )
+    cursor = sync_until_caught_up()[-1].cursor
+    in_one_process = store_contents()
+    report = rebuild(batch_size=2, workers=2)
+    assert (report.incidents, report.cursor) == (5, cursor)
+    assert store_contents() == in_one_process

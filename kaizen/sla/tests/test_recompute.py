@@ -178,9 +178,9 @@ def test_a_write_between_reading_and_writing_is_planned_again(definitions, agent
 
 def test_workers_fall_back_to_this_process_inside_a_transaction(definitions):
     # Worker processes would not see this test's uncommitted rows (nor an in-memory database).
-    from kaizen.sla.services import _usable_workers
+    from kaizen.core.processes import usable_workers
 
-    assert _usable_workers(2) == 1
+    assert usable_workers(2) == 1
     make_incident(impact=2, urgency=2, at=london("2026-03-02 09:00"))
     SLAClock.objects.update(elapsed_us=-1)
     out = StringIO()

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from kaizen.analytics.sync import DEFAULT_BATCH_SIZE, SyncReport, rebuild, sync
+from kaizen.core.processes import workers_default
 
 
 class Command(BaseCommand):
@@ -19,11 +20,18 @@ class Command(BaseCommand):
         ):
             action = actions.add_parser(name, help=help_text)
             action.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+            action.add_argument(
+                "--workers",
+                type=int,
+                default=workers_default(),
+                help="processes reading the chunks of a rebuild (default: the CPUs available, "
+                "at most 4; 1 reads everything in this process)",
+            )
             action.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         run = sync if options["action"] == "sync" else rebuild
-        report = run(batch_size=options["batch_size"])
+        report = run(batch_size=options["batch_size"], workers=options["workers"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict()))
         else:

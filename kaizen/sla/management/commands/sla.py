@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from kaizen.core.context import correlation
-from kaizen.sla.services import do_recompute_clocks, recompute_workers_default, scan_due_clocks
+from kaizen.core.processes import workers_default
+from kaizen.sla.services import do_recompute_clocks, scan_due_clocks
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         recompute.add_argument(
             "--workers",
             type=int,
-            default=recompute_workers_default(),
+            default=workers_default(),
             help="processes sharing the batches (default: the CPUs available, at most 4; "
             "1 runs everything in this process)",
         )
