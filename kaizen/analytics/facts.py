@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
@@ -140,15 +141,15 @@ class Names:
     def __init__(self) -> None:
         self._teams: dict[int, str] | None = None
         self._people: dict[int, str] = {}
-        self._everyone = False
+        self.everyone: pa.Table | None = None  # (id, name) of everyone, once all are loaded
 
     def load_everyone(self) -> None:
         """Every team and person now (a rebuild names most of them anyway): from then on no
-        lookup queries the database, so a writer thread can name rows without Django."""
+        lookup queries the database, and event rows are named in one join with everyone."""
         self._teams = dict(Team.objects.values_list("pk", "name"))
         rows = User.objects.values_list("pk", "first_name", "last_name", "username")
         self._people = {pk: person_name(*names) for pk, *names in rows}
-        self._everyone = True
+        self.everyone = _names_table(self._people)
 
     @property
     def teams(self) -> dict[int, str]:
@@ -160,7 +161,7 @@ class Names:
         """The names of these people (those that exist), fetching the ones not seen yet."""
         wanted = {user_id for user_id in user_ids if user_id is not None}
         missing = wanted - self._people.keys()
-        if missing and not self._everyone:
+        if missing and self.everyone is None:
             rows = User.objects.filter(pk__in=missing).values_list(
                 "pk", "first_name", "last_name", "username"
             )
@@ -291,10 +292,10 @@ def joined_name(parent: str | None, child: str | None, separator: str) -> str | 
 
 
 def _timelines(
-    calendar_ids: Sequence[int | None], instants: Sequence[pa.Array], calendars: BusinessCalendars
+    calendar_ids: np.ndarray, instants: Sequence[pa.Array], calendars: BusinessCalendars
 ) -> dict[int, BusinessTimeline]:
     """A timeline per calendar in use, spanning every instant of the chunk (µs columns)."""
-    used = {calendar_id for calendar_id in calendar_ids if calendar_id is not None}
+    used = {int(calendar_id) for calendar_id in np.unique(calendar_ids) if calendar_id >= 0}
     bounds = [pc.min_max(column) for column in instants]
     known = [bound[end].as_py() for bound in bounds for end in ("min", "max")]
     known = [instant for instant in known if instant is not None]
@@ -305,17 +306,22 @@ def _timelines(
 
 def _business_hours(
     timelines: dict[int, BusinessTimeline],
-    calendar_ids: Sequence[int | None],
-    starts: Sequence[int | None],
-    ends: Sequence[int | None],
-) -> list[float | None]:
-    hours: list[float | None] = []
-    for calendar_id, start, end in zip(calendar_ids, starts, ends, strict=True):
-        if calendar_id is None or start is None or end is None:
-            hours.append(None)
-        else:
-            hours.append(timelines[calendar_id].business_us(start, end) / US_PER_HOUR)
-    return hours
+    calendar_ids: np.ndarray,
+    starts: pa.Array,
+    ends: pa.Array,
+) -> pa.Array:
+    """Business hours from each start to its end (µs columns) on the row's calendar (-1:
+    none); null where either is missing or there is no calendar."""
+    measured = pc.and_(pc.is_valid(starts), pc.is_valid(ends)).to_numpy(zero_copy_only=False) & (
+        calendar_ids >= 0
+    )
+    start_us = starts.fill_null(0).to_numpy()
+    end_us = ends.fill_null(0).to_numpy()
+    hours = np.zeros(len(calendar_ids))
+    for calendar_id, timeline in timelines.items():
+        rows = measured & (calendar_ids == calendar_id)
+        hours[rows] = timeline.business_us_array(start_us[rows], end_us[rows]) / US_PER_HOUR
+    return pa.array(hours, mask=~measured)
 
 
 def incident_fact_table(
@@ -333,10 +339,11 @@ def incident_fact_table(
     measured = [
         times[name].cast(pa.int64()) for name in ("opened_at", "first_responded_at", "resolved_at")
     ]
-    opened_us, responded_us, resolved_us = (column.to_pylist() for column in measured)
-    calendar_ids = [
-        clocks[pk].calendar_id if pk in clocks else calendars.reporting_id for pk in ids
-    ]
+    opened_us, responded_us, resolved_us = measured
+    reporting_id = -1 if calendars.reporting_id is None else calendars.reporting_id
+    calendar_ids = np.array(
+        [clocks[pk].calendar_id if pk in clocks else reporting_id for pk in ids], dtype=np.int64
+    )
     timelines = _timelines(calendar_ids, measured, calendars)
     verdicts = [
         sla_verdict(clocks.get(pk), recorded)
@@ -507,7 +514,6 @@ EVENT_MOVES = (
 )
 # One JSON parse per event for all the paths (a list of paths gives a list of values).
 EVENT_MOVES_SQL = f"""
-CREATE OR REPLACE TEMP TABLE event_moves AS
 SELECT
     event_id, incident_id, occurred_at, event_type, actor_id, actor_repr,
     {
@@ -522,13 +528,15 @@ FROM (
     FROM event_rows
 )
 """
-EVENT_PEOPLE_SQL = """
+EVENT_PEOPLE_SQL = f"""
+WITH event_moves AS ({EVENT_MOVES_SQL})
 SELECT DISTINCT person FROM (
     SELECT unnest([actor_id, assignee_from_id, assignee_to_id]) AS person FROM event_moves
 ) WHERE person IS NOT NULL
 """
 # Teams and people by their current names; the name the journal recorded if one is gone.
-EVENT_FACTS_SQL = """
+EVENT_FACTS_SQL = f"""
+WITH event_moves AS ({EVENT_MOVES_SQL})
 SELECT
     m.event_id, m.incident_id, m.occurred_at, m.event_type,
     coalesce(actor.name, m.actor_repr) AS actor,
@@ -548,7 +556,6 @@ LEFT JOIN team_names team_to ON team_to.id = m.team_to_id
 LEFT JOIN people_names assignee_from ON assignee_from.id = m.assignee_from_id
 LEFT JOIN people_names assignee_to ON assignee_to.id = m.assignee_to_id
 LEFT JOIN people_names actor ON actor.id = m.actor_id
-ORDER BY m.event_id
 """
 
 
@@ -582,12 +589,13 @@ def event_fact_table(events: pa.Table, *, names: Names) -> pa.Table:
     engine = _scratch_engine()
     engine.register("event_rows", events)
     try:
-        engine.execute(EVENT_MOVES_SQL)
-        people = [person for (person,) in engine.execute(EVENT_PEOPLE_SQL).fetchall()]
-        engine.register("people_names", _names_table(names.people(people)))
+        if names.everyone is None:  # a sync: look up only the people these events name
+            people = [person for (person,) in engine.execute(EVENT_PEOPLE_SQL).fetchall()]
+            engine.register("people_names", _names_table(names.people(people)))
+        else:
+            engine.register("people_names", names.everyone)
         engine.register("team_names", _names_table(names.teams))
         return engine.sql(EVENT_FACTS_SQL).to_arrow_table()
     finally:
         for relation in ("event_rows", "people_names", "team_names"):
             engine.unregister(relation)
-        engine.execute("DROP TABLE IF EXISTS event_moves")

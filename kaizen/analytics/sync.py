@@ -387,7 +387,9 @@ def _fill_staging(
     ]
     chunks += [(INCIDENTS, after, up_to) for after, up_to in id_ranges(Incident, batch_size)]
     # One transaction: DuckDB then writes the rows straight to the file's blocks, once,
-    # instead of logging every chunk's insert first.
+    # instead of logging every chunk's insert first. One DuckDB thread while the workers
+    # have the cores (appends gain nothing from more); all of them again for what follows.
+    staging.execute("SET threads = 1")
     with older_objects_frozen(), store.transaction(staging):
         for kind, rows in run_jobs(
             _rebuild_chunk,
@@ -402,6 +404,7 @@ def _fill_staging(
             else:
                 report.incidents += _insert(staging, "incident_facts", rows)
     _rebuild_context.clear()
+    staging.execute("RESET threads")
     _set_last_event_ids(staging, None)
     _save_state(staging, {**_state_after(cursor), CONFIGURATION: facts_configuration()})
     report.cursor = cursor

@@ -10,9 +10,11 @@ import gc
 import multiprocessing
 import multiprocessing.util
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
 from django.db import connection, connections
@@ -99,8 +101,24 @@ def run_jobs(
         initializer=_start_worker,
         initargs=(initializer, initargs),
     ) as pool:
+        yield from _in_window(pool, function, iter(jobs), 2 * workers, ordered)
+
+
+def _in_window(
+    pool: ProcessPoolExecutor,
+    function: Callable[[Job], Result],
+    jobs: Iterator[Job],
+    window: int,
+    ordered: bool,
+) -> Iterator[Result]:
+    """At most `window` jobs submitted and not yet taken back: results wait in memory only
+    that long when the caller is slower than the workers."""
+    pending: deque[Future] = deque(pool.submit(function, job) for job in islice(jobs, window))
+    while pending:
         if ordered:
-            yield from pool.map(function, jobs)
+            done = pending.popleft()
         else:
-            for done in as_completed([pool.submit(function, job) for job in jobs]):
-                yield done.result()
+            done = next(iter(wait(pending, return_when=FIRST_COMPLETED).done))
+            pending.remove(done)
+        pending.extend(pool.submit(function, job) for job in islice(jobs, 1))
+        yield done.result()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,16 @@ instants = st.datetimes(
 @given(start=instants, end=instants)
 def test_it_gives_the_calendars_business_time_between_any_two_instants(start, end):
     assert TIMELINE.business_us(epoch_us(start), epoch_us(end)) == CALENDAR.business_us(start, end)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.lists(st.tuples(instants, instants), min_size=1, max_size=50))
+def test_a_whole_column_gives_what_each_pair_gives(pairs):
+    starts = np.array([epoch_us(start) for start, _ in pairs], dtype=np.int64)
+    ends = np.array([epoch_us(end) for _, end in pairs], dtype=np.int64)
+    assert TIMELINE.business_us_array(starts, ends).tolist() == [
+        TIMELINE.business_us(start, end) for start, end in zip(starts, ends, strict=True)
+    ]
 
 
 def test_it_counts_a_weekend_as_nothing():
