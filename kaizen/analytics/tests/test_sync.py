@@ -273,3 +273,23 @@ def test_worker_processes_rebuild_the_same_facts(agent, bob, desk):
     report = rebuild(batch_size=2, workers=2)
     assert (report.incidents, report.cursor) == (5, cursor)
     assert store_contents() == in_one_process
+
+
+def test_a_rebuild_that_fails_half_way_leaves_the_store_as_it_was(three_incidents, monkeypatch):
+    sync()
+    before = store_contents()
+    make_incident()
+    insert = sync_module._insert
+
+    def fail_on_the_incidents(connection, table_name, rows):
+        if table_name == "incident_facts":
+            raise RuntimeError("killed")
+        return insert(connection, table_name, rows)
+
+    monkeypatch.setattr(sync_module, "_insert", fail_on_the_incidents)
+    with pytest.raises(RuntimeError, match="killed"):
+        rebuild()
+    assert store_contents() == before
+    assert not sync_module.staging_path().exists()
+    monkeypatch.setattr(sync_module, "_insert", insert)
+    assert rebuild().incidents == 4
