@@ -312,9 +312,8 @@ def _business_hours(
 ) -> pa.Array:
     """Business hours from each start to its end (µs columns) on the row's calendar (-1:
     none); null where either is missing or there is no calendar."""
-    measured = pc.and_(pc.is_valid(starts), pc.is_valid(ends)).to_numpy(zero_copy_only=False) & (
-        calendar_ids >= 0
-    )
+    both_known = pc.and_(pc.is_valid(starts), pc.is_valid(ends)).to_numpy(zero_copy_only=False)
+    measured = both_known & (calendar_ids >= 0)
     start_us = starts.fill_null(0).to_numpy()
     end_us = ends.fill_null(0).to_numpy()
     hours = np.zeros(len(calendar_ids))
@@ -423,6 +422,8 @@ def incident_facts_between(
     thousands of ids (which costs Django more to build than the query takes)."""
     between = Q(pk__gt=after, pk__lte=up_to)
     rows = fetch_rows(_incident_values(Incident.objects.filter(between).order_by("pk")))
+    if not rows:  # ids never used (a rolled-back transaction on PostgreSQL) or deleted
+        return INCIDENT_FACT_SCHEMA.empty_table()
     clocks = resolution_clocks(Q(incident_id__gt=after, incident_id__lte=up_to))
     return incident_fact_table(rows, clocks, calendars=calendars, names=names)
 

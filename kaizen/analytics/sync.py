@@ -50,7 +50,6 @@ from kaizen.journal.models import JournalEvent, JournalEventQuerySet
 from kaizen.journal.selectors import _transaction_horizon, events_after
 
 DEFAULT_BATCH_SIZE = 10_000
-FACT_TABLES = ("incident_facts", "incident_event_facts")
 CURSOR = "journal_cursor"
 CONFIGURATION = "facts_configuration"
 SYNCED_AT = "synced_at"
@@ -390,20 +389,22 @@ def _fill_staging(
     # instead of logging every chunk's insert first. One DuckDB thread while the workers
     # have the cores (appends gain nothing from more); all of them again for what follows.
     staging.execute("SET threads = 1")
-    with older_objects_frozen(), store.transaction(staging):
-        for kind, rows in run_jobs(
-            _rebuild_chunk,
-            chunks,
-            workers=workers,
-            initializer=_start_rebuild,
-            initargs=(calendars, names),
-        ):
-            if kind == EVENTS:
-                report.event_facts += _insert(staging, "incident_event_facts", rows)
-                report.batches += 1
-            else:
-                report.incidents += _insert(staging, "incident_facts", rows)
-    _rebuild_context.clear()
+    try:
+        with older_objects_frozen(), store.transaction(staging):
+            for kind, rows in run_jobs(
+                _rebuild_chunk,
+                chunks,
+                workers=workers,
+                initializer=_start_rebuild,
+                initargs=(calendars, names),
+            ):
+                if kind == EVENTS:
+                    report.event_facts += _insert(staging, "incident_event_facts", rows)
+                    report.batches += 1
+                else:
+                    report.incidents += _insert(staging, "incident_facts", rows)
+    finally:
+        _rebuild_context.clear()  # set here too when the chunks run in this process
     staging.execute("RESET threads")
     _set_last_event_ids(staging, None)
     _save_state(staging, {**_state_after(cursor), CONFIGURATION: facts_configuration()})
