@@ -1010,7 +1010,9 @@ def get_kpi(key: str) -> KPIDefinition:
     Raises UnknownKPI."""
     if key in _BY_KEY:
         return _BY_KEY[key]
-    for definition in custom_kpis(include_inactive=True):
-        if definition.key == key:
-            return definition
-    raise UnknownKPI(key)
+    from kaizen.kpis.models import CustomKPI
+
+    custom = CustomKPI.objects.filter(key=key).first()  # one row by its unique key
+    if custom is None:
+        raise UnknownKPI(key)
+    return custom.to_definition()

@@ -192,6 +192,15 @@ def test_it_merges_custom_kpis_after_the_library(db):
     assert library.get_kpi("custom.retired").custom  # history of a retired KPI stays readable
 
 
+def test_an_unknown_custom_key_is_unknown_and_library_keys_need_no_query(
+    db, django_assert_num_queries
+):
+    with django_assert_num_queries(1), pytest.raises(library.UnknownKPI):
+        library.get_kpi("custom.never-defined")
+    with django_assert_num_queries(0):
+        assert library.get_kpi("incident.opened").key == "incident.opened"
+
+
 def test_a_custom_kpi_is_computed_like_a_library_one(db, story):  # noqa: F811 (fixture)
     from kaizen.kpis.models import CustomKPI
 
