@@ -130,38 +130,47 @@ def _deactivate_children(parent: Category, *, actor: User | None) -> None:
         )
 
 
+def _folded(name: str) -> str:
+    return name.casefold()
+
+
+def _bulk_create(categories: list[Category]) -> None:
+    Category.objects.bulk_create(categories)
+    if categories and categories[0].pk is None:  # no ids back from the bulk insert
+        raise RuntimeError("the database did not return the new categories' ids")
+
+
 @transaction.atomic
 def do_ensure_categories(
     pairs: Iterable[tuple[str, str | None]], *, source: str
 ) -> dict[tuple[str, str | None], Category]:
     """Categories and subcategories named in imported data, as (category, subcategory or None)
-    -> the record of the deepest level named; missing ones are created and journaled."""
+    -> the record of the deepest level named; missing ones are created and journaled.
+
+    Names match whatever their case, as names are unique in the UI: "network" in a file is
+    the "Network" category, and "VPN" and "vpn" under it are one subcategory (created with
+    the first spelling in sort order). Categories are few, so they are matched here, not in
+    SQL, whose lower() folds only ASCII letters on SQLite."""
     pairs = set(pairs)
-    tops = {
-        category.name: category
-        for category in Category.objects.filter(parent=None, name__in={top for top, _ in pairs})
-    }
-    created: list[Category] = []
-    for top in sorted({top for top, _ in pairs} - set(tops)):
-        tops[top] = Category(name=top)
-        created.append(tops[top])
-    Category.objects.bulk_create([c for c in created if c.parent is None])
+    tops = {_folded(category.name): category for category in Category.objects.filter(parent=None)}
+    new_tops: list[Category] = []
+    for top in sorted({top for top, _ in pairs}):
+        if _folded(top) not in tops:
+            tops[_folded(top)] = Category(name=top)
+            new_tops.append(tops[_folded(top)])
+    _bulk_create(new_tops)
+    parents = {top: tops[_folded(top)] for top, sub in pairs if sub}
     subs = {
-        (category.parent.name, category.name): category
-        for category in Category.objects.filter(
-            parent__in=[tops[top] for top, sub in pairs if sub], name__in={s for _, s in pairs}
-        ).select_related("parent")
+        (category.parent_id, _folded(category.name)): category
+        for category in Category.objects.filter(parent__in=list(parents.values()))
     }
-    new_subs = [
-        Category(name=sub, parent=tops[top])
-        for top, sub in sorted(p for p in pairs if p[1] is not None)
-        if (top, sub) not in subs
-    ]
-    Category.objects.bulk_create(new_subs)
-    subs.update(((sub.parent.name, sub.name), sub) for sub in new_subs)
-    created.extend(new_subs)
-    if created and created[0].pk is None:  # no ids back from the bulk insert
-        raise RuntimeError("the database did not return the new categories' ids")
+    new_subs: list[Category] = []
+    for top, sub in sorted(pair for pair in pairs if pair[1] is not None):
+        key = (parents[top].pk, _folded(sub))
+        if key not in subs:
+            subs[key] = Category(name=sub, parent=parents[top])
+            new_subs.append(subs[key])
+    _bulk_create(new_subs)
     record_events(
         [
             build_event(
@@ -171,7 +180,10 @@ def do_ensure_categories(
                 actor_repr=source,
                 changes=_created_changes(category),
             )
-            for category in created
+            for category in [*new_tops, *new_subs]
         ]
     )
-    return {(top, sub): subs[(top, sub)] if sub else tops[top] for top, sub in pairs}
+    return {
+        (top, sub): subs[(parents[top].pk, _folded(sub))] if sub else tops[_folded(top)]
+        for top, sub in pairs
+    }

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from kaizen.incidents import services
 from kaizen.incidents.forms import IncidentForm
 from kaizen.incidents.models import Category
+from kaizen.incidents.services.categories import do_ensure_categories
 from kaizen.incidents.tests.helpers import make_incident
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -146,3 +147,23 @@ def test_it_takes_inactive_categories_off_the_form_but_keeps_them_on_incidents(
     with pytest.raises(ValidationError) as error:
         make_incident(category=hardware)
     assert fields_of(error) == ["category"]
+
+
+def test_an_import_finds_categories_whatever_the_case_its_file_writes(hardware, printer):
+    found = do_ensure_categories(
+        [("hardware", "PRINTER"), ("HARDWARE", None), ("Network", "VPN"), ("network", "vpn")],
+        source="servicenow",
+    )
+    assert found[("hardware", "PRINTER")] == printer
+    assert found[("HARDWARE", None)] == hardware
+    network = Category.objects.get(parent=None, name__iexact="network")
+    assert network.name == "Network"  # the first spelling in sort order
+    vpn = Category.objects.get(parent=network)
+    assert found[("Network", "VPN")] == found[("network", "vpn")] == vpn
+    assert Category.objects.count() == 4
+    created = JournalEvent.objects.filter(
+        event_type=EventType.CATEGORY_CREATED, actor_repr="servicenow"
+    )
+    assert created.count() == 2
+    again = do_ensure_categories([("NETWORK", "Vpn")], source="servicenow")
+    assert again[("NETWORK", "Vpn")] == vpn and Category.objects.count() == 4
