@@ -14,7 +14,6 @@ machine the wall time includes waiting for a core).
 """
 
 import argparse
-import datetime as dt
 import json
 import os
 import resource
@@ -115,30 +114,19 @@ def main() -> None:
     vendor = setup_django(args.database_url)
 
     from django.conf import settings
-    from seed import seed_incidents
+    from seed import seed_incidents, uk_office_calendar
 
     from kaizen.analytics.sync import rebuild, sync
     from kaizen.core.processes import workers_default
     from kaizen.incidents.models import Incident
     from kaizen.incidents.services import do_change_incident_state
     from kaizen.journal.models import JournalEvent
-    from kaizen.sla.config_services import do_create_calendar
-    from kaizen.sla.models import BusinessCalendar
 
     if Incident.objects.count() >= args.incidents:  # seeded by an earlier run (--data-dir)
         written = {"incidents": Incident.objects.count(), "events": JournalEvent.objects.count()}
     else:
         written = seed_incidents(args.incidents, seed=args.seed, with_journal=True)
-    if not BusinessCalendar.objects.filter(slug="uk-office").exists():
-        do_create_calendar(
-            actor=None,
-            name="UK office",
-            slug="uk-office",
-            time_zone="Europe/London",
-            holiday_country="GB",
-            holiday_subdivision="ENG",
-            periods=[(day, dt.time(8), dt.time(18)) for day in range(5)],
-        )
+    uk_office_calendar()
     settings.KAIZEN_REPORTING_CALENDAR = "uk-office"
     workers = args.workers or workers_default()
 

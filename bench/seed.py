@@ -176,3 +176,23 @@ def seed_incidents(
     if pending:
         flush()
     return written
+
+
+def uk_office_calendar():
+    """Mon-Fri 08:00-18:00 Europe/London with English public holidays, slug `uk-office`
+    (found if an earlier run on the same database made it)."""
+    from kaizen.sla.config_services import do_create_calendar
+    from kaizen.sla.models import BusinessCalendar
+
+    existing = BusinessCalendar.objects.filter(slug="uk-office").first()
+    if existing is not None:
+        return existing
+    return do_create_calendar(
+        actor=None,
+        name="UK office",
+        slug="uk-office",
+        time_zone="Europe/London",
+        holiday_country="GB",
+        holiday_subdivision="ENG",
+        periods=[(day, dt.time(8), dt.time(18)) for day in range(5)],
+    )

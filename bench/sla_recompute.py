@@ -38,23 +38,15 @@ def main() -> None:
     vendor = setup_django(args.database_url)
 
     from django.db import transaction
-    from seed import seed_incidents
+    from seed import seed_incidents, uk_office_calendar
 
     from kaizen.core.processes import workers_default
-    from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
+    from kaizen.sla.config_services import do_create_sla_definition
     from kaizen.sla.services import do_recompute_clocks
 
     written = seed_incidents(args.incidents, seed=args.seed, with_journal=True)
     with transaction.atomic():
-        office = do_create_calendar(
-            actor=None,
-            name="UK office",
-            slug="uk-office",
-            time_zone="Europe/London",
-            holiday_country="GB",
-            holiday_subdivision="ENG",
-            periods=[(day, dt.time(8), dt.time(18)) for day in range(5)],
-        )
+        office = uk_office_calendar()
         for priority, (response, resolution) in {
             1: (15, 240),
             2: (30, 480),
