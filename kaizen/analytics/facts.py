@@ -1,9 +1,11 @@
 """Fact rows for the analytics store, built in bulk from the OLTP database.
 
-- `incident_fact_tables()` gives one row per incident (every column of schema.INCIDENT_FACTS
-  but `last_event_id`, which the writer fills from the event facts) as Arrow tables, chunk by
-  chunk, from three queries per chunk whatever its size (no N+1): the incidents with their
-  catalogue names, their resolution clocks, and the people not named yet.
+- `incident_facts_between()` (an id range, for whole-table reads) and
+  `incident_fact_tables()` (given incidents, chunk by chunk) give one row per incident (every
+  column of schema.INCIDENT_FACTS but `last_event_id`, which the writer fills from the event
+  facts) as Arrow tables, from three queries per chunk whatever its size (no N+1): the
+  incidents with their catalogue names, their resolution clocks, and the people not named
+  yet.
 - `event_fact_table()` gives one row per incident journal event: the state, team, assignee
   and priority moves, read out of the event's `changes` (incident events always carry every
   changed field with its old and new value) by DuckDB's JSON functions, column-wise, in an
@@ -415,17 +417,30 @@ def id_ranges(
     return [(after, min(after + step, last)) for after in range(bounds["first"] - 1, last, step)]
 
 
+def _fact_table_where(
+    incidents: Q, clocks: Q, *, calendars: BusinessCalendars, names: Names
+) -> pa.Table | None:
+    """Fact rows of the incidents matching `incidents`, with the resolution clocks matching
+    `clocks`; None when no incident matches."""
+    rows = fetch_rows(_incident_values(Incident.objects.filter(incidents).order_by("pk")))
+    if not rows:
+        return None
+    return incident_fact_table(rows, resolution_clocks(clocks), calendars=calendars, names=names)
+
+
 def incident_facts_between(
     after: int, up_to: int, *, calendars: BusinessCalendars, names: Names
 ) -> pa.Table:
     """Fact rows of the incidents with ids in (after, up_to]. By id range, not an IN list of
-    thousands of ids (which costs Django more to build than the query takes)."""
-    between = Q(pk__gt=after, pk__lte=up_to)
-    rows = fetch_rows(_incident_values(Incident.objects.filter(between).order_by("pk")))
-    if not rows:  # ids never used (a rolled-back transaction on PostgreSQL) or deleted
-        return INCIDENT_FACT_SCHEMA.empty_table()
-    clocks = resolution_clocks(Q(incident_id__gt=after, incident_id__lte=up_to))
-    return incident_fact_table(rows, clocks, calendars=calendars, names=names)
+    thousands of ids (which costs Django more to build than the query takes). A range may
+    hold no incident: ids a rolled-back transaction used on PostgreSQL, or deleted rows."""
+    table = _fact_table_where(
+        Q(pk__gt=after, pk__lte=up_to),
+        Q(incident_id__gt=after, incident_id__lte=up_to),
+        calendars=calendars,
+        names=names,
+    )
+    return INCIDENT_FACT_SCHEMA.empty_table() if table is None else table
 
 
 def incident_fact_tables(
@@ -440,10 +455,11 @@ def incident_fact_tables(
     ordered = sorted(incident_ids)
     for start in range(0, len(ordered), chunk_size):
         chunk = ordered[start : start + chunk_size]
-        rows = fetch_rows(_incident_values(Incident.objects.filter(pk__in=chunk).order_by("pk")))
-        if rows:
-            clocks = resolution_clocks(Q(incident_id__in=chunk))
-            yield incident_fact_table(rows, clocks, calendars=calendars, names=names)
+        table = _fact_table_where(
+            Q(pk__in=chunk), Q(incident_id__in=chunk), calendars=calendars, names=names
+        )
+        if table is not None:
+            yield table
 
 
 # -- incident event facts ----------------------------------------------------------------------

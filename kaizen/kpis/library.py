@@ -989,11 +989,9 @@ def library() -> tuple[KPIDefinition, ...]:
 
 
 def custom_kpis(*, include_inactive: bool = False) -> list[KPIDefinition]:
-    """Custom KPIs defined in the UI, as definitions; none while that model does not exist."""
-    try:
-        from kaizen.kpis.models import CustomKPI
-    except ImportError:
-        return []
+    """Custom KPIs defined in the UI, as definitions."""
+    from kaizen.kpis.models import CustomKPI  # here: the library loads without the app registry
+
     kpis = CustomKPI.objects.all()
     if not include_inactive:
         kpis = kpis.filter(active=True)
@@ -1010,7 +1008,7 @@ def get_kpi(key: str) -> KPIDefinition:
     Raises UnknownKPI."""
     if key in _BY_KEY:
         return _BY_KEY[key]
-    from kaizen.kpis.models import CustomKPI
+    from kaizen.kpis.models import CustomKPI  # here: the library loads without the app registry
 
     custom = CustomKPI.objects.filter(key=key).first()  # one row by its unique key
     if custom is None:
