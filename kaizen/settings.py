@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kaizen.core",
     "kaizen.people",
     "kaizen.journal",
+    "kaizen.audit",
     "kaizen.catalog",
     "kaizen.sla",
     "kaizen.incidents",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "kaizen.kpis",
     "kaizen.improvement",
     "kaizen.api",
+    "kaizen.home",
     "kaizen.demo",
 ]
 

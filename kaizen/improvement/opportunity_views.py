@@ -26,12 +26,12 @@ from kaizen.improvement import services
 from kaizen.improvement.api_filters import OpportunityFilter
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
 from kaizen.improvement.opportunities import scan_opportunities
-from kaizen.journal.selectors import timeline_for
-from kaizen.people.permissions import (
+from kaizen.improvement.permissions import (
     can_create_initiative,
     can_manage_register,
     can_view_register,
 )
+from kaizen.journal.selectors import timeline_for
 
 OPPORTUNITY_SORTS = {
     "strength": "strength",

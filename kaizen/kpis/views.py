@@ -21,6 +21,7 @@ from kaizen.kpis import services
 from kaizen.kpis.engine import EngineError
 from kaizen.kpis.forms import CustomKPIForm, PageOptionsForm, PointsUploadForm
 from kaizen.kpis.models import CustomKPI, ExternalUpload, MeasurementRun
+from kaizen.kpis.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
 from kaizen.kpis.selectors import (
     SPARKLINE_PERIODS,
     find_definition,
@@ -32,7 +33,6 @@ from kaizen.kpis.selectors import (
 )
 from kaizen.kpis.spec import KPIDefinition, Source
 from kaizen.kpis.tasks import collect_recent_measurements
-from kaizen.people.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
 
 MEASUREMENT_ROWS_SHOWN = 60
 

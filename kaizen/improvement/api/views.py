@@ -38,14 +38,14 @@ from kaizen.improvement.models import (
     InitiativeKPI,
     Opportunity,
 )
-from kaizen.kpis.selectors import all_definitions
-from kaizen.people.permissions import (
+from kaizen.improvement.permissions import (
     can_create_initiative,
     can_manage_register,
     can_update_action,
     can_view_register,
     can_work_initiative,
 )
+from kaizen.kpis.selectors import all_definitions
 
 T = TypeVar("T")
 ID = "[0-9]+"

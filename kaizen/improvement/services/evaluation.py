@@ -26,6 +26,7 @@ from kaizen.improvement.models import (
     Status,
     Step,
 )
+from kaizen.improvement.permissions import can_manage_register
 from kaizen.improvement.selectors import (
     current_baseline,
     default_range,
@@ -39,7 +40,6 @@ from kaizen.improvement.services.initiatives import INITIATIVE_FIELDS, set_relat
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.kpis.models import period_floor
-from kaizen.people.permissions import can_manage_register
 
 CLOSED_STATUSES = (Status.COMPLETED, Status.NOT_MET)
 CYCLE_SUFFIX = re.compile(r"\s*\(cycle \d+\)$")

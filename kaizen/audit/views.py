@@ -4,10 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kaizen.audit.filters import JournalEventFilter
+from kaizen.audit.permissions import can_view_audit
 from kaizen.core.listing import list_page
-from kaizen.journal.filters import JournalEventFilter
 from kaizen.journal.selectors import audit_events
-from kaizen.people.permissions import can_view_audit
 
 AUDIT_SORTS = {"id": "id", "when": "occurred_at", "event": "event_type", "actor": "actor_repr"}
 
@@ -20,4 +20,4 @@ def audit(request: HttpRequest) -> HttpResponse:
     listing = list_page(
         request, audit_events(), JournalEventFilter, sort_fields=AUDIT_SORTS, default_sort="-id"
     )
-    return render(request, "journal/audit.html", listing.context())
+    return render(request, "audit/audit.html", listing.context())

@@ -104,11 +104,11 @@ def test_it_lists_events_in_a_constant_number_of_queries(auditor):
     client = APIClient()
     client.login(username=auditor.username, password=PASSWORD)
     make_service("Mail")
-    with assert_query_count("journal", "api_event_list") as few:
+    with assert_query_count("audit", "api_event_list") as few:
         assert client.get("/api/v1/events/").status_code == 200
     for number in range(10):
         make_service(f"More {number}")
-    with assert_query_count("journal", "api_event_list") as many:
+    with assert_query_count("audit", "api_event_list") as many:
         assert client.get("/api/v1/events/").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
 

@@ -5,10 +5,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.journal.api.serializers import JournalEventSerializer, JournalFeedSerializer
-from kaizen.journal.filters import JournalEventFilter
+from kaizen.audit.api.serializers import JournalEventSerializer, JournalFeedSerializer
+from kaizen.audit.filters import JournalEventFilter
+from kaizen.audit.permissions import can_view_audit
 from kaizen.journal.selectors import audit_events, events_after
-from kaizen.people.permissions import can_view_audit
 
 FEED_MAX = 1000
 

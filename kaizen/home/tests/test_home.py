@@ -5,13 +5,6 @@ from kaizen.testing import PASSWORD, make_service
 pytestmark = pytest.mark.django_db
 
 
-def test_it_reports_health_without_signing_in(client):
-    response = client.get("/health/")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-    assert response["X-Request-ID"]
-
-
 def test_it_sends_requesters_from_home_to_the_catalogue(client, requester):
     client.login(username="rita", password=PASSWORD)
     response = client.get("/")

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from kaizen.journal.api.views import JournalEventViewSet
+from kaizen.audit.api.views import JournalEventViewSet
 
 router = SimpleRouter()
 router.register("events", JournalEventViewSet, basename="journal-event")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaizen.journal import views
+from kaizen.audit import views
 
-app_name = "journal"
+app_name = "audit"
 urlpatterns = [path("", views.audit, name="audit")]
