@@ -2,8 +2,8 @@
 
 Reads come from the permission-aware selectors (an incident the caller may not see is a 404);
 actions on a visible incident ask kaizen.incidents.permissions (403) and then call one service
-(the API's exception handler makes a domain ValidationError a 400 naming the field); a version conflict
-(ConflictError) is a 409 naming who changed the incident when.
+(the API's exception handler makes a domain ValidationError a 400 naming the field); a
+version conflict (ConflictError) is a 409 naming who changed the incident when.
 """
 
 from typing import Any

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core.api.pagination import PageNumberPagination
 from kaizen.kpis import services
 from kaizen.kpis.api.serializers import (
     CustomKPISerializer,
@@ -109,8 +110,6 @@ class KPIViewSet(viewsets.ViewSet):
 
     @property
     def paginator(self) -> Any:
-        from kaizen.api.pagination import PageNumberPagination
-
         if not hasattr(self, "_paginator"):
             self._paginator = PageNumberPagination()
         return self._paginator
