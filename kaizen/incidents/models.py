@@ -124,16 +124,6 @@ class PriorityMatrix(models.Model):
         return f"Impact {self.get_impact_display()} × urgency {self.get_urgency_display()}"
 
 
-class NumberSequence(models.Model):
-    """The last number handed out per record kind (e.g. "incident"); rows are locked to count."""
-
-    name = models.CharField(max_length=32, primary_key=True)
-    last_value = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.last_value}"
-
-
 class IncidentQuerySet(models.QuerySet["Incident"]):
     def open(self) -> "IncidentQuerySet":
         return self.filter(state__in=OPEN_STATES)
