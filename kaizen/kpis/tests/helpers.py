@@ -79,9 +79,9 @@ def insert_incident_facts(*rows: dict[str, Any]) -> None:
     if not rows:
         return
     with connect() as connection:
-        (last,) = connection.execute(
+        [(last,)] = connection.execute(
             "SELECT coalesce(max(incident_id), 0) FROM incident_facts"
-        ).fetchone()
+        ).fetchall()
         records = [
             {"incident_id": number, "number": f"INC{number:05d}", **FACT_DEFAULTS, **row}
             for number, row in enumerate(rows, start=last + 1)
