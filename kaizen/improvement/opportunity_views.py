@@ -25,7 +25,6 @@ from kaizen.core.listing import list_page
 from kaizen.improvement import services
 from kaizen.improvement.api_filters import OpportunityFilter
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
-from kaizen.improvement.opportunities import scan_opportunities
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.permissions import (
     can_create_initiative,
@@ -246,7 +245,7 @@ def scan(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     if not can_manage_register(request.user):
         raise PermissionDenied("Only the continual improvement manager scans for opportunities.")
-    result = scan_opportunities()
+    result = services.do_scan_opportunities()
     counts = result.counts()
     messages.success(
         request,
