@@ -1,6 +1,6 @@
 """KPI pages: the scorecard, a KPI's page, custom KPI form, external data upload.
 
-Each view: authenticate, ask kaizen.people.permissions (403), fetch (404), validate, call one
+Each view: authenticate, ask kaizen.kpis.permissions (403), fetch (404), validate, call one
 service. Figures come from stored measurements; charts read them from a json_script block.
 """
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kaizen.analysis import stats
 from kaizen.improvement import analysis as analysing
-from kaizen.improvement import stats
 from kaizen.improvement.cleaning import rule_settings
 from kaizen.improvement.models import (
     Analysis,

@@ -1,11 +1,11 @@
-"""Improvement opportunities the measurements suggest, found by a scheduled scan.
+"""Improvement opportunities the measurements suggest: the detectors a scheduled scan runs.
 
-`scan_opportunities()` looks at the figures Kaizen already has and proposes what deserves an
-improvement initiative, each with its evidence (the figure, its period range, the numbers
-behind its chart and a plain-words summary), then records every finding through
-`do_record_opportunity()`: a re-scan updates the same row (its fingerprint is kind + KPI +
-dimension + value), a dismissed one stays dismissed unless its evidence grows well past what
-it was when dismissed.
+`detect_opportunities()` looks at the figures Kaizen already has and proposes what deserves an
+improvement initiative, each a `Finding` with its evidence (the figure, its period range, the
+numbers behind its chart and a plain-words summary). It reads only; the scan that records the
+findings is `do_scan_opportunities()` (kaizen.improvement.services.opportunities): a re-scan
+updates the same row (its fingerprint is kind + KPI + dimension + value), a dismissed one stays
+dismissed unless its evidence grows well past what it was when dismissed.
 
 The kinds, and the strength each is ranked and compared by (a larger number is stronger
 evidence, so the 1.25x rule for dismissed opportunities means "clearly more of it"):
@@ -49,16 +49,11 @@ import datetime as dt
 import hashlib
 import logging
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-
-from kaizen.improvement import stats
-from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
-from kaizen.journal.events import EventType
-from kaizen.journal.services import record_event
+from kaizen.analysis import stats
+from kaizen.improvement.models import OpportunityKind
 from kaizen.kpis.models import Measurement, PeriodKind, period_floor, period_step_back
 from kaizen.kpis.selectors import kpi_status
 from kaizen.kpis.spec import Direction, KPIDefinition, Source
@@ -83,9 +78,6 @@ RECURRING_MIN = 5
 RECURRING_PER_GROUPING = 10
 # How the incident facts name a subcategory under its parent (kaizen.analytics.facts).
 SUBCATEGORY_SEPARATOR = " › "
-# A dismissed opportunity comes back only when its strength exceeds this multiple of the
-# strength it had when dismissed.
-REOPEN_FACTOR = 1.25
 
 NO_PROBLEMS = (
     "Kaizen has no problem management yet: every group of recurring incidents is one without "
@@ -95,10 +87,6 @@ NO_SURVEYS = (
     "Kaizen has no satisfaction surveys yet (satisfaction.csat_mean is not measurable), so "
     "there is no satisfaction score whose drop could be detected."
 )
-STATS_DIRECTION = {
-    Direction.HIGHER_IS_BETTER: stats.HIGHER_IS_BETTER,
-    Direction.LOWER_IS_BETTER: stats.LOWER_IS_BETTER,
-}
 
 
 @dataclass
@@ -130,150 +118,23 @@ def fingerprint(kind: str, kpi_key: str, dimension: str, value: str) -> str:
 
 
 @dataclass
-class ScanResult:
-    """What a scan did: the opportunities it created, updated (strength changed), reopened
-    and left unchanged, each as {id, kind, title, strength}; and the kinds it could not look
-    for, with the reason."""
+class Detected:
+    """What one look at the figures found: the findings, the kinds it could not look for
+    (with the reason) and notes on the kinds it did look for."""
 
-    created: list[dict[str, Any]] = field(default_factory=list)
-    updated: list[dict[str, Any]] = field(default_factory=list)
-    reopened: list[dict[str, Any]] = field(default_factory=list)
-    unchanged: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            name: len(getattr(self, name))
-            for name in ("created", "updated", "reopened", "unchanged")
-        }
-
-
-# -- recording ------------------------------------------------------------------------------
-
-CREATED, UPDATED, REOPENED, UNCHANGED = "created", "updated", "reopened", "unchanged"
-
-
-def do_record_opportunity(
-    finding: Finding, *, now: dt.datetime | None = None
-) -> tuple[Opportunity, str]:
-    """Record one finding (the system is the actor): a new fingerprint is created (journal:
-    detected); an open one gets the new evidence, strength and last_seen_at (journal: updated,
-    only when the strength changed); a dismissed one only its last_seen_at, unless the
-    strength now exceeds REOPEN_FACTOR x the strength it was dismissed at (then it is open
-    again with the new evidence; journal: reopened, with both strengths); a started one only
-    its last_seen_at. Returns the opportunity and what happened to it."""
-    now = now or timezone.now()
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _record(finding, now)
-        except IntegrityError:
-            # A concurrent scan created the same fingerprint first: it is an update now.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _record(finding: Finding, now: dt.datetime) -> tuple[Opportunity, str]:
-    opportunity = (
-        Opportunity.objects.select_for_update().filter(fingerprint=finding.fingerprint).first()
-    )
-    if opportunity is None:
-        opportunity = Opportunity.objects.create(
-            kind=finding.kind,
-            fingerprint=finding.fingerprint,
-            title=finding.title[:300],
-            summary=finding.summary,
-            kpi_key=finding.kpi_key,
-            dimension=finding.dimension,
-            dimension_value=finding.dimension_value[:300],
-            strength=finding.strength,
-            evidence=finding.evidence,
-            status=OpportunityStatus.OPEN,
-            first_seen_at=now,
-            last_seen_at=now,
-        )
-        record_event(
-            EventType.OPPORTUNITY_DETECTED,
-            opportunity,
-            actor=None,
-            data={
-                "kind": finding.kind,
-                "kpi": finding.kpi_key,
-                "dimension": finding.dimension,
-                "value": finding.dimension_value,
-                "strength": finding.strength,
-            },
-        )
-        return opportunity, CREATED
-    old_strength = opportunity.strength
-    if opportunity.status == OpportunityStatus.OPEN:
-        _refresh(opportunity, finding, now)
-        if _same(old_strength, finding.strength):
-            return opportunity, UNCHANGED
-        record_event(
-            EventType.OPPORTUNITY_UPDATED,
-            opportunity,
-            actor=None,
-            changes={"strength": {"old": old_strength, "new": finding.strength}},
-        )
-        return opportunity, UPDATED
-    if opportunity.status == OpportunityStatus.DISMISSED:
-        dismissed_at = opportunity.dismissed_strength
-        reference = old_strength if dismissed_at is None else dismissed_at
-        if finding.strength > reference * REOPEN_FACTOR:
-            opportunity.status = OpportunityStatus.OPEN
-            _refresh(opportunity, finding, now)
-            record_event(
-                EventType.OPPORTUNITY_REOPENED,
-                opportunity,
-                actor=None,
-                changes={
-                    "status": {"old": OpportunityStatus.DISMISSED, "new": OpportunityStatus.OPEN},
-                    "strength": {"old": old_strength, "new": finding.strength},
-                },
-                data={
-                    "dismissed_strength": reference,
-                    "new_strength": finding.strength,
-                    "factor": REOPEN_FACTOR,
-                },
-            )
-            return opportunity, REOPENED
-    # Dismissed (not grown enough) or started: kept as decided, only seen again.
-    opportunity.last_seen_at = now
-    opportunity.save(update_fields=["last_seen_at"])
-    return opportunity, UNCHANGED
-
-
-def _refresh(opportunity: Opportunity, finding: Finding, now: dt.datetime) -> None:
-    opportunity.title = finding.title[:300]
-    opportunity.summary = finding.summary
-    opportunity.strength = finding.strength
-    opportunity.evidence = finding.evidence
-    opportunity.last_seen_at = now
-    opportunity.save(
-        update_fields=["title", "summary", "strength", "evidence", "last_seen_at", "status"]
-    )
-
-
-def _same(old: float, new: float) -> bool:
-    return abs(old - new) <= 1e-9 * max(1.0, abs(old), abs(new))
 
 
 # -- the scan -------------------------------------------------------------------------------
 
 
-def scan_opportunities(*, today: dt.date | None = None) -> ScanResult:
-    """Look for every kind of opportunity as of `today` (default: the local date) and record
-    what is found. A kind that cannot be looked for (no surveys; the analytics store not
-    readable) is reported in `skipped` with the reason; the other kinds still run."""
-    today = today or timezone.localdate()
-    result = ScanResult()
-    findings: list[Finding] = []
+def detect_opportunities(today: dt.date) -> Detected:
+    """Look for every kind of opportunity as of `today`. A kind that cannot be looked for (no
+    surveys; the analytics store not readable) is reported in `skipped` with the reason; the
+    other kinds still run."""
+    detected = Detected()
     detectors = (
         (OpportunityKind.ADVERSE_TREND, adverse_trends),
         (OpportunityKind.CONTROL_SIGNAL, control_signals),
@@ -282,24 +143,13 @@ def scan_opportunities(*, today: dt.date | None = None) -> ScanResult:
     )
     for kind, detect in detectors:
         try:
-            findings += detect(today)
+            detected.findings += detect(today)
         except Exception as error:  # one kind failing (say, the store locked) spares the rest
             logger.exception("opportunity scan: %s failed", kind)
-            result.skipped[str(kind)] = f"could not be computed: {error}"
-    result.skipped[str(OpportunityKind.SATISFACTION_DROP)] = f"not available: {NO_SURVEYS}"
-    result.notes[str(OpportunityKind.RECURRING_INCIDENTS)] = NO_PROBLEMS
-    now = timezone.now()
-    for finding in findings:
-        opportunity, outcome = do_record_opportunity(finding, now=now)
-        getattr(result, outcome).append(
-            {
-                "id": opportunity.pk,
-                "kind": opportunity.kind,
-                "title": opportunity.title,
-                "strength": opportunity.strength,
-            }
-        )
-    return result
+            detected.skipped[str(kind)] = f"could not be computed: {error}"
+    detected.skipped[str(OpportunityKind.SATISFACTION_DROP)] = f"not available: {NO_SURVEYS}"
+    detected.notes[str(OpportunityKind.RECURRING_INCIDENTS)] = NO_PROBLEMS
+    return detected
 
 
 def measurable_library_kpis() -> list[KPIDefinition]:
@@ -311,7 +161,7 @@ def measurable_library_kpis() -> list[KPIDefinition]:
         definition
         for definition in library.library()
         if definition.measurable
-        and definition.direction in STATS_DIRECTION
+        and definition.direction != Direction.NEUTRAL
         and not is_register_kpi(definition)
     ]
 
@@ -408,7 +258,7 @@ def adverse_trends(today: dt.date) -> list[Finding]:
         measured = sum(1 for value in values if value is not None)
         if measured < TREND_MIN_PERIODS:
             continue
-        result = stats.trend(values, direction=STATS_DIRECTION[definition.direction])
+        result = stats.trend(values, direction=definition.direction)
         if result["verdict"] != "worsening" or result["tau"] is None:
             continue
         strength = round(abs(result["tau"]) * measured, 4)
@@ -479,7 +329,7 @@ def control_signals(today: dt.date) -> list[Finding]:
         chart = stats.control_chart(
             values,
             labels=[row["period"] for row in series],
-            direction=STATS_DIRECTION[definition.direction],
+            direction=definition.direction,
             limits_from=recent_from,
         )
         hits, signals = _adverse_hits(chart, recent_from)

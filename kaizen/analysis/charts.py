@@ -1,7 +1,7 @@
 """The report's charts, drawn on the server as inline SVG (matplotlib, Agg-free SVG backend).
 
 One function per chart of an Analysis.result (the shape is in kaizen.improvement.services;
-each part's keys are documented in kaizen.improvement.stats):
+each part's keys are documented in kaizen.analysis.stats):
 
 - `series_chart`: the KPI over time with its target, its baseline (mean and confidence band
   over the baseline periods), the Theil-Sen trend line and the date of the change;

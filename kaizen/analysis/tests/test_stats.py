@@ -8,7 +8,10 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from kaizen.improvement.stats import baseline, before_after, control_chart, pareto, trend
+from kaizen.analysis.direction import Direction
+from kaizen.analysis.stats import baseline, before_after, control_chart, pareto, trend
+
+HIGHER, LOWER, NEUTRAL = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER, Direction.NEUTRAL
 
 # Montgomery, D. C., "Introduction to Statistical Quality Control" (Wiley), the individuals
 # (XmR) chart example on the viscosity of an aircraft primer paint, 15 batches. Published:
@@ -75,7 +78,7 @@ def test_it_reproduces_a_published_mann_kendall_example():
     # p = .0018; scipy (and so Kendall's tau here) uses no continuity correction and a
     # two-sided test: Z = 54 / sqrt(332.67) = 2.961, two-sided p = 0.0031 from a normal table.
     values = [12.9, 14.8, 13.2, 15.7, 13.8, 15.6, 12.9, 11.0, 17.3, 15.9, 19.0, 18.3, 20.1, 21.7]
-    result = trend(values, direction="higher_is_better")
+    result = trend(values, direction=HIGHER)
     assert result["method"] == "mann-kendall" and result["n"] == 14
     assert result["s_statistic"] == 54
     assert result["tau"] == pytest.approx(54 / math.sqrt(91 * 90), abs=1e-4)
@@ -89,7 +92,7 @@ def test_it_matches_kendalls_exact_table_for_a_short_series():
     # 10, 15, 14, 20: S = 3 − 1 + 2 = 4 (tau = 4/6). Kendall's table of the exact null
     # distribution (Gilbert 1987, Table A18, n = 4) gives P(S ≥ 4) = 0.167 one-sided, so the
     # two-sided p-value is 0.333. Not significant: a short series proves nothing.
-    result = trend([10, 15, 14, 20], direction="lower_is_better")
+    result = trend([10, 15, 14, 20], direction=LOWER)
     assert result["s_statistic"] == 4
     assert result["tau"] == pytest.approx(0.667, abs=1e-3)
     assert result["p_value"] == pytest.approx(0.333, abs=1e-3)
@@ -99,18 +102,18 @@ def test_it_matches_kendalls_exact_table_for_a_short_series():
 
 def test_it_calls_a_monotone_series_a_trend_in_the_kpis_direction():
     rising = list(range(20))
-    assert trend(rising, direction="higher_is_better")["verdict"] == "improving"
-    worse = trend(rising, direction="lower_is_better")
+    assert trend(rising, direction=HIGHER)["verdict"] == "improving"
+    worse = trend(rising, direction=LOWER)
     assert worse["verdict"] == "worsening" and worse["tau"] == 1.0 and worse["p_value"] < 1e-6
-    assert trend(rising[::-1], direction="lower_is_better")["verdict"] == "improving"
-    neutral = trend(rising[::-1], direction="neutral")
+    assert trend(rising[::-1], direction=LOWER)["verdict"] == "improving"
+    neutral = trend(rising[::-1], direction=NEUTRAL)
     assert neutral["movement"] == "falling" and neutral["verdict"] == "changing"
     assert worse["slope"] == 1.0 and worse["slope_low"] == 1.0 and worse["slope_high"] == 1.0
 
 
 def test_it_finds_no_trend_in_seeded_noise():
     noise = np.random.default_rng(1).normal(size=60).tolist()
-    result = trend(noise, direction="higher_is_better")
+    result = trend(noise, direction=HIGHER)
     assert result["significant"] is False and result["p_value"] > 0.05
     assert result["movement"] == "flat" and result["verdict"] == "no significant trend"
     assert "no significant trend" in result["explanation"]
@@ -121,7 +124,7 @@ def test_it_computes_the_theil_sen_slope_and_the_regression_line():
     # 3/4, 1, 1, 4/3, 2, 3: median (3/4 + 1) / 2 = 0.875; intercept median(y) − 0.875 ·
     # median(x) = 3 − 1.75 = 1.25. Least squares: Sxy = 8, Sxx = 10, Syy = 10, so slope 0.8,
     # intercept 3 − 0.8 · 2 = 1.4, r² = 64 / 100.
-    result = trend([1, 3, 2, 5, 4], direction="neutral")
+    result = trend([1, 3, 2, 5, 4], direction=NEUTRAL)
     assert result["slope"] == pytest.approx(0.875)
     assert result["intercept"] == pytest.approx(1.25)
     assert result["slope_low"] <= result["slope"] <= result["slope_high"]
@@ -134,12 +137,12 @@ def test_it_computes_the_theil_sen_slope_and_the_regression_line():
 
 def test_it_keeps_the_period_numbers_across_a_gap():
     # Period 1 was not measured: the values still rise by exactly 1 per period.
-    result = trend([0, None, 2, 3, 4, 5], direction="higher_is_better")
+    result = trend([0, None, 2, 3, 4, 5], direction=HIGHER)
     assert result["n"] == 5 and result["slope"] == 1.0 and result["intercept"] == 0.0
 
 
 def test_it_needs_four_periods_for_a_trend():
-    result = trend([1, None, 2, 3], direction="higher_is_better")
+    result = trend([1, None, 2, 3], direction=HIGHER)
     assert result["n"] == 3 and result["significant"] is False and result["p_value"] is None
     assert result["verdict"] == "no significant trend"
     assert "Too few periods" in result["explanation"]
@@ -154,7 +157,7 @@ def test_it_rejects_an_unknown_direction():
 
 
 def test_it_reproduces_montgomerys_individuals_chart():
-    chart = control_chart(PRIMER_VISCOSITY, direction="lower_is_better")
+    chart = control_chart(PRIMER_VISCOSITY, direction=LOWER)
     assert round(chart["centre"], 2) == 33.52
     assert round(chart["mr_bar"], 2) == 0.48
     assert round(chart["ucl"], 2) == 34.80
@@ -172,7 +175,7 @@ def test_it_flags_exactly_the_planted_point_beyond_the_limits():
     # UCL 10.4762 + 7.4468 = 17.9230, LCL 3.0294; MR chart UCL 3.267 × 2.8 = 9.1476.
     values = [9.0, 11.0] * 5 + [20.0] + [9.0, 11.0] * 5
     labels = [f"2024-03-{day:02d}" for day in range(1, 22)]
-    chart = control_chart(values, labels=labels, direction="lower_is_better")
+    chart = control_chart(values, labels=labels, direction=LOWER)
     assert chart["centre"] == pytest.approx(10.4762, abs=1e-4)
     assert chart["mr_bar"] == pytest.approx(2.8)
     assert chart["sigma"] == pytest.approx(2.4823, abs=1e-4)
@@ -200,7 +203,7 @@ def test_it_flags_exactly_the_planted_point_beyond_the_limits():
 
 def test_it_reports_a_long_run_on_one_side_once():
     # 12 points just above the quiet baseline's centre (within 1 sigma, not monotone).
-    chart = control_chart(QUIET + [10.5, 11.5] * 6, limits_from=20, direction="higher_is_better")
+    chart = control_chart(QUIET + [10.5, 11.5] * 6, limits_from=20, direction=HIGHER)
     assert chart["centre"] == 10.0 and chart["mr_bar"] == 2.0
     assert rules(chart) == [4]
     (signal,) = chart["signals"]
@@ -213,7 +216,7 @@ def test_it_reports_a_long_run_on_one_side_once():
 
 def test_it_flags_a_six_point_trend_but_not_five():
     rising = [8.5, 9.0, 9.5, 10.0, 10.5, 11.0]
-    chart = control_chart(QUIET + rising, limits_from=20, direction="lower_is_better")
+    chart = control_chart(QUIET + rising, limits_from=20, direction=LOWER)
     assert rules(chart) == [5]
     (signal,) = chart["signals"]
     assert (signal["first_index"], signal["last_index"]) == (20, 25)
@@ -223,7 +226,7 @@ def test_it_flags_a_six_point_trend_but_not_five():
 
 def test_it_flags_two_of_three_beyond_two_sigma():
     # 14 lies between 2 sigma (13.546) and 3 sigma (15.319); 10 is on the centre line.
-    chart = control_chart(QUIET + [10, 14, 10, 14, 10], limits_from=20, direction="lower_is_better")
+    chart = control_chart(QUIET + [10, 14, 10, 14, 10], limits_from=20, direction=LOWER)
     assert rules(chart) == [2]
     (signal,) = chart["signals"]
     assert (signal["first_index"], signal["last_index"]) == (21, 23)
@@ -235,7 +238,7 @@ def test_it_flags_two_of_three_beyond_two_sigma():
 
 def test_it_flags_four_of_five_beyond_one_sigma():
     # 8 lies below 1 sigma (8.227) but above 2 sigma (6.454).
-    chart = control_chart(QUIET + [8, 8, 10, 8, 8], limits_from=20, direction="higher_is_better")
+    chart = control_chart(QUIET + [8, 8, 10, 8, 8], limits_from=20, direction=HIGHER)
     assert rules(chart) == [3]
     (signal,) = chart["signals"]
     assert (signal["first_index"], signal["last_index"]) == (20, 24)
@@ -245,14 +248,14 @@ def test_it_flags_four_of_five_beyond_one_sigma():
 
 
 def test_it_flags_nothing_on_an_in_control_series():
-    chart = control_chart(QUIET, direction="lower_is_better")
+    chart = control_chart(QUIET, direction=LOWER)
     assert chart["signals"] == [] and chart["in_control"] is True
     assert all(point["signals"] == [] for point in chart["points"])
 
 
 def test_it_judges_a_shifted_phase_against_the_baseline_limits():
     shifted = QUIET + [16.0] * 10
-    judged = control_chart(shifted, limits_from=20, direction="lower_is_better")
+    judged = control_chart(shifted, limits_from=20, direction=LOWER)
     assert judged["centre"] == 10.0 and judged["ucl"] == pytest.approx(10 + 3 * 2 / 1.128)
     beyond = [s for s in judged["signals"] if s["rule"] == 1]
     assert [s["first_index"] for s in beyond] == list(range(20, 30))
@@ -260,7 +263,7 @@ def test_it_judges_a_shifted_phase_against_the_baseline_limits():
     assert sorted(set(rules(judged))) == [1, 2, 3, 4]
     assert "set on the first 20 periods" in judged["explanation"]
     # Limits from all 30 points absorb the shift: centre 12, MR-bar 45 / 29, UCL 16.13.
-    pooled = control_chart(shifted, direction="lower_is_better")
+    pooled = control_chart(shifted, direction=LOWER)
     assert pooled["centre"] == 12.0 and pooled["mr_bar"] == pytest.approx(45 / 29)
     assert 1 not in rules(pooled)
 
@@ -343,7 +346,7 @@ def test_it_reproduces_the_tortoise_and_hare_mann_whitney_example():
     # U_T + U_H = 36 = 6 × 6; the table's two-sided 5 % critical value for n1 = n2 = 6 is 5,
     # so U = 11 is not significant. Finishing places as times, tortoises "before".
     tortoises, hares = [1, 7, 8, 9, 10, 11], [2, 3, 4, 5, 6, 12]
-    result = before_after(tortoises, hares, direction="lower_is_better")
+    result = before_after(tortoises, hares, direction=LOWER)
     # Our U is the before sample's: pairs where the tortoise is slower = hares beating
     # tortoises = U_H.
     assert result["u_statistic"] == 25
@@ -366,7 +369,7 @@ def test_it_reproduces_shiers_diabetes_age_example():
     # R. Shier, "Statistics: 2.3 The Mann-Whitney U Test", Mathematics Learning Support
     # Centre, 2004: age at diagnosis, males 19 22 16 29 24, females 20 11 17 12. Published:
     # U_M = 17, U_F = 3, exact two-sided p = 0.11; not significant.
-    result = before_after([19, 22, 16, 29, 24], [20, 11, 17, 12], direction="neutral")
+    result = before_after([19, 22, 16, 29, 24], [20, 11, 17, 12], direction=NEUTRAL)
     assert result["u_statistic"] == 17
     assert 5 * 4 - result["u_statistic"] == 3
     assert round(result["p_value"], 2) == 0.11
@@ -378,11 +381,11 @@ def test_it_reproduces_shiers_diabetes_age_example():
 @pytest.mark.parametrize(
     ("direction", "after_mean", "outcome"),
     [
-        ("lower_is_better", 10, "improved"),
-        ("higher_is_better", 10, "worsened"),
-        ("higher_is_better", 18, "improved"),
-        ("lower_is_better", 18, "worsened"),
-        ("neutral", 18, "changed"),
+        (LOWER, 10, "improved"),
+        (HIGHER, 10, "worsened"),
+        (HIGHER, 18, "improved"),
+        (LOWER, 18, "worsened"),
+        (NEUTRAL, 18, "changed"),
     ],
 )
 def test_it_sees_a_clear_change_in_the_kpis_direction(direction, after_mean, outcome):
@@ -404,14 +407,14 @@ def test_it_sees_a_clear_change_in_the_kpis_direction(direction, after_mean, out
 
 def test_it_sees_no_change_between_identical_distributions():
     same = [3.0, 5.0, 4.0, 6.0, 5.0, 4.0, 7.0, 5.0]
-    result = before_after(same, list(same), direction="lower_is_better")
+    result = before_after(same, list(same), direction=LOWER)
     assert result["outcome"] == "no significant change" and result["p_value"] == 1.0
     assert result["difference"] == 0 and result["effect_size"] == 0
     assert result["probability_after_greater"] == 0.5
     assert result["ci_low"] <= 0 <= result["ci_high"]
     rng = np.random.default_rng(0)
     drawn = before_after(
-        rng.normal(10, 2, 100).tolist(), rng.normal(10, 2, 100).tolist(), direction="neutral"
+        rng.normal(10, 2, 100).tolist(), rng.normal(10, 2, 100).tolist(), direction=NEUTRAL
     )
     assert drawn["outcome"] == "no significant change"
     assert drawn["ci_low"] < 0 < drawn["ci_high"]
@@ -421,15 +424,15 @@ def test_it_sees_no_change_between_identical_distributions():
 def test_it_bootstraps_reproducibly_from_the_seed():
     rng = np.random.default_rng(5)
     before, after = rng.exponential(10, 60).tolist(), rng.exponential(8, 60).tolist()
-    first = before_after(before, after, direction="lower_is_better", seed=7)
-    again = before_after(before, after, direction="lower_is_better", seed=7)
-    other = before_after(before, after, direction="lower_is_better", seed=8)
+    first = before_after(before, after, direction=LOWER, seed=7)
+    again = before_after(before, after, direction=LOWER, seed=7)
+    other = before_after(before, after, direction=LOWER, seed=8)
     assert (first["ci_low"], first["ci_high"]) == (again["ci_low"], again["ci_high"])
     assert (first["ci_low"], first["ci_high"]) != (other["ci_low"], other["ci_high"])
 
 
 def test_it_needs_three_values_on_each_side():
-    result = before_after([1.0, None, 2.0], [3.0, 4.0, 5.0], direction="lower_is_better")
+    result = before_after([1.0, None, 2.0], [3.0, 4.0, 5.0], direction=LOWER)
     assert result["n_before"] == 2 and result["n_after"] == 3
     assert result["p_value"] is None and result["ci_low"] is None
     assert result["outcome"] == "not enough data" and result["significant"] is False
@@ -443,9 +446,9 @@ def test_it_needs_three_values_on_each_side():
 def test_it_ignores_none_everywhere():
     assert baseline([1.0, None, 3.0])["mean"] == 2.0
     assert pareto({"a": None, "b": 2.0})["items"][0]["label"] == "b"
-    result = before_after([1, 2, None, 3], [None, 4, 5, 6], direction="lower_is_better")
+    result = before_after([1, 2, None, 3], [None, 4, 5, 6], direction=LOWER)
     assert (result["n_before"], result["n_after"]) == (3, 3)
-    assert trend([None, 1, 2, 3, None, 4], direction="neutral")["n"] == 4
+    assert trend([None, 1, 2, 3, None, 4], direction=NEUTRAL)["n"] == 4
 
 
 def test_it_returns_plain_json_everywhere():
@@ -455,18 +458,18 @@ def test_it_returns_plain_json_everywhere():
         baseline(series),
         baseline([]),
         baseline([4.0]),
-        trend(series, direction="lower_is_better"),
-        trend([5.0] * 6, direction="higher_is_better"),  # constant: no tau, no r
-        trend([1.0], direction="neutral"),
-        control_chart(series, labels=[f"d{i}" for i in range(61)], direction="lower_is_better"),
-        control_chart(series, limits_from=40, direction="higher_is_better"),
+        trend(series, direction=LOWER),
+        trend([5.0] * 6, direction=HIGHER),  # constant: no tau, no r
+        trend([1.0], direction=NEUTRAL),
+        control_chart(series, labels=[f"d{i}" for i in range(61)], direction=LOWER),
+        control_chart(series, limits_from=40, direction=HIGHER),
         control_chart([5.0] * 10),  # zero spread
         control_chart([]),
         pareto({f"c{i}": float(i) for i in range(20)}),
         pareto({}),
-        before_after(series[:40], series[41:], direction="lower_is_better"),
-        before_after([5.0] * 5, [5.0] * 5, direction="higher_is_better"),
-        before_after([], [1.0], direction="neutral"),
+        before_after(series[:40], series[41:], direction=LOWER),
+        before_after([5.0] * 5, [5.0] * 5, direction=HIGHER),
+        before_after([], [1.0], direction=NEUTRAL),
     ]
     for result in results:
         assert json_safe(result), result

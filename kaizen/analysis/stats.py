@@ -9,15 +9,17 @@ a statistics course, aware of which way is good for the KPI.
 
 Conventions shared by every function:
 
-- ``direction`` is ``"higher_is_better"``, ``"lower_is_better"`` or ``"neutral"`` (no good
-  direction: the text then says "changing" rather than "improving" or "worsening").
+- ``direction`` is a `Direction` (kaizen.analysis.direction; its values "higher", "lower" and
+  "neutral" are accepted as plain strings too); NEUTRAL means no good direction: the text
+  then says "changing" rather than "improving" or "worsening".
 - ``None`` (and NaN) entries are periods with nothing measured. They are ignored, but the
   time-ordered functions (`trend`, `control_chart`) keep the original position of every
   remaining point, so a gap does not shift later periods and labels stay with their values.
 - Statistical tests and intervals come from scipy; only the XmR chart limits and the Western
   Electric run rules, which are plain arithmetic with no scipy equivalent, are written here.
 
-No Django imports: the module is used from services, tasks, the API and the benchmark alike.
+No Django imports and nothing from the rest of Kaizen but its own package: the module is used
+from services, tasks, the API and the benchmark alike.
 """
 
 import math
@@ -28,10 +30,9 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-HIGHER_IS_BETTER = "higher_is_better"
-LOWER_IS_BETTER = "lower_is_better"
-NEUTRAL = "neutral"
-DIRECTIONS = (HIGHER_IS_BETTER, LOWER_IS_BETTER, NEUTRAL)
+from kaizen.analysis.direction import Direction
+
+DIRECTIONS = tuple(Direction)
 
 # XmR chart constants for moving ranges of two consecutive points (ASTM / Montgomery tables):
 # d2 turns the mean moving range into an estimate of sigma, D4 gives the moving-range chart's
@@ -54,7 +55,7 @@ RULE_DESCRIPTIONS = {
 # --- small helpers -------------------------------------------------------------------------
 
 
-def _check_direction(direction: str) -> None:
+def _check_direction(direction: Direction) -> None:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
 
@@ -154,11 +155,11 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
-def _is_good(upward: bool, direction: str) -> bool | None:
+def _is_good(upward: bool, direction: Direction) -> bool | None:
     """Whether a movement up (`upward`) or down is good for the KPI; None when neutral."""
-    if direction == NEUTRAL:
+    if direction == Direction.NEUTRAL:
         return None
-    return upward == (direction == HIGHER_IS_BETTER)
+    return upward == (direction == Direction.HIGHER_IS_BETTER)
 
 
 # --- 1. baseline ---------------------------------------------------------------------------
@@ -214,7 +215,9 @@ def baseline(values: Sequence[float | None], *, confidence: float = 0.95) -> dic
 # --- 2. trend ------------------------------------------------------------------------------
 
 
-def trend(values: Sequence[float | None], *, direction: str, alpha: float = 0.05) -> dict[str, Any]:
+def trend(
+    values: Sequence[float | None], *, direction: Direction, alpha: float = 0.05
+) -> dict[str, Any]:
     """Is the KPI drifting, and how fast? The Mann-Kendall test answers "is there a monotonic
     trend?" without assuming normal data or a straight line (Kendall's tau between the period
     number and the values, scipy.stats.kendalltau, which corrects for ties); the Theil-Sen
@@ -365,7 +368,7 @@ def control_chart(
     values: Sequence[float | None],
     *,
     labels: Sequence[str] | None = None,
-    direction: str = "neutral",
+    direction: Direction = Direction.NEUTRAL,
     limits_from: int | None = None,
 ) -> dict[str, Any]:
     """An XmR (individuals and moving range) chart: the standard chart for one figure per
@@ -522,7 +525,7 @@ def _where(signal: dict[str, Any]) -> str:
     return f"from {first} to {name(signal['last_label'], signal['last_index'])}"
 
 
-def _chart_explanation(result: dict[str, Any], direction: str) -> str:
+def _chart_explanation(result: dict[str, Any], direction: Direction) -> str:
     step = result["sigma"] or None
     limits = (
         f"control limits {_range(result['lcl'], result['ucl'], step)} (centre "
@@ -553,7 +556,7 @@ def _chart_explanation(result: dict[str, Any], direction: str) -> str:
     parts = [_plural(c, *kinds[rule]) for rule, c in counts.items() if c]
     adverse = sum(1 for s in signals if s["adverse"])
     summary = _plural(len(signals), "signal") + " of special-cause variation"
-    if direction != NEUTRAL:
+    if direction != Direction.NEUTRAL:
         summary += f" ({adverse or 'none'} adverse)"
     latest = max(signals, key=lambda s: (s["last_index"], s["first_index"]))
     tone = {True: "adverse", False: "favourable", None: "worth a look"}[latest["adverse"]]
@@ -649,7 +652,7 @@ def before_after(
     before: Sequence[float | None],
     after: Sequence[float | None],
     *,
-    direction: str,
+    direction: Direction,
     confidence: float = 0.95,
     n_resamples: int = 2000,
     seed: int = 0,
