@@ -2,8 +2,8 @@
 
 Reads come from the permission-aware selectors (an incident the caller may not see is a 404);
 actions on a visible incident ask kaizen.incidents.permissions (403) and then call one service
-(the API's exception handler makes a domain ValidationError a 400 naming the field); a
-version conflict (ConflictError) is a 409 naming who changed the incident when.
+(the API's exception handler makes a domain ValidationError a 400 naming the field, and a
+version conflict a 409 naming who changed the incident when, with the current version).
 """
 
 from typing import Any
@@ -48,14 +48,6 @@ from kaizen.incidents.selectors import (
 )
 
 
-def conflict_response(conflict: services.ConflictError) -> Response:
-    """409: who changed the incident when, and the version to read again."""
-    return Response(
-        {"detail": str(conflict), "current_version": conflict.current_version},
-        status=status.HTTP_409_CONFLICT,
-    )
-
-
 class WorkIncidents(permissions.BasePermission):
     """Agents edit, assign and move incidents; a caller only reads theirs and comments."""
 
@@ -89,11 +81,6 @@ class IncidentViewSet(
 
     def get_queryset(self):
         return incidents_for(self.request.user).select_related(*DETAIL_RELATED)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, services.ConflictError):
-            return conflict_response(exc)
-        return super().handle_exception(exc)
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or can_work_incidents(self.request.user):
