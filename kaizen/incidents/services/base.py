@@ -11,7 +11,7 @@ from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import record_event, to_journal_value
 from kaizen.people.models import User
-from kaizen.sla import services as sla_services
+from kaizen.sla import refresh as sla_refresh
 
 # Every field an incident event reports. The created event carries all of them; every later
 # event carries each one that changed, so SLA clocks and KPI facts can be rebuilt from the
@@ -172,6 +172,6 @@ def finish(
         incident.save(update_fields=SAVED_FIELDS)
     if changes or data:
         record_event(event_type, incident, actor=actor, changes=changes, data=data, occurred_at=at)
-        sla_services.refresh_incident_clocks(incident)
+        sla_refresh.refresh_ticket_clocks(incident)
     _copy_into(original, incident)
     return changes

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaizen.api.services import call_service
-from kaizen.sla import config_services
+from kaizen.sla import services
 from kaizen.sla.api.serializers import (
     BusinessCalendarSerializer,
     BusinessTimeResultSerializer,
@@ -93,15 +93,13 @@ class CalendarViewSet(ServiceLevelViewSet):
     def perform_create(self, serializer: BusinessCalendarSerializer) -> None:
         fields = serializer.service_fields()
         _remeasure(fields)  # nothing measured on a new calendar yet
-        calendar = call_service(
-            config_services.do_create_calendar, actor=self.request.user, **fields
-        )
+        calendar = call_service(services.do_create_calendar, actor=self.request.user, **fields)
         serializer.instance = self._reloaded(calendar)
 
     def perform_update(self, serializer: BusinessCalendarSerializer) -> None:
         fields = serializer.service_fields()
         calendar = call_service(
-            config_services.do_update_calendar,
+            services.do_update_calendar,
             serializer.instance,
             actor=self.request.user,
             **_remeasure(fields),
@@ -166,14 +164,14 @@ class DefinitionViewSet(ServiceLevelViewSet):
         fields = self._fields(serializer)
         _remeasure(fields)
         definition = call_service(
-            config_services.do_create_sla_definition, actor=self.request.user, **fields
+            services.do_create_sla_definition, actor=self.request.user, **fields
         )
         serializer.instance = self._reloaded(definition)
 
     def perform_update(self, serializer: SLADefinitionSerializer) -> None:
         fields = self._fields(serializer)
         definition: SLADefinition = call_service(
-            config_services.do_update_sla_definition,
+            services.do_update_sla_definition,
             serializer.instance,
             actor=self.request.user,
             **_remeasure(fields),
