@@ -10,6 +10,9 @@ Semantics (docs/sla.md explains them with examples):
   (priority raised, service corrected) the old clock is cancelled at that moment and the new
   definition's clock is measured retroactively from when the ticket was opened, with its own
   calendar and pause rules: the ticket is judged by the target that fits it.
+- Which states are open, on hold, stopped (resolved) and cancelled, and which field records
+  the first response, are the ticket kind's (`StateRules`, registered with the kind in
+  kaizen/sla/kinds.py); the words below are the incidents'.
 - A clock counts business time on its calendar while the ticket is open and not paused. It is
   paused while the ticket is on hold for one of the definition's pause reasons; on hold for any
   other reason the clock keeps running.

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from kaizen.catalog.models import Service, ServiceOffering
 from kaizen.people.models import User, validate_time_zone
+from kaizen.sla.kinds import DEFAULT_KIND
 
 
 class BusinessCalendar(models.Model):
@@ -119,7 +120,7 @@ class SLADefinition(models.Model):
 
     name = models.CharField(max_length=150)
     # The kind of ticket it measures (a key of kaizen.sla.kinds): it applies to no other.
-    ticket_kind = models.CharField(max_length=40, default="incident")
+    ticket_kind = models.CharField(max_length=40, default=DEFAULT_KIND)
     kind = models.CharField(max_length=16, choices=TargetKind.choices)
     order = models.PositiveIntegerField(default=100, help_text="Lower wins when several match")
     is_active = models.BooleanField(default=True)
