@@ -132,6 +132,10 @@ def _adapted_rows(
     values (ints, text, booleans) go to the driver as they are. Going through each field's
     get_db_prep_value costs more than the write itself."""
     adapt = datetime_adapter(default_connection)
+    # Half the datetimes of a recompute batch are the same objects (computed_at is the run's
+    # `now`, both clocks of an incident start when it opened): each is adapted once, looked
+    # up here rather than through a call per value.
+    adapted_datetimes: dict[dt.datetime, Any] = {}
     positions = [
         position
         for position, name in enumerate(names)
@@ -143,7 +147,10 @@ def _adapted_rows(
         for position in positions:
             value = values[position]
             if value is not None:
-                values[position] = adapt(value)
+                text = adapted_datetimes.get(value)
+                if text is None:
+                    text = adapted_datetimes[value] = adapt(value)
+                values[position] = text
         adapted.append(values)
     return adapted
 
