@@ -181,8 +181,8 @@ def seed_incidents(
 def uk_office_calendar():
     """Mon-Fri 08:00-18:00 Europe/London with English public holidays, slug `uk-office`
     (found if an earlier run on the same database made it)."""
-    from kaizen.sla.config_services import do_create_calendar
     from kaizen.sla.models import BusinessCalendar
+    from kaizen.sla.services import do_create_calendar
 
     existing = BusinessCalendar.objects.filter(slug="uk-office").first()
     if existing is not None:

@@ -41,8 +41,7 @@ def main() -> None:
     from seed import seed_incidents, uk_office_calendar
 
     from kaizen.core.processes import workers_default
-    from kaizen.sla.config_services import do_create_sla_definition
-    from kaizen.sla.services import do_recompute_clocks
+    from kaizen.sla.services import do_create_sla_definition, do_recompute_clocks
 
     written = seed_incidents(args.incidents, seed=args.seed, with_journal=True)
     with transaction.atomic():

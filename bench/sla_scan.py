@@ -26,13 +26,14 @@ def main() -> None:
     args = parser.parse_args()
     vendor = setup_django(args.database_url)
 
+    from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
     from seed import seed_incidents
 
     from kaizen.incidents.models import Incident
-    from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
     from kaizen.sla.models import SLAClock
-    from kaizen.sla.services import scan_due_clocks
+    from kaizen.sla.scan import scan_due_clocks
+    from kaizen.sla.services import do_create_calendar, do_create_sla_definition
 
     rng = random.Random(args.seed)
     incidents = args.open_clocks // 2
@@ -63,6 +64,7 @@ def main() -> None:
         }
     now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
     rows = []
+    incident_type = ContentType.objects.get_for_model(Incident)
     for incident_id in Incident.objects.values_list("pk", flat=True).iterator():
         for sequence, (kind, definition) in enumerate(definitions.items()):
             target_us = definition.target_minutes * 60_000_000
@@ -70,7 +72,8 @@ def main() -> None:
             started = now - dt.timedelta(microseconds=target_us * (0.8 if due_now else 0.2))
             rows.append(
                 SLAClock(
-                    incident_id=incident_id,
+                    ticket_type=incident_type,
+                    ticket_id=incident_id,
                     sequence=sequence,
                     definition=definition,
                     kind=kind,

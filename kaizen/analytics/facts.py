@@ -248,11 +248,15 @@ class ResolutionClock:
 
 
 def resolution_clocks(clocks: Q) -> dict[int, ResolutionClock]:
-    """By incident id, for the clocks matching `clocks`."""
+    """By incident id, for the incidents' clocks matching `clocks` (on their `ticket_id`)."""
     rows = (
-        SLAClock.objects.filter(clocks, kind=TargetKind.RESOLUTION)
-        .order_by("incident_id", "sequence")
-        .values_list("incident_id", "state", "definition__calendar_id")
+        SLAClock.objects.filter(
+            clocks,
+            ticket_type=ContentType.objects.get_for_model(Incident),
+            kind=TargetKind.RESOLUTION,
+        )
+        .order_by("ticket_id", "sequence")
+        .values_list("ticket_id", "state", "definition__calendar_id")
     )
     found: dict[int, ResolutionClock] = {}
     for incident_id, state, calendar_id in rows:
@@ -436,7 +440,7 @@ def incident_facts_between(
     hold no incident: ids a rolled-back transaction used on PostgreSQL, or deleted rows."""
     table = _fact_table_where(
         Q(pk__gt=after, pk__lte=up_to),
-        Q(incident_id__gt=after, incident_id__lte=up_to),
+        Q(ticket_id__gt=after, ticket_id__lte=up_to),
         calendars=calendars,
         names=names,
     )
@@ -456,7 +460,7 @@ def incident_fact_tables(
     for start in range(0, len(ordered), chunk_size):
         chunk = ordered[start : start + chunk_size]
         table = _fact_table_where(
-            Q(pk__in=chunk), Q(incident_id__in=chunk), calendars=calendars, names=names
+            Q(pk__in=chunk), Q(ticket_id__in=chunk), calendars=calendars, names=names
         )
         if table is not None:
             yield table

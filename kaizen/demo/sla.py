@@ -3,7 +3,7 @@ response and a resolution target. Idempotent: calendars by slug, definitions by 
 
 import datetime as dt
 
-from kaizen.sla import config_services
+from kaizen.sla import services
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 
 WEEKDAYS = range(5)
@@ -106,13 +106,13 @@ def load_sla() -> dict[str, int]:
     for spec in CALENDARS:
         if spec["slug"] in calendars:
             continue
-        calendars[spec["slug"]] = config_services.do_create_calendar(actor=None, **spec)
+        calendars[spec["slug"]] = services.do_create_calendar(actor=None, **spec)
         created["calendars"] += 1
     existing = set(SLADefinition.objects.values_list("name", flat=True))
     for spec in _definitions():
         if spec["name"] in existing:
             continue
-        config_services.do_create_sla_definition(
+        services.do_create_sla_definition(
             actor=None, **{**spec, "calendar": calendars[spec["calendar"]]}
         )
         created["SLA definitions"] += 1

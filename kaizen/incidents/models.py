@@ -6,6 +6,7 @@ field), except `sla_due_at` and `sla_state`, which only the SLA engine writes.
 
 from typing import Any
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
@@ -204,11 +205,19 @@ class Incident(models.Model):
     imported_from = models.CharField(max_length=40, blank=True, db_index=True)
     recorded_sla_met = models.BooleanField(null=True, blank=True)
     source_attributes = models.JSONField(default=dict, blank=True)
-    # Written by the SLA engine only (kaizen.sla.services): the nearest due time of the
-    # incident's running clocks, and how they stand.
+    # Written by the SLA app only (incidents are a ticket kind registered with it, see
+    # sla_kind.py): the nearest due time of the incident's running clocks, and how they stand.
     sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     sla_state = models.CharField(
         max_length=16, choices=SlaState.choices, blank=True, default="", editable=False
+    )
+    # The clocks name their ticket by content type and id; this reverse relation also lets a
+    # query on clocks go through the incident (SLAClock.objects.filter(incident__number=...)).
+    sla_clocks = GenericRelation(
+        "sla.SLAClock",
+        content_type_field="ticket_type",
+        object_id_field="ticket_id",
+        related_query_name="incident",
     )
     # Optimistic locking: every change of the incident's fields adds one.
     version = models.PositiveIntegerField(default=1, editable=False)

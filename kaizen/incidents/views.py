@@ -53,7 +53,7 @@ from kaizen.incidents.selectors import (
 )
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.models import User
-from kaizen.sla.services import explain_incident_clocks
+from kaizen.sla.refresh import explain_ticket_clocks
 
 SORTS = {
     "number": "number",
@@ -362,7 +362,7 @@ def _render_incident(request: HttpRequest, incident: Incident, **forms: Any) -> 
     if can_see_incident_timeline(user):
         context["timeline"] = _readable(timeline_for(incident))
     if agent:
-        context["sla_clocks"] = explain_incident_clocks(incident)
+        context["sla_clocks"] = explain_ticket_clocks(incident)
     template = "incidents/detail.html" if agent else "incidents/portal_detail.html"
     return render(request, template, context, status=_status(*forms.values()))
 

@@ -10,6 +10,9 @@ Semantics (docs/sla.md explains them with examples):
   (priority raised, service corrected) the old clock is cancelled at that moment and the new
   definition's clock is measured retroactively from when the ticket was opened, with its own
   calendar and pause rules: the ticket is judged by the target that fits it.
+- Which states are open, on hold, stopped (resolved) and cancelled, and which field records
+  the first response, are the ticket kind's (`StateRules`, registered with the kind in
+  kaizen/sla/kinds.py); the words below are the incidents'.
 - A clock counts business time on its calendar while the ticket is open and not paused. It is
   paused while the ticket is on hold for one of the definition's pause reasons; on hold for any
   other reason the clock keeps running.
@@ -30,9 +33,31 @@ from kaizen.sla.calendar import CalendarIndex
 
 RESPONSE = "response"
 RESOLUTION = "resolution"
-OPEN_STATES = frozenset({"new", "assigned", "in_progress", "on_hold"})
-RESOLVED_STATES = frozenset({"resolved", "closed"})
 KINDS = (RESPONSE, RESOLUTION)
+
+
+class StateRules(NamedTuple):
+    """Which of a ticket kind's states count, pause, stop and cancel its clocks. Each ticket
+    kind registers its own (kaizen/sla/kinds.py); the engine reads them from here."""
+
+    open_states: frozenset[str]  # a clock counts in these (unless paused or responded)
+    on_hold_state: str  # paused in it when `on_hold_reason_field` is a pausing reason
+    stopped_states: frozenset[str]  # the resolution clock stops; resumes on leaving them
+    cancelled_state: str  # every clock is cancelled
+    first_response_field: str  # set at the first response: the response clock stops
+    on_hold_reason_field: str = "on_hold_reason"
+    state_field: str = "state"
+
+
+# The service desk ticket life cycle (ITIL's incidents and requests): the rules the engine
+# applies when it is given none. A kind with other states registers its own.
+STANDARD_RULES = StateRules(
+    open_states=frozenset({"new", "assigned", "in_progress", "on_hold"}),
+    on_hold_state="on_hold",
+    stopped_states=frozenset({"resolved", "closed"}),
+    cancelled_state="cancelled",
+    first_response_field="first_responded_at",
+)
 
 
 class TicketState(NamedTuple):
@@ -150,9 +175,20 @@ def measure(
     until: dt.datetime,
     now: dt.datetime,
     explain: bool = False,
+    rules: StateRules = STANDARD_RULES,
 ) -> ClockResult:
     """One clock for `target` over the ticket's history from opening to `until` (<= now)."""
     calendar = target.calendar
+    # The rules as locals: the loop below reads them for every state.
+    (
+        open_states,
+        on_hold_state,
+        stopped_states,
+        cancelled_state,
+        first_response_field,
+        on_hold_reason_field,
+        state_field,
+    ) = rules
     started_at = history[0].at
     elapsed = 0
     breach_at: dt.datetime | None = None
@@ -173,17 +209,19 @@ def measure(
     for (segment_start, fields), next_start in zip(history, next_starts, strict=True):
         if segment_start > until:
             break
-        if is_response and not responded and fields.get("first_responded_at"):
+        if is_response and not responded and fields.get(first_response_field):
             responded = True
         segment_end = until if until < next_start else next_start  # min(next_start, until)
-        state = fields.get("state")
-        is_open = state in OPEN_STATES
+        state = fields.get(state_field)
+        is_open = state in open_states
         counting = (
             is_open
             and not (is_response and responded)
-            and not (state == "on_hold" and fields.get("on_hold_reason") in target.pause_reasons)
+            and not (
+                state == on_hold_state and fields.get(on_hold_reason_field) in target.pause_reasons
+            )
         )
-        stopped = responded if is_response else state in RESOLVED_STATES
+        stopped = responded if is_response else state in stopped_states
         if stopped and stopped_at is None:
             stopped_at = segment_start
         elif not stopped and is_open:
@@ -206,7 +244,7 @@ def measure(
             intervals.append(Interval(segment_start, segment_end, kind_of_gap))
 
     counting_now = last_counting and stopped_at is None
-    last_state = history[-1].fields.get("state")
+    last_state = history[-1].fields.get(state_field)
     result = ClockResult(
         target=target,
         kind=kind,
@@ -230,7 +268,7 @@ def measure(
     result.breach_at = breach_at
     result.breached = elapsed > target.target_us
     _set_warnings(result, calendar, now)
-    if last_state == "cancelled":
+    if last_state == cancelled_state:
         result.state = "cancelled"
         result.cancelled_at = history[-1].at
     elif stopped_at is not None:
@@ -281,28 +319,34 @@ def compute_clocks(
     *,
     now: dt.datetime,
     explain: bool = False,
+    rules: StateRules = STANDARD_RULES,
 ) -> list[ClockResult]:
-    """Every clock the ticket has had, in the order they started (see the module doc)."""
+    """Every clock the ticket has had, in the order they started (see the module doc), by
+    the state rules of the ticket's kind."""
     if not history:
         return []
     prepared = targets if isinstance(targets, TargetSet) else TargetSet(targets)
+    state_field, cancelled_state = rules.state_field, rules.cancelled_state
+    first_response_field, stopped_states = rules.first_response_field, rules.stopped_states
     clocks: list[ClockResult] = []
     for kind in KINDS:
         current: Target | None = None
         for state in history:
             fields = state.fields
-            ticket_state = fields.get("state")
-            if ticket_state == "cancelled":
+            ticket_state = fields.get(state_field)
+            if ticket_state == cancelled_state:
                 break
-            if kind == RESPONSE and current is not None and fields.get("first_responded_at"):
+            if kind == RESPONSE and current is not None and fields.get(first_response_field):
                 break  # responded: later changes no longer concern the response target
-            if kind == RESOLUTION and current is not None and ticket_state in RESOLVED_STATES:
+            if kind == RESOLUTION and current is not None and ticket_state in stopped_states:
                 continue  # nothing is measured while resolved; a change applies on reopen
             applicable = prepared.applicable(kind, fields)
             if applicable is current:
                 continue
             if current is not None:
-                replaced = measure(history, current, kind, until=state.at, now=now, explain=explain)
+                replaced = measure(
+                    history, current, kind, until=state.at, now=now, explain=explain, rules=rules
+                )
                 replaced.state, replaced.cancelled_at, replaced.counting = (
                     "cancelled",
                     state.at,
@@ -313,5 +357,7 @@ def compute_clocks(
                 clocks.append(replaced)
             current = applicable
         if current is not None:
-            clocks.append(measure(history, current, kind, until=now, now=now, explain=explain))
+            clocks.append(
+                measure(history, current, kind, until=now, now=now, explain=explain, rules=rules)
+            )
     return clocks

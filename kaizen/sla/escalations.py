@@ -1,15 +1,18 @@
-"""What an SLA definition asks to happen when a clock reaches a threshold (or 100 %: breach)."""
+"""What an SLA definition asks to happen when a clock reaches a threshold (or 100 %: breach):
+notifications to the people the ticket's kind names, or the kind's own escalation hook."""
 
 from typing import Any
 
 from kaizen.notifications.services import queue_notification
+from kaizen.sla.kinds import TicketKind
 from kaizen.sla.models import EscalationAction, SLAClock
 
 
-def _recipients(action: str, incident: Any) -> list[Any]:
-    group = incident.assignment_group
+def _recipients(action: str, ticket: Any, kind: TicketKind) -> list[Any]:
+    group = getattr(ticket, kind.group_field)
     if action == EscalationAction.NOTIFY_ASSIGNEE:
-        return [incident.assignee] if incident.assignee_id else []
+        assignee = getattr(ticket, kind.assignee_field)
+        return [assignee] if assignee is not None else []
     if action == EscalationAction.NOTIFY_GROUP and group is not None:
         return list(group.members.filter(is_active=True))
     if action == EscalationAction.NOTIFY_MANAGER and group is not None and group.manager_id:
@@ -17,22 +20,23 @@ def _recipients(action: str, incident: Any) -> list[Any]:
     return []
 
 
-def run_escalations(clock: SLAClock, incident: Any, percent: int) -> None:
+def run_escalations(clock: SLAClock, ticket: Any, percent: int, kind: TicketKind) -> None:
     """Run the definition's escalations configured for exactly this threshold."""
     breach = percent >= 100
     for step in clock.definition.escalations or []:
         if int(step.get("at", 0)) != percent:
             continue
         action = step.get("action")
-        recipients = _recipients(action, incident)
+        recipients = _recipients(action, ticket, kind)
         if recipients:
             queue_notification(
                 "sla_breach" if breach else "sla_warning",
                 recipients,
-                {"incident": incident, "clock": clock, "percent": percent},
+                {kind.notification_name: ticket, "clock": clock, "percent": percent},
                 category="sla_breach" if breach else "sla_warning",
             )
-        elif action in (EscalationAction.REASSIGN, EscalationAction.RAISE_PRIORITY):
-            from kaizen.sla.incident_actions import escalate_incident
-
-            escalate_incident(incident, action, step)
+        elif (
+            action in (EscalationAction.REASSIGN, EscalationAction.RAISE_PRIORITY)
+            and kind.escalate is not None
+        ):
+            kind.escalate(ticket, action, step)

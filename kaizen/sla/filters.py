@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from kaizen.catalog.models import Service
 from kaizen.core.filtering import search_terms
+from kaizen.sla.kinds import kind_choices
 from kaizen.sla.models import BusinessCalendar, SLADefinition, TargetKind
 
 
@@ -23,6 +24,9 @@ class CalendarFilter(django_filters.FilterSet):
 
 class DefinitionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+    ticket_kind = django_filters.ChoiceFilter(
+        choices=kind_choices, empty_label="Any", label="Ticket kind"
+    )
     kind = django_filters.ChoiceFilter(choices=TargetKind.choices, empty_label="Any")
     calendar = django_filters.ModelChoiceFilter(
         queryset=BusinessCalendar.objects.order_by("name"),
@@ -46,7 +50,7 @@ class DefinitionFilter(django_filters.FilterSet):
 
     class Meta:
         model = SLADefinition
-        fields = ["q", "kind", "calendar", "is_active", "service"]
+        fields = ["q", "ticket_kind", "kind", "calendar", "is_active", "service"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_terms(queryset, ("name", "calendar__name", "service__name"), value)

@@ -2,7 +2,7 @@
 
 Forms parse what a person typed (times, "50, 75, 90", JSON) and check what only a form can
 (an end before its start on the same row, a date listed twice); the domain rules stay in
-kaizen.sla.config_services, whose ValidationErrors land on the field they name through
+kaizen.sla.services, whose ValidationErrors land on the field they name through
 `run_service_with_rows`.
 """
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 from kaizen.catalog.models import Service, ServiceOffering
 from kaizen.core.forms import StyledFormMixin
 from kaizen.people.models import Team
-from kaizen.sla.config_services import ON_HOLD_REASONS
+from kaizen.sla.kinds import DEFAULT_KIND, kind_choices, on_hold_reason_choices
 from kaizen.sla.models import BusinessCalendar, EscalationAction, SLADefinition, TargetKind
 
 T = TypeVar("T")
@@ -352,8 +352,12 @@ class DefinitionForm(StyledFormMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text="None ticked: any priority.",
     )
+    ticket_kind = forms.ChoiceField(
+        required=False,
+        label="Ticket kind",
+        help_text="The kind of ticket it measures; it applies to no other.",
+    )
     pause_reasons = forms.MultipleChoiceField(
-        choices=[(reason, reason.replace("_", " ").capitalize()) for reason in ON_HOLD_REASONS],
         required=False,
         label="Pause while on hold",
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
@@ -380,12 +384,28 @@ class DefinitionForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = SLADefinition
-        fields = ("name", "kind", "calendar", "order", "is_active", "service", "offering")
+        fields = (
+            "name",
+            "ticket_kind",
+            "kind",
+            "calendar",
+            "order",
+            "is_active",
+            "service",
+            "offering",
+        )
         labels = {"is_active": "Active"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = TargetKind.choices
+        self.fields["ticket_kind"].choices = kind_choices
+        self.fields["ticket_kind"].initial = self.instance.ticket_kind or DEFAULT_KIND
+        # Every registered kind's reasons, labelled from their values as they always were.
+        self.fields["pause_reasons"].choices = [
+            (reason, reason.replace("_", " ").capitalize())
+            for reason, _ in on_hold_reason_choices()
+        ]
         self.fields["calendar"].queryset = BusinessCalendar.objects.order_by("name")
         self.fields["service"].queryset = Service.objects.order_by("name")
         self.fields["service"].empty_label = "Any service"
@@ -421,6 +441,11 @@ class DefinitionForm(StyledFormMixin, forms.ModelForm):
             raise ValidationError("whole percentages separated by commas, e.g. 50, 75, 90") from exc
         return sorted(set(values))
 
+    def clean_ticket_kind(self) -> str:
+        """Left out (a form posted before kinds existed): the definition's own, else the
+        default kind."""
+        return self.cleaned_data["ticket_kind"] or self.instance.ticket_kind or DEFAULT_KIND
+
     def clean_conditions(self) -> dict[str, Any]:
         return parse_conditions(self.cleaned_data["conditions"])
 
@@ -443,7 +468,9 @@ class DefinitionForm(StyledFormMixin, forms.ModelForm):
             **{name: data[name] for name in self.Meta.fields},
             "target_minutes": data["target_total"],
             "priorities": data["priorities"],
-            "pause_reasons": [r for r in ON_HOLD_REASONS if r in data["pause_reasons"]],
+            "pause_reasons": [
+                reason for reason, _ in on_hold_reason_choices() if reason in data["pause_reasons"]
+            ],
             "warning_thresholds": data["warning_thresholds"],
             "conditions": data["conditions"],
         }

@@ -1,11 +1,14 @@
 """Business calendars, SLA definitions and the clocks computed from tickets' journals."""
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from kaizen.catalog.models import Service, ServiceOffering
 from kaizen.people.models import User, validate_time_zone
+from kaizen.sla.kinds import DEFAULT_KIND
 
 
 class BusinessCalendar(models.Model):
@@ -116,6 +119,8 @@ class SLADefinition(models.Model):
     """
 
     name = models.CharField(max_length=150)
+    # The kind of ticket it measures (a key of kaizen.sla.kinds): it applies to no other.
+    ticket_kind = models.CharField(max_length=40, default=DEFAULT_KIND)
     kind = models.CharField(max_length=16, choices=TargetKind.choices)
     order = models.PositiveIntegerField(default=100, help_text="Lower wins when several match")
     is_active = models.BooleanField(default=True)
@@ -172,17 +177,19 @@ class ClockState(models.TextChoices):
 class SLAClock(models.Model):
     """One target on one ticket, as the engine computed it at `computed_at`.
 
-    Only kaizen.sla.services writes these rows: after every write to the ticket, from the
-    periodic scan (warnings and breaches over time) and from `kaizen sla recompute`.
+    The ticket is any registered kind's (kaizen/sla/kinds.py), by content type and id as
+    journal events name their subject. Only the SLA app writes these rows: after every write
+    to the ticket (refresh.py), from the periodic scan (scan.py: warnings and breaches over
+    time) and from `kaizen sla recompute` (recompute.py).
     `elapsed_us` is as of `computed_at`; while `running_since` is set the clock is counting and
     its elapsed time at any instant is `elapsed_at_running_since_us` plus the business time
     since `running_since`. `next_action_at` is the next instant the scan has work to do
     (a warning or the breach); the scan finds due clocks through its index.
     """
 
-    incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="sla_clocks"
-    )
+    ticket_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    ticket_id = models.PositiveBigIntegerField()
+    ticket = GenericForeignKey("ticket_type", "ticket_id")
     sequence = models.PositiveSmallIntegerField()
     definition = models.ForeignKey(SLADefinition, on_delete=models.PROTECT, related_name="clocks")
     kind = models.CharField(max_length=16, choices=TargetKind.choices)
@@ -203,9 +210,11 @@ class SLAClock(models.Model):
     next_action_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["incident_id", "sequence"]
+        ordering = ["ticket_type_id", "ticket_id", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "sequence"], name="unique_clock_sequence")
+            models.UniqueConstraint(
+                fields=["ticket_type", "ticket_id", "sequence"], name="unique_clock_sequence"
+            )
         ]
         indexes = [
             # The periodic scan: running clocks whose next warning or breach is due.
@@ -234,7 +243,7 @@ class RecomputeRun(models.Model):
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    incidents = models.PositiveIntegerField(default=0)
+    tickets = models.PositiveIntegerField(default=0)  # of every kind
     clocks = models.PositiveIntegerField(default=0)
     changed_clocks = models.PositiveIntegerField(default=0)
 

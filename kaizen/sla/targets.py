@@ -9,6 +9,7 @@ from django.db.models import Count, Max
 from kaizen.sla.calendar import CalendarIndex
 from kaizen.sla.calendar import WorkingPeriod as Period
 from kaizen.sla.engine import Target
+from kaizen.sla.kinds import DEFAULT_KIND
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 
 
@@ -93,9 +94,9 @@ def _configuration_version() -> tuple:
     return tuple(definitions.values()) + tuple(calendars.values())
 
 
-def active_targets() -> list[Target]:
-    """The active definitions as Targets, rebuilt only when the configuration changed: every
-    write to an incident asks for them."""
+def _targets_by_kind() -> dict[str, list[Target]]:
+    """Every active definition as a Target, by ticket kind, rebuilt only when the
+    configuration changed: every write to a ticket asks for them."""
     version = _configuration_version()
     if _cache.get("version") != version:
         definitions = (
@@ -103,6 +104,20 @@ def active_targets() -> list[Target]:
             .select_related("calendar")
             .prefetch_related("calendar__periods", "calendar__closures")
         )
-        _cache["targets"] = [target_for(definition) for definition in definitions]
+        by_kind: dict[str, list[Target]] = {}
+        for definition in definitions:
+            by_kind.setdefault(definition.ticket_kind, []).append(target_for(definition))
+        _cache["targets"] = by_kind
         _cache["version"] = version
-    return list(_cache["targets"])  # type: ignore[call-overload]
+    return _cache["targets"]  # type: ignore[return-value]
+
+
+def active_targets(ticket_kind: str = DEFAULT_KIND) -> list[Target]:
+    """The active definitions of one ticket kind as Targets: a definition applies only to
+    tickets of its kind."""
+    return list(_targets_by_kind().get(ticket_kind, ()))
+
+
+def active_targets_by_id() -> dict[int, Target]:
+    """Every kind's active definitions as Targets, by definition id (the scan)."""
+    return {target.id: target for targets in _targets_by_kind().values() for target in targets}

@@ -4,7 +4,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from kaizen.core.context import correlation
-from kaizen.sla.services import scan_due_clocks
+from kaizen.sla.scan import scan_due_clocks
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -19,7 +19,7 @@ from kaizen.core.forms import detached
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.models import Team
-from kaizen.sla import config_services
+from kaizen.sla import services
 from kaizen.sla.filters import CalendarFilter, DefinitionFilter
 from kaizen.sla.forms import (
     BetweenForm,
@@ -173,7 +173,7 @@ def calendar_form(request: HttpRequest, slug: str | None = None) -> HttpResponse
             saved = run_service_with_rows(
                 form,
                 rows,
-                config_services.do_update_calendar,
+                services.do_update_calendar,
                 calendar,
                 actor=request.user,
                 **form.remeasure(),
@@ -181,7 +181,7 @@ def calendar_form(request: HttpRequest, slug: str | None = None) -> HttpResponse
             )
         else:
             saved = run_service_with_rows(
-                form, rows, config_services.do_create_calendar, actor=request.user, **fields
+                form, rows, services.do_create_calendar, actor=request.user, **fields
             )
         if saved:
             messages.success(request, f"Calendar {saved} saved.")
@@ -263,7 +263,7 @@ def definition_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
             saved = run_service_with_rows(
                 form,
                 rows,
-                config_services.do_update_sla_definition,
+                services.do_update_sla_definition,
                 definition,
                 actor=request.user,
                 **form.remeasure(),
@@ -271,7 +271,7 @@ def definition_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
             )
         else:
             saved = run_service_with_rows(
-                form, rows, config_services.do_create_sla_definition, actor=request.user, **fields
+                form, rows, services.do_create_sla_definition, actor=request.user, **fields
             )
         if saved:
             messages.success(request, f"SLA definition {saved} saved.")

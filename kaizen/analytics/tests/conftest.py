@@ -9,7 +9,7 @@ import pytest
 
 from kaizen.people import services as people_services
 from kaizen.people.models import Process, Role
-from kaizen.sla.config_services import do_create_calendar
+from kaizen.sla.services import do_create_calendar
 from kaizen.testing import make_team, make_user
 
 

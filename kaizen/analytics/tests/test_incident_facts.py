@@ -10,7 +10,7 @@ from kaizen.analytics.tests.helpers import incident_facts
 from kaizen.incidents import services
 from kaizen.incidents.models import Incident
 from kaizen.incidents.tests.helpers import last_event, make_incident, move
-from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
+from kaizen.sla.services import do_create_calendar, do_create_sla_definition
 from kaizen.sla.tests.helpers import freeze_sla_time
 from kaizen.testing import make_offering, make_service
 

@@ -16,8 +16,7 @@ from kaizen.incidents.models import Incident
 from kaizen.incidents.tests.helpers import make_incident, move
 from kaizen.journal.models import JournalEvent
 from kaizen.people import services as people_services
-from kaizen.sla.config_services import do_create_sla_definition
-from kaizen.sla.services import do_recompute_clocks
+from kaizen.sla.services import do_create_sla_definition, do_recompute_clocks
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from kaizen.incidents.models import Incident
 from kaizen.journal.events import EventType
 from kaizen.journal.tracking import TrackedRecord, VersionConflict
-from kaizen.sla import services as sla_services
+from kaizen.sla import refresh as sla_refresh
 
 # Every field an incident event reports. The created event carries all of them; every later
 # event carries each one that changed, so SLA clocks and KPI facts can be rebuilt from the
@@ -70,7 +70,7 @@ UNVERSIONED_EVENTS = (
 
 
 def _refresh_clocks(incident: Incident) -> None:
-    sla_services.refresh_incident_clocks(incident)
+    sla_refresh.refresh_ticket_clocks(incident)
 
 
 # The shared ticket mechanics (kaizen/journal/tracking.py) with the incident's fields: every

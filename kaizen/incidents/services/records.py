@@ -22,7 +22,7 @@ from kaizen.incidents.services.validation import check_incident
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.people.models import User
-from kaizen.sla import services as sla_services
+from kaizen.sla import refresh as sla_refresh
 
 # What people describe and edit. Assignment, state and the derived fields have their own
 # services; priority follows impact and urgency.
@@ -110,7 +110,7 @@ def do_open_incident(
         changes=initial_changes(incident),
         occurred_at=at,
     )
-    sla_services.refresh_incident_clocks(incident)
+    sla_refresh.refresh_ticket_clocks(incident)
     if notify:
         notices.tell_assignee(incident, actor=actor)
     return incident

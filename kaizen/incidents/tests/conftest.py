@@ -79,6 +79,6 @@ def hooks(monkeypatch):
             }
         )
 
-    monkeypatch.setattr("kaizen.sla.services.refresh_incident_clocks", refresh)
+    monkeypatch.setattr("kaizen.sla.refresh.refresh_ticket_clocks", refresh)
     monkeypatch.setattr("kaizen.notifications.services.queue_notification", queue)
     return calls

@@ -42,7 +42,7 @@ def test_it_refreshes_the_clocks_after_the_event_inside_the_transaction(monkeypa
             )
         )
 
-    monkeypatch.setattr("kaizen.sla.services.refresh_incident_clocks", refresh)
+    monkeypatch.setattr("kaizen.sla.refresh.refresh_ticket_clocks", refresh)
     incident = make_incident(requester)
     move(incident, "in_progress")
     assert seen == [(True, 1), (True, 2)]

@@ -1,5 +1,5 @@
 """Calendars and SLA definitions over the API. Serializers only parse and present; writes go
-to kaizen.sla.config_services, whose ValidationErrors come back as 400s on their field."""
+to kaizen.sla.services, whose ValidationErrors come back as 400s on their field."""
 
 import datetime as dt
 from typing import Any
@@ -9,14 +9,15 @@ from rest_framework import serializers
 
 from kaizen.catalog.models import Service, ServiceOffering
 from kaizen.people.models import Team
-from kaizen.sla.config_services import CALENDAR_FIELDS, ON_HOLD_REASONS
 from kaizen.sla.forms import (
     MAX_CALCULATOR_MINUTES,
     check_condition_fields,
     normal_subdivision,
     region_errors,
 )
+from kaizen.sla.kinds import DEFAULT_KIND, kind_choices, on_hold_reason_choices
 from kaizen.sla.models import BusinessCalendar, EscalationAction, SLADefinition
+from kaizen.sla.services import CALENDAR_FIELDS
 from kaizen.sla.templatetags.sla import describe_definition, week_summary
 
 MIDNIGHT = dt.time(0)
@@ -172,8 +173,14 @@ class SLADefinitionSerializer(serializers.ModelSerializer):
         required=False,
         help_text='Other incident fields and their allowed values, e.g. {"channel": ["phone"]}',
     )
+    ticket_kind = serializers.ChoiceField(
+        choices=kind_choices(),
+        default=DEFAULT_KIND,
+        help_text="The kind of ticket it measures (a registered ticket kind); it applies to "
+        "no other",
+    )
     pause_reasons = serializers.ListField(
-        child=serializers.ChoiceField(choices=ON_HOLD_REASONS),
+        child=serializers.ChoiceField(choices=[value for value, _ in on_hold_reason_choices()]),
         required=False,
         help_text="On-hold reasons that pause the clock",
     )
@@ -203,6 +210,7 @@ class SLADefinitionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "ticket_kind",
             "kind",
             "order",
             "is_active",

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.sla import config_services
+from kaizen.sla import services
 from kaizen.sla.api.serializers import (
     BusinessCalendarSerializer,
     BusinessTimeResultSerializer,
@@ -92,12 +92,12 @@ class CalendarViewSet(ServiceLevelViewSet):
     def perform_create(self, serializer: BusinessCalendarSerializer) -> None:
         fields = serializer.service_fields()
         _remeasure(fields)  # nothing measured on a new calendar yet
-        calendar = config_services.do_create_calendar(actor=self.request.user, **fields)
+        calendar = services.do_create_calendar(actor=self.request.user, **fields)
         serializer.instance = self._reloaded(calendar)
 
     def perform_update(self, serializer: BusinessCalendarSerializer) -> None:
         fields = serializer.service_fields()
-        calendar = config_services.do_update_calendar(
+        calendar = services.do_update_calendar(
             serializer.instance,
             actor=self.request.user,
             **_remeasure(fields),
@@ -161,12 +161,12 @@ class DefinitionViewSet(ServiceLevelViewSet):
     def perform_create(self, serializer: SLADefinitionSerializer) -> None:
         fields = self._fields(serializer)
         _remeasure(fields)
-        definition = config_services.do_create_sla_definition(actor=self.request.user, **fields)
+        definition = services.do_create_sla_definition(actor=self.request.user, **fields)
         serializer.instance = self._reloaded(definition)
 
     def perform_update(self, serializer: SLADefinitionSerializer) -> None:
         fields = self._fields(serializer)
-        definition: SLADefinition = config_services.do_update_sla_definition(
+        definition: SLADefinition = services.do_update_sla_definition(
             serializer.instance,
             actor=self.request.user,
             **_remeasure(fields),

@@ -6,8 +6,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kaizen.journal.models import JournalEvent
-from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
 from kaizen.sla.models import BusinessCalendar, SLADefinition
+from kaizen.sla.services import do_create_calendar, do_create_sla_definition
 from kaizen.testing import assert_constant_queries as shared_assert_constant_queries
 
 LONDON = ZoneInfo("Europe/London")

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from kaizen.sla.config_services import do_create_calendar, do_create_sla_definition
 from kaizen.sla.models import BusinessCalendar, SLADefinition
+from kaizen.sla.services import do_create_calendar, do_create_sla_definition
 from kaizen.sla.tests.config_helpers import london
 
 H = 3600 * 1_000_000
@@ -45,8 +45,8 @@ def priority_definitions(calendar: BusinessCalendar, **overrides) -> dict[str, S
 
 def freeze_sla_time(monkeypatch, when: str) -> dt.datetime:
     """Measure clocks as if it were `when` (London time)."""
-    from kaizen.sla import services
+    from kaizen.sla import clock_rows
 
     instant = london(when)
-    monkeypatch.setattr(services, "current_time", lambda: instant)
+    monkeypatch.setattr(clock_rows, "current_time", lambda: instant)
     return instant

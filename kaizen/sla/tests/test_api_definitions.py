@@ -64,6 +64,7 @@ def test_it_shows_agents_every_setting_and_a_summary(api, agent, definition, ema
     assert body == {
         "id": definition.pk,
         "name": "Email resolution P1-2",
+        "ticket_kind": "incident",
         "kind": "resolution",
         "order": 100,
         "is_active": True,

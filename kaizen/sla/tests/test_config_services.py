@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
-from kaizen.sla import config_services
+from kaizen.sla import services
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 from kaizen.sla.tests.config_helpers import (
     OFFICE_PERIODS,
@@ -32,7 +32,7 @@ def field_of(caught: pytest.ExceptionInfo[ValidationError]) -> list[str]:
 
 
 def test_it_creates_a_calendar_and_journals_every_field_with_its_periods(sla_manager):
-    calendar = config_services.do_create_calendar(
+    calendar = services.do_create_calendar(
         actor=sla_manager,
         name="Night desk",
         slug="night-desk",
@@ -51,7 +51,7 @@ def test_it_creates_a_calendar_and_journals_every_field_with_its_periods(sla_man
 
 
 def test_it_journals_old_and_new_periods_and_closures_on_update(office, sla_manager):
-    config_services.do_update_calendar(
+    services.do_update_calendar(
         office,
         actor=sla_manager,
         name="UK office",
@@ -74,7 +74,7 @@ def test_it_records_the_remeasure_request_and_schedules_it_after_commit(
 ):
     since = london("2026-03-01 00:00")
     with django_capture_on_commit_callbacks() as callbacks:
-        config_services.do_update_calendar(
+        services.do_update_calendar(
             office,
             actor=sla_manager,
             time_zone="Europe/Dublin",
@@ -90,7 +90,7 @@ def test_it_writes_nothing_when_a_calendar_does_not_change(
 ):
     before = JournalEvent.objects.count()
     with django_capture_on_commit_callbacks() as callbacks:
-        config_services.do_update_calendar(
+        services.do_update_calendar(
             office,
             actor=None,
             name=office.name,
@@ -124,7 +124,7 @@ def test_it_refuses_a_bad_calendar_naming_the_field(fields, field):
 def test_it_refuses_a_bad_update_and_keeps_the_calendar(office):
     before = JournalEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
-        config_services.do_update_calendar(office, actor=None, periods=[(0, T(12), T(8))])
+        services.do_update_calendar(office, actor=None, periods=[(0, T(12), T(8))])
     assert field_of(caught) == ["end_time"]
     assert BusinessCalendar.objects.get().periods.count() == 5
     assert JournalEvent.objects.count() == before
@@ -140,7 +140,7 @@ def test_it_names_the_region_for_an_unknown_region_of_a_known_country():
 
 
 def test_it_creates_a_definition_and_journals_every_setting(office, email, sla_manager):
-    definition = config_services.do_create_sla_definition(
+    definition = services.do_create_sla_definition(
         actor=sla_manager,
         name="Email response",
         kind="response",
@@ -168,7 +168,7 @@ def test_it_journals_old_and_new_values_and_the_remeasure_request_on_update(
 ):
     since = london("2026-01-01 00:00")
     with django_capture_on_commit_callbacks() as callbacks:
-        config_services.do_update_sla_definition(
+        services.do_update_sla_definition(
             definition,
             actor=sla_manager,
             target_minutes=240,
@@ -193,7 +193,7 @@ def test_it_writes_nothing_when_a_definition_does_not_change(
 ):
     before = JournalEvent.objects.count()
     with django_capture_on_commit_callbacks() as callbacks:
-        config_services.do_update_sla_definition(
+        services.do_update_sla_definition(
             definition, actor=None, target_minutes=480, priorities=[1, 2]
         )
     assert JournalEvent.objects.count() == before and not callbacks
@@ -235,7 +235,7 @@ def test_it_refuses_an_offering_of_another_service(office, email):
 def test_it_refuses_a_bad_update_and_writes_nothing(definition):
     before = JournalEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
-        config_services.do_update_sla_definition(
+        services.do_update_sla_definition(
             definition, actor=None, warning_thresholds=[50], escalations=definition.escalations
         )
     assert field_of(caught) == ["escalations"]  # the step at 90 % lost its threshold

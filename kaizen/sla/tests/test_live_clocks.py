@@ -5,7 +5,7 @@ import pytest
 from kaizen.incidents import services as incident_services
 from kaizen.incidents.tests.helpers import make_incident
 from kaizen.sla.models import SLAClock
-from kaizen.sla.services import explain_incident_clocks
+from kaizen.sla.refresh import explain_ticket_clocks
 from kaizen.sla.tests.helpers import (
     H,
     M,
@@ -106,7 +106,7 @@ def test_it_resumes_the_resolution_clock_on_reopen(definitions):
 def test_it_explains_the_intervals_on_the_incident_page(definitions):
     incident = make_incident(impact=2, urgency=2, at=london("2026-03-06 16:00"))
     move_at(incident, "in_progress", "2026-03-09 09:30")
-    explained = explain_incident_clocks(incident, now=london("2026-03-09 10:00"))
+    explained = explain_ticket_clocks(incident, now=london("2026-03-09 10:00"))
     resolution = [c for c in explained if c.kind == "resolution"][0]
     kinds = [(i.kind, i.start, i.end) for i in resolution.intervals]
     assert kinds[:3] == [

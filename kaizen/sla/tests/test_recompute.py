@@ -14,9 +14,10 @@ from kaizen.incidents.services.lifecycle import allowed_targets
 from kaizen.incidents.tests.helpers import make_incident
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
-from kaizen.sla.config_services import do_update_sla_definition
+from kaizen.sla.clock_rows import DERIVED_FIELDS
 from kaizen.sla.models import RecomputeRun, SLAClock
-from kaizen.sla.services import DERIVED_FIELDS, do_recompute_clocks, recompute_batch
+from kaizen.sla.recompute import recompute_batch
+from kaizen.sla.services import do_recompute_clocks, do_update_sla_definition
 from kaizen.sla.targets import active_targets
 from kaizen.sla.tests.helpers import freeze_sla_time, london, office_calendar, priority_definitions
 
@@ -43,11 +44,11 @@ def definitions(monkeypatch):
 
 
 def snapshot(incident_ids=None) -> list[tuple]:
-    rows = SLAClock.objects.order_by("incident_id", "sequence")
+    rows = SLAClock.objects.order_by("ticket_id", "sequence")
     if incident_ids is not None:
-        rows = rows.filter(incident_id__in=incident_ids)
+        rows = rows.filter(ticket_id__in=incident_ids)
     return [
-        tuple(getattr(row, name) for name in ("incident_id", "sequence", *DERIVED_FIELDS))
+        tuple(getattr(row, name) for name in ("ticket_id", "sequence", *DERIVED_FIELDS))
         for row in rows
     ]
 
@@ -121,7 +122,7 @@ def test_it_remeasures_history_after_a_definition_changes_and_journals_it(defini
     out = StringIO()
     call_command("sla", "recompute", "--since", "2026-03-01", "--json", stdout=out)
     summary = json.loads(out.getvalue())
-    assert summary["incidents"] == 1 and summary["changed_clocks"] == 1
+    assert summary["tickets"] == 1 and summary["changed_clocks"] == 1
     resolution = SLAClock.objects.get(incident=incident, kind="resolution")
     assert (resolution.state, resolution.target_us) == ("breached", 4 * 3600 * 1_000_000)
     run = RecomputeRun.objects.get()
@@ -133,7 +134,7 @@ def test_it_is_a_read_when_nothing_changed(definitions):
     make_incident(impact=2, urgency=2, at=london("2026-03-02 09:00"))
     before = snapshot()
     run = do_recompute_clocks(actor=None, now=london(NOW))
-    assert (run.incidents, run.clocks, run.changed_clocks) == (1, 2, 0)
+    assert (run.tickets, run.clocks, run.changed_clocks) == (1, 2, 0)
     assert snapshot() == before
 
 
@@ -147,15 +148,15 @@ def test_it_refuses_a_bad_since_date(definitions):
 def test_a_write_between_reading_and_writing_is_planned_again(definitions, agent, monkeypatch):
     # The recompute reads and computes outside its write transaction; an incident journaled in
     # between (here: the first response) must not get the clocks computed before it.
-    from kaizen.sla import services
+    from kaizen.sla import recompute, refresh
 
     incident = make_incident(impact=2, urgency=2, at=london("2026-03-02 09:00"))
     SLAClock.objects.filter(incident=incident).update(elapsed_us=-1)  # something to write
-    plan = services._plan_incidents
+    plan = recompute._plan_tickets
     reads = []
 
-    def plan_then_respond(incident_ids, targets, now):
-        plans = plan(incident_ids, targets, now)
+    def plan_then_respond(kind, incident_ids, targets, now):
+        plans = plan(kind, incident_ids, targets, now)
         if not reads:
             incident_services.do_change_incident_state(
                 incident,
@@ -167,12 +168,12 @@ def test_a_write_between_reading_and_writing_is_planned_again(definitions, agent
         reads.append(list(incident_ids))
         return plans
 
-    monkeypatch.setattr(services, "_plan_incidents", plan_then_respond)
+    monkeypatch.setattr(recompute, "_plan_tickets", plan_then_respond)
     recompute_batch([incident.pk], active_targets(), london(NOW))
     assert reads == [[incident.pk], [incident.pk]]  # planned again inside the transaction
     assert SLAClock.objects.get(incident=incident, kind="response").state == "met"
     recomputed = snapshot([incident.pk])
-    services.refresh_incident_clocks(incident)
+    refresh.refresh_ticket_clocks(incident)
     assert snapshot([incident.pk]) == recomputed
 
 
@@ -208,5 +209,5 @@ def test_worker_processes_rebuild_the_live_clocks(definitions, agent):
     live = snapshot()
     SLAClock.objects.update(elapsed_us=-1, state="running", due_at=None)
     run = do_recompute_clocks(actor=None, now=london(NOW), batch_size=2, workers=2)
-    assert (run.incidents, run.changed_clocks) == (5, len(live))
+    assert (run.tickets, run.changed_clocks) == (5, len(live))
     assert snapshot() == live

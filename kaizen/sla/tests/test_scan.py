@@ -8,7 +8,7 @@ from kaizen.journal.models import JournalEvent
 from kaizen.notifications.models import Notification
 from kaizen.people import services as people_services
 from kaizen.sla.models import SLAClock
-from kaizen.sla.services import scan_due_clocks
+from kaizen.sla.scan import scan_due_clocks
 from kaizen.sla.tests.helpers import freeze_sla_time, london, office_calendar, priority_definitions
 from kaizen.testing import make_team, make_user
 
@@ -131,7 +131,7 @@ def test_a_claim_is_exclusive(service_desk):
 
 
 def test_it_reassigns_and_raises_priority_when_asked(monkeypatch):
-    from kaizen.sla.config_services import do_create_sla_definition
+    from kaizen.sla.services import do_create_sla_definition
 
     freeze_sla_time(monkeypatch, "2026-03-02 09:00")
     escalation_team = make_team("Major Incident Team")

@@ -11,7 +11,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from kaizen.core.context import correlation
 from kaizen.core.processes import workers_default
-from kaizen.sla.services import do_recompute_clocks, scan_due_clocks
+from kaizen.sla.scan import scan_due_clocks
+from kaizen.sla.services import do_recompute_clocks
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="action", required=True)
         recompute = commands.add_parser("recompute", help="rebuild clocks from the journal")
         recompute.add_argument(
-            "--since", help="incidents opened on or after this date (and every open one)"
+            "--since", help="tickets opened on or after this date (and every open one)"
         )
         recompute.add_argument("--reason", default="", help="recorded in the journal")
         recompute.add_argument("--batch-size", type=int, default=1000)
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             if not options["json"] and sys.stderr.isatty():
 
                 def progress(run: Any) -> None:
-                    sys.stderr.write(f"\r{run.incidents} incidents, {run.clocks} clocks")
+                    sys.stderr.write(f"\r{run.tickets} tickets, {run.clocks} clocks")
 
             run = do_recompute_clocks(
                 actor=None,
@@ -69,7 +70,7 @@ class Command(BaseCommand):
                 progress=progress,
             )
             summary = {
-                "incidents": run.incidents,
+                "tickets": run.tickets,
                 "clocks": run.clocks,
                 "changed_clocks": run.changed_clocks,
                 "seconds": round((run.finished_at - run.started_at).total_seconds(), 3),
@@ -78,6 +79,6 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(summary))
             else:
                 self.stdout.write(
-                    f"\nRecomputed {summary['clocks']} clocks of {summary['incidents']} incidents "
+                    f"\nRecomputed {summary['clocks']} clocks of {summary['tickets']} tickets "
                     f"in {summary['seconds']} s; {summary['changed_clocks']} changed."
                 )
