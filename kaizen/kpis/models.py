@@ -13,7 +13,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from kaizen.analytics import schema
+from kaizen.analytics.families import breakdown_columns
+from kaizen.kpis.sources import source_columns
 from kaizen.kpis.spec import (
     Aggregate,
     Direction,
@@ -24,7 +25,6 @@ from kaizen.kpis.spec import (
     Source,
     Thresholds,
     Unit,
-    source_columns,
 )
 from kaizen.people.models import Process, User
 
@@ -36,12 +36,10 @@ EXTERNAL_COLUMNS = {"value": "DOUBLE", "occurred_at": "TIMESTAMP", "period_start
 
 def fact_columns(source: str) -> dict[str, str]:
     """The columns a KPI may name for `source`, with their SQL type: the fact table's (read
-    from the analytics schema), or for external KPIs the data point's own and its dimensions."""
+    from its fact family), or for external KPIs the data point's own and its dimensions."""
     if source == Source.EXTERNAL:
-        return {**EXTERNAL_COLUMNS, **{name: "VARCHAR" for name in schema.BREAKDOWN_COLUMNS}}
-    if source not in SOURCES:
-        return {}
-    return source_columns(Source(source))
+        return {**EXTERNAL_COLUMNS, **{name: "VARCHAR" for name in breakdown_columns()}}
+    return source_columns(source)
 
 
 def timestamp_columns(source: str) -> list[str]:

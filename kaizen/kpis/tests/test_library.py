@@ -5,7 +5,8 @@ test_engine.py with its figures worked out by hand."""
 import pytest
 
 from kaizen.kpis import engine, library
-from kaizen.kpis.spec import Direction, Source, Unit, source_columns
+from kaizen.kpis.sources import source_columns
+from kaizen.kpis.spec import Direction, Source, Unit
 from kaizen.kpis.tests.test_engine import story  # noqa: F401 (fixture)
 from kaizen.people.models import Process
 
