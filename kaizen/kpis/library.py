@@ -878,6 +878,7 @@ def register_kpis(definitions: Iterable[KPIDefinition]) -> None:
         LIBRARY.append(definition)
         _BY_KEY[definition.key] = definition
 
+
 # The incident scorecard the benchmark (bench/kpi_scorecard.py) times: the eleven KPIs every
 # incident manager reads first.
 CORE_INCIDENT_KPIS = (

@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from kaizen.analytics.families import breakdown_columns
+from kaizen.analytics.families import breakdown_columns, families
 from kaizen.kpis.sources import source_columns
 from kaizen.kpis.spec import (
     Aggregate,
@@ -40,6 +40,14 @@ def fact_columns(source: str) -> dict[str, str]:
     if source == Source.EXTERNAL:
         return {**EXTERNAL_COLUMNS, **{name: "VARCHAR" for name in breakdown_columns()}}
     return source_columns(source)
+
+
+def custom_kpi_sources() -> list[tuple[str, str]]:
+    """The sources a custom KPI may measure: every fact family of the analytics store (a
+    process's family is one as soon as it is registered) and external data points. Not the
+    improvement register: its KPIs are counted by code, one by one."""
+    store = [(family.name, family.label) for family in families()]
+    return [*store, (Source.EXTERNAL, "External data points")]
 
 
 def timestamp_columns(source: str) -> list[str]:
@@ -132,14 +140,7 @@ class CustomKPI(models.Model):
     warning = models.FloatField(
         null=True, blank=True, help_text="Amber between the target and this; red beyond it"
     )
-    source = models.CharField(
-        max_length=32,
-        choices=[
-            (Source.INCIDENTS, "Incidents (one row per incident)"),
-            (Source.INCIDENT_EVENTS, "Incident events (one row per journal event)"),
-            (Source.EXTERNAL, "External data points"),
-        ],
-    )
+    source = models.CharField(max_length=32, choices=custom_kpi_sources)
     period_column = models.CharField(
         max_length=64, help_text="The timestamp that places a row in a period, e.g. opened_at"
     )

@@ -52,6 +52,7 @@ class FactContext:
 @dataclass(frozen=True, kw_only=True)
 class FactFamily:
     name: str  # the fact table's name, also the KPI source's (stored in KPI definitions)
+    label: str  # what one row is, for people choosing a source: "Incidents (one per ...)"
     ddl: str  # CREATE TABLE IF NOT EXISTS <name> (...), one column a line
     # Bump when a column's meaning or computation changes: a store written under another
     # version is rebuilt by the next sync instead of mixing old and new rows.
@@ -142,9 +143,10 @@ def discover() -> None:
 
 
 def families() -> tuple[FactFamily, ...]:
-    """Every registered family, by name."""
+    """Every registered family, in the order registered (discovery imports the modules by
+    name, a module importing another's family after it: incidents, then incident events)."""
     discover()
-    return tuple(_families[name] for name in sorted(_families))
+    return tuple(_families.values())
 
 
 def record_families() -> tuple[RecordFamily, ...]:
@@ -173,7 +175,8 @@ def record_family(name: str) -> RecordFamily:
 
 def breakdown_columns() -> dict[str, str]:
     """Every dimension any record family can be broken down by (the name users see -> the
-    column), in registration order of the families: the breakdown vocabulary of the KPIs."""
+    column of the first family that has it): the breakdown vocabulary of the KPIs,
+    of the forms and of the API, in the order the families declare them."""
     dimensions: dict[str, str] = {}
     for family in record_families():
         for name, column in family.breakdowns.items():

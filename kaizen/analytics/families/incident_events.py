@@ -177,6 +177,7 @@ def event_fact_table(events: pa.Table, *, names: Names) -> pa.Table:
 INCIDENT_EVENTS = register(
     EventFamily(
         name="incident_event_facts",
+        label="Incident events (one row per journal event)",
         ddl=INCIDENT_EVENT_FACTS,
         version="1",
         records=INCIDENTS.name,

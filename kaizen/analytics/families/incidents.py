@@ -369,6 +369,7 @@ def _rows_of(ids: Collection[int], chunk_size: int, context: FactContext) -> Ite
 INCIDENTS = register(
     RecordFamily(
         name="incident_facts",
+        label="Incidents (one row per incident)",
         ddl=INCIDENT_FACTS,
         version="1",
         model=Incident,

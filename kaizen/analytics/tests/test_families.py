@@ -58,6 +58,7 @@ def teams_of(ids: Collection[int], chunk_size: int, context: FactContext) -> Ite
 # how its rows are built. Here teams stand in for a process that does not exist yet.
 TEAMS = RecordFamily(
     name="team_facts",
+    label="Teams (one row per team)",
     ddl=TEAM_FACTS,
     version="1",
     model=Team,
@@ -97,7 +98,12 @@ def test_it_reads_a_family_s_columns_from_its_ddl():
 
 def test_it_refuses_another_family_under_a_name_taken():
     impostor = EventFamily(
-        name="incident_facts", ddl="", version="1", records="x", rows_between=lambda *_: None
+        name="incident_facts",
+        label="",
+        ddl="",
+        version="1",
+        records="x",
+        rows_between=lambda *_: None,
     )
     with pytest.raises(ValueError, match="already registered"):
         register(impostor)

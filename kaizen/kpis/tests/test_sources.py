@@ -128,6 +128,7 @@ def change_family():
     """A fact family as a later process would add one: a KPI source at once."""
     family = RecordFamily(
         name="change_facts",
+        label="Changes (one row per change)",
         ddl=CHANGE_FACTS,
         version="1",
         model=Team,  # not read: the test writes the rows itself
