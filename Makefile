@@ -7,6 +7,8 @@ export KAIZEN_DATA_DIR ?= $(CURDIR)/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test test-postgres lint browser pdf-libs install install-test clean
 
@@ -43,17 +45,19 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+# ruff, and the layer contract (.importlinter): every app imports only the layers below it.
 lint: install-test
 	$(BIN)/ruff check kaizen
+	$(BIN)/lint-imports
 
 test: install-test browser pdf-libs lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The same suite against PostgreSQL: DATABASE_URL must name a database on a server we may
-# create test databases on (pytest-django creates and drops test_<name>).
+# create test databases on (pytest-django creates and drops test_<name>_gw<N>, one per worker).
 test-postgres: install-test browser pdf-libs
 	@test -n "$$DATABASE_URL" || (echo "set DATABASE_URL=postgres://..." && exit 2)
-	$(BIN)/pytest --create-db
+	$(BIN)/pytest -n $(TEST_WORKERS) --create-db
 
 clean:
 	rm -rf $(VENV) data

@@ -36,9 +36,11 @@ def main() -> None:
     args = parser.parse_args()
     setup_django(None)
 
+    from kaizen.analysis import stats
+    from kaizen.analysis.direction import Direction
     from kaizen.analytics.store import store_path
     from kaizen.analytics.sync import sync
-    from kaizen.improvement import analysis, services, stats
+    from kaizen.improvement import analysis, services
     from kaizen.improvement.selectors import initiative_definition
     from kaizen.improvement.tests.helpers import add_kpi, make_goal, make_initiative
     from kaizen.people import services as people_services
@@ -93,12 +95,14 @@ def main() -> None:
         contributions = {item["label"]: item["value"] for item in answer["pareto"]["items"]}
 
         def statistics_only() -> None:
-            stats.trend(values, direction="lower_is_better")
+            stats.trend(values, direction=Direction.LOWER_IS_BETTER)
             stats.control_chart(
-                values, labels=labels, direction="lower_is_better", limits_from=split
+                values, labels=labels, direction=Direction.LOWER_IS_BETTER, limits_from=split
             )
             stats.pareto(contributions)
-            stats.before_after(values[:split], values[split + 1 :], direction="lower_is_better")
+            stats.before_after(
+                values[:split], values[split + 1 :], direction=Direction.LOWER_IS_BETTER
+            )
 
         stats_best, stats_median, _ = timed(statistics_only, args.runs)
         result.update(

@@ -6,7 +6,7 @@ Generates (numpy default_rng(`--seed`)) 1,096 daily values of a lower-is-better 
 resolution hours: log-normal around 12 h with a weekly rhythm, ~1 % of days unmeasured) with
 a step change down to ~9 h two thirds of the way through, as rows of (ISO date, value) the way
 they come out of the KPI store, and 20 categories of contributions. Then times, best and median
-of `--runs` runs after one warm-up, each function of `kaizen.improvement.stats` the Analyse
+of `--runs` runs after one warm-up, each function of `kaizen.analysis.stats` the Analyse
 page calls:
 
 - `trend_ms`: Mann-Kendall, Theil-Sen and the regression line over all days;
@@ -34,7 +34,8 @@ from _setup import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from kaizen.improvement import stats  # noqa: E402
+from kaizen.analysis import stats  # noqa: E402
+from kaizen.analysis.direction import Direction  # noqa: E402
 
 START = dt.date(2023, 1, 1)
 DAYS = 1096  # 2023-01-01 .. 2025-12-31
@@ -66,13 +67,13 @@ def analyse(rows: list[tuple[str, float | None]], contributions: dict[str, float
     values = [value for _, value in rows]
     step = labels.index((START + dt.timedelta(days=STEP_DAY)).isoformat())
     return {
-        "trend": stats.trend(values, direction="lower_is_better"),
+        "trend": stats.trend(values, direction=Direction.LOWER_IS_BETTER),
         "control_chart": stats.control_chart(
-            values, labels=labels, direction="lower_is_better", limits_from=step
+            values, labels=labels, direction=Direction.LOWER_IS_BETTER, limits_from=step
         ),
         "pareto": stats.pareto(contributions),
         "before_after": stats.before_after(
-            values[:step], values[step:], direction="lower_is_better"
+            values[:step], values[step:], direction=Direction.LOWER_IS_BETTER
         ),
     }
 
@@ -99,13 +100,13 @@ def main() -> None:
     step = STEP_DAY
 
     calls: dict[str, Callable[[], Any]] = {
-        "trend": lambda: stats.trend(values, direction="lower_is_better"),
+        "trend": lambda: stats.trend(values, direction=Direction.LOWER_IS_BETTER),
         "control_chart": lambda: stats.control_chart(
-            values, labels=labels, direction="lower_is_better", limits_from=step
+            values, labels=labels, direction=Direction.LOWER_IS_BETTER, limits_from=step
         ),
         "pareto": lambda: stats.pareto(contributions),
         "before_after": lambda: stats.before_after(
-            values[:step], values[step:], direction="lower_is_better"
+            values[:step], values[step:], direction=Direction.LOWER_IS_BETTER
         ),
         "total": lambda: analyse(rows, contributions),
     }

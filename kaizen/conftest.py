@@ -59,14 +59,18 @@ def _set_journal_purge_permit(granted: bool) -> None:
 
 
 def _restore_migration_data() -> None:
-    """The rows data migrations seed (the standard priority matrix, the incident number
-    counter) are gone after an earlier transactional test's flush; put them back (get or
-    create: nothing happens when they are there)."""
+    """The rows data migrations seed (the standard priority matrix) are gone after an earlier
+    transactional test's flush; put them back (get or create: nothing happens when they are
+    there). Number counters need no seed: the first number taken creates its counter."""
     from importlib import import_module
 
-    from django.apps import apps
+    from kaizen.incidents.models import PriorityMatrix
 
-    import_module("kaizen.incidents.migrations.0002_seed_priority_matrix").seed(apps, None)
+    seeded = import_module("kaizen.incidents.migrations.0002_seed_priority_matrix")
+    for (impact, urgency), priority in seeded.STANDARD_MATRIX.items():
+        PriorityMatrix.objects.get_or_create(
+            impact=impact, urgency=urgency, defaults={"priority": priority}
+        )
 
 
 @pytest.fixture(autouse=True)

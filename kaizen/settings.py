@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kaizen.core",
     "kaizen.people",
     "kaizen.journal",
+    "kaizen.audit",
     "kaizen.catalog",
     "kaizen.sla",
     "kaizen.incidents",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "kaizen.kpis",
     "kaizen.improvement",
     "kaizen.api",
+    "kaizen.home",
     "kaizen.demo",
 ]
 
@@ -269,7 +271,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "kaizen.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "kaizen.core.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "EXCEPTION_HANDLER": "kaizen.api.errors.exception_handler",

@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kaizen.core import views as core_views
+from kaizen.home import views as home_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("health/", core_views.health, name="health"),
     path("", include("kaizen.people.urls")),
     path("catalog/", include("kaizen.catalog.urls")),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("improvement/", include("kaizen.improvement.urls")),
     path("imports/", include("kaizen.imports.urls")),
     path("notifications/", include("kaizen.notifications.urls")),
-    path("audit/", include("kaizen.journal.urls")),
+    path("audit/", include("kaizen.audit.urls")),
     path("api/v1/", include("kaizen.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,22 @@
-"""One error shape for the whole API, and domain validation errors turned into 400s.
+"""One error shape for the whole API: the domain's errors turned into 400s and 409s.
 
 Services raise Django's ValidationError with the offending field as key; the API answers 400
 with `{"field": ["message"]}` (DRF's own shape), so clients always learn which field was wrong.
+A `kaizen.core.errors.Conflict` (the record's state refuses the change, e.g. a step gate that
+blocks) is a 409 with the error's `conflict_detail()`; it is matched first, since a conflict
+may also be a ValidationError for the web forms' sake. API views call services directly: this
+handler is the one place these errors become responses.
 """
 
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from kaizen.core.errors import Conflict
 
 
 def validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -24,6 +31,11 @@ def validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Conflict):
+        # The detail as the conflict gives it (an APIException would turn its numbers, such
+        # as a version, into strings); the transaction rolls back as for any API error.
+        set_rollback()
+        return Response(exc.conflict_detail(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
     return drf_exception_handler(exc, context)

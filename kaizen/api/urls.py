@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", include("kaizen.people.api.urls")),
     path("", include("kaizen.catalog.api.urls")),
-    path("", include("kaizen.journal.api.urls")),
+    path("", include("kaizen.audit.api.urls")),
     path("", include("kaizen.incidents.api.urls")),
     path("", include("kaizen.sla.api.urls")),
     path("", include("kaizen.notifications.api.urls")),

@@ -9,8 +9,9 @@ from kaizen.catalog.models import (
     ServiceDependency,
     ServiceOffering,
 )
+from kaizen.catalog.permissions import can_view_cmdb
 from kaizen.people.models import User
-from kaizen.people.permissions import can_view_cmdb, is_agent
+from kaizen.people.permissions import is_agent
 
 
 def services_for(user: User) -> QuerySet[Service]:

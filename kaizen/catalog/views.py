@@ -17,18 +17,17 @@ from kaizen.catalog.forms import (
     ServiceForm,
 )
 from kaizen.catalog.models import ConfigurationItem, Service, ServiceDependency, ServiceOffering
-from kaizen.catalog.selectors import cis_for, offerings_for, service_list_for, services_for
-from kaizen.core.forms import detached, run_service
-from kaizen.core.listing import list_page
-from kaizen.journal.selectors import timeline_for
-from kaizen.people.permissions import (
+from kaizen.catalog.permissions import (
     can_edit_service,
     can_manage_catalog,
     can_manage_cmdb,
     can_view_cmdb,
-    can_view_timeline,
-    is_agent,
 )
+from kaizen.catalog.selectors import cis_for, offerings_for, service_list_for, services_for
+from kaizen.core.forms import detached, run_service
+from kaizen.core.listing import list_page
+from kaizen.journal.selectors import timeline_for
+from kaizen.people.permissions import can_view_timeline, is_agent
 
 SERVICE_SORTS = {
     "name": "name",

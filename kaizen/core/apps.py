@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
     name = "kaizen.core"
     label = "core"
+
+    def ready(self) -> None:
+        # Every app's navigation.py registers its menu entries (kaizen/core/navigation.py).
+        autodiscover_modules("navigation")

@@ -29,10 +29,10 @@ from kaizen.imports import services
 from kaizen.imports.filters import ImportRunFilter
 from kaizen.imports.forms import KIND_FIELDS, NewImportForm
 from kaizen.imports.models import ImportKind, ImportRun, RunStatus
+from kaizen.imports.permissions import can_import
 from kaizen.imports.reading import SourceError
 from kaizen.imports.tasks import run_uploaded_import
 from kaizen.incidents.models import State
-from kaizen.people.permissions import can_import
 
 RUN_SORTS = {
     "created": "created_at",

@@ -9,7 +9,7 @@ rows), "empty_periods" and "small_samples" (periods with fewer than 30 values be
 average, a median or a share).
 
 Step 5, `analyse_kpi`: the cleaned KPI by period over the range, and the numbers behind every
-chart (kaizen.improvement.stats): the baseline, the latest complete period against target,
+chart (kaizen.analysis.stats): the baseline, the latest complete period against target,
 the trend, the XmR control chart, the Pareto of contributors and, when a change date is set,
 the before/after comparison.
 
@@ -33,13 +33,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from kaizen.improvement import cleaning, stats
+from kaizen.analysis import stats
+from kaizen.improvement import cleaning
 from kaizen.improvement.models import CleaningRule, InitiativeKPI
-from kaizen.improvement.selectors import (
-    period_end,
-    rows_noun,
-    stats_direction,
-)
+from kaizen.improvement.selectors import period_end, rows_noun
 from kaizen.kpis import engine
 from kaizen.kpis.quality import GOOD_COVERAGE, MIN_SAMPLE_SIZE, VERDICT_NO_DATA, data_quality
 from kaizen.kpis.selectors import kpi_status
@@ -350,7 +347,7 @@ def analyse_kpi(
             f"{definition.key} is not measurable: {definition.not_measurable_reason}"
         )
     kind = ikpi.period_kind
-    direction = stats_direction(definition)
+    direction = definition.direction
     cleaned, applied = cleaning.apply_rules(definition, rules, start=start, end=end)
     rows = engine.compute(cleaned, period=kind, start=start, end=end).rows
     series = [{"period": row["period"], "value": row["value"], "n": row["n"]} for row in rows]

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 
+from kaizen.core.errors import Conflict
 from kaizen.improvement.models import (
     ActionStatus,
     Analysis,
@@ -82,9 +83,10 @@ class GateResult:
         }
 
 
-class GateBlocked(ValidationError):
+class GateBlocked(ValidationError, Conflict):
     """A step cannot pass: `missing` lists what it lacks, in words. The error is on
-    `current_step` (strict mode) or `override_reason` (advisory mode, no reason given)."""
+    `current_step` (strict mode) or `override_reason` (advisory mode, no reason given): a
+    ValidationError for the forms, a Conflict (409 in the API, with `missing`) for the API."""
 
     def __init__(self, result: GateResult, *, field: str = "current_step") -> None:
         self.result = result
@@ -94,6 +96,9 @@ class GateBlocked(ValidationError):
         if field == "override_reason":
             heading += ": give a reason to pass it with outputs missing"
         super().__init__({field: [f"{heading}.", *self.missing]})
+
+    def conflict_detail(self) -> dict[str, Any]:
+        return {"detail": self.messages[0], "missing": list(self.missing)}
 
 
 def _day(moment: dt.datetime) -> str:

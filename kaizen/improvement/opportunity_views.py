@@ -2,7 +2,7 @@
 three things done with one: start an initiative from it, dismiss it (with the reason), scan
 again.
 
-Each view: authenticate, ask kaizen.people.permissions (403), fetch (404), validate, call one
+Each view: authenticate, ask kaizen.improvement.permissions (403), fetch (404), validate, call one
 service. Viewing is for agents (`can_view_register`; requesters get 403); starting an
 initiative for whoever may raise one (`can_create_initiative`); dismissing and scanning for
 the CSI manager (`can_manage_register`). The evidence chart reads its numbers from a
@@ -25,13 +25,12 @@ from kaizen.core.listing import list_page
 from kaizen.improvement import services
 from kaizen.improvement.api_filters import OpportunityFilter
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
-from kaizen.improvement.opportunities import scan_opportunities
-from kaizen.journal.selectors import timeline_for
-from kaizen.people.permissions import (
+from kaizen.improvement.permissions import (
     can_create_initiative,
     can_manage_register,
     can_view_register,
 )
+from kaizen.journal.selectors import timeline_for
 
 OPPORTUNITY_SORTS = {
     "strength": "strength",
@@ -246,7 +245,7 @@ def scan(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     if not can_manage_register(request.user):
         raise PermissionDenied("Only the continual improvement manager scans for opportunities.")
-    result = scan_opportunities()
+    result = services.do_scan_opportunities()
     counts = result.counts()
     messages.success(
         request,

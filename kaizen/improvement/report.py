@@ -2,7 +2,7 @@
 
 `build_report(initiative)` reads everything the report shows in a fixed number of queries
 (however many KPIs, gaps, actions and decisions) and returns a `Report`: figures already
-rounded and carrying their unit, charts already drawn (kaizen.improvement.charts). One
+rounded and carrying their unit, charts already drawn (kaizen.analysis.charts). One
 template (improvement/report_document.html) turns it into the web page, the shared page and
 the PDF, so the three never differ.
 
@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.utils import timezone
 
+from kaizen.analysis.direction import Direction
 from kaizen.improvement.models import (
     Action,
     ActionStatus,
@@ -33,14 +34,13 @@ from kaizen.improvement.models import (
     InitiativeKPI,
     Step,
 )
+from kaizen.kpis.selectors import status_against
 
 UNIT_SUFFIX = {"percent": " %", "hours": " h", "count": "", "number": "", "score": ""}
 UNIT_NAMES = {"percent": "percent", "hours": "hours", "count": "count", "number": "number"}
 DIRECTION_LABELS = {
-    "higher": "Higher is better",
-    "higher_is_better": "Higher is better",
-    "lower": "Lower is better",
-    "lower_is_better": "Lower is better",
+    Direction.HIGHER_IS_BETTER: "Higher is better",
+    Direction.LOWER_IS_BETTER: "Lower is better",
 }
 STATUS_LABELS = {
     "green": "On target",
@@ -132,22 +132,6 @@ def person(user: Any) -> str:
         return "—"
     name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return name or str(getattr(user, "username", "")).split("@")[0] or "—"
-
-
-def status_of(value: float | None, target: float | None, warning: float | None, higher: bool):
-    """Green on the good side of the target; amber up to the warning; red beyond (the rule of
-    kaizen.kpis.selectors.kpi_status, against the initiative's own thresholds)."""
-    if value is None or target is None:
-        return "none"
-
-    def as_good(limit: float) -> bool:
-        return value >= limit if higher else value <= limit
-
-    if as_good(target):
-        return "green"
-    if warning is not None and as_good(warning):
-        return "amber"
-    return "red"
 
 
 # --- the report's parts --------------------------------------------------------------------
@@ -479,13 +463,16 @@ def _kpi_section(
     about = result.get("kpi") or {}
     unit = str(about.get("unit") or (definition.unit.value if definition else ""))
     direction = str(about.get("direction") or (definition.direction.value if definition else ""))
-    higher = direction in ("higher", "higher_is_better")
     name = str(about.get("name") or (definition.name if definition else ikpi.kpi_key))
     period_kind = str(result.get("period_kind") or ikpi.period_kind)
 
     actual = result.get("actual") or {}
     actual_value = actual.get("value")
-    status = status_of(actual_value, ikpi.target, ikpi.warning, higher) if analysis else "none"
+    status = (
+        str(status_against(actual_value, ikpi.target, ikpi.warning, direction))
+        if analysis
+        else "none"
+    )
 
     recorded = next(iter(sorted(ikpi.baselines.all(), key=lambda b: -b.version)), None)
     computed = result.get("baseline") or {}
@@ -521,7 +508,7 @@ def _kpi_section(
 
     drawn: list[Any] = []
     if analysis and charts:
-        from kaizen.improvement import charts as charting
+        from kaizen.analysis import charts as charting
 
         drawn = charting.charts_for(result, prefix=f"kpi{ikpi.pk}")
 

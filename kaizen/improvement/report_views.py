@@ -28,8 +28,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from kaizen.improvement.models import Initiative, Step
+from kaizen.improvement.permissions import can_view_register, can_work_initiative
 from kaizen.improvement.report import Report, build_report
-from kaizen.people.permissions import can_view_register, can_work_initiative
 
 SCREEN_CSS, PRINT_CSS = "improvement/report.css", "improvement/report_print.css"
 SHARED_HEADERS = {

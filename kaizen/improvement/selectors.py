@@ -39,18 +39,12 @@ from kaizen.kpis.models import (
 )
 from kaizen.kpis.spec import (
     DATABASE_SOURCES,
-    Direction,
     KPIDefinition,
     Measure,
     Source,
     Thresholds,
 )
 
-# The statistics module's names for which way is good (kaizen.improvement.stats).
-STATS_DIRECTIONS = {
-    Direction.HIGHER_IS_BETTER: "higher_is_better",
-    Direction.LOWER_IS_BETTER: "lower_is_better",
-}
 # How far back an initiative looks when no analysis range is set: the last year.
 DEFAULT_LOOKBACK_DAYS = 365
 # Step 3 looks at this many of the KPI's last periods for holes.
@@ -128,10 +122,6 @@ def initiative_definitions(
     listed = list(ikpis)
     definitions = definitions_of(ikpi.kpi_key for ikpi in listed)
     return {ikpi.pk: _as_measured(ikpi, definitions[ikpi.kpi_key]) for ikpi in listed}
-
-
-def stats_direction(definition: KPIDefinition) -> str:
-    return STATS_DIRECTIONS.get(definition.direction, "neutral")
 
 
 def source_of(definition: KPIDefinition | None) -> Source | None:

@@ -41,14 +41,11 @@ def evaluate_due_initiatives(*, today: dt.date | None = None) -> dict[str, Any]:
     return {"evaluated": evaluated, "refused": refused}
 
 
-def scan_for_opportunities(*, today: dt.date | None = None) -> dict[str, Any] | None:
-    """Run the opportunity scanner, when it is installed (None when it is not yet)."""
-    try:
-        from kaizen.improvement.opportunities import scan_opportunities
-    except ImportError:
-        logger.info("improvement opportunities: no scanner installed yet, scan skipped")
-        return None
-    return scan_opportunities(today=today).as_json()
+def scan_for_opportunities(*, today: dt.date | None = None) -> dict[str, Any]:
+    """Run the opportunity scan (what it recorded, as JSON)."""
+    from kaizen.improvement.services import opportunities
+
+    return opportunities.do_scan_opportunities(today=today).as_json()
 
 
 @db_periodic_task(crontab(hour="2", minute="23"))
@@ -60,6 +57,6 @@ def evaluate_initiatives() -> dict[str, Any]:
 
 @db_periodic_task(crontab(minute="37"))
 @lock_task("improvement-scan")
-def scan_improvement_opportunities() -> dict[str, Any] | None:
+def scan_improvement_opportunities() -> dict[str, Any]:
     with correlation():
         return scan_for_opportunities()

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from kaizen.catalog.models import ConfigurationItem, Location, Service, ServiceOffering
+from kaizen.core.models import TicketAttachment, TicketComment
 from kaizen.people.models import Team, User
 
 
@@ -122,16 +123,6 @@ class PriorityMatrix(models.Model):
 
     def __str__(self) -> str:
         return f"Impact {self.get_impact_display()} × urgency {self.get_urgency_display()}"
-
-
-class NumberSequence(models.Model):
-    """The last number handed out per record kind (e.g. "incident"); rows are locked to count."""
-
-    name = models.CharField(max_length=32, primary_key=True)
-    last_value = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.last_value}"
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
@@ -259,45 +250,28 @@ class Incident(models.Model):
         return self.state in FINAL_STATES
 
 
-class IncidentComment(models.Model):
+class IncidentComment(TicketComment):
     """A comment the caller sees, or a work note (agents only)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    body = models.TextField()
-    is_work_note = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(TicketComment.Meta):
+        pass
 
     def __str__(self) -> str:
-        kind = "Work note" if self.is_work_note else "Comment"
-        return f"{kind} on {self.incident.number}"
+        return f"{self.kind_label} on {self.incident.number}"
 
 
 def attachment_path(attachment: "IncidentAttachment", filename: str) -> str:
     return f"incidents/{attachment.incident.number}/{filename}"
 
 
-class IncidentAttachment(models.Model):
+class IncidentAttachment(TicketAttachment):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
-    original_name = models.CharField(max_length=255)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=120)
-    uploaded_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
+    class Meta(TicketAttachment.Meta):
+        pass
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:attachment_download", args=[self.pk])

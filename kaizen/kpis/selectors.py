@@ -59,10 +59,19 @@ class Status(StrEnum):
 def kpi_status(definition: KPIDefinition, value: float | None) -> Status:
     """Green on the good side of the target (per the direction); amber between the target and
     the warning threshold; red beyond it, or anywhere off target when there is no warning."""
-    target, warning = definition.thresholds.target, definition.thresholds.warning
+    thresholds = definition.thresholds
+    return status_against(value, thresholds.target, thresholds.warning, definition.direction)
+
+
+def status_against(
+    value: float | None, target: float | None, warning: float | None, direction: str
+) -> Status:
+    """`kpi_status` for thresholds and a direction held apart from a definition (an improvement
+    initiative's own target, and the direction its stored analysis recorded). `direction` is a
+    Direction or its stored value: only "higher" is judged upwards."""
     if value is None or target is None:
         return Status.NONE
-    higher = definition.direction == Direction.HIGHER_IS_BETTER
+    higher = direction == Direction.HIGHER_IS_BETTER
 
     def at_least_as_good(limit: float) -> bool:
         return value >= limit if higher else value <= limit

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# Which way is good for a KPI: the analysis library's Direction, part of the KPI contract (and
+# imported from here by the KPI code). A KPI is "higher" or "lower"; Direction.NEUTRAL is for
+# the statistics of a series with no good direction, and the KPI models do not offer it.
+from kaizen.analysis.direction import Direction
+
 # The periods a KPI is measured by. A week starts on Monday (ISO); "all" is one period over the
 # whole range asked for.
 PERIODS = ("day", "week", "month", "quarter", "year", "all")
@@ -19,11 +24,6 @@ PERIODS = ("day", "week", "month", "quarter", "year", "all")
 # `interval_start`), usable as the aggregated `column` and in filters (e.g. backlog older than
 # 30 days) as if it were a fact column.
 AGE_HOURS = "age_hours"
-
-
-class Direction(StrEnum):
-    HIGHER_IS_BETTER = "higher"
-    LOWER_IS_BETTER = "lower"
 
 
 class Unit(StrEnum):

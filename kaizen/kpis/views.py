@@ -1,6 +1,6 @@
 """KPI pages: the scorecard, a KPI's page, custom KPI form, external data upload.
 
-Each view: authenticate, ask kaizen.people.permissions (403), fetch (404), validate, call one
+Each view: authenticate, ask kaizen.kpis.permissions (403), fetch (404), validate, call one
 service. Figures come from stored measurements; charts read them from a json_script block.
 """
 
@@ -21,6 +21,7 @@ from kaizen.kpis import services
 from kaizen.kpis.engine import EngineError
 from kaizen.kpis.forms import CustomKPIForm, PageOptionsForm, PointsUploadForm
 from kaizen.kpis.models import CustomKPI, ExternalUpload, MeasurementRun
+from kaizen.kpis.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
 from kaizen.kpis.selectors import (
     SPARKLINE_PERIODS,
     find_definition,
@@ -32,7 +33,6 @@ from kaizen.kpis.selectors import (
 )
 from kaizen.kpis.spec import KPIDefinition, Source
 from kaizen.kpis.tasks import collect_recent_measurements
-from kaizen.people.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
 
 MEASUREMENT_ROWS_SHOWN = 60
 

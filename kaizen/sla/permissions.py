@@ -1,6 +1,6 @@
 """Who may see and change business calendars and SLA definitions.
 
-Built on kaizen.people.permissions (the one place for the people and role rules); the web
+Built on the people app's primitives (kaizen.people.permissions); the web
 views and the API both ask these two functions.
 """
 

@@ -1,8 +1,9 @@
 """Catalogue and CMDB endpoints.
 
 Reads come from the permission-aware selectors (an invisible record is a 404); writes ask
-kaizen.people.permissions (403 for a visible record the user may not change) and then call
-one `do_*` service through `call_service`, so a domain ValidationError is a 400 on its field.
+kaizen.catalog.permissions (403 for a visible record the user may not change) and then call
+one `do_*` service; a domain ValidationError it raises is a 400 on its field (the API's
+exception handler, kaizen/api/errors.py).
 """
 
 from typing import Any
@@ -15,7 +16,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.api.services import call_service
 from kaizen.catalog import services
 from kaizen.catalog.api.serializers import (
     ConfigurationItemSerializer,
@@ -31,14 +31,14 @@ from kaizen.catalog.filters import (
     ServiceFilter,
 )
 from kaizen.catalog.models import Service
-from kaizen.catalog.selectors import cis_for, dependencies_for, offerings_for, service_list_for
-from kaizen.people.models import User
-from kaizen.people.permissions import (
+from kaizen.catalog.permissions import (
     can_edit_service,
     can_manage_catalog,
     can_manage_cmdb,
     can_view_cmdb,
 )
+from kaizen.catalog.selectors import cis_for, dependencies_for, offerings_for, service_list_for
+from kaizen.people.models import User
 
 
 class MayWrite(permissions.BasePermission):
@@ -102,9 +102,7 @@ class ServiceViewSet(
         return self.get_queryset().get(pk=service.pk)
 
     def perform_create(self, serializer: ServiceSerializer) -> None:
-        service = call_service(
-            services.do_create_service, actor=self.request.user, **serializer.validated_data
-        )
+        service = services.do_create_service(actor=self.request.user, **serializer.validated_data)
         serializer.instance = self._reloaded(service)
 
     def perform_update(self, serializer: ServiceSerializer) -> None:
@@ -114,8 +112,7 @@ class ServiceViewSet(
         )
         if owner_changes and not can_manage_catalog(self.request.user):
             raise PermissionDenied("Only the catalogue's managers change a service's owner.")
-        updated = call_service(
-            services.do_update_service,
+        updated = services.do_update_service(
             service,
             actor=self.request.user,
             **serializer.validated_data,
@@ -129,8 +126,7 @@ class ServiceViewSet(
         service = self.get_object()
         serializer = LifecycleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call_service(
-            services.do_change_service_lifecycle,
+        services.do_change_service_lifecycle(
             service,
             serializer.validated_data["lifecycle"],
             actor=request.user,
@@ -163,15 +159,15 @@ class OfferingViewSet(
         fields = dict(serializer.validated_data)
         service = fields.pop("service")
         require_service_editor(self.request.user, service)
-        serializer.instance = call_service(
-            services.do_create_offering, service, actor=self.request.user, **fields
+        serializer.instance = services.do_create_offering(
+            service, actor=self.request.user, **fields
         )
 
     def perform_update(self, serializer: OfferingSerializer) -> None:
         fields = dict(serializer.validated_data)
         fields.pop("service", None)
-        serializer.instance = call_service(
-            services.do_update_offering, serializer.instance, actor=self.request.user, **fields
+        serializer.instance = services.do_update_offering(
+            serializer.instance, actor=self.request.user, **fields
         )
 
 
@@ -199,8 +195,7 @@ class DependencyViewSet(
         fields = dict(serializer.validated_data)
         service = fields.pop("service")
         require_service_editor(self.request.user, service)
-        serializer.instance = call_service(
-            services.do_add_service_dependency,
+        serializer.instance = services.do_add_service_dependency(
             service,
             fields.pop("depends_on"),
             actor=self.request.user,
@@ -241,13 +236,12 @@ class ConfigurationItemViewSet(
         return can_manage_cmdb(user)
 
     def perform_create(self, serializer: ConfigurationItemSerializer) -> None:
-        serializer.instance = call_service(
-            services.do_create_ci, actor=self.request.user, **serializer.validated_data
+        serializer.instance = services.do_create_ci(
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer: ConfigurationItemSerializer) -> None:
-        serializer.instance = call_service(
-            services.do_update_ci,
+        serializer.instance = services.do_update_ci(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,

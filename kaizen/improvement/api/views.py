@@ -2,18 +2,18 @@
 produces, corrective actions, and the opportunities the data suggests.
 
 Everything is for agents (`can_view_register`; requesters get 403). Writes ask the rights in
-kaizen.people.permissions: goals and opportunities the CSI manager's, an initiative's step
+kaizen.improvement.permissions: goals and opportunities the CSI manager's, an initiative's step
 outputs its owner's or the CSI manager's, an action's progress also its own owner's. A missing
 record is a 404 before any 403; a forbidden write on a visible record is a 403 before its
-input is read. Each write is one service call through `call`: a domain ValidationError is a
-400 naming the field, a step gate that blocks (GateBlocked) a 409 listing what is missing.
+input is read. Each write is one service call; the API's exception handler
+(kaizen.api.errors) answers its errors: a domain ValidationError is a 400 naming the field, a
+step gate that blocks (GateBlocked, a Conflict) a 409 listing what is missing.
 """
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -21,7 +21,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.api.errors import validation_detail
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.api import serializers as s
 from kaizen.improvement.api_filters import ActionFilter, OpportunityFilter
@@ -38,36 +37,16 @@ from kaizen.improvement.models import (
     InitiativeKPI,
     Opportunity,
 )
-from kaizen.kpis.selectors import all_definitions
-from kaizen.people.permissions import (
+from kaizen.improvement.permissions import (
     can_create_initiative,
     can_manage_register,
     can_update_action,
     can_view_register,
     can_work_initiative,
 )
+from kaizen.kpis.selectors import all_definitions
 
-T = TypeVar("T")
 ID = "[0-9]+"
-
-
-class GateBlockedError(exceptions.APIException):
-    """409: the step's gate blocks; `missing` says what the step still lacks."""
-
-    status_code = status.HTTP_409_CONFLICT
-
-    def __init__(self, blocked: gates.GateBlocked) -> None:
-        super().__init__({"detail": blocked.messages[0], "missing": list(blocked.missing)})
-
-
-def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """One service call: GateBlocked → 409, any other ValidationError → 400 naming the field."""
-    try:
-        return function(*args, **kwargs)
-    except gates.GateBlocked as blocked:
-        raise GateBlockedError(blocked) from blocked
-    except DjangoValidationError as exc:
-        raise exceptions.ValidationError(validation_detail(exc)) from exc
 
 
 GATE_BLOCKED = OpenApiResponse(
@@ -182,12 +161,11 @@ class GoalViewSet(
         return self.get_queryset().get(pk=goal.pk)
 
     def perform_create(self, serializer: s.GoalSerializer) -> None:
-        goal = call(services.do_create_goal, actor=self.request.user, **serializer.validated_data)
+        goal = services.do_create_goal(actor=self.request.user, **serializer.validated_data)
         serializer.instance = self._reloaded(goal)
 
     def perform_update(self, serializer: s.GoalSerializer) -> None:
-        goal = call(
-            services.do_update_goal,
+        goal = services.do_update_goal(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -199,8 +177,7 @@ class GoalViewSet(
     def success_factors(self, request: Request, pk: str) -> Response:
         """Add a critical success factor: what must go right for the goal to be reached."""
         goal = self.get_object()
-        factor = call(
-            services.do_add_success_factor,
+        factor = services.do_add_success_factor(
             goal,
             actor=request.user,
             **self.body(s.SuccessFactorSerializer),
@@ -215,8 +192,8 @@ class GoalViewSet(
         serializer = s.GoalKPISerializer(data=request.data)
         serializer.fields["success_factor"].queryset = goal.success_factors.all()
         serializer.is_valid(raise_exception=True)
-        attached = call(
-            services.do_attach_goal_kpi, goal, actor=request.user, **serializer.validated_data
+        attached = services.do_attach_goal_kpi(
+            goal, actor=request.user, **serializer.validated_data
         )
         return self.one(s.GoalKPISerializer, attached, status.HTTP_201_CREATED)
 
@@ -305,12 +282,11 @@ class InitiativeViewSet(
     def perform_create(self, serializer: s.InitiativeSerializer) -> None:
         fields = dict(serializer.validated_data)
         fields.setdefault("owner", self.request.user)
-        initiative = call(services.do_create_initiative, actor=self.request.user, **fields)
+        initiative = services.do_create_initiative(actor=self.request.user, **fields)
         serializer.instance = initiatives_with_outputs().get(pk=initiative.pk)
 
     def perform_update(self, serializer: s.InitiativeSerializer) -> None:
-        initiative = call(
-            services.do_update_initiative,
+        initiative = services.do_update_initiative(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -328,8 +304,7 @@ class InitiativeViewSet(
         answers 409 with `missing`; an advisory one lets the step pass with an
         `override_reason` (journaled)."""
         initiative = self.get_object()
-        moved = call(
-            services.do_advance_step,
+        moved = services.do_advance_step(
             initiative,
             actor=request.user,
             **self.body(s.AdvanceSerializer),
@@ -342,8 +317,7 @@ class InitiativeViewSet(
         """Go back to an earlier step, saying why (e.g. the data needs gathering again)."""
         initiative = self.get_object()
         data = self.body(s.ReturnSerializer)
-        moved = call(
-            services.do_return_to_step,
+        moved = services.do_return_to_step(
             initiative,
             data["step"],
             actor=request.user,
@@ -374,8 +348,7 @@ class InitiativeViewSet(
         if request.method == "GET":
             rows = initiative.kpis.prefetch_related(latest_baselines())
             return self.rows(s.InitiativeKPISerializer, rows)
-        added = call(
-            services.do_add_initiative_kpi,
+        added = services.do_add_initiative_kpi(
             initiative,
             actor=request.user,
             **self.body(s.InitiativeKPICreateSerializer),
@@ -395,7 +368,7 @@ class InitiativeViewSet(
         if request.method == "GET":
             rows = initiative.assessments.select_related("computed_by")
             return self.rows(s.DataAssessmentSerializer, rows)
-        assessment = call(services.do_assess_data, initiative, actor=request.user)
+        assessment = services.do_assess_data(initiative, actor=request.user)
         return self.one(s.DataAssessmentSerializer, assessment, status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.GapSerializer(many=True))
@@ -422,8 +395,7 @@ class InitiativeViewSet(
             return self.rows(
                 s.DecisionSerializer, initiative.decisions.select_related("decided_by")
             )
-        decision = call(
-            services.do_record_decision,
+        decision = services.do_record_decision(
             initiative,
             actor=request.user,
             **self.body(s.DecisionSerializer),
@@ -438,9 +410,9 @@ class InitiativeViewSet(
         DELETE revokes it."""
         initiative = self.get_object()
         if request.method == "DELETE":
-            call(services.do_unshare_report, initiative, actor=request.user)
+            services.do_unshare_report(initiative, actor=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        token = call(services.do_share_report, initiative, actor=request.user)
+        token = services.do_share_report(initiative, actor=request.user)
         return Response({"token": token, "url": s.share_url(request, token)})
 
     # -- step 7: corrective actions, evaluation, the next cycle
@@ -461,7 +433,7 @@ class InitiativeViewSet(
             raise exceptions.ValidationError(
                 {name: ["set it with PATCH /api/v1/actions/{id}/"] for name in refused}
             )
-        created = call(services.do_create_action, initiative, actor=request.user, **data)
+        created = services.do_create_action(initiative, actor=request.user, **data)
         row = Action.objects.select_related("initiative", "owner").get(pk=created.pk)
         return self.one(s.ActionSerializer, row, status.HTTP_201_CREATED)
 
@@ -474,7 +446,7 @@ class InitiativeViewSet(
         initiative = self.get_object()
         options = self.body(s.EvaluateSerializer)
         kwargs = {"force": True} if options["force"] else {}
-        evaluation = call(services.do_evaluate_initiative, initiative, actor=request.user, **kwargs)
+        evaluation = services.do_evaluate_initiative(initiative, actor=request.user, **kwargs)
         return self.one(s.EvaluationSerializer, evaluation, status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.EvaluationSerializer(many=True))
@@ -491,7 +463,7 @@ class InitiativeViewSet(
         """Open the next improvement cycle: a new initiative with the KPIs, cleaning rules and
         adopted baseline carried over."""
         initiative = self.get_object()
-        opened = call(services.do_open_next_cycle, initiative, actor=request.user)
+        opened = services.do_open_next_cycle(initiative, actor=request.user)
         return self._answer(opened, status.HTTP_201_CREATED)
 
 
@@ -518,8 +490,7 @@ class InitiativeKPIViewSet(
         )
 
     def perform_update(self, serializer: s.InitiativeKPISerializer) -> None:
-        updated = call(
-            services.do_update_initiative_kpi,
+        updated = services.do_update_initiative_kpi(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -527,7 +498,7 @@ class InitiativeKPIViewSet(
         serializer.instance = self.get_queryset().get(pk=updated.pk)
 
     def perform_destroy(self, instance: InitiativeKPI) -> None:
-        call(services.do_remove_initiative_kpi, instance, actor=self.request.user)
+        services.do_remove_initiative_kpi(instance, actor=self.request.user)
 
     @extend_schema(responses=s.CollectionStatusSerializer)
     @action(detail=True, methods=["get"], **NESTED)
@@ -549,8 +520,7 @@ class InitiativeKPIViewSet(
             return self.rows(
                 s.CleaningRuleSerializer, ikpi.cleaning_rules.select_related("created_by")
             )
-        rule = call(
-            services.do_add_cleaning_rule,
+        rule = services.do_add_cleaning_rule(
             ikpi,
             actor=request.user,
             **self.body(s.CleaningRuleSerializer),
@@ -567,7 +537,7 @@ class InitiativeKPIViewSet(
         if request.method == "GET":
             rows = ikpi.analyses.select_related("initiative_kpi", "computed_by")
             return self.rows(s.AnalysisSummarySerializer, rows)
-        analysis = call(services.do_analyse_kpi, ikpi, actor=request.user)
+        analysis = services.do_analyse_kpi(ikpi, actor=request.user)
         row = Analysis.objects.select_related("initiative_kpi", "computed_by").get(pk=analysis.pk)
         return self.one(s.AnalysisSerializer, row, status.HTTP_201_CREATED)
 
@@ -585,8 +555,7 @@ class InitiativeKPIViewSet(
         serializer = s.RecordBaselineSerializer(data=request.data)
         serializer.fields["analysis"].queryset = ikpi.analyses.all()
         serializer.is_valid(raise_exception=True)
-        baseline = call(
-            services.do_record_baseline,
+        baseline = services.do_record_baseline(
             ikpi,
             actor=request.user,
             analysis=serializer.validated_data.get("analysis"),
@@ -602,7 +571,7 @@ class CleaningRuleViewSet(mixins.DestroyModelMixin, RegisterViewSet):
     object_rules = {"destroy": (lambda request, rule: works(request, rule.initiative_kpi), WORK)}
 
     def perform_destroy(self, instance: CleaningRule) -> None:
-        call(services.do_remove_cleaning_rule, instance, actor=self.request.user)
+        services.do_remove_cleaning_rule(instance, actor=self.request.user)
 
 
 class GapViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterViewSet):
@@ -614,8 +583,7 @@ class GapViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterVie
     object_rules = {"partial_update": (works, WORK)}
 
     def perform_update(self, serializer: s.GapSerializer) -> None:
-        gap = call(
-            services.do_update_gap,
+        gap = services.do_update_gap(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -664,8 +632,7 @@ class ActionViewSet(
     }
 
     def perform_update(self, serializer: s.ActionSerializer) -> None:
-        updated = call(
-            services.do_update_action,
+        updated = services.do_update_action(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -694,8 +661,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Regis
     def dismiss(self, request: Request, pk: str) -> Response:
         """Not worth an initiative, and why. It reopens only if its evidence grows stronger."""
         opportunity = self.get_object()
-        dismissed = call(
-            services.do_dismiss_opportunity,
+        dismissed = services.do_dismiss_opportunity(
             opportunity,
             actor=request.user,
             **self.body(s.DismissSerializer),
@@ -707,8 +673,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Regis
     def start(self, request: Request, pk: str) -> Response:
         """Start an initiative from the opportunity (its KPI and evidence carried over)."""
         opportunity = self.get_object()
-        initiative = call(
-            services.do_start_initiative_from_opportunity,
+        initiative = services.do_start_initiative_from_opportunity(
             opportunity,
             actor=request.user,
             owner=self.body(s.StartSerializer).get("owner"),

@@ -21,7 +21,8 @@ The writes live by sub-domain, all re-exported here (`services.do_create_goal`):
   `assessment` (step 2), `cleaning_rules` (step 4), `analyses` (step 5: analyses and
   baselines), `decisions` (step 6 and the shared report), `actions` (step 7);
 - `evaluation`: the evaluation that closes a cycle, and the next cycle;
-- `opportunities`: starting an initiative from an opportunity, or dismissing it;
+- `opportunities`: the scan that records what the detectors find, starting an initiative
+  from an opportunity, or dismissing it;
 - `base`: the checks and the row lock they share.
 """
 
@@ -77,6 +78,8 @@ from kaizen.improvement.services.initiatives import (
 from kaizen.improvement.services.opportunities import (
     OPPORTUNITY_PROCESSES,
     do_dismiss_opportunity,
+    do_record_opportunity,
+    do_scan_opportunities,
     do_start_initiative_from_opportunity,
 )
 
@@ -114,9 +117,11 @@ __all__ = [
     "do_open_next_cycle",
     "do_record_baseline",
     "do_record_decision",
+    "do_record_opportunity",
     "do_remove_cleaning_rule",
     "do_remove_initiative_kpi",
     "do_return_to_step",
+    "do_scan_opportunities",
     "do_share_report",
     "do_start_initiative_from_opportunity",
     "do_unshare_report",

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kaizen.analysis import stats
 from kaizen.improvement import analysis as analysing
-from kaizen.improvement import stats
 from kaizen.improvement.cleaning import rule_settings
 from kaizen.improvement.models import (
     Analysis,
@@ -26,6 +26,7 @@ from kaizen.improvement.models import (
     Status,
     Step,
 )
+from kaizen.improvement.permissions import can_manage_register
 from kaizen.improvement.selectors import (
     current_baseline,
     default_range,
@@ -39,7 +40,6 @@ from kaizen.improvement.services.initiatives import INITIATIVE_FIELDS, set_relat
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.kpis.models import period_floor
-from kaizen.people.permissions import can_manage_register
 
 CLOSED_STATUSES = (Status.COMPLETED, Status.NOT_MET)
 CYCLE_SUFFIX = re.compile(r"\s*\(cycle \d+\)$")

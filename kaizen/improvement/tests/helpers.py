@@ -85,44 +85,16 @@ def add_kpi(
     return ikpi
 
 
-def insert_facts_at_once(*rows: dict[str, Any]) -> None:
-    """Incident fact rows into the test's analytics store, as
-    kaizen.kpis.tests.helpers.insert_incident_facts writes them (same defaults) but in one
-    statement (a thousand single-row INSERTs take seconds), numbered after the rows already
-    there so it can add to a seeded history."""
-    import pyarrow as pa
-
-    from kaizen.analytics.store import connect
-    from kaizen.kpis.tests.helpers import FACT_DEFAULTS
-
-    with connect() as connection:
-        (last,) = connection.execute(
-            "SELECT coalesce(max(incident_id), 0) FROM incident_facts"
-        ).fetchone()
-        records = [
-            {"incident_id": number, "number": f"INC{number:05d}", **FACT_DEFAULTS, **row}
-            for number, row in enumerate(rows, start=last + 1)
-        ]
-        names = list(dict.fromkeys(name for record in records for name in record))
-        columns = {name: [record.get(name) for record in records] for name in names}
-        facts = pa.table(columns)  # noqa: F841 - read by the SQL below
-        connection.execute("INSERT INTO incident_facts BY NAME SELECT * FROM facts")
-
-
 def ensure_history(**options: Any) -> int:
     """seed_resolution_history's incidents (with `options`) in the test's analytics store,
     once; returns how many there are."""
-    from unittest import mock
-
     from kaizen.analytics.store import connect
-    from kaizen.improvement.tests import facts
 
     with connect() as connection:
         (count,) = connection.execute("SELECT count(*) FROM incident_facts").fetchone()
     if count:
         return count
-    with mock.patch.object(facts, "insert_incident_facts", insert_facts_at_once):
-        return seed_resolution_history(**options)
+    return seed_resolution_history(**options)
 
 
 def _step_1(initiative: Initiative, actor: Any, today: dt.date) -> None:

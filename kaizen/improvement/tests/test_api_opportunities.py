@@ -7,8 +7,9 @@ from itertools import count
 import pytest
 
 from kaizen.improvement.models import Initiative, OpportunityStatus, Origin
-from kaizen.improvement.opportunities import Finding, do_record_opportunity
+from kaizen.improvement.opportunity_detection import Finding
 from kaizen.improvement.services import do_dismiss_opportunity
+from kaizen.improvement.services.opportunities import do_record_opportunity
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.testing import assert_constant_queries, make_service

@@ -16,7 +16,6 @@ from kaizen.improvement.tests.helpers import (
     WALK_TODAY,
     add_kpi,
     ensure_history,
-    insert_facts_at_once,
     make_goal,
     make_initiative,
 )
@@ -24,7 +23,7 @@ from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.kpis import engine
 from kaizen.kpis.spec import Filter, Operator
-from kaizen.kpis.tests.helpers import make_custom_kpi, record_points
+from kaizen.kpis.tests.helpers import insert_incident_facts, make_custom_kpi, record_points
 
 pytestmark = pytest.mark.django_db
 START, END = dt.date(2026, 1, 5), dt.date(2026, 4, 6)  # the seeded "before", 13 weeks
@@ -72,7 +71,7 @@ def test_it_excludes_rows_and_says_how_many(ikpi):
         }
         for day in range(2, 27)
     ]
-    insert_facts_at_once(*cancelled)
+    insert_incident_facts(*cancelled)
     raw = median_over_range(initiative_definition(ikpi))
     rule(ikpi, kind="exclude", column="state", operator="eq", value="cancelled")
     definition, (applied,) = cleaned(ikpi)
@@ -105,7 +104,7 @@ def test_it_counts_rows_an_exclusion_drops_because_the_column_is_empty(ikpi):
         }
         for _ in range(4)
     ]
-    insert_facts_at_once(*blank)
+    insert_incident_facts(*blank)
     rule(ikpi, kind="exclude", column="category", operator="eq", value="hardware")
     _, (applied,) = cleaned(ikpi)
     assert applied["rows_without_value"] == 4

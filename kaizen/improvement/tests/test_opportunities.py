@@ -8,14 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kaizen.improvement import stats
+from kaizen.analysis import stats
+from kaizen.analysis.direction import Direction
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
-from kaizen.improvement.opportunities import (
-    NO_PROBLEMS,
-    REOPEN_FACTOR,
-    fingerprint,
-    scan_opportunities,
-)
+from kaizen.improvement.opportunity_detection import NO_PROBLEMS, fingerprint
+from kaizen.improvement.services.opportunities import REOPEN_FACTOR, do_scan_opportunities
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.kpis.models import Measurement, MeasurementSource
@@ -102,12 +99,12 @@ def by_kind(kind):
 def test_it_finds_an_adverse_monthly_trend_with_its_evidence():
     store(MEDIAN, "month", SIXTEEN_MONTHS, rising(16))
 
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
 
     [found] = by_kind(OpportunityKind.ADVERSE_TREND)
     assert found.kpi_key == MEDIAN and found.status == OpportunityStatus.OPEN
     assert found.fingerprint == fingerprint("adverse_trend", MEDIAN, "", "")
-    trend = stats.trend(rising(16), direction="lower_is_better")
+    trend = stats.trend(rising(16), direction=Direction.LOWER_IS_BETTER)
     assert found.strength == pytest.approx(abs(trend["tau"]) * 16, abs=1e-3)
     assert found.evidence["trend"]["verdict"] == "worsening"
     assert [row["value"] for row in found.evidence["series"]] == pytest.approx(rising(16))
@@ -119,14 +116,14 @@ def test_it_finds_an_adverse_monthly_trend_with_its_evidence():
 
 def test_it_ignores_a_trend_in_the_good_direction():
     store(MEDIAN, "month", SIXTEEN_MONTHS, rising(16)[::-1])  # falling: better
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     assert by_kind(OpportunityKind.ADVERSE_TREND) == []
 
 
 def test_it_needs_twelve_complete_months_for_a_trend():
     # 11 complete months, and the current (incomplete) month left out even if stored
     store(MEDIAN, "month", months(dt.date(2025, 6, 1), 12), rising(12))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     assert by_kind(OpportunityKind.ADVERSE_TREND) == []
 
 
@@ -134,7 +131,7 @@ def test_it_finds_an_adverse_control_chart_signal_in_the_last_weeks():
     values = alternating(24, 96.0) + [80.0, 79.0]  # SLA attainment collapses in the last two
     store(SLA, "week", TWENTY_SIX_WEEKS, values)
 
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
 
     [found] = by_kind(OpportunityKind.CONTROL_SIGNAL)
     assert found.kpi_key == SLA
@@ -157,7 +154,7 @@ def test_it_finds_sla_hot_spots_ranked_by_breaches():
         *sla_facts("Old", met=0, missed=30, day="2026-01-20", first_id=300, team="Old"),  # before
     )
 
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
 
     spots = {(o.dimension, o.dimension_value): o for o in by_kind(OpportunityKind.SLA_HOTSPOT)}
     assert set(spots) == {
@@ -186,7 +183,7 @@ def test_it_keeps_the_five_worst_hot_spots_per_dimension():
         rows += sla_facts(f"S{index}", met=17 - index, missed=index + 3, first_id=1 + 100 * index)
     insert_incident_facts(*rows)
 
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
 
     services = [
         o.dimension_value
@@ -215,7 +212,7 @@ def test_it_finds_recurring_incidents_and_says_there_is_no_problem_management():
         *(incident(n, "db-02", f"2026-01-{n - 20:02d}", "quota") for n in range(21, 29)),  # old
     )
 
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
 
     found = {(o.dimension, o.dimension_value): o for o in by_kind("recurring_incidents")}
     assert set(found) == {("ci", "db-01"), ("category,subcategory", "email / mailbox")}
@@ -256,7 +253,7 @@ def test_it_names_a_subcategory_once_in_the_title():
         ),
     )
 
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
 
     titles = sorted(o.title for o in by_kind("recurring_incidents"))
     assert titles == [
@@ -282,14 +279,14 @@ def test_it_leaves_the_improvement_registers_own_kpis_out_of_trends_and_control_
     )
     store(MEDIAN, "month", SIXTEEN_MONTHS, rising(16))  # a service figure still counts
 
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
 
     assert [o.kpi_key for o in by_kind(OpportunityKind.ADVERSE_TREND)] == [MEDIAN]
     assert by_kind(OpportunityKind.CONTROL_SIGNAL) == []
 
 
 def test_it_reports_satisfaction_drops_as_not_available_and_creates_none():
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
     assert result.skipped["satisfaction_drop"].startswith("not available: Kaizen has no")
     assert not Opportunity.objects.filter(kind="satisfaction_drop").exists()
 
@@ -299,7 +296,7 @@ def test_it_finds_nothing_on_flat_data():
     store(SLA, "week", TWENTY_SIX_WEEKS, alternating(26, 96.0))
     insert_incident_facts(*sla_facts("Email", met=30, missed=0))
 
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
 
     assert Opportunity.objects.count() == 0
     assert result.counts() == {"created": 0, "updated": 0, "reopened": 0, "unchanged": 0}
@@ -311,8 +308,8 @@ def test_it_finds_nothing_on_flat_data():
 
 def test_it_updates_instead_of_duplicating_on_a_rescan():
     store(MEDIAN, "month", SIXTEEN_MONTHS, rising(16))
-    first = scan_opportunities(today=TODAY)
-    again = scan_opportunities(today=TODAY)
+    first = do_scan_opportunities(today=TODAY)
+    again = do_scan_opportunities(today=TODAY)
 
     assert Opportunity.objects.count() == 1
     assert len(first.created) == 1 and again.created == [] and len(again.unchanged) == 1
@@ -322,7 +319,7 @@ def test_it_updates_instead_of_duplicating_on_a_rescan():
 
 def test_it_journals_a_detection_by_the_system():
     store(MEDIAN, "month", SIXTEEN_MONTHS, rising(16))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     [event] = events(EventType.OPPORTUNITY_DETECTED)
     opportunity = Opportunity.objects.get()
     assert event.actor is None and event.subject_id == str(opportunity.pk)
@@ -332,10 +329,10 @@ def test_it_journals_a_detection_by_the_system():
 
 def test_it_journals_an_update_when_the_strength_changes():
     insert_incident_facts(*sla_facts("Email", met=18, missed=12, team="Mail team"))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     insert_incident_facts(*sla_facts("Email", met=0, missed=5, first_id=500, team="Mail team"))
 
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
 
     email = Opportunity.objects.get(dimension="service", dimension_value="Email")
     assert email.strength == pytest.approx(17)
@@ -355,17 +352,17 @@ def test_a_dismissed_opportunity_stays_dismissed_on_the_same_or_a_little_more_ev
     csi_manager,
 ):
     insert_incident_facts(*sla_facts("Email", met=18, missed=12, team="Mail team"))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     email = Opportunity.objects.get(dimension="service", dimension_value="Email")
     dismiss(email, csi_manager)
 
-    scan_opportunities(today=TODAY)  # the same 12 breaches
+    do_scan_opportunities(today=TODAY)  # the same 12 breaches
     email.refresh_from_db()
     assert email.status == OpportunityStatus.DISMISSED
 
     # 15 breaches: exactly 1.25 x 12, not more
     insert_incident_facts(*sla_facts("Email", met=0, missed=3, first_id=500, team="Mail team"))
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
     email.refresh_from_db()
     assert email.status == OpportunityStatus.DISMISSED and result.reopened == []
     assert email.strength == pytest.approx(12)  # the evidence as it was dismissed
@@ -375,12 +372,12 @@ def test_a_dismissed_opportunity_stays_dismissed_on_the_same_or_a_little_more_ev
 
 def test_a_dismissed_opportunity_reopens_when_its_evidence_grows_past_the_factor(csi_manager):
     insert_incident_facts(*sla_facts("Email", met=18, missed=12, team="Mail team"))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     email = Opportunity.objects.get(dimension="service", dimension_value="Email")
     dismiss(email, csi_manager)
 
     insert_incident_facts(*sla_facts("Email", met=0, missed=4, first_id=500, team="Mail team"))
-    result = scan_opportunities(today=TODAY)
+    result = do_scan_opportunities(today=TODAY)
 
     email.refresh_from_db()
     assert 12 * REOPEN_FACTOR < 16
@@ -397,7 +394,7 @@ def test_a_started_opportunity_is_only_seen_again(csi_manager):
     from kaizen.improvement.services import do_start_initiative_from_opportunity
 
     insert_incident_facts(*sla_facts("Email", met=18, missed=12, team="Mail team"))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
     email = Opportunity.objects.get(dimension="service", dimension_value="Email")
     do_start_initiative_from_opportunity(email, actor=csi_manager)
     email.refresh_from_db()
@@ -405,7 +402,7 @@ def test_a_started_opportunity_is_only_seen_again(csi_manager):
     journaled = JournalEvent.objects.count()
 
     insert_incident_facts(*sla_facts("Email", met=0, missed=20, first_id=500, team="Mail team"))
-    scan_opportunities(today=TODAY)
+    do_scan_opportunities(today=TODAY)
 
     email.refresh_from_db()
     assert email.status == OpportunityStatus.STARTED

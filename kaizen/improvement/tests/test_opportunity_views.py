@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from kaizen.improvement.models import Initiative, Opportunity, OpportunityStatus, Origin
-from kaizen.improvement.opportunities import Finding, do_record_opportunity
+from kaizen.improvement.opportunity_detection import Finding
+from kaizen.improvement.services.opportunities import do_record_opportunity
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.kpis.tests.helpers import insert_incident_facts

@@ -12,13 +12,12 @@ from kaizen.improvement.tests.helpers import (
     WALK_TODAY,
     add_kpi,
     ensure_history,
-    insert_facts_at_once,
     make_goal,
     make_initiative,
 )
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
-from kaizen.kpis.tests.helpers import make_custom_kpi, record_points
+from kaizen.kpis.tests.helpers import insert_incident_facts, make_custom_kpi, record_points
 
 pytestmark = pytest.mark.django_db
 TODAY = WALK_TODAY
@@ -117,7 +116,7 @@ def test_it_finds_a_required_field_mostly_missing(initiative):
         resolved(day + dt.timedelta(days=i % 14), hours=None if i % 5 == 0 else 8.0)
         for i in range(200)
     ]
-    insert_facts_at_once(*rows)
+    insert_incident_facts(*rows)
     add_kpi(initiative)
     (entry,) = assess(initiative).results
     gap = gaps(initiative)[(MEDIAN, "field:resolution_hours")]
@@ -128,7 +127,7 @@ def test_it_finds_a_required_field_mostly_missing(initiative):
 def test_it_finds_small_samples_and_empty_periods(initiative):
     weeks = [dt.date(2026, 3, 2), dt.date(2026, 3, 9), dt.date(2026, 3, 23)]
     rows = [resolved(week + dt.timedelta(days=i % 5)) for week in weeks for i in range(10)]
-    insert_facts_at_once(*rows)
+    insert_incident_facts(*rows)
     add_kpi(initiative)
     assess(initiative)
     found = gaps(initiative)

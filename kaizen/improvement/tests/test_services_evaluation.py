@@ -215,7 +215,7 @@ def test_the_daily_task_evaluates_the_initiatives_whose_window_has_ended(process
 
 
 def test_the_hourly_task_runs_the_opportunity_scanner(monkeypatch):
-    from kaizen.improvement import opportunities
+    from kaizen.improvement.services import opportunities
 
     calls = []
 
@@ -227,6 +227,6 @@ def test_the_hourly_task_runs_the_opportunity_scanner(monkeypatch):
         calls.append(today)
         return Scanned()
 
-    monkeypatch.setattr(opportunities, "scan_opportunities", scan)
+    monkeypatch.setattr(opportunities, "do_scan_opportunities", scan)
     assert tasks.scan_for_opportunities(today=AFTER) == {"created": []}
     assert calls == [AFTER]

@@ -1,7 +1,7 @@
 """The continual improvement register's pages: the register, the board, an initiative and its
 seven step workspaces, corrective actions, and the goal tree.
 
-Each view: authenticate, ask kaizen.people.permissions (403), fetch (404), validate a form,
+Each view: authenticate, ask kaizen.improvement.permissions (403), fetch (404), validate a form,
 call one service of kaizen.improvement.services, redirect with a message; a failed form comes
 back on its page with the errors beside its fields. The gates (kaizen.improvement.gates) say
 what a step lacks; the views only show it.

@@ -14,8 +14,8 @@ from django.urls import reverse
 from kaizen.improvement import gates, selectors
 from kaizen.improvement.forms import AdvanceForm, ReturnForm
 from kaizen.improvement.models import Initiative, InitiativeKPI, Status, Step
+from kaizen.improvement.permissions import can_view_register, can_work_initiative
 from kaizen.kpis.spec import KPIDefinition
-from kaizen.people.permissions import can_view_register, can_work_initiative
 
 STEP_NAMES = {step.value: step.label for step in Step}
 

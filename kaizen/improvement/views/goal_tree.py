@@ -16,10 +16,10 @@ from kaizen.core.forms import detached, run_service
 from kaizen.improvement import selectors, services
 from kaizen.improvement.forms import GoalForm, GoalKPIForm, SuccessFactorForm
 from kaizen.improvement.models import GOAL_LEVELS, Goal, Initiative
+from kaizen.improvement.permissions import can_manage_register
 from kaizen.improvement.views.base import kpi_definitions, readable_timeline, require_viewer
 from kaizen.journal.selectors import timeline_for
 from kaizen.kpis.spec import KPIDefinition
-from kaizen.people.permissions import can_manage_register
 
 
 def _require_goal_manager(request: HttpRequest) -> None:

@@ -13,6 +13,7 @@ from kaizen.core.forms import detached, run_service
 from kaizen.improvement import services
 from kaizen.improvement.forms import AdvanceForm, InitiativeForm, ReturnForm
 from kaizen.improvement.models import Initiative, Step
+from kaizen.improvement.permissions import can_create_initiative
 from kaizen.improvement.views.base import (
     STEP_NAMES,
     initiative_context,
@@ -26,7 +27,6 @@ from kaizen.improvement.views.base import (
 )
 from kaizen.improvement.views.steps import render_step
 from kaizen.journal.selectors import timeline_for
-from kaizen.people.permissions import can_create_initiative
 
 # -- creating and editing an initiative --------------------------------------------------------
 

@@ -14,8 +14,8 @@ from kaizen.core.widgets import speed_up_selects
 from kaizen.improvement import gates
 from kaizen.improvement.filters import BoardFilter, InitiativeFilter
 from kaizen.improvement.models import OPEN_STATUSES, Initiative, Status, Step
+from kaizen.improvement.permissions import can_create_initiative
 from kaizen.improvement.views.base import require_viewer
-from kaizen.people.permissions import can_create_initiative
 
 REGISTER_SORTS = {
     "reference": "id",

@@ -30,6 +30,11 @@ from kaizen.improvement.forms import (
     KPIAddForm,
 )
 from kaizen.improvement.models import Action, CleaningRule, Gap, Initiative, InitiativeKPI, Status
+from kaizen.improvement.permissions import (
+    can_manage_register,
+    can_update_action,
+    can_work_initiative,
+)
 from kaizen.improvement.views.base import (
     STEP_NAMES,
     call_service,
@@ -42,7 +47,6 @@ from kaizen.improvement.views.base import (
     step_url,
     workable,
 )
-from kaizen.people.permissions import can_manage_register, can_update_action, can_work_initiative
 
 # -- the step workspaces -----------------------------------------------------------------------
 

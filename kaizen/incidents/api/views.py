@@ -2,8 +2,8 @@
 
 Reads come from the permission-aware selectors (an incident the caller may not see is a 404);
 actions on a visible incident ask kaizen.incidents.permissions (403) and then call one service
-through `call_service`: a domain ValidationError is a 400 naming the field; a version conflict
-(ConflictError) is a 409 naming who changed the incident when.
+(the API's exception handler makes a domain ValidationError a 400 naming the field, and a
+version conflict a 409 naming who changed the incident when, with the current version).
 """
 
 from typing import Any
@@ -17,7 +17,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.api.services import call_service
 from kaizen.incidents import services
 from kaizen.incidents.api.serializers import (
     AssignSerializer,
@@ -47,14 +46,6 @@ from kaizen.incidents.selectors import (
     comments_for,
     incidents_for,
 )
-
-
-def conflict_response(conflict: services.ConflictError) -> Response:
-    """409: who changed the incident when, and the version to read again."""
-    return Response(
-        {"detail": str(conflict), "current_version": conflict.current_version},
-        status=status.HTTP_409_CONFLICT,
-    )
 
 
 class WorkIncidents(permissions.BasePermission):
@@ -91,11 +82,6 @@ class IncidentViewSet(
     def get_queryset(self):
         return incidents_for(self.request.user).select_related(*DETAIL_RELATED)
 
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, services.ConflictError):
-            return conflict_response(exc)
-        return super().handle_exception(exc)
-
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or can_work_incidents(self.request.user):
             return IncidentSerializer
@@ -109,7 +95,7 @@ class IncidentViewSet(
         if not can_work_incidents(self.request.user):
             # The portal: people report their own incidents.
             fields.update(caller=self.request.user, channel=Channel.SELF_SERVICE)
-        incident = call_service(services.do_open_incident, actor=self.request.user, **fields)
+        incident = services.do_open_incident(actor=self.request.user, **fields)
         serializer.instance = self._reloaded(incident)
 
     @extend_schema(responses={200: IncidentSerializer, 409: CONFLICT})
@@ -119,8 +105,7 @@ class IncidentViewSet(
     def perform_update(self, serializer: Any) -> None:
         fields = dict(serializer.validated_data)
         version = fields.pop("version")
-        incident = call_service(
-            services.do_update_incident,
+        incident = services.do_update_incident(
             serializer.instance,
             actor=self.request.user,
             expected_version=version,
@@ -140,8 +125,7 @@ class IncidentViewSet(
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        moved = call_service(
-            services.do_change_incident_state,
+        moved = services.do_change_incident_state(
             incident,
             data.pop("state"),
             actor=request.user,
@@ -158,8 +142,7 @@ class IncidentViewSet(
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        assigned = call_service(
-            services.do_assign_incident,
+        assigned = services.do_assign_incident(
             incident,
             assignment_group=data.get("assignment_group"),
             assignee=data.get("assignee"),
@@ -184,8 +167,7 @@ class IncidentViewSet(
         work_note = serializer.validated_data["is_work_note"]
         if work_note and not can_see_work_notes(request.user):
             raise exceptions.PermissionDenied("Work notes are for agents.")
-        comment = call_service(
-            services.do_add_incident_comment,
+        comment = services.do_add_incident_comment(
             incident,
             serializer.validated_data["body"],
             actor=request.user,
@@ -216,8 +198,7 @@ class IncidentViewSet(
             raise exceptions.PermissionDenied("Only agents and the caller add files.")
         serializer = AttachmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        attachment = call_service(
-            services.do_add_incident_attachment,
+        attachment = services.do_add_incident_attachment(
             incident,
             serializer.validated_data["file"],
             actor=request.user,
@@ -280,7 +261,7 @@ class PriorityMatrixView(GenericAPIView):
             (cell["impact"], cell["urgency"]): cell["priority"]
             for cell in serializer.validated_data["cells"]
         }
-        call_service(services.do_update_priority_matrix, cells, actor=request.user)
+        services.do_update_priority_matrix(cells, actor=request.user)
         return self._matrix()
 
     def put(self, request: Request) -> Response:
@@ -335,8 +316,7 @@ class CategoryViewSet(
 
     def perform_create(self, serializer: CategorySerializer) -> None:
         data = serializer.validated_data
-        category = call_service(
-            services.do_create_category,
+        category = services.do_create_category(
             actor=self.request.user,
             name=data["name"],
             parent=data.get("parent"),
@@ -344,8 +324,7 @@ class CategoryViewSet(
         serializer.instance = self._reloaded(category)
 
     def perform_update(self, serializer: CategorySerializer) -> None:
-        category = call_service(
-            services.do_update_category,
+        category = services.do_update_category(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,

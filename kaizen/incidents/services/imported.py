@@ -24,10 +24,11 @@ from django.db import transaction
 
 from kaizen.catalog import services as catalog_services
 from kaizen.core.bulk import insert_rows
-from kaizen.incidents.models import Incident, NumberSequence
+from kaizen.core.numbering import advance_past
+from kaizen.incidents.models import Incident
 from kaizen.incidents.services.base import RELATED_FIELDS, TRACKED_FIELDS
 from kaizen.incidents.services.categories import do_ensure_categories
-from kaizen.incidents.services.records import NUMBER_PREFIX
+from kaizen.incidents.services.records import INCIDENT_NUMBERS
 from kaizen.journal.events import EventType
 from kaizen.journal.services import PendingEvent, record_events, to_journal_value
 from kaizen.people import services as people_services
@@ -242,7 +243,7 @@ def do_import_incidents(
             event.subject_repr = subject_repr
         events.extend(incident_events)
     record_events(events)
-    _advance_number_sequence([row["number"] for row, _ in built])
+    advance_past(INCIDENT_NUMBERS, [row["number"] for row, _ in built])
     outcome.created = [row["number"] for row, _ in built]
     outcome.events = len(events)
     return outcome
@@ -338,21 +339,3 @@ class _RowBuilder:
                 )
             )
         return row, events
-
-
-def _advance_number_sequence(numbers: Sequence[str]) -> None:
-    """Let numbers Kaizen hands out later start after the imported ones of its own pattern."""
-    highest = max(
-        (
-            int(number[len(NUMBER_PREFIX) :])
-            for number in numbers
-            if number.startswith(NUMBER_PREFIX) and number[len(NUMBER_PREFIX) :].isdigit()
-        ),
-        default=0,
-    )
-    if not highest:
-        return
-    sequence, _ = NumberSequence.objects.select_for_update().get_or_create(name="incident")
-    if sequence.last_value < highest:
-        sequence.last_value = highest
-        sequence.save(update_fields=["last_value"])

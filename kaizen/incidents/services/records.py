@@ -6,7 +6,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from kaizen.incidents.models import Impact, Incident, NumberSequence, State, Urgency
+from kaizen.core.numbering import NumberFormat
+from kaizen.core.numbering import next_number as next_number_of
+from kaizen.incidents.models import Impact, Incident, State, Urgency
 from kaizen.incidents.services import notices
 from kaizen.incidents.services.base import (
     finish,
@@ -40,20 +42,15 @@ EDITABLE_FIELDS = (
     "major_incident",
 )
 OPEN_FIELDS = (*EDITABLE_FIELDS, "opened_by", "assignment_group", "assignee")
-NUMBER_PREFIX = "INC"
+INCIDENT_NUMBERS = NumberFormat(sequence="incident", prefix="INC")
 
 
 def next_number() -> str:
-    """INC0000001, INC0000002, ...: the counter row is locked, so numbers are never handed out
-    twice; numbers already taken (kept from an import) are skipped."""
-    sequence, _ = NumberSequence.objects.select_for_update().get_or_create(name="incident")
-    while True:
-        sequence.last_value += 1
-        number = f"{NUMBER_PREFIX}{sequence.last_value:07d}"
-        if not Incident.objects.filter(number=number).exists():
-            break
-    sequence.save(update_fields=["last_value"])
-    return number
+    """INC0000001, INC0000002, ...: never handed out twice; numbers already taken (kept from
+    an import) are skipped."""
+    return next_number_of(
+        INCIDENT_NUMBERS, taken=lambda number: Incident.objects.filter(number=number).exists()
+    )
 
 
 def _check_number(number: str) -> str:

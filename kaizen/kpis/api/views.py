@@ -2,8 +2,8 @@
 writes and external data points.
 
 Reading is for agents (requesters get 403); custom KPI writes ask `can_manage_kpis`, data
-points `can_record_kpi_data`; every write is one service call through `call_service`, so a
-domain ValidationError is a 400 naming its field.
+points `can_record_kpi_data`; every write is one service call, and a domain ValidationError
+it raises is a 400 naming its field (the API's exception handler).
 """
 
 from typing import Any
@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.api.services import call_service
+from kaizen.core.api.pagination import PageNumberPagination
 from kaizen.kpis import services
 from kaizen.kpis.api.serializers import (
     CustomKPISerializer,
@@ -28,9 +28,9 @@ from kaizen.kpis.api.serializers import (
 )
 from kaizen.kpis.external import check_point
 from kaizen.kpis.models import CustomKPI, Measurement, PeriodKind
+from kaizen.kpis.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
 from kaizen.kpis.selectors import all_definitions, find_definition
 from kaizen.kpis.spec import KPIDefinition, Source
-from kaizen.people.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
 
 KEY_PATTERN = r"[^/]+"
 
@@ -110,8 +110,6 @@ class KPIViewSet(viewsets.ViewSet):
 
     @property
     def paginator(self) -> Any:
-        from kaizen.api.pagination import PageNumberPagination
-
         if not hasattr(self, "_paginator"):
             self._paginator = PageNumberPagination()
         return self._paginator
@@ -166,10 +164,8 @@ class KPIViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         fields = {k: v for k, v in serializer.validated_data.items() if v is not None}
         header_key = request.headers.get("Idempotency-Key", "")
-        point = call_service(check_point, fields, idempotency_key=header_key)
-        recorded = call_service(
-            services.do_record_external_points, key, [(0, point)], actor=request.user
-        )
+        point = check_point(fields, idempotency_key=header_key)
+        recorded = services.do_record_external_points(key, [(0, point)], actor=request.user)
         if recorded.rejected:
             error = recorded.rejected[0]
             return Response({error.field: [error.reason]}, status=status.HTTP_400_BAD_REQUEST)
@@ -207,8 +203,7 @@ class CustomKPIViewSet(
         return CustomKPI.objects.select_related("owner")
 
     def perform_create(self, serializer: CustomKPISerializer) -> None:
-        kpi = call_service(
-            services.do_save_custom_kpi,
+        kpi = services.do_save_custom_kpi(
             None,
             actor=self.request.user,
             **serializer.service_fields(),
@@ -216,8 +211,7 @@ class CustomKPIViewSet(
         serializer.instance = self.get_queryset().get(pk=kpi.pk)
 
     def perform_update(self, serializer: CustomKPISerializer) -> None:
-        kpi = call_service(
-            services.do_save_custom_kpi,
+        kpi = services.do_save_custom_kpi(
             serializer.instance,
             actor=self.request.user,
             **serializer.service_fields(),

@@ -3,6 +3,8 @@
 import datetime as dt
 from typing import Any
 
+import pyarrow as pa
+
 from kaizen.analytics.store import connect
 from kaizen.kpis.external import check_point
 from kaizen.kpis.services import do_record_external_points, do_save_custom_kpi
@@ -70,15 +72,25 @@ FACT_DEFAULTS: dict[str, Any] = {
 
 
 def insert_incident_facts(*rows: dict[str, Any]) -> None:
-    """Incident fact rows straight into the test's own analytics store."""
+    """Incident fact rows straight into the test's own analytics store, in one statement (a
+    thousand single-row INSERTs take seconds), numbered after the rows already there so a test
+    can add to a seeded history. A column a row leaves out is NULL, as in an INSERT naming it
+    not."""
+    if not rows:
+        return
     with connect() as connection:
-        for number, row in enumerate(rows, start=1):
-            values = {"incident_id": number, "number": f"INC{number:05d}", **FACT_DEFAULTS, **row}
-            names = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            connection.execute(
-                f"INSERT INTO incident_facts ({names}) VALUES ({marks})", list(values.values())
-            )
+        [(last,)] = connection.execute(
+            "SELECT coalesce(max(incident_id), 0) FROM incident_facts"
+        ).fetchall()
+        records = [
+            {"incident_id": number, "number": f"INC{number:05d}", **FACT_DEFAULTS, **row}
+            for number, row in enumerate(rows, start=last + 1)
+        ]
+        names = list(dict.fromkeys(name for record in records for name in record))
+        facts = pa.table({name: [record.get(name) for record in records] for name in names})
+        connection.register("new_incident_facts", facts)
+        connection.execute("INSERT INTO incident_facts BY NAME SELECT * FROM new_incident_facts")
+        connection.unregister("new_incident_facts")
 
 
 def record_points(key: str, *points: dict[str, Any], actor=None):

@@ -7,7 +7,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kaizen.api.services import call_service
 from kaizen.notifications import services
 from kaizen.notifications.api.serializers import NotificationPreferenceSerializer
 from kaizen.notifications.selectors import preferences_for
@@ -50,7 +49,5 @@ class NotificationPreferencesView(APIView):
             raise ValidationError(
                 {"category": [f"PUT lists every category; missing: {', '.join(missing)}"]}
             )
-        saved = call_service(
-            services.do_set_notification_preferences, request.user, enabled, actor=request.user
-        )
+        saved = services.do_set_notification_preferences(request.user, enabled, actor=request.user)
         return Response(NotificationPreferenceSerializer.listing(saved))

@@ -14,7 +14,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.api.services import call_service
 from kaizen.people import services
 from kaizen.people.api.serializers import (
     ApiTokenCreateSerializer,
@@ -89,13 +88,12 @@ class UserViewSet(
         return user_list_for(self.request.user)
 
     def perform_create(self, serializer: UserSerializer) -> None:
-        serializer.instance = call_service(
-            services.do_create_user, actor=self.request.user, **serializer.validated_data
+        serializer.instance = services.do_create_user(
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer: UserSerializer) -> None:
-        serializer.instance = call_service(
-            services.do_update_user,
+        serializer.instance = services.do_update_user(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -115,9 +113,7 @@ class UserViewSet(
         if request.method == "PATCH":
             body = ProfileSerializer(request.user, data=request.data, partial=True)
             body.is_valid(raise_exception=True)
-            call_service(
-                services.do_update_profile, request.user, actor=request.user, **body.validated_data
-            )
+            services.do_update_profile(request.user, actor=request.user, **body.validated_data)
         return Response(UserSerializer(self.get_queryset().get(pk=request.user.pk)).data)
 
 
@@ -146,13 +142,12 @@ class TeamViewSet(
         return teams_for(self.request.user).prefetch_related(Prefetch("members", queryset=members))
 
     def perform_create(self, serializer: TeamSerializer) -> None:
-        serializer.instance = call_service(
-            services.do_create_team, actor=self.request.user, **serializer.validated_data
+        serializer.instance = services.do_create_team(
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer: TeamSerializer) -> None:
-        serializer.instance = call_service(
-            services.do_update_team,
+        serializer.instance = services.do_update_team(
             serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -182,9 +177,9 @@ class TeamViewSet(
         body.is_valid(raise_exception=True)
         member = body.validated_data["user"]
         if request.method == "DELETE":
-            call_service(services.do_remove_team_member, team, member, actor=request.user)
+            services.do_remove_team_member(team, member, actor=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        call_service(services.do_add_team_member, team, member, actor=request.user)
+        services.do_add_team_member(team, member, actor=request.user)
         return Response(TeamSerializer(self.get_object()).data)
 
 
@@ -212,8 +207,7 @@ class ProcessRoleViewSet(
 
     def perform_create(self, serializer: ProcessRoleSerializer) -> None:
         data = serializer.validated_data
-        serializer.instance = call_service(
-            services.do_grant_process_role,
+        serializer.instance = services.do_grant_process_role(
             data["user"],
             data["process"],
             data["role"],
@@ -221,7 +215,7 @@ class ProcessRoleViewSet(
         )
 
     def perform_destroy(self, instance: Any) -> None:
-        call_service(services.do_revoke_process_role, instance, actor=self.request.user)
+        services.do_revoke_process_role(instance, actor=self.request.user)
 
 
 class ApiTokenViewSet(
@@ -247,8 +241,7 @@ class ApiTokenViewSet(
         return ApiTokenCreateSerializer if self.action == "create" else ApiTokenSerializer
 
     def perform_create(self, serializer: ApiTokenCreateSerializer) -> None:
-        token, secret = call_service(
-            services.do_create_api_token,
+        token, secret = services.do_create_api_token(
             self.request.user,
             serializer.validated_data["name"],
             actor=self.request.user,
@@ -258,4 +251,4 @@ class ApiTokenViewSet(
         serializer.instance = token
 
     def perform_destroy(self, instance: Any) -> None:
-        call_service(services.do_revoke_api_token, instance, actor=self.request.user)
+        services.do_revoke_api_token(instance, actor=self.request.user)

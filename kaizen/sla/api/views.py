@@ -1,8 +1,8 @@
 """Calendar and SLA definition endpoints.
 
 Reads come from the permission-aware selectors: requesters get 403 on a list and 404 on a
-record; writes ask kaizen.sla.permissions (403) and then call one config service through
-`call_service`, so a domain ValidationError is a 400 on its field.
+record; writes ask kaizen.sla.permissions (403) and then call one config service; a domain
+ValidationError it raises is a 400 on its field (the API's exception handler).
 """
 
 from typing import Any
@@ -16,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kaizen.api.services import call_service
 from kaizen.sla import config_services
 from kaizen.sla.api.serializers import (
     BusinessCalendarSerializer,
@@ -93,15 +92,12 @@ class CalendarViewSet(ServiceLevelViewSet):
     def perform_create(self, serializer: BusinessCalendarSerializer) -> None:
         fields = serializer.service_fields()
         _remeasure(fields)  # nothing measured on a new calendar yet
-        calendar = call_service(
-            config_services.do_create_calendar, actor=self.request.user, **fields
-        )
+        calendar = config_services.do_create_calendar(actor=self.request.user, **fields)
         serializer.instance = self._reloaded(calendar)
 
     def perform_update(self, serializer: BusinessCalendarSerializer) -> None:
         fields = serializer.service_fields()
-        calendar = call_service(
-            config_services.do_update_calendar,
+        calendar = config_services.do_update_calendar(
             serializer.instance,
             actor=self.request.user,
             **_remeasure(fields),
@@ -165,15 +161,12 @@ class DefinitionViewSet(ServiceLevelViewSet):
     def perform_create(self, serializer: SLADefinitionSerializer) -> None:
         fields = self._fields(serializer)
         _remeasure(fields)
-        definition = call_service(
-            config_services.do_create_sla_definition, actor=self.request.user, **fields
-        )
+        definition = config_services.do_create_sla_definition(actor=self.request.user, **fields)
         serializer.instance = self._reloaded(definition)
 
     def perform_update(self, serializer: SLADefinitionSerializer) -> None:
         fields = self._fields(serializer)
-        definition: SLADefinition = call_service(
-            config_services.do_update_sla_definition,
+        definition: SLADefinition = config_services.do_update_sla_definition(
             serializer.instance,
             actor=self.request.user,
             **_remeasure(fields),

@@ -16,7 +16,7 @@ from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
-from kaizen.improvement.opportunities import scan_opportunities
+from kaizen.improvement.services import do_scan_opportunities
 from kaizen.kpis.services import do_collect_measurements
 from kaizen.people import services as people_services
 from kaizen.people.models import User
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         self._load_improvement(has_history=bool(imported) or servicenow_imported())
         measured = do_collect_measurements(actor=None, period_kinds=("month", "week"))
         self.stdout.write(f"KPI measurements: {measured.measurements} stored.")
-        found = scan_opportunities()
+        found = do_scan_opportunities()
         self.stdout.write(f"Improvement opportunities: {len(found.created)} new.")
         self.stdout.write(
             self.style.SUCCESS(

@@ -4,9 +4,10 @@
     kaizen improvement evaluate [--on DATE] [--json]
 
 `scan` looks for improvement opportunities in the measurements and records them (see
-kaizen.improvement.opportunities); `--json` prints the ScanResult: {"created": [{"id", "kind",
-"title", "strength"}], "updated": [...], "reopened": [...], "unchanged": [...], "skipped":
-{kind: reason}, "notes": {kind: note}}. `--on` scans as of another day (default today).
+kaizen.improvement.services.opportunities); `--json` prints the ScanResult: {"created":
+[{"id", "kind", "title", "strength"}], "updated": [...], "reopened": [...], "unchanged": [...],
+"skipped": {kind: reason}, "notes": {kind: note}}. `--on` scans as of another day (default
+today).
 
 `evaluate` evaluates, as the system, every initiative whose evaluation window ended before
 today (or `--on`), as the daily task does (kaizen.improvement.tasks.evaluate_due_initiatives);
@@ -21,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from kaizen.core.context import correlation
 from kaizen.improvement.models import Initiative
-from kaizen.improvement.opportunities import ScanResult, scan_opportunities
+from kaizen.improvement.services.opportunities import ScanResult, do_scan_opportunities
 from kaizen.kpis.management.commands.kpi import format_value, parse_day
 
 OUTCOMES = (("created", "+"), ("reopened", "^"), ("updated", "~"), ("unchanged", "="))
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 self.evaluate(options)
 
     def scan(self, options: dict[str, Any]) -> None:
-        result = scan_opportunities(today=parse_day("--on", options["on"]))
+        result = do_scan_opportunities(today=parse_day("--on", options["on"]))
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json()))
             return

@@ -1,0 +1,19 @@
+"""Domain errors every app may raise, and that the API answers the same way everywhere.
+
+A Django ValidationError (naming the field) is the error of a request that is wrong in itself;
+`Conflict` is the error of a request that may be right but that the record's current state
+refuses: a step gate that blocks, a record changed since the caller read it. The API's
+exception handler (kaizen.api.errors) answers a Conflict with 409 and its `conflict_detail()`,
+whichever app raised it, so no API view wraps its service calls for it.
+"""
+
+from typing import Any
+
+
+class Conflict(Exception):
+    """The record's current state refuses the change (HTTP 409 in the API). Subclasses name
+    what the client needs to resolve it in `conflict_detail()`. A conflict that is also a
+    ValidationError (so that the web forms put it on a field) inherits from both."""
+
+    def conflict_detail(self) -> dict[str, Any]:
+        return {"detail": str(self)}

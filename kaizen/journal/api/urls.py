@@ -1,7 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from kaizen.journal.api.views import JournalEventViewSet
-
-router = SimpleRouter()
-router.register("events", JournalEventViewSet, basename="journal-event")
-urlpatterns = router.urls
