@@ -223,7 +223,7 @@ def check_same(kaizen: dict[str, Any], direct: list[tuple[Any, ...]], keys: tupl
 
 
 def postgres_ddl() -> str:
-    from kaizen.analytics.schema import INCIDENT_FACTS
+    from kaizen.analytics.families.incidents import INCIDENT_FACTS
 
     return re.sub(r"\bDOUBLE\b", "DOUBLE PRECISION", INCIDENT_FACTS)
 

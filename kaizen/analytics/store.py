@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from django.conf import settings
 
-from kaizen.analytics.schema import SCHEMA
+from kaizen.analytics.schema import schema
 
 
 class StoreBusy(Exception):
@@ -30,7 +30,7 @@ def store_path() -> Path:
 
 
 def create_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    for statement in SCHEMA:
+    for statement in schema():
         connection.execute(statement)
 
 

@@ -1,25 +1,28 @@
 """Keeping the analytics store in step with the journal.
 
+Both go over the registered fact families (kaizen.analytics.families) and name none.
+
 `sync()` reads the journal events after the store's cursor (kaizen.journal.selectors
-.events_after, which holds back transactions still in flight), works out which incidents they
-touched, rewrites those incidents' fact rows, appends the incident events' rows and moves the
-cursor, batch by batch, each batch in one DuckDB transaction: a sync killed mid-way leaves the
-last committed batch and the cursor that goes with it, and the next sync re-does the rest. It
-never appends an event twice (the cursor moves in the transaction that appends it).
+.events_after, which holds back transactions still in flight), asks each record family which
+of its records they touched, rewrites those records' fact rows, appends each event family's
+rows and moves the cursor, batch by batch, each batch in one DuckDB transaction: a sync killed
+mid-way leaves the last committed batch and the cursor that goes with it, and the next sync
+re-does the rest. It never appends an event twice (the cursor moves in the transaction that
+appends it).
 
 `rebuild()` fills a staging store file from scratch, then puts it in the live store's place
 in one rename, so readers see the old facts until the new ones are complete. Its chunks
-(ranges of journal events, ranges of incidents) can be read and turned into fact rows in
-worker processes, one per core, while this process writes what they send into the store.
+(ranges of journal events per event family, ranges of records per record family) can be read
+and turned into fact rows in worker processes, one per core, while this process writes what
+they send into the store.
 """
 
 import datetime as dt
 import os
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,24 +31,22 @@ import pyarrow as pa
 from django.conf import settings
 from django.db import connection as database
 from django.db import transaction as database_transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from kaizen.analytics import store
 from kaizen.analytics.business_time import BusinessCalendars
-from kaizen.analytics.facts import (
-    FACTS_VERSION,
-    Names,
-    event_fact_table,
-    id_ranges,
-    incident_content_type_id,
-    incident_event_rows,
-    incident_fact_tables,
-    incident_facts_between,
+from kaizen.analytics.facts import Names, id_ranges
+from kaizen.analytics.families import (
+    EventFamily,
+    FactContext,
+    RecordFamily,
+    event_families,
+    get_family,
+    record_families,
+    versions,
 )
 from kaizen.core.processes import older_objects_frozen, run_jobs
-from kaizen.incidents.models import Incident
-from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent, JournalEventQuerySet
 from kaizen.journal.selectors import _transaction_horizon, events_after
 
@@ -54,32 +55,22 @@ CURSOR = "journal_cursor"
 CONFIGURATION = "facts_configuration"
 SYNCED_AT = "synced_at"
 
-# Events after which any incident's facts may have changed: a recompute re-measures SLA clocks,
-# a calendar change moves business hours.
-REFRESH_ALL_EVENTS = frozenset(
-    {EventType.SLA_RECOMPUTED, EventType.CALENDAR_CREATED, EventType.CALENDAR_UPDATED}
-)
-# Events that may rename a record incident facts show by name, with the incident fields that
-# point at it.
-RENAME_EVENTS: dict[str, tuple[str, ...]] = {
-    EventType.TEAM_UPDATED: ("assignment_group",),
-    EventType.USER_UPDATED: ("caller", "assignee"),
-    EventType.SERVICE_UPDATED: ("service",),
-    EventType.OFFERING_UPDATED: ("offering",),
-    EventType.CI_UPDATED: ("configuration_item",),
-}
-
 
 @dataclass
 class SyncReport:
     mode: str  # "sync" or "rebuild"
     events: int = 0  # journal events read
-    event_facts: int = 0  # incident event rows appended
-    incidents: int = 0  # incident fact rows written
-    refreshed_all: bool = False  # a recompute or calendar change refreshed every incident
+    event_facts: int = 0  # event fact rows appended (every event family: incident events)
+    incidents: int = 0  # record fact rows written (every record family: incidents)
+    refreshed_all: bool = False  # a family's every record was refreshed (e.g. SLA recompute)
     batches: int = 0
     cursor: int = 0
     seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)  # rows written, by fact table
+
+    def count(self, table: str, rows: int) -> int:
+        self.rows[table] = self.rows.get(table, 0) + rows
+        return rows
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,8 +78,9 @@ class SyncReport:
 
 def facts_configuration() -> str:
     """What the stored facts depend on besides the journal: a store written under another
-    version, reporting time zone or reporting calendar is rebuilt, not patched."""
-    return f"{FACTS_VERSION}|{settings.TIME_ZONE}|{settings.KAIZEN_REPORTING_CALENDAR or ''}"
+    set of families (or versions of them), reporting time zone or reporting calendar is
+    rebuilt, not patched (a family added by a new process is filled by that rebuild)."""
+    return f"{versions()}|{settings.TIME_ZONE}|{settings.KAIZEN_REPORTING_CALENDAR or ''}"
 
 
 # -- reading the OLTP database -----------------------------------------------------------------
@@ -113,38 +105,19 @@ def consistent_reads() -> Iterator[None]:
 def journal_rows() -> JournalEventQuerySet:
     """Every journal event as a light named row for events_after, which reads only `id` and
     `txid`: model instances would cost several times more per event at rebuild volume. The
-    facts of a batch are then read in bulk (facts.incident_event_rows)."""
+    facts of a batch are then read in bulk by each event family."""
     return JournalEvent.objects.values_list(
         "id", "txid", "event_type", "subject_type_id", "subject_id", named=True
     )
 
 
-def incident_events(events: Sequence[Any]) -> list[Any]:
-    incident_type = incident_content_type_id()
-    return [event for event in events if event.subject_type_id == incident_type]
+# Which records of each record family a batch touched: None means every one.
+Touched = dict[str, set[int] | None]
 
 
-def renamed_incident_ids(events: Sequence[Any]) -> set[int]:
-    """Incidents that show a record renamed (or otherwise edited) in these events."""
-    edited: dict[str, set[int]] = defaultdict(set)
-    for event in events:
-        for field in RENAME_EVENTS.get(event.event_type, ()):
-            edited[field].add(int(event.subject_id))
-    if not edited:
-        return set()
-    condition = Q()
-    for field, ids in edited.items():
-        condition |= Q(**{f"{field}_id__in": ids})
-    return set(Incident.objects.filter(condition).values_list("pk", flat=True))
-
-
-def touched_incident_ids(events: Sequence[Any]) -> set[int] | None:
-    """The incidents whose facts these events may have changed; None means every incident."""
-    if any(event.event_type in REFRESH_ALL_EVENTS for event in events):
-        return None
-    return {int(event.subject_id) for event in incident_events(events)} | renamed_incident_ids(
-        events
-    )
+def touched_records(events: Sequence[Any]) -> Touched:
+    """By record family, the records whose facts these events may have changed."""
+    return {family.name: family.touched(events) for family in record_families()}
 
 
 # -- writing the store -------------------------------------------------------------------------
@@ -161,7 +134,7 @@ def _registered(connection: duckdb.DuckDBPyConnection, name: str, rows: pa.Table
 
 
 def _id_table(ids: set[int]) -> pa.Table:
-    return pa.table({"incident_id": pa.array(sorted(ids), pa.int64())})
+    return pa.table({"id": pa.array(sorted(ids), pa.int64())})
 
 
 def _insert(connection: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Table) -> int:
@@ -173,13 +146,15 @@ def _insert(connection: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Tab
     return rows.num_rows
 
 
-def _delete_incident_facts(connection: duckdb.DuckDBPyConnection, ids: set[int] | None) -> None:
+def _delete_records(
+    connection: duckdb.DuckDBPyConnection, family: RecordFamily, ids: set[int] | None
+) -> None:
     if ids is None:
-        connection.execute("DELETE FROM incident_facts")
+        connection.execute(f"DELETE FROM {family.name}")
     elif ids:
         with _registered(connection, "touched", _id_table(ids)):
             connection.execute(
-                "DELETE FROM incident_facts WHERE incident_id IN (SELECT incident_id FROM touched)"
+                f"DELETE FROM {family.name} WHERE {family.key} IN (SELECT id FROM touched)"
             )
 
 
@@ -197,48 +172,59 @@ def _state_after(cursor: int) -> dict[str, str]:
 
 
 LAST_EVENT_SQL = """
-UPDATE incident_facts SET last_event_id = latest.event_id
+UPDATE {records} SET last_event_id = latest.event_id
 FROM (
-    SELECT incident_id, max(event_id) AS event_id FROM incident_event_facts {where}
-    GROUP BY incident_id
+    SELECT {key}, max(event_id) AS event_id FROM {events} {where}
+    GROUP BY {key}
 ) AS latest
-WHERE incident_facts.incident_id = latest.incident_id
+WHERE {records}.{key} = latest.{key}
 """
 
 
-def _set_last_event_ids(connection: duckdb.DuckDBPyConnection, ids: set[int] | None) -> None:
-    """Each rewritten fact row's provenance: its incident's latest event in the store."""
-    if ids is None:
-        connection.execute(LAST_EVENT_SQL.format(where=""))
-    elif ids:
-        with _registered(connection, "touched", _id_table(ids)):
-            connection.execute(
-                LAST_EVENT_SQL.format(
-                    where="WHERE incident_id IN (SELECT incident_id FROM touched)"
-                )
-            )
+def _set_last_event_ids(connection: duckdb.DuckDBPyConnection, touched: Touched) -> None:
+    """Each rewritten record fact row's provenance: its record's latest event in the store."""
+    for family in event_families():
+        records = family.record_family
+        ids = touched.get(records.name, set())
+        if ids is not None and not ids:
+            continue
+        where = "" if ids is None else f"WHERE {records.key} IN (SELECT id FROM touched)"
+        sql = LAST_EVENT_SQL.format(
+            records=records.name, key=records.key, events=family.name, where=where
+        )
+        if ids is None:
+            connection.execute(sql)
+        else:
+            with _registered(connection, "touched", _id_table(ids)):
+                connection.execute(sql)
 
 
 def _write_batch(
     connection: duckdb.DuckDBPyConnection,
     *,
-    touched: set[int] | None,
-    incident_tables: Iterable[pa.Table],
-    events: pa.Table,
+    touched: Touched,
+    record_tables: dict[str, Iterable[pa.Table]],
+    event_tables: dict[str, pa.Table],
     cursor: int,
     report: SyncReport,
 ) -> None:
-    """One batch, all or nothing: the touched incidents' rows replaced, the events' fact rows
+    """One batch, all or nothing: the touched records' rows replaced, the events' fact rows
     appended, the cursor moved past them."""
+    records: dict[str, int] = {}
+    events: dict[str, int] = {}
     with store.transaction(connection):
-        _delete_incident_facts(connection, touched)
-        incidents = sum(_insert(connection, "incident_facts", rows) for rows in incident_tables)
-        appended = _insert(connection, "incident_event_facts", events)
+        for family in record_families():
+            _delete_records(connection, family, touched[family.name])
+            records[family.name] = sum(
+                _insert(connection, family.name, rows) for rows in record_tables[family.name]
+            )
+        for name, rows in event_tables.items():
+            events[name] = _insert(connection, name, rows)
         _set_last_event_ids(connection, touched)
         _save_state(connection, _state_after(cursor))
-    report.incidents += incidents
-    report.event_facts += appended
-    report.refreshed_all = report.refreshed_all or touched is None
+    report.incidents += sum(report.count(name, rows) for name, rows in records.items())
+    report.event_facts += sum(report.count(name, rows) for name, rows in events.items())
+    report.refreshed_all = report.refreshed_all or None in touched.values()
     report.cursor = cursor
     report.batches += 1
 
@@ -264,32 +250,36 @@ class _SyncRun:
             if not events:
                 return None
             self.report.events += len(events)
-            touched = touched_incident_ids(events)
-            if touched is None:
+            touched = touched_records(events)
+            if None in touched.values():
                 self.calendars = BusinessCalendars()
-            names = Names()
+            context = FactContext(calendars=self.calendars, names=Names())
             _write_batch(
                 self.connection,
                 touched=touched,
-                incident_tables=self.incident_tables(touched, names),
-                events=event_fact_table(incident_event_rows(cursor, next_cursor), names=names),
+                record_tables={
+                    family.name: self.record_tables(family, touched[family.name], context)
+                    for family in record_families()
+                },
+                event_tables={
+                    family.name: family.rows_between(cursor, next_cursor, context.names)
+                    for family in event_families()
+                },
                 cursor=next_cursor,
                 report=self.report,
             )
         return next_cursor
 
-    def incident_tables(self, touched: set[int] | None, names: Names) -> Iterable[pa.Table]:
-        """A few incidents: read before writing. Every incident: streamed by chunks."""
+    def record_tables(
+        self, family: RecordFamily, touched: set[int] | None, context: FactContext
+    ) -> Iterable[pa.Table]:
+        """A few records: read before writing. Every record: streamed by chunks."""
         if touched is None:
             return (
-                incident_facts_between(after, up_to, calendars=self.calendars, names=names)
-                for after, up_to in id_ranges(Incident, self.batch_size)
+                family.rows_between(after, up_to, context)
+                for after, up_to in id_ranges(family.model, self.batch_size)
             )
-        return list(
-            incident_fact_tables(
-                touched, chunk_size=self.batch_size, calendars=self.calendars, names=names
-            )
-        )
+        return list(family.rows_of(touched, self.batch_size, context))
 
 
 def sync(
@@ -351,62 +341,71 @@ def journal_end() -> tuple[int, int]:
     return end["cursor"] or 0, end["events"]
 
 
-EVENTS, INCIDENTS = "events", "incidents"
 # What the rebuild's chunks are read with, set up once per process (a fork inherits it).
-_rebuild_context: dict[str, Any] = {}
+_rebuild_context: dict[str, FactContext] = {}
 
 
-def _start_rebuild(calendars: BusinessCalendars, names: Names) -> None:
-    _rebuild_context.update(calendars=calendars, names=names)
+def _start_rebuild(context: FactContext) -> None:
+    _rebuild_context["context"] = context
 
 
 def _rebuild_chunk(chunk: tuple[str, int, int]) -> tuple[str, pa.Table]:
-    """The fact rows of one chunk: the incident events, or the incidents, with ids in
-    (after, up_to]; in one snapshot on PostgreSQL."""
-    kind, after, up_to = chunk
-    names = _rebuild_context["names"]
+    """The fact rows of one chunk: a family's rows of the journal events (event family) or
+    of the records (record family) with ids in (after, up_to]; in one snapshot on
+    PostgreSQL."""
+    name, after, up_to = chunk
+    context = _rebuild_context["context"]
+    family = get_family(name)
     with consistent_reads():
-        if kind == EVENTS:
-            return kind, event_fact_table(incident_event_rows(after, up_to), names=names)
-        calendars = _rebuild_context["calendars"]
-        return kind, incident_facts_between(after, up_to, calendars=calendars, names=names)
+        if isinstance(family, EventFamily):
+            return name, family.rows_between(after, up_to, context.names)
+        assert isinstance(family, RecordFamily)
+        return name, family.rows_between(after, up_to, context)
 
 
 def _fill_staging(
     staging: duckdb.DuckDBPyConnection, batch_size: int, workers: int, report: SyncReport
 ) -> None:
-    """Every incident event up to the journal's safe end, and every incident (read after the
-    end is known, so each incident reflects at least the events before the cursor)."""
+    """Every event family's events up to the journal's safe end, and every record family's
+    records (read after the end is known, so each record reflects at least the events
+    before the cursor)."""
     names = Names()
     names.load_everyone()  # a rebuild names most of them anyway; workers then never look up
-    calendars = BusinessCalendars()
+    context = FactContext(calendars=BusinessCalendars(), names=names)
     cursor, report.events = journal_end()
+    event_ranges = id_ranges(JournalEvent, batch_size, up_to=cursor)
     chunks = [
-        (EVENTS, after, up_to) for after, up_to in id_ranges(JournalEvent, batch_size, up_to=cursor)
+        (family.name, after, up_to) for family in event_families() for after, up_to in event_ranges
     ]
-    chunks += [(INCIDENTS, after, up_to) for after, up_to in id_ranges(Incident, batch_size)]
+    chunks += [
+        (family.name, after, up_to)
+        for family in record_families()
+        for after, up_to in id_ranges(family.model, batch_size)
+    ]
+    event_names = {family.name for family in event_families()}
     # One transaction: DuckDB then writes the rows straight to the file's blocks, once,
     # instead of logging every chunk's insert first. One DuckDB thread while the workers
     # have the cores (appends gain nothing from more); all of them again for what follows.
     staging.execute("SET threads = 1")
     try:
         with older_objects_frozen(), store.transaction(staging):
-            for kind, rows in run_jobs(
+            for name, rows in run_jobs(
                 _rebuild_chunk,
                 chunks,
                 workers=workers,
                 initializer=_start_rebuild,
-                initargs=(calendars, names),
+                initargs=(context,),
             ):
-                if kind == EVENTS:
-                    report.event_facts += _insert(staging, "incident_event_facts", rows)
+                written = report.count(name, _insert(staging, name, rows))
+                if name in event_names:
+                    report.event_facts += written
                     report.batches += 1
                 else:
-                    report.incidents += _insert(staging, "incident_facts", rows)
+                    report.incidents += written
     finally:
         _rebuild_context.clear()  # set here too when the chunks run in this process
     staging.execute("RESET threads")
-    _set_last_event_ids(staging, None)
+    _set_last_event_ids(staging, dict.fromkeys(family.name for family in record_families()))
     _save_state(staging, {**_state_after(cursor), CONFIGURATION: facts_configuration()})
     report.cursor = cursor
 
@@ -445,7 +444,7 @@ def _rebuild(batch_size: int, workers: int, started: float) -> SyncReport:
 def rebuild(
     *, batch_size: int = DEFAULT_BATCH_SIZE, wait: bool = True, workers: int = 1
 ) -> SyncReport:
-    """Drop every fact and fill the store again from the journal and the incidents, with
+    """Drop every fact and fill the store again from the journal and the records, with
     `workers` processes reading (kaizen.core.processes.run_jobs says when that is one)."""
     started = time.perf_counter()
     with store.writer_lock(wait=wait):

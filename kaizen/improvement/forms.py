@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, QuerySet, When
 
-from kaizen.analytics.schema import BREAKDOWN_COLUMNS
+from kaizen.analytics.families import breakdown_columns
 from kaizen.catalog.models import Service
 from kaizen.core.forms import StyledFormMixin
 from kaizen.core.widgets import FastSelect
@@ -31,7 +31,8 @@ from kaizen.improvement.models import (
 )
 from kaizen.improvement.services.actions import ACTION_PROGRESS_FIELDS
 from kaizen.kpis.library import all_kpis
-from kaizen.kpis.spec import DATABASE_SOURCES, KPIDefinition, Operator, Source, source_columns
+from kaizen.kpis.sources import is_database_source, source_columns
+from kaizen.kpis.spec import KPIDefinition, Operator, Source
 from kaizen.people.models import User
 from kaizen.people.selectors import active_agents
 
@@ -232,7 +233,7 @@ class CollectionForm(StyledFormMixin, forms.ModelForm):
 
 class ProcessingForm(StyledFormMixin, forms.ModelForm):
     breakdown = forms.ChoiceField(
-        choices=[(name, name.capitalize()) for name in BREAKDOWN_COLUMNS],
+        choices=[(name, name.capitalize()) for name in breakdown_columns()],
         label="Contributors by",
         help_text="The dimension of the Pareto of contributors in step 5.",
     )
@@ -284,7 +285,7 @@ def cleaning_columns(definition: KPIDefinition | None) -> list[tuple[str, str]]:
         return []
     if definition.measure.source == Source.EXTERNAL:
         return [("value", "value")]
-    if definition.measure.source in DATABASE_SOURCES:  # the register's KPIs: none to clean
+    if is_database_source(definition.measure.source):  # the register's KPIs: none to clean
         return []
     return [(name, name) for name in source_columns(definition.measure.source)]
 

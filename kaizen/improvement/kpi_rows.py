@@ -1,7 +1,8 @@
 """The improvement register's KPIs, measured from its rows in the Django database.
 
 The KPI engine (kaizen.kpis.engine) hands every KPI whose source is `improvement` to
-`improvement_rows()`, which answers in the engine's row shape: `{"period": "2026-03-01" (the
+`improvement_rows()` (registered as that source's rows by kaizen.improvement.kpi_source),
+which answers in the engine's row shape: `{"period": "2026-03-01" (the
 period's first day) or "all", <breakdown dimension>: value..., "value": float | None, "n":
 int}`, a complete series of periods from the first to the last (the range asked for, else the
 register's earliest to latest date), for every breakdown value with data in some period; a
@@ -9,7 +10,7 @@ period with nothing to measure has value None and n 0. So the register's KPIs ar
 into measurements, shown on the scorecard and KPI pages, and checked for data quality like
 any other.
 
-The KPIs (their definitions are in kaizen.kpis.library):
+The KPIs (their definitions are in kaizen.improvement.kpi_source):
 
 - `improvement.initiatives_open`: initiatives registered before a period's end and not closed
   by it (the end is `closed_at`; a closed initiative without one, which the services never
@@ -55,6 +56,8 @@ from kaizen.improvement.models import (
     Status,
     Step,
 )
+from kaizen.kpis.engine import NotMeasurable
+from kaizen.kpis.library import UnknownKPI, get_kpi
 from kaizen.kpis.models import ALL_TIME_START, PeriodKind, period_after, period_floor
 from kaizen.kpis.spec import Direction, KPIDefinition
 
@@ -262,8 +265,6 @@ def _number(value: Any) -> float | None:
 
 
 def _direction(kpi_key: str) -> Direction | None:
-    from kaizen.kpis.library import UnknownKPI, get_kpi
-
     try:
         return get_kpi(kpi_key).direction
     except (UnknownKPI, LookupError):
@@ -433,8 +434,6 @@ KEYS = (INITIATIVES_OPEN, *PLACED)
 
 def _check(definition: KPIDefinition) -> None:
     if definition.key not in KEYS:
-        from kaizen.kpis.engine import NotMeasurable
-
         raise NotMeasurable(
             f"{definition.key}: the improvement register measures only {', '.join(KEYS)}"
         )

@@ -6,9 +6,9 @@ column's type. `scorecard()` computes many KPIs of one source in a single query:
 axis" (a timestamp column such as `opened_at`, or a point-in-time interval) is one grouped
 sub-select carrying all of its KPIs' aggregates side by side (`FILTER (WHERE ...)` per KPI),
 and the sub-selects are stacked with `UNION ALL BY NAME` and regrouped on (period, breakdown).
-KPIs of the Django database's sources are handed on instead: `external` to
-kaizen.kpis.external, `improvement` (the improvement register) to kaizen.improvement.kpi_rows;
-both answer in the same row shape.
+KPIs of the Django database's sources (kaizen.kpis.sources: `external` data points, the
+improvement register's rows) are handed on instead to the function their source registered,
+which answers in the same row shape.
 
 Results, per row: `{"period": "2016-03-01" (the period's first day) or "all", <breakdown
 dimension>: value..., "value": float | None, "n": int}`. The periods form a complete series
@@ -28,20 +28,24 @@ from typing import Any
 
 import duckdb
 
-from kaizen.analytics.schema import BREAKDOWN_COLUMNS
+from kaizen.analytics.families import breakdown_columns
 from kaizen.analytics.store import connect
+from kaizen.kpis.sources import (
+    DatabaseSource,
+    StoreSource,
+    get_source,
+    source_columns,
+    store_source,
+)
 from kaizen.kpis.spec import (
     AGE_HOURS,
-    DATABASE_SOURCES,
     PERIODS,
     Aggregate,
     Filter,
     KPIDefinition,
     Measure,
     Operator,
-    Source,
     Unit,
-    source_columns,
 )
 
 # DuckDB's step from one period start to the next; date_trunc('week') is the ISO Monday.
@@ -63,8 +67,8 @@ COMPARISONS = {
     Operator.GE: ">=",
 }
 COLUMN_AGGREGATES = {Aggregate.SUM, Aggregate.MEAN, Aggregate.MEDIAN, Aggregate.PERCENTILE}
-# Breakdowns of event measures are the incident's dimensions, joined from incident_facts.
-DIMENSIONS_TABLE = Source.INCIDENTS.value
+# The rows measured, and the table that carries their dimensions when they do not (an event
+# family's record family: kaizen.kpis.sources.StoreSource.dimensions_table).
 ROW_ALIAS, DIMENSION_ALIAS = "r", "d"
 
 
@@ -99,7 +103,10 @@ def measure_errors(measure: Measure) -> list[str]:
     The engine refuses to build SQL for a measure with errors; the custom KPI form can show
     them. A database source (external, improvement) has no fact columns to check: its module
     measures it."""
-    if measure.source in DATABASE_SOURCES:
+    source = get_source(measure.source)
+    if source is None:
+        return [f"source: {measure.source!r} is not a registered source"]
+    if isinstance(source, DatabaseSource):
         return []
     columns = source_columns(measure.source)
     errors: list[str] = []
@@ -166,10 +173,11 @@ def _filter_errors(condition: Filter, columns: dict[str, str]) -> list[str]:
 def _check_request(period: str, by: Sequence[str]) -> None:
     if period not in PERIODS:
         raise EngineError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
+    dimensions = breakdown_columns()
     for name in by:
-        if name not in BREAKDOWN_COLUMNS:
+        if name not in dimensions:
             raise EngineError(
-                f"by: {name!r} is not a dimension; choose from {', '.join(BREAKDOWN_COLUMNS)}"
+                f"by: {name!r} is not a dimension; choose from {', '.join(dimensions)}"
             )
     if len(set(by)) != len(by):
         raise EngineError("by: each dimension once")
@@ -314,7 +322,13 @@ class QueryBuilder:
         self.by = tuple(by)
         self.start, self.end = start, end
         self.parameters = Parameters()
-        self.source = Source(_measure_of(definitions[0]).source)
+        source = store_source(_measure_of(definitions[0]).source)
+        if source is None:
+            raise EngineError(f"{definitions[0].key}: its source has no table in the store")
+        self.source: StoreSource = source
+        missing = [name for name in self.by if name not in source.dimensions]
+        if missing:
+            raise EngineError(f"by: {source.name} has no dimension {', '.join(missing)}")
         self.axes: dict[tuple[Any, ...], Axis] = {}
         # definition index -> (value column, n column) in the result
         self.outputs: list[tuple[str, str]] = []
@@ -352,7 +366,7 @@ class QueryBuilder:
         return f"{column} {COMPARISONS[operator]} {self.parameters.add(condition.value, sql_type)}"
 
     def _type(self, column: str) -> str:
-        return source_columns(self.source)[column]
+        return self.source.columns[column]
 
     def _filter_clause(self, measure: Measure, axis: Axis) -> str:
         return rows_where(self._condition(measure.filters, axis))
@@ -382,23 +396,24 @@ class QueryBuilder:
     # the query
 
     def _dimension_alias(self) -> str:
-        return DIMENSION_ALIAS if self.source == Source.INCIDENT_EVENTS else ROW_ALIAS
+        return DIMENSION_ALIAS if self.source.dimensions_table else ROW_ALIAS
 
     def _rows_sql(self) -> str:
-        """The source table, joined to the incident for its dimensions when events are broken
-        down (events carry no service, team...)."""
-        table = f'"{self.source.value}" AS {ROW_ALIAS}'
+        """The source table, joined to the table of its dimensions when its rows carry none
+        and are broken down (an incident event's service, team... are its incident's)."""
+        table = f'"{self.source.name}" AS {ROW_ALIAS}'
         if self.by and self._dimension_alias() == DIMENSION_ALIAS:
+            key = self.source.join_key
             table += (
-                f' LEFT JOIN "{DIMENSIONS_TABLE}" AS {DIMENSION_ALIAS}'
-                f" ON {DIMENSION_ALIAS}.incident_id = {ROW_ALIAS}.incident_id"
+                f' LEFT JOIN "{self.source.dimensions_table}" AS {DIMENSION_ALIAS}'
+                f" ON {quoted(DIMENSION_ALIAS, key)} = {quoted(ROW_ALIAS, key)}"
             )
         return table
 
     def _dimensions_sql(self) -> list[str]:
         alias = self._dimension_alias()
         return [
-            f"{quoted(alias, BREAKDOWN_COLUMNS[name])} AS dim{index}"
+            f"{quoted(alias, self.source.dimensions[name])} AS dim{index}"
             for index, name in enumerate(self.by)
         ]
 
@@ -414,7 +429,7 @@ class QueryBuilder:
         a KPI has the same periods alone as in a scorecard)."""
         columns = [
             quoted(ROW_ALIAS, name)
-            for name, sql_type in source_columns(self.source).items()
+            for name, sql_type in self.source.columns.items()
             if sql_type in TIMESTAMP_TYPES
         ]
         lows = [f"min({column})" for column in columns]
@@ -424,7 +439,7 @@ class QueryBuilder:
         high = f"{end} - INTERVAL 1 MICROSECOND" if self.end else f"greatest({', '.join(highs)})"
         bounds = f"SELECT {low} AS low, {high} AS high"
         if not (self.start and self.end):  # min()/max() over the source: one row, even if empty
-            bounds += f' FROM "{self.source.value}" AS {ROW_ALIAS}'
+            bounds += f' FROM "{self.source.name}" AS {ROW_ALIAS}'
         if self.period == "all":
             # Point-in-time measures are taken at the range's end, or just after the latest
             # timestamp in the data (what was open when the store was last synced).
@@ -644,24 +659,24 @@ def scorecard(
     end: dt.date | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, KPIResult]:
-    """Compute many KPIs at once: one query per analytics-store source (external KPIs through
-    `compute_external`, the improvement register's through `compute_improvement`). `start` is
-    inclusive and `end` exclusive, both dates on the period timestamps; results are keyed by
-    KPI key, in the order given."""
+    """Compute many KPIs at once: one query per analytics-store source (a database source's
+    KPIs through the rows function it registered, `compute_database`). `start` is inclusive
+    and `end` exclusive, both dates on the period timestamps; results are keyed by KPI key, in
+    the order given."""
     _check_request(period, by)
     start, end = _as_date(start, "start"), _as_date(end, "end")
     if start and end and start >= end:
         raise EngineError("start: must be before end")
-    by_source: dict[Source, list[KPIDefinition]] = defaultdict(list)
+    by_source: dict[str, list[KPIDefinition]] = defaultdict(list)
     for definition in definitions:
-        by_source[Source(_measure_of(definition).source)].append(definition)
+        by_source[str(_measure_of(definition).source)].append(definition)
     results: dict[str, KPIResult] = {}
     for source, group in by_source.items():
-        if source in DATABASE_SOURCES:
-            compute_rows = compute_external if source == Source.EXTERNAL else compute_improvement
+        database = get_source(source)
+        if isinstance(database, DatabaseSource):
             for definition in group:
-                results[definition.key] = compute_rows(
-                    definition, period=period, by=tuple(by), start=start, end=end
+                results[definition.key] = compute_database(
+                    database, definition, period=period, by=tuple(by), start=start, end=end
                 )
             continue
         builder = QueryBuilder(group, period=period, by=by, start=start, end=end)
@@ -689,15 +704,19 @@ def compute(
     )[definition.key]
 
 
-def _database_result(
+def compute_database(
+    source: DatabaseSource,
     definition: KPIDefinition,
-    rows: Iterable[dict[str, Any]],
     *,
     period: str,
     by: tuple[str, ...],
     start: dt.date | None,
     end: dt.date | None,
 ) -> KPIResult:
+    """A KPI of a database source (external data points, the improvement register...):
+    aggregated from rows in the Django database, not the store, by the function the source
+    registered (same arguments, rows in the engine's shape)."""
+    rows = source.rows(definition, period=period, by=by, start=start, end=end)
     return KPIResult(
         kpi=definition.key,
         unit=definition.unit,
@@ -707,45 +726,3 @@ def _database_result(
         end=end,
         rows=list(rows),
     )
-
-
-def compute_external(
-    definition: KPIDefinition,
-    *,
-    period: str,
-    by: tuple[str, ...],
-    start: dt.date | None,
-    end: dt.date | None,
-) -> KPIResult:
-    """External KPIs are aggregated from `ExternalDataPoint` rows in the Django database, not
-    the store: this is where that plugs in. `kaizen.kpis.external.external_rows` (same
-    arguments, rows in the engine's shape) does the work; until it exists the KPI is not
-    measurable."""
-    try:
-        from kaizen.kpis.external import external_rows
-    except ImportError as error:
-        raise NotMeasurable(f"{definition.key}: external data points are not available") from error
-    rows = external_rows(definition, period=period, by=by, start=start, end=end)
-    return _database_result(definition, rows, period=period, by=by, start=start, end=end)
-
-
-def compute_improvement(
-    definition: KPIDefinition,
-    *,
-    period: str,
-    by: tuple[str, ...],
-    start: dt.date | None,
-    end: dt.date | None,
-) -> KPIResult:
-    """The improvement register's KPIs (open initiatives, actions on time, targets met,
-    benefits realised) are counted from its rows in the Django database, not the store:
-    `kaizen.improvement.kpi_rows.improvement_rows` (same arguments, rows in the engine's shape)
-    does the work, imported here only when asked so the KPI app does not depend on it."""
-    try:
-        from kaizen.improvement.kpi_rows import improvement_rows
-    except ImportError as error:
-        raise NotMeasurable(
-            f"{definition.key}: the improvement register is not available"
-        ) from error
-    rows = improvement_rows(definition, period=period, by=by, start=start, end=end)
-    return _database_result(definition, rows, period=period, by=by, start=start, end=end)

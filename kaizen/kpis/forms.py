@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from kaizen.analytics.schema import BREAKDOWN_COLUMNS
+from kaizen.analytics.families import breakdown_columns
 from kaizen.core.forms import StyledFormMixin
 from kaizen.kpis.external import MAX_CSV_BYTES
 from kaizen.kpis.models import CustomKPI, PeriodKind
@@ -70,7 +70,7 @@ class PointsUploadForm(StyledFormMixin, forms.Form):
         help_text=(
             "CSV with a header: value, and occurred_at (ISO date-time) or period_start with "
             "period_kind (day, week, month, quarter, year); optional idempotency_key, source and "
-            f"dimensions ({', '.join(BREAKDOWN_COLUMNS)})."
+            f"dimensions ({', '.join(breakdown_columns())})."
         )
     )
 
@@ -82,7 +82,7 @@ class PointsUploadForm(StyledFormMixin, forms.Form):
 
 
 PERIOD_CHOICES = [(kind.value, kind.label) for kind in PeriodKind]
-DIMENSION_CHOICES = [("", "No breakdown"), *((name, name.title()) for name in BREAKDOWN_COLUMNS)]
+DIMENSION_CHOICES = [("", "No breakdown"), *((name, name.title()) for name in breakdown_columns())]
 
 
 class PageOptionsForm(forms.Form):

@@ -4,9 +4,15 @@ level, availability, customer satisfaction and improvement.
 Each is a `KPIDefinition`. Those Kaizen can measure today (from the analytics store's incident
 facts and incident events, or from the improvement register's rows) carry a `Measure`; the
 others are listed with `measure=None` and the reason, so the gap between what ITIL asks for
-and what Kaizen can measure is visible rather than hidden. Custom KPIs
-(kaizen.kpis.models.CustomKPI) join the library through `all_kpis()` and `get_kpi()`.
+and what Kaizen can measure is visible rather than hidden. A process that comes later turns
+its entries into measured ones by giving them a measure over its own source (its fact family
+in the analytics store: see docs/kpis.md). The improvement register's KPIs are defined beside
+the code that measures them (kaizen.improvement.kpi_source) and registered here
+(`register_kpis`). Custom KPIs (kaizen.kpis.models.CustomKPI) join the library through
+`all_kpis()` and `get_kpi()`.
 """
+
+from collections.abc import Iterable
 
 from kaizen.kpis.spec import (
     AGE_HOURS,
@@ -842,117 +848,9 @@ SATISFACTION_KPIS = (
 )
 
 
-# The improvement register's own KPIs are counted from its rows in the Django database
-# (kaizen.improvement.kpi_rows), not from the analytics store. Their required fields name the
-# register's `<record>.<field>`.
-def register(aggregate: Aggregate, placed_by: str | None, **fields: object) -> Measure:
-    """A measure over the improvement register's rows, placed by `placed_by` (None: taken at
-    each period's end)."""
-    return Measure(
-        source=Source.IMPROVEMENT,
-        aggregate=aggregate,
-        period_column=placed_by,
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-IDEAS_REASON = (
-    "Kaizen's improvement register records initiatives, not ideas: there is no idea box whose "
-    "submissions could be counted."
-)
-# Initiatives closed after their evaluation (step 7): met their target or not. Stopped ones
-# were decided against in step 6, not evaluated, and are left out of the targets met.
-EVALUATED_CLOSED = ("completed", "not_met")
-IMPROVEMENT_KPIS = (
-    measured(
-        "improvement.initiatives_open",
-        "Open improvement initiatives",
-        "Improvement initiatives in progress (active or evaluating) at the period's end: the "
-        "CSI register's work in hand. Each figure also carries how many were at each of the "
-        "seven steps at that moment.",
-        "count of initiatives with created_at < period end <= closed_at (closed_at empty: "
-        "still open), taken at each period's end; per step (1-7) in each row's `steps`, the "
-        "step each was at then (from the journal's step changes)",
-        Unit.COUNT,
-        HIGHER,
-        register(Aggregate.COUNT, None, interval_start="created_at", interval_end="closed_at"),
-        process="improvement",
-        required_fields=("initiative.created_at", "initiative.current_step"),
-    ),
-    measured(
-        "improvement.completed_on_time_pct",
-        "Corrective actions completed on time",
-        "The share of corrective actions (step 7) done by their due date: whether the "
-        "register delivers what its decisions promised. Cancelled and unfinished actions are "
-        "left out.",
-        "100 x actions done with done_on <= due_on / actions done, by done_on",
-        Unit.PERCENT,
-        HIGHER,
-        register(
-            Aggregate.SHARE,
-            "done_on",
-            filters=(Filter("status", Operator.EQ, "done"),),
-            numerator=(Filter("done_on", Operator.LE, column_value("due_on")),),
-        ),
-        process="improvement",
-        target=80,
-        warning=60,
-        required_fields=("action.due_on", "action.done_on", "action.status"),
-    ),
-    measured(
-        "improvement.targets_met_pct",
-        "Initiatives that reached their target",
-        "The share of initiatives closed after their evaluation (step 7) whose KPIs reached "
-        "the target set for them: did we get there? Stopped initiatives are left out: they "
-        "were decided against, not evaluated.",
-        "100 x initiatives closed with status completed / initiatives closed completed or "
-        "not met, by closed_at",
-        Unit.PERCENT,
-        HIGHER,
-        register(
-            Aggregate.SHARE,
-            "closed_at",
-            filters=(Filter("status", Operator.IN, list(EVALUATED_CLOSED)),),
-            numerator=(Filter("status", Operator.EQ, "completed"),),
-        ),
-        process="improvement",
-        target=70,
-        warning=50,
-        required_fields=("initiative.closed_at", "initiative.status"),
-    ),
-    measured(
-        "improvement.benefits_realised_pct",
-        "Benefits realised",
-        "How much of the gap between baseline and target the initiatives closed, on average "
-        "over the KPIs they evaluated: 100 % is the target reached (or passed), 0 % no better "
-        "than the baseline (a KPI that got worse counts as 0 %). Reads with the targets met: "
-        "an initiative that missed its target may still have closed most of the gap.",
-        "mean over evaluated KPIs of 100 x (baseline - evaluated value) / (baseline - target), "
-        "capped to [0, 100], by evaluated_at; KPIs whose baseline already met the target are "
-        "left out",
-        Unit.PERCENT,
-        HIGHER,
-        register(Aggregate.MEAN, "evaluated_at", column="gap_closed_pct"),
-        process="improvement",
-        target=70,
-        warning=50,
-        required_fields=("evaluation.evaluated_at", "evaluation.results"),
-    ),
-    not_yet(
-        "improvement.ideas_submitted",
-        "Improvement ideas submitted",
-        "improvement",
-        "How many improvement ideas staff and users put forward: engagement in continual "
-        "improvement.",
-        "count of ideas in the register, by submitted_at",
-        Unit.COUNT,
-        HIGHER,
-        reason=IDEAS_REASON,
-        required_fields=("idea.submitted_at",),
-    ),
-)
-
-LIBRARY: tuple[KPIDefinition, ...] = (
+# The shipped KPIs defined here; the apps above this one that measure KPIs of their own add
+# them with `register_kpis()` (the improvement register, from its AppConfig.ready()).
+LIBRARY: list[KPIDefinition] = [
     *INCIDENT_KPIS,
     *SERVICE_LEVEL_KPIS,
     *AVAILABILITY_KPIS,
@@ -960,11 +858,26 @@ LIBRARY: tuple[KPIDefinition, ...] = (
     *CHANGE_KPIS,
     *REQUEST_KPIS,
     *SATISFACTION_KPIS,
-    *IMPROVEMENT_KPIS,
-)
+]
 _BY_KEY = {definition.key: definition for definition in LIBRARY}
 if len(_BY_KEY) != len(LIBRARY):  # a duplicate would silently shadow a KPI
     raise RuntimeError("KPI library keys must be unique")
+
+
+def register_kpis(definitions: Iterable[KPIDefinition]) -> None:
+    """Add KPIs to the library, after those defined here, in the order given: an app that
+    measures KPIs from its own rows (a database source, kaizen.kpis.sources) keeps their
+    definitions beside the code that measures them and registers both when Django starts.
+    A key already taken by another definition is refused: it would shadow a KPI."""
+    for definition in definitions:
+        known = _BY_KEY.get(definition.key)
+        if known == definition:
+            continue  # registered again (the app set up twice)
+        if known is not None:
+            raise ValueError(f"KPI library keys must be unique: {definition.key!r} is taken")
+        LIBRARY.append(definition)
+        _BY_KEY[definition.key] = definition
+
 
 # The incident scorecard the benchmark (bench/kpi_scorecard.py) times: the eleven KPIs every
 # incident manager reads first.
@@ -984,8 +897,9 @@ CORE_INCIDENT_KPIS = (
 
 
 def library() -> tuple[KPIDefinition, ...]:
-    """The shipped KPIs, by process (incident first), measurable or not."""
-    return LIBRARY
+    """The shipped KPIs, by process (incident first, then those apps registered), measurable
+    or not."""
+    return tuple(LIBRARY)
 
 
 def custom_kpis(*, include_inactive: bool = False) -> list[KPIDefinition]:

@@ -13,7 +13,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from kaizen.analytics import schema
+from kaizen.analytics.families import breakdown_columns, families
+from kaizen.kpis.sources import source_columns
 from kaizen.kpis.spec import (
     Aggregate,
     Direction,
@@ -24,7 +25,6 @@ from kaizen.kpis.spec import (
     Source,
     Thresholds,
     Unit,
-    source_columns,
 )
 from kaizen.people.models import Process, User
 
@@ -36,12 +36,18 @@ EXTERNAL_COLUMNS = {"value": "DOUBLE", "occurred_at": "TIMESTAMP", "period_start
 
 def fact_columns(source: str) -> dict[str, str]:
     """The columns a KPI may name for `source`, with their SQL type: the fact table's (read
-    from the analytics schema), or for external KPIs the data point's own and its dimensions."""
+    from its fact family), or for external KPIs the data point's own and its dimensions."""
     if source == Source.EXTERNAL:
-        return {**EXTERNAL_COLUMNS, **{name: "VARCHAR" for name in schema.BREAKDOWN_COLUMNS}}
-    if source not in SOURCES:
-        return {}
-    return source_columns(Source(source))
+        return {**EXTERNAL_COLUMNS, **{name: "VARCHAR" for name in breakdown_columns()}}
+    return source_columns(source)
+
+
+def custom_kpi_sources() -> list[tuple[str, str]]:
+    """The sources a custom KPI may measure: every fact family of the analytics store (a
+    process's family is one as soon as it is registered) and external data points. Not the
+    improvement register: its KPIs are counted by code, one by one."""
+    store = [(family.name, family.label) for family in families()]
+    return [*store, (Source.EXTERNAL, "External data points")]
 
 
 def timestamp_columns(source: str) -> list[str]:
@@ -134,14 +140,7 @@ class CustomKPI(models.Model):
     warning = models.FloatField(
         null=True, blank=True, help_text="Amber between the target and this; red beyond it"
     )
-    source = models.CharField(
-        max_length=32,
-        choices=[
-            (Source.INCIDENTS, "Incidents (one row per incident)"),
-            (Source.INCIDENT_EVENTS, "Incident events (one row per journal event)"),
-            (Source.EXTERNAL, "External data points"),
-        ],
-    )
+    source = models.CharField(max_length=32, choices=custom_kpi_sources)
     period_column = models.CharField(
         max_length=64, help_text="The timestamp that places a row in a period, e.g. opened_at"
     )

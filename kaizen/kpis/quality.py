@@ -13,14 +13,8 @@ from typing import Any
 import duckdb
 
 from kaizen.kpis import engine
-from kaizen.kpis.spec import (
-    DATABASE_SOURCES,
-    Aggregate,
-    KPIDefinition,
-    Measure,
-    Source,
-    source_columns,
-)
+from kaizen.kpis.sources import database_source, source_columns
+from kaizen.kpis.spec import Aggregate, KPIDefinition, Measure
 
 # A field filled in fewer rows than this (percent) makes the KPI poor; below GOOD_COVERAGE,
 # fair. Missing values are left out of means and shares, so the figure describes only the
@@ -133,14 +127,14 @@ def data_quality(
     result = engine.compute(definition, period=period, start=start, end=end, connection=connection)
     sample_sizes = [{"period": row["period"], "n": row["n"]} for row in result.rows]
     report["sample_sizes"] = sample_sizes
-    if measure.source == Source.IMPROVEMENT:
-        # Register rows, not store rows: no fact fields to cover (the register's models require
-        # the fields its KPIs read). The scope is the rows the KPI reads over the range, each
-        # once (an initiative open for six months is one row, not six).
-        from kaizen.improvement.kpi_rows import rows_in_scope
-
-        report["rows_in_scope"] = rows_in_scope(definition, start=start, end=end)
-    elif measure.source in DATABASE_SOURCES:  # data points: no fields to cover
+    database = database_source(measure.source)
+    if database is not None and database.rows_in_scope is not None:
+        # Rows of the Django database, not the store: no fact fields to cover (e.g. the
+        # register's models require the fields its KPIs read). The scope is the rows the KPI
+        # reads over the range, each once, as its source counts them (an initiative open for
+        # six months is one row, not six).
+        report["rows_in_scope"] = database.rows_in_scope(definition, start=start, end=end)
+    elif database is not None:  # e.g. data points: no fields to cover, each counted once
         report["rows_in_scope"] = sum(item["n"] for item in sample_sizes)
     else:
         report["rows_in_scope"], report["required_fields"] = _coverage(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kaizen.analytics.families import breakdown_columns
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.kpis.engine import EngineError
@@ -26,7 +27,8 @@ from kaizen.kpis.models import (
     whole_periods,
 )
 from kaizen.kpis.selectors import all_definitions, find_definition, measure_now, synced_event_id
-from kaizen.kpis.spec import DATABASE_SOURCES, KPIDefinition, Source
+from kaizen.kpis.sources import database_source
+from kaizen.kpis.spec import KPIDefinition, Source
 
 CUSTOM_KPI_FIELDS = (
     "key",
@@ -51,12 +53,6 @@ CUSTOM_KPI_FIELDS = (
 # What the hourly collection measures: the figures the scorecard and KPI pages show.
 DEFAULT_PERIOD_KINDS = (PeriodKind.MONTH.value, PeriodKind.WEEK.value)
 DEFAULT_BREAKDOWNS = ("service", "priority", "team", "category")
-# Where a stored measurement's figure came from, by the KPI's source (the rest: the engine over
-# the analytics store).
-MEASUREMENT_SOURCES = {
-    Source.EXTERNAL: MeasurementSource.EXTERNAL,
-    Source.IMPROVEMENT: MeasurementSource.IMPROVEMENT,
-}
 
 
 # -- custom KPIs ------------------------------------------------------------------------------
@@ -98,14 +94,13 @@ def _definitions_for(keys: Iterable[str] | None) -> list[KPIDefinition]:
 
 
 def _check_collection(period_kinds: Sequence[str], breakdowns: Sequence[str]) -> None:
-    from kaizen.analytics.schema import BREAKDOWN_COLUMNS
-
     bad_kinds = [kind for kind in period_kinds if kind not in PeriodKind.values]
     if bad_kinds or not period_kinds:
         raise ValidationError({"period_kinds": f"from {', '.join(PeriodKind.values)}"})
-    bad_dimensions = [name for name in breakdowns if name not in BREAKDOWN_COLUMNS]
+    dimensions = breakdown_columns()
+    bad_dimensions = [name for name in breakdowns if name not in dimensions]
     if bad_dimensions:
-        raise ValidationError({"breakdowns": f"from {', '.join(BREAKDOWN_COLUMNS)}"})
+        raise ValidationError({"breakdowns": f"from {', '.join(dimensions)}"})
 
 
 def _measurements_from(
@@ -117,10 +112,12 @@ def _measurements_from(
     start: dt.date | None,
     run: MeasurementRun,
 ) -> list[Measurement]:
-    source = definition.measure.source if definition.measure is not None else None
-    stored_source = MEASUREMENT_SOURCES.get(source, MeasurementSource.ENGINE)
+    # Where a stored measurement's figure came from: the engine over the analytics store, else
+    # what the KPI's database source says it is measured as.
+    database = database_source(definition.measure.source) if definition.measure else None
+    stored_source = database.measured_as if database else MeasurementSource.ENGINE
     # the store's last synced event says nothing about figures read from the Django database
-    synced_event_id = None if source in DATABASE_SOURCES else run.synced_event_id
+    synced_event_id = None if database else run.synced_event_id
     measurements = []
     for row in rows:
         period = row["period"]

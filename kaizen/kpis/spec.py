@@ -1,23 +1,20 @@
 """What a KPI is, as data: the contract between the KPI library, custom KPIs and the engine.
 
 A library KPI and a custom KPI defined in the UI are the same thing to the engine: a
-`KPIDefinition` whose `measure` says which fact rows to take and how to aggregate them. The
-engine (kaizen.kpis.engine) turns a measure into SQL over the analytics store; nothing else
-writes SQL for KPIs.
+`KPIDefinition` whose `measure` says which rows to take (its source, by name: see
+kaizen.kpis.sources) and how to aggregate them. The engine (kaizen.kpis.engine) turns a
+measure over an analytics-store source into SQL; nothing else writes SQL for KPIs.
 """
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 # Which way is good for a KPI: the analysis library's Direction, part of the KPI contract (and
 # imported from here by the KPI code). A KPI is "higher" or "lower"; Direction.NEUTRAL is for
 # the statistics of a series with no good direction, and the KPI models do not offer it.
 from kaizen.analysis.direction import Direction
-from kaizen.analytics import schema
 
 # The periods a KPI is measured by. A week starts on Monday (ISO); "all" is one period over the
 # whole range asked for.
@@ -48,16 +45,38 @@ class Aggregate(StrEnum):
 
 
 class Source(StrEnum):
+    """The names of the sources Kaizen ships, as stored in KPI definitions. A measure may name
+    any registered source (kaizen.kpis.sources); these are the ones code refers to."""
+
     INCIDENTS = "incident_facts"  # one row per incident
     INCIDENT_EVENTS = "incident_event_facts"  # one row per incident journal event
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
     IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
 
 
-# Sources measured from the Django database rather than the analytics store: they have no fact
-# table, the engine hands them to their own module (kaizen.kpis.external, kaizen.improvement.
-# kpi_rows), and their data quality has no fact columns to cover.
-DATABASE_SOURCES = frozenset({Source.EXTERNAL, Source.IMPROVEMENT})
+class _DatabaseSourceNames(Set[str]):
+    """The names of the sources measured from the Django database rather than the analytics
+    store (registered in kaizen.kpis.sources, looked up when asked): they have no fact table,
+    the engine hands them to their own function, and their data quality has no fact columns
+    to cover."""
+
+    def __contains__(self, name: object) -> bool:
+        from kaizen.kpis.sources import is_database_source
+
+        return isinstance(name, str) and is_database_source(name)
+
+    def __iter__(self) -> Iterator[str]:
+        from kaizen.kpis.sources import database_source_names
+
+        return iter(database_source_names())
+
+    def __len__(self) -> int:
+        from kaizen.kpis.sources import database_source_names
+
+        return len(database_source_names())
+
+
+DATABASE_SOURCES: Set[str] = _DatabaseSourceNames()
 
 
 class Operator(StrEnum):
@@ -99,7 +118,7 @@ class Measure:
     (e.g. `resolved_at` for resolution times, `opened_at` for arrivals); `None` means a
     point-in-time measure evaluated at each period's end (backlog: open at that instant)."""
 
-    source: Source
+    source: str  # a registered source's name (kaizen.kpis.sources), e.g. Source.INCIDENTS
     aggregate: Aggregate
     period_column: str | None = "opened_at"
     column: str | None = None
@@ -163,19 +182,3 @@ class KPIDefinition:
     @property
     def measurable(self) -> bool:
         return self.measure is not None
-
-
-_COLUMN_LINE = re.compile(r"^\s+([a-z_]+)\s+([A-Z]+)", re.MULTILINE)
-_SOURCE_TABLES = {
-    Source.INCIDENTS: schema.INCIDENT_FACTS,
-    Source.INCIDENT_EVENTS: schema.INCIDENT_EVENT_FACTS,
-}
-
-
-@cache
-def source_columns(source: Source) -> dict[str, str]:
-    """The fact columns of an analytics-store source with their SQL type (TIMESTAMP, DOUBLE,
-    VARCHAR...), read from the schema's DDL so a column added there is usable at once. The
-    external source has no table: {}."""
-    ddl = _SOURCE_TABLES.get(Source(source))
-    return dict(_COLUMN_LINE.findall(ddl)) if ddl else {}

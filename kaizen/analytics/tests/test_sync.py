@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kaizen.analytics import sync as sync_module
-from kaizen.analytics.facts import INCIDENT_FACT_SCHEMA
+from kaizen.analytics.families.incidents import INCIDENT_FACT_SCHEMA
 from kaizen.analytics.store import StoreBusy, connect, store_path, writer_lock
 from kaizen.analytics.sync import CURSOR, read_state, rebuild, sync
 from kaizen.analytics.tests.helpers import event_facts, incident_facts, rows

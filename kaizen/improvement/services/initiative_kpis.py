@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from kaizen.analytics.schema import BREAKDOWN_COLUMNS
+from kaizen.analytics.families import breakdown_columns
 from kaizen.improvement.models import (
     AnalysisPeriod,
     CollectionSchedule,
@@ -158,8 +158,8 @@ def do_update_initiative_kpi(ikpi: InitiativeKPI, *, actor: Any, **fields: Any) 
         errors["schedule"] = f"one of {', '.join(CollectionSchedule.values)}"
     if ikpi.period_kind not in AnalysisPeriod.values:
         errors["period_kind"] = f"one of {', '.join(AnalysisPeriod.values)}"
-    if ikpi.breakdown not in BREAKDOWN_COLUMNS:
-        errors["breakdown"] = f"one of {', '.join(BREAKDOWN_COLUMNS)}"
+    if ikpi.breakdown not in breakdown_columns():
+        errors["breakdown"] = f"one of {', '.join(breakdown_columns())}"
     starts, ends = ikpi.analysis_starts_on, ikpi.analysis_ends_on
     if starts and ends and ends <= starts:
         errors["analysis_ends_on"] = "after the day the analysis starts"

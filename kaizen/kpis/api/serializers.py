@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from kaizen.analytics.schema import BREAKDOWN_COLUMNS
+from kaizen.analytics.families import breakdown_columns
 from kaizen.kpis.models import CustomKPI, ExternalDataPoint, Measurement, PeriodKind
 from kaizen.kpis.services import CUSTOM_KPI_FIELDS
 from kaizen.kpis.spec import KPIDefinition, Operator
@@ -78,7 +78,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
 class MeasurementQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
     by = serializers.ChoiceField(
-        choices=[("", "none"), *((name, name) for name in BREAKDOWN_COLUMNS)],
+        choices=[("", "none"), *((name, name) for name in breakdown_columns())],
         default="",
         required=False,
         help_text="A breakdown dimension; empty for the overall figure",
@@ -133,7 +133,7 @@ class DataPointSerializer(serializers.Serializer):
     dimensions = serializers.DictField(
         child=serializers.CharField(),
         required=False,
-        help_text=f"Breakdown values, keys from: {', '.join(BREAKDOWN_COLUMNS)}",
+        help_text=f"Breakdown values, keys from: {', '.join(breakdown_columns())}",
     )
     idempotency_key = serializers.CharField(
         required=False,

@@ -2,10 +2,13 @@
 custom KPIs merged in, and every measurable KPI computed on the hand-built story of
 test_engine.py with its figures worked out by hand."""
 
+from dataclasses import replace
+
 import pytest
 
 from kaizen.kpis import engine, library
-from kaizen.kpis.spec import Direction, Source, Unit, source_columns
+from kaizen.kpis.sources import source_columns
+from kaizen.kpis.spec import Direction, Source, Unit
 from kaizen.kpis.tests.test_engine import story  # noqa: F401 (fixture)
 from kaizen.people.models import Process
 
@@ -224,3 +227,25 @@ def test_the_documentation_lists_every_kpi():
 
     documented = (Path(__file__).resolve().parents[3] / "docs" / "kpis.md").read_text()
     assert [d.key for d in library.library() if f"`{d.key}`" not in documented] == []
+
+
+def test_an_app_registers_its_kpis_after_the_library_s_own(monkeypatch):
+    monkeypatch.setattr(library, "LIBRARY", list(library.LIBRARY))
+    monkeypatch.setattr(library, "_BY_KEY", dict(library._BY_KEY))
+    survey = library.not_yet(
+        "survey.response_rate_pct",
+        "Survey response rate",
+        "service_level",
+        "The share of surveys sent that were answered.",
+        "100 x answered / sent",
+        Unit.PERCENT,
+        Direction.HIGHER_IS_BETTER,
+        reason="no surveys",
+        required_fields=("survey.sent_at",),
+    )
+    library.register_kpis([survey])
+    library.register_kpis([survey])  # again: no copy
+    assert library.library()[-1] == survey and library.get_kpi(survey.key) == survey
+    assert [d.key for d in library.library()].count(survey.key) == 1
+    with pytest.raises(ValueError, match="'incident.opened' is taken"):
+        library.register_kpis([replace(survey, key="incident.opened")])

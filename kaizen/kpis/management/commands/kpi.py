@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_date
 
-from kaizen.analytics.schema import BREAKDOWN_COLUMNS
+from kaizen.analytics.families import breakdown_columns
 from kaizen.kpis import engine, quality
 from kaizen.kpis.library import UnknownKPI, all_kpis, get_kpi
 from kaizen.kpis.spec import PERIODS, KPIDefinition
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="DIMENSION",
-            help=f"break down by ({', '.join(BREAKDOWN_COLUMNS)}); repeat for several",
+            help=f"break down by ({', '.join(breakdown_columns())}); repeat for several",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -121,10 +121,10 @@ class Command(BaseCommand):
     def show(self, options: dict[str, Any]) -> None:
         definition = find_kpi(options["key"])
         for dimension in options["by"]:
-            if dimension not in BREAKDOWN_COLUMNS:
+            if dimension not in breakdown_columns():
                 raise CommandError(
                     f"--by: unknown dimension {dimension!r}; "
-                    f"choose from {', '.join(BREAKDOWN_COLUMNS)}"
+                    f"choose from {', '.join(breakdown_columns())}"
                 )
         start, end = date_range(options)
         try:
