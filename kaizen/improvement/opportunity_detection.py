@@ -76,7 +76,7 @@ VOLUME_KPI = "incident.opened"
 RECURRING_DAYS = 90
 RECURRING_MIN = 5
 RECURRING_PER_GROUPING = 10
-# How the incident facts name a subcategory under its parent (kaizen.analytics.facts).
+# How the incident facts name a subcategory under its parent (analytics/families/incidents.py).
 SUBCATEGORY_SEPARATOR = " › "
 
 NO_PROBLEMS = (

@@ -124,10 +124,12 @@ def initiative_definitions(
     return {ikpi.pk: _as_measured(ikpi, definitions[ikpi.kpi_key]) for ikpi in listed}
 
 
-def source_of(definition: KPIDefinition | None) -> Source | None:
+def source_of(definition: KPIDefinition | None) -> str | None:
+    """The name of the KPI's registered source ("incident_facts", "external"...): a plain
+    name, as a process's fact family adds sources the Source enum does not list."""
     if definition is None or definition.measure is None:
         return None
-    return Source(definition.measure.source)
+    return definition.measure.source
 
 
 def rows_noun(definition: KPIDefinition | None, count: int = 2) -> str:
@@ -285,7 +287,7 @@ def _store_latest(connection: Any, measure: Measure) -> dt.datetime | None:
         return None
     sql = (
         f"SELECT max({engine.quoted(engine.ROW_ALIAS, column)})"
-        f' FROM "{Source(measure.source).value}" AS {engine.ROW_ALIAS}'
+        f' FROM "{measure.source}" AS {engine.ROW_ALIAS}'
     )
     (latest,) = connection.execute(sql).fetchone()
     return latest
@@ -459,7 +461,7 @@ def _status(
         )
         return status
     measure = definition.measure
-    source = Source(measure.source)
+    source = measure.source
     if source == Source.IMPROVEMENT:
         return _register_status(status, definition, register_latest, measured_at, now)
     has_data = True
