@@ -31,7 +31,6 @@ import pyarrow as pa
 from django.conf import settings
 from django.db import connection as database
 from django.db import transaction as database_transaction
-from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from kaizen.analytics import store
@@ -48,7 +47,7 @@ from kaizen.analytics.families import (
 )
 from kaizen.core.processes import older_objects_frozen, run_jobs
 from kaizen.journal.models import JournalEvent, JournalEventQuerySet
-from kaizen.journal.selectors import _transaction_horizon, events_after
+from kaizen.journal.selectors import committed_end, events_after
 
 DEFAULT_BATCH_SIZE = 10_000
 CURSOR = "journal_cursor"
@@ -320,27 +319,6 @@ def _remove_store_files(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def journal_end() -> tuple[int, int]:
-    """(cursor, events): where events_after, called from 0 until it returns nothing, would
-    stop (before the first event of a PostgreSQL transaction still in flight), and how many
-    events it would have returned; in a few queries instead of reading every event.
-
-    Every event up to the cursor is committed, so any later read sees them all, and every
-    incident read later reflects at least those events: the rebuild's chunks need not share
-    one snapshot (what a chunk sees beyond the cursor, the next sync re-reads)."""
-    events = JournalEvent.objects.all()
-    if database.vendor == "postgresql":
-        horizon, own = _transaction_horizon()
-        held = JournalEvent.objects.filter(txid__gte=horizon)
-        if own is not None:
-            held = held.exclude(txid=own)
-        first_held = held.aggregate(first=Min("id"))["first"]
-        if first_held is not None:
-            events = events.filter(id__lt=first_held)
-    end = events.aggregate(cursor=Max("id"), events=Count("id"))
-    return end["cursor"] or 0, end["events"]
-
-
 # What the rebuild's chunks are read with, set up once per process (a fork inherits it).
 _rebuild_context: dict[str, FactContext] = {}
 
@@ -372,7 +350,7 @@ def _fill_staging(
     names = Names()
     names.load_everyone()  # a rebuild names most of them anyway; workers then never look up
     context = FactContext(calendars=BusinessCalendars(), names=names)
-    cursor, report.events = journal_end()
+    cursor, report.events = committed_end()
     event_ranges = id_ranges(JournalEvent, batch_size, up_to=cursor)
     chunks = [
         (family.name, after, up_to) for family in event_families() for after, up_to in event_ranges

@@ -246,6 +246,16 @@ class RecomputeRun(models.Model):
     tickets = models.PositiveIntegerField(default=0)  # of every kind
     clocks = models.PositiveIntegerField(default=0)
     changed_clocks = models.PositiveIntegerField(default=0)
+    # Tickets left as they were: settled (not open) at the last full recompute with the same
+    # configuration, and not journaled since (kaizen/sla/recompute.py).
+    settled_tickets = models.PositiveIntegerField(default=0)
+    full = models.BooleanField(
+        default=False, help_text="Every ticket recomputed, settled ones included"
+    )
+    # The journal's committed end when the run started, and the configuration it measured
+    # with: what the next run compares against to know which tickets cannot have changed.
+    journal_mark = models.BigIntegerField(null=True, blank=True)
+    configuration = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -2,7 +2,7 @@
 journal, in committed batches of ticket ids, shared among worker processes."""
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from kaizen.sla import clock_rows
 from kaizen.sla.clock_rows import ClockWrites, JournalHistory
 from kaizen.sla.engine import Target, compute_clocks
 from kaizen.sla.kinds import DEFAULT_KIND, TicketKind, get_kind, registered_kinds
+from kaizen.sla.models import RecomputeRun
 from kaizen.sla.targets import active_targets
 
 
@@ -126,15 +127,58 @@ def recompute_batch(
     return clocks, writes.changed
 
 
-def ticket_ids_to_recompute(kind: TicketKind, since: dt.datetime | None) -> list[int]:
-    """The kind's tickets opened since `since` and every open one (all without `since`)."""
+def ticket_ids_to_recompute(
+    kind: TicketKind, since: dt.datetime | None, settled_after: int | None = None
+) -> tuple[list[int], int]:
+    """The kind's tickets to recompute, and how many are left as they are.
+
+    Without `since`, every ticket; with it, those opened since and every open one. With
+    `settled_after` (the journal mark of the last full recompute with the same configuration,
+    see `settled_base`), a ticket is left as it is when it is not open now and has no journal
+    event after the mark: its history is the one that recompute read, it was not open then
+    either, so no clock of it was counting and the same history and configuration give the
+    same clocks. Open tickets are always recomputed (their clocks run with time)."""
     tickets = kind.model._default_manager.order_by("pk")
     if since is not None:
         tickets = tickets.filter(
             Q(**{f"{kind.opened_field}__gte": since})
             | Q(**{f"{kind.rules.state_field}__in": kind.open_states})
         )
-    return list(tickets.values_list("pk", flat=True))
+    if settled_after is None:
+        return list(tickets.values_list("pk", flat=True)), 0
+    journaled = {
+        int(subject_id)
+        for subject_id in JournalEvent.objects.filter(
+            id__gt=settled_after, subject_type=kind.content_type()
+        )
+        .values_list("subject_id", flat=True)
+        .distinct()
+    }
+    state = kind.rules.state_field
+    ids, settled = [], 0
+    for pk, ticket_state in tickets.values_list("pk", state).iterator(chunk_size=10_000):
+        if ticket_state in kind.rules.open_states or pk in journaled:
+            ids.append(pk)
+        else:
+            settled += 1
+    return ids, settled
+
+
+def settled_base(configuration: str) -> int | None:
+    """The journal mark of the last finished full-coverage recompute (no `since`) that
+    measured with `configuration`, or None: then every ticket is recomputed."""
+    base = (
+        RecomputeRun.objects.filter(
+            finished_at__isnull=False,
+            since__isnull=True,
+            configuration=configuration,
+            journal_mark__isnull=False,
+        )
+        .order_by("-pk")
+        .values_list("journal_mark", flat=True)
+        .first()
+    )
+    return base
 
 
 # What each worker process recomputes with, set when the process starts: the targets of each
@@ -161,12 +205,21 @@ def recompute_tickets(
     batch_size: int,
     workers: int,
     on_batch: Callable[[int, int, int], None],
-) -> None:
+    settled_after: int | None = None,
+) -> int:
     """Recompute every registered kind's tickets (`ticket_ids_to_recompute`) in batches of
-    ids, calling `on_batch(tickets, clocks, changed)` as each batch commits. The kinds' rules
-    and targets are resolved once here, not per ticket."""
+    ids, calling `on_batch(tickets, clocks, changed)` as each batch commits; returns how many
+    settled tickets were left as they were. The kinds' rules and targets are resolved once
+    here, not per ticket."""
     targets = {kind.key: active_targets(kind.key) for kind in registered_kinds()}
-    jobs = list(_batches(since, batch_size))
+    jobs: list[tuple[str, list[int]]] = []
+    settled = 0
+    for kind in registered_kinds():
+        ids, kind_settled = ticket_ids_to_recompute(kind, since, settled_after)
+        settled += kind_settled
+        jobs += [
+            (kind.key, ids[start : start + batch_size]) for start in range(0, len(ids), batch_size)
+        ]
     with older_objects_frozen():
         for tickets_done, clocks, changed in run_jobs(
             _recompute_in_worker,
@@ -177,10 +230,4 @@ def recompute_tickets(
             initargs=(targets, now),
         ):
             on_batch(tickets_done, clocks, changed)
-
-
-def _batches(since: dt.datetime | None, batch_size: int) -> Iterator[tuple[str, list[int]]]:
-    for kind in registered_kinds():
-        ids = ticket_ids_to_recompute(kind, since)
-        for start in range(0, len(ids), batch_size):
-            yield kind.key, ids[start : start + batch_size]
+    return settled

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaizen.journal.events import EventType
+from kaizen.journal.selectors import committed_end
 from kaizen.journal.services import apply_changes, record_event
-from kaizen.sla import clock_rows
+from kaizen.sla import clock_rows, recompute
 from kaizen.sla.models import (
     BusinessCalendar,
     CalendarClosure,
@@ -23,7 +24,7 @@ from kaizen.sla.models import (
     SLADefinition,
     WorkingPeriod,
 )
-from kaizen.sla.recompute import recompute_tickets
+from kaizen.sla.targets import configuration_fingerprint
 from kaizen.sla.validation import check_definition, check_holiday_region
 
 CALENDAR_FIELDS = (
@@ -200,10 +201,16 @@ def do_recompute_clocks(
     workers: int = 1,
     now: dt.datetime | None = None,
     progress: Any = None,
+    full: bool = False,
 ) -> RecomputeRun:
     """Rebuild every clock of every registered ticket kind from the journal (tickets opened
     since `since`, and every open one), with the current definitions and calendars.
     Journaled; each batch commits alone so a long run can be interrupted and simply run again.
+
+    Tickets settled since the last full recompute with the same configuration (not open, not
+    journaled since) are left as they are unless `full` (see kaizen.sla.recompute
+    .ticket_ids_to_recompute for why that is safe); `full` re-measures them too, e.g. after
+    clocks were changed by hand in the database.
 
     `workers` > 1 splits the batches over that many processes (see
     kaizen.core.processes.usable_workers for when it falls back to this process alone). The
@@ -211,7 +218,18 @@ def do_recompute_clocks(
     not fork.
     """
     now = now or clock_rows.current_time()
-    run = RecomputeRun.objects.create(started_at=now, since=since, reason=reason, actor=actor)
+    configuration = configuration_fingerprint()
+    mark, _ = committed_end()
+    settled_after = None if full else recompute.settled_base(configuration)
+    run = RecomputeRun.objects.create(
+        started_at=now,
+        since=since,
+        reason=reason,
+        actor=actor,
+        full=settled_after is None,
+        journal_mark=mark,
+        configuration=configuration,
+    )
 
     def count(tickets: int, clocks: int, changed: int) -> None:
         run.tickets += tickets
@@ -220,10 +238,19 @@ def do_recompute_clocks(
         if progress is not None:
             progress(run)
 
-    recompute_tickets(since=since, now=now, batch_size=batch_size, workers=workers, on_batch=count)
+    run.settled_tickets = recompute.recompute_tickets(
+        since=since,
+        now=now,
+        batch_size=batch_size,
+        workers=workers,
+        on_batch=count,
+        settled_after=settled_after,
+    )
     with transaction.atomic():
         run.finished_at = timezone.now()
-        run.save(update_fields=["tickets", "clocks", "changed_clocks", "finished_at"])
+        run.save(
+            update_fields=["tickets", "clocks", "changed_clocks", "settled_tickets", "finished_at"]
+        )
         record_event(
             EventType.SLA_RECOMPUTED,
             run,
@@ -232,6 +259,8 @@ def do_recompute_clocks(
                 "since": since,
                 "reason": reason,
                 "tickets": run.tickets,
+                "settled_tickets": run.settled_tickets,
+                "full": run.full,
                 "clocks": run.clocks,
                 "changed_clocks": run.changed_clocks,
             },

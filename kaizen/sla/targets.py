@@ -1,16 +1,19 @@
 """SLA definitions and calendars from the database, as the engine's Targets."""
 
 import datetime as dt
+import hashlib
+import json
 from functools import lru_cache
+from typing import Any
 
 import holidays as holiday_library
 from django.db.models import Count, Max
 
 from kaizen.sla.calendar import CalendarIndex
 from kaizen.sla.calendar import WorkingPeriod as Period
-from kaizen.sla.engine import Target
-from kaizen.sla.kinds import DEFAULT_KIND
-from kaizen.sla.models import BusinessCalendar, SLADefinition
+from kaizen.sla.engine import StateRules, Target
+from kaizen.sla.kinds import DEFAULT_KIND, registered_kinds
+from kaizen.sla.models import BusinessCalendar, CalendarClosure, SLADefinition, WorkingPeriod
 
 
 class _ClosedDates:
@@ -121,3 +124,51 @@ def active_targets(ticket_kind: str = DEFAULT_KIND) -> list[Target]:
 def active_targets_by_id() -> dict[int, Target]:
     """Every kind's active definitions as Targets, by definition id (the scan)."""
     return {target.id: target for targets in _targets_by_kind().values() for target in targets}
+
+
+# Bump when the engine's rules change what a clock computes from the same history and
+# configuration (kaizen/sla/engine.py): the next recompute then re-measures every ticket
+# instead of leaving settled ones as they are.
+CLOCK_RULES_VERSION = "1"
+
+
+def rules_content(rules: StateRules) -> dict[str, Any]:
+    """A kind's state rules as plain values, sets sorted: a set's order follows string hashing,
+    which differs from one process to the next, and the fingerprint is compared across runs."""
+    return {
+        name: sorted(value) if isinstance(value, frozenset) else value
+        for name, value in rules._asdict().items()
+    }
+
+
+def configuration_fingerprint() -> str:
+    """A digest of everything besides a ticket's own history that its clocks are computed
+    from: every definition's and calendar's measuring fields (working periods, closures), the
+    public holidays library's version, the engine's rules version and each registered ticket
+    kind's state rules. Two recomputes with the same fingerprint compute the same clocks from
+    the same journal."""
+    definition_fields = [
+        field.attname
+        for field in SLADefinition._meta.concrete_fields
+        if field.name not in ("name", "updated_at")
+    ]
+    calendar_fields = ["id", "time_zone", "holiday_country", "holiday_subdivision"]
+    content = {
+        "rules_version": CLOCK_RULES_VERSION,
+        "holidays": holiday_library.__version__,
+        "kinds": {kind.key: rules_content(kind.rules) for kind in registered_kinds()},
+        "definitions": list(SLADefinition.objects.order_by("pk").values_list(*definition_fields)),
+        "calendars": list(BusinessCalendar.objects.order_by("pk").values_list(*calendar_fields)),
+        "periods": list(
+            WorkingPeriod.objects.order_by(
+                "calendar_id", "weekday", "start_time", "pk"
+            ).values_list("calendar_id", "weekday", "start_time", "end_time")
+        ),
+        "closures": list(
+            CalendarClosure.objects.order_by("calendar_id", "date").values_list(
+                "calendar_id", "date"
+            )
+        ),
+    }
+    text = json.dumps(content, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,4 +1,4 @@
-"""`kaizen sla recompute [--since DATE] [--workers N]` and `kaizen sla scan`."""
+"""`kaizen sla recompute [--since DATE] [--workers N] [--full]` and `kaizen sla scan`."""
 
 import datetime as dt
 import json
@@ -45,6 +45,13 @@ class Command(BaseCommand):
             help="processes sharing the batches (default: the CPUs available, at most 4; "
             "1 runs everything in this process)",
         )
+        recompute.add_argument(
+            "--full",
+            action="store_true",
+            help="recompute settled tickets too (closed or cancelled ones not journaled since the "
+            "last full recompute with the same definitions and calendars are otherwise left as "
+            "they are)",
+        )
         recompute.add_argument("--json", action="store_true", help="print the summary as JSON")
         commands.add_parser("scan", help="fire warnings and breaches that are due")
 
@@ -68,11 +75,13 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 workers=options["workers"],
                 progress=progress,
+                full=options["full"],
             )
             summary = {
                 "tickets": run.tickets,
                 "clocks": run.clocks,
                 "changed_clocks": run.changed_clocks,
+                "settled_tickets": run.settled_tickets,
                 "seconds": round((run.finished_at - run.started_at).total_seconds(), 3),
             }
             if options["json"]:
@@ -80,5 +89,6 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"\nRecomputed {summary['clocks']} clocks of {summary['tickets']} tickets "
-                    f"in {summary['seconds']} s; {summary['changed_clocks']} changed."
+                    f"in {summary['seconds']} s; {summary['changed_clocks']} changed; "
+                    f"{summary['settled_tickets']} settled tickets left as they were."
                 )
