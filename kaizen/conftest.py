@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from kaizen.people import services as people_services
 from kaizen.people.models import Process, Role, UserKind
-from kaizen.testing import make_user
+from kaizen.testing import make_user, restore_seeded_rows
 
 
 @pytest.fixture
@@ -58,21 +58,6 @@ def _set_journal_purge_permit(granted: bool) -> None:
                 cursor.execute("INSERT INTO journal_purge_permit (granted) VALUES (1)")
 
 
-def _restore_migration_data() -> None:
-    """The rows data migrations seed (the standard priority matrix) are gone after an earlier
-    transactional test's flush; put them back (get or create: nothing happens when they are
-    there). Number counters need no seed: the first number taken creates its counter."""
-    from importlib import import_module
-
-    from kaizen.incidents.models import PriorityMatrix
-
-    seeded = import_module("kaizen.incidents.migrations.0002_seed_priority_matrix")
-    for (impact, urgency), priority in seeded.STANDARD_MATRIX.items():
-        PriorityMatrix.objects.get_or_create(
-            impact=impact, urgency=urgency, defaults={"priority": priority}
-        )
-
-
 @pytest.fixture(autouse=True)
 def _journal_purge_between_transactional_tests(request):
     """Transactional tests end with Django flushing every table; the journal's triggers refuse
@@ -87,7 +72,7 @@ def _journal_purge_between_transactional_tests(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     _set_journal_purge_permit(False)
     if transactional:
-        _restore_migration_data()
+        restore_seeded_rows()
     yield
     if transactional:
         _set_journal_purge_permit(True)

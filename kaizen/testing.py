@@ -107,3 +107,18 @@ def assert_constant_queries(
             assert response.status_code == 200, response
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def restore_seeded_rows() -> None:
+    """Put back the rows data migrations seed (the standard priority matrix), gone after a
+    transactional or live-server test's flush (get or create: nothing happens when they are
+    there). Number counters need no seed: the first number taken creates its counter."""
+    from importlib import import_module
+
+    from kaizen.incidents.models import PriorityMatrix
+
+    seeded = import_module("kaizen.incidents.migrations.0002_seed_priority_matrix")
+    for (impact, urgency), priority in seeded.STANDARD_MATRIX.items():
+        PriorityMatrix.objects.get_or_create(
+            impact=impact, urgency=urgency, defaults={"priority": priority}
+        )

@@ -1,11 +1,12 @@
 """Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium), never a download."""
 
-import importlib
 import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
+
+from kaizen.testing import restore_seeded_rows
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -44,11 +45,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def reference_data(live_server):
     """Browser tests run on a live server, so each ends with the tables flushed, and with them
-    the rows data migrations put there (the priority matrix, the incident number counter)."""
-    from django.apps import apps
-
-    seed = importlib.import_module("kaizen.incidents.migrations.0002_seed_priority_matrix").seed
-    seed(apps, None)
+    the rows data migrations put there (the priority matrix)."""
+    restore_seeded_rows()
 
 
 @pytest.fixture
