@@ -34,6 +34,7 @@ from kaizen.sla.forms import (
     period_initial,
     run_service_with_rows,
 )
+from kaizen.sla.kinds import kind_choices
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 from kaizen.sla.permissions import can_manage_service_levels, can_view_service_levels
 from kaizen.sla.selectors import (
@@ -237,6 +238,7 @@ def definition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "definition": definition,
             "summary": describe_definition(definition, team_names),
+            "ticket_kind": dict(kind_choices()).get(definition.ticket_kind, definition.ticket_kind),
             "escalations": [escalation_words(step, team_names) for step in escalations],
             "can_edit": can_manage_service_levels(request.user),
             "timeline": timeline_for(definition),

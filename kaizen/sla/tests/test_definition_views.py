@@ -166,6 +166,7 @@ def test_it_describes_every_setting_in_words(web, agent, definition):
     )
     page = response.content.decode()
     assert "<h1>Email resolution P1-2</h1>" in page
+    assert "<dt>Applies to</dt><dd>Incident tickets</dd>" in page
     assert 'id="timeline"' in page and "SLA definition created" in page
     assert "/edit/" not in page
 
