@@ -22,7 +22,8 @@ class PrimaryKeyPaginator(Paginator):
     Ordering and limiting the list's full query made PostgreSQL join every matching row before
     keeping a page of them: 2,500 incidents and five joins for one team's open incidents at a
     million (bench/agent_queue.py). The keys sort from an index; only the page's rows are
-    joined, in one more query.
+    joined, in one more query. The list may be of model instances or of `.values()` dicts
+    that include "pk".
     """
 
     def page(self, number: Any) -> Page:
@@ -32,7 +33,10 @@ class PrimaryKeyPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
+        rows = {
+            row["pk"] if isinstance(row, dict) else row.pk: row
+            for row in self.object_list.order_by().filter(pk__in=keys)
+        }
         # A row changed out of the list between the two queries is left out, not shown stale.
         return self._get_page([rows[key] for key in keys if key in rows], number, self)
 

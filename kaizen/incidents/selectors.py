@@ -23,15 +23,17 @@ from kaizen.incidents.permissions import (
 )
 from kaizen.people.models import User
 
-LIST_RELATED = (
+DETAIL_RELATED = (
     "caller",
     "assignment_group",
     "assignee",
     "service",
     "category",
     "subcategory",
+    "opened_by",
+    "offering",
+    "configuration_item",
 )
-DETAIL_RELATED = (*LIST_RELATED, "opened_by", "offering", "configuration_item")
 # "Breaching soon": a running clock due within this time, or already past its warning.
 BREACHING_HORIZON = dt.timedelta(hours=4)
 
@@ -43,10 +45,6 @@ def incidents_for(user: User) -> IncidentQuerySet:
     if user.is_authenticated and user.is_active:
         return Incident.objects.filter(caller=user)
     return Incident.objects.none()
-
-
-def incident_list_for(user: User) -> IncidentQuerySet:
-    return incidents_for(user).select_related(*LIST_RELATED)
 
 
 def incident_detail_for(user: User) -> IncidentQuerySet:

@@ -47,7 +47,6 @@ from kaizen.incidents.selectors import (
     attachments_for,
     comments_for,
     incident_detail_for,
-    incident_list_for,
     incidents_for,
     queue,
 )
@@ -176,7 +175,7 @@ def queue_list(request: HttpRequest, name: str) -> HttpResponse:
     user = request.user
     listing = list_page(
         request,
-        queue(incident_list_for(user), name, user).only(*ROW_FIELDS),
+        queue(incidents_for(user), name, user).values(*ROW_FIELDS),
         IncidentFilter,
         sort_fields=SORTS,
         default_sort=QUEUE_DEFAULT_SORT.get(name, "priority"),

@@ -20,6 +20,11 @@ class UserKind(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """What a person is called on every page: the full name, or the username without one."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):
     """A person. Requesters use the portal; agents work tickets and may hold process roles."""
 
@@ -33,7 +38,7 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return person_name(self.first_name, self.last_name, self.username)
 
     def get_absolute_url(self) -> str:
         return reverse("people:user_detail", args=[self.pk])
