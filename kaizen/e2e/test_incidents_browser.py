@@ -1,11 +1,13 @@
 """The main path in a real browser: a requester reports, an agent picks it up from the queue
-and resolves it, the requester reads the resolution (Chromium through Playwright)."""
+and resolves it, the requester reads the resolution; an agent changes what an incident on hold
+waits for (Chromium through Playwright)."""
 
 import re
 
 import pytest
 
 from kaizen.e2e.conftest import sign_in
+from kaizen.incidents import services
 from kaizen.incidents.models import Incident
 from kaizen.people.models import UserKind
 from kaizen.testing import PASSWORD, make_service, make_team, make_user
@@ -56,3 +58,35 @@ def test_it_takes_an_incident_from_report_to_resolution(page, browser, live_serv
     incident = Incident.objects.get()
     assert (incident.caller, incident.assignee, incident.state) == (emma, tom, "resolved")
     assert incident.first_responded_at is not None
+
+
+def test_it_changes_what_an_incident_on_hold_waits_for(page, live_server):
+    tom = make_user("tom", first_name="Tom", last_name="Baker")
+    rita = make_user("rita", kind=UserKind.REQUESTER, first_name="Rita", last_name="Jones")
+    incident = services.do_open_incident(
+        actor=tom, caller=rita, short_description="Printer on floor 2 jams", impact=2, urgency=2
+    )
+
+    sign_in(page, live_server.url, "tom", PASSWORD)
+    page.goto(f"{live_server.url}/incidents/{incident.number}/")
+    page.click("button[data-bs-target='#hold-form']")
+    page.wait_for_selector("#hold-form.show")
+    page.select_option("#hold-reason", "awaiting_vendor")
+    page.click("#hold-form button[type=submit]")
+    page.wait_for_selector(f"text={incident.number} is now on hold.")
+    assert "awaiting vendor" in page.inner_text("#hold-reason-now")
+
+    page.click("button[data-bs-target='#hold-reason-form']")
+    page.wait_for_selector("#hold-reason-form.show")
+    offered = page.locator("#new-hold-reason option").all_inner_texts()
+    assert offered == ["—", "Awaiting caller", "Awaiting problem", "Awaiting change"]
+    page.select_option("#new-hold-reason", "awaiting_caller")
+    page.click("#hold-reason-form button[type=submit]")
+    page.wait_for_selector(f"text={incident.number} is on hold: awaiting caller.")
+    assert "awaiting caller" in page.inner_text("#hold-reason-now")
+    assert "On hold: awaiting caller" in page.inner_text("#incident-badges")
+    assert "On-hold reason changed" in page.inner_text("#timeline")
+
+    incident.refresh_from_db()
+    assert (incident.state, incident.on_hold_reason) == ("on_hold", "awaiting_caller")
+    assert incident.first_responded_at is None

@@ -141,6 +141,13 @@ class TransitionForm(StyledFormMixin, forms.Form):
     version = VersionField(required=False)
 
 
+class HoldReasonForm(StyledFormMixin, forms.Form):
+    """What an incident on hold now waits for (it stays on hold)."""
+
+    on_hold_reason = forms.ChoiceField(choices=OnHoldReason.choices, label="Now waiting for")
+    version = VersionField(required=False)
+
+
 class CommentForm(StyledFormMixin, forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
     is_work_note = forms.BooleanField(
@@ -164,7 +171,13 @@ class AttachmentForm(StyledFormMixin, forms.Form):
 class BulkForm(StyledFormMixin, forms.Form):
     """The queue's bulk bar: assign the ticked incidents, or move them to a state."""
 
-    action = forms.ChoiceField(choices=[("assign", "Assign"), ("state", "Change state")])
+    action = forms.ChoiceField(
+        choices=[
+            ("assign", "Assign"),
+            ("state", "Change state"),
+            ("hold_reason", "Change the on-hold reason"),
+        ]
+    )
     incidents = forms.ModelMultipleChoiceField(queryset=Incident.objects.none())
     assignment_group = AssignForm.base_fields["assignment_group"]
     assignee = AssignForm.base_fields["assignee"]
@@ -172,6 +185,10 @@ class BulkForm(StyledFormMixin, forms.Form):
     on_hold_reason = TransitionForm.base_fields["on_hold_reason"]
     resolution_code = TransitionForm.base_fields["resolution_code"]
     resolution_notes = forms.CharField(required=False, max_length=2000, label="Resolution notes")
+    # Its own field: the state row's "Waiting for" is the reason of a move to On hold.
+    new_on_hold_reason = forms.ChoiceField(
+        choices=[("", "—"), *OnHoldReason.choices], required=False, label="Now waiting for"
+    )
 
     def __init__(self, *args: Any, incidents: QuerySet[Incident], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "bulk_%s")  # the queue's filter bar has the same names
@@ -187,6 +204,8 @@ class BulkForm(StyledFormMixin, forms.Form):
         cleaned = super().clean()
         if cleaned.get("action") == "state" and not cleaned.get("state"):
             self.add_error("state", "choose the state to move the incidents to")
+        if cleaned.get("action") == "hold_reason" and not cleaned.get("new_on_hold_reason"):
+            self.add_error("new_on_hold_reason", "choose what the incidents now wait for")
         return cleaned
 
     def controls(self) -> dict[str, list[forms.BoundField]]:
@@ -199,6 +218,7 @@ class BulkForm(StyledFormMixin, forms.Form):
                 self["resolution_code"],
                 self["resolution_notes"],
             ],
+            "hold_reason": [self["new_on_hold_reason"]],
         }
 
     def versions(self) -> dict[int, int]:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/edit/", views.edit, name="edit"),
     path("<str:number>/transition/", views.transition, name="transition"),
+    path("<str:number>/hold-reason/", views.hold_reason, name="hold_reason"),
     path("<str:number>/assign/", views.assign, name="assign"),
     path("<str:number>/comments/", views.comment, name="comment"),
     path("<str:number>/attachments/", views.attach, name="attach"),

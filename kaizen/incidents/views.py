@@ -26,6 +26,7 @@ from kaizen.incidents.forms import (
     AttachmentForm,
     BulkForm,
     CommentForm,
+    HoldReasonForm,
     IncidentForm,
     PortalIncidentForm,
     PriorityMatrixForm,
@@ -241,7 +242,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
             assignee=data["assignee"],
             **common,
         )
-        verb = "Assigned"
+        done = "Assigned {incidents}."
+    elif data["action"] == "hold_reason":
+        result = services.do_bulk_change_incident_on_hold_reason(
+            incidents, data["new_on_hold_reason"], **common
+        )
+        done = "Changed the on-hold reason of {incidents}."
     else:
         result = services.do_bulk_change_incident_state(
             incidents,
@@ -251,10 +257,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
             resolution_notes=data["resolution_notes"],
             **common,
         )
-        verb = "Moved"
+        done = "Moved {incidents}."
     if result.done:
         count = len(result.done)
-        messages.success(request, f"{verb} {count} incident{'s' if count != 1 else ''}.")
+        messages.success(
+            request, done.format(incidents=f"{count} incident{'s' if count != 1 else ''}")
+        )
     for incident, problem in result.failed:
         messages.error(request, f"{incident.number}: {problem}")
     return _redirect_back(request, back)
@@ -350,6 +358,7 @@ def _render_incident(request: HttpRequest, incident: Incident, **forms: Any) -> 
             failed_state=forms["transition_form"].data.get("state")
             if forms.get("transition_form")
             else "",
+            hold_reason_form=forms.get("hold_reason_form") or HoldReasonForm(),
             assign_form=forms.get("assign_form")
             or AssignForm(
                 initial={
@@ -394,6 +403,29 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, f"{moved.number} is now {moved.get_state_display().lower()}.")
             return redirect(moved)
     return _render_incident(request, incident, transition_form=form)
+
+
+@login_required
+@require_POST
+def hold_reason(request: HttpRequest, number: str) -> HttpResponse:
+    """Change what an incident on hold waits for; it stays on hold."""
+    incident = _workable(request, number)
+    form = HoldReasonForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        changed = _run(
+            form,
+            services.do_change_incident_on_hold_reason,
+            incident,
+            data["on_hold_reason"],
+            actor=request.user,
+            expected_version=data["version"],
+        )
+        if changed:
+            waiting = changed.get_on_hold_reason_display().lower()
+            messages.success(request, f"{changed.number} is on hold: {waiting}.")
+            return redirect(changed)
+    return _render_incident(request, incident, hold_reason_form=form)
 
 
 @login_required

@@ -39,6 +39,10 @@ class EventType(models.TextChoices):
     INCIDENT_UPDATED = "incidents.incident.updated", "Incident updated"
     INCIDENT_ASSIGNED = "incidents.incident.assigned", "Incident assigned"
     INCIDENT_STATE_CHANGED = "incidents.incident.state_changed", "Incident state changed"
+    INCIDENT_ON_HOLD_REASON_CHANGED = (
+        "incidents.incident.on_hold_reason_changed",
+        "On-hold reason changed",
+    )
     INCIDENT_COMMENTED = "incidents.incident.commented", "Comment added"
     INCIDENT_WORK_NOTE_ADDED = "incidents.incident.work_note_added", "Work note added"
     INCIDENT_ATTACHMENT_ADDED = "incidents.incident.attachment_added", "Attachment added"

@@ -16,6 +16,12 @@ Semantics (docs/sla.md explains them with examples):
 - A clock counts business time on its calendar while the ticket is open and not paused. It is
   paused while the ticket is on hold for one of the definition's pause reasons; on hold for any
   other reason the clock keeps running.
+- Pausing is decided by the on-hold reason in force at each instant. The reason may change
+  while the ticket stays on hold (awaiting the vendor, then the caller): that event starts a
+  new state like any other, so the time before it is counted or paused by the old reason and
+  the time after it by the new one. Nothing here reads event types: a reason change is the
+  reason field's new value in the ticket's history, for every ticket kind, and the live refresh
+  and the recompute build that history from the journal the same way (clock_rows.py).
 - The response clock stops at the first response and never restarts. The resolution clock
   stops when the ticket is resolved (or closed) and resumes on reopen: the time spent resolved
   is not counted. Cancelling the ticket cancels its clocks.
@@ -96,6 +102,7 @@ class Interval:
     start: dt.datetime
     end: dt.datetime
     kind: str  # counted, outside_hours, paused, stopped
+    on_hold_reason: str = ""  # the reason the ticket was on hold for, if it was
 
 
 @dataclass
@@ -238,10 +245,14 @@ def measure(
                     breach_at = candidate
             elapsed += business
             if explain:
-                intervals.extend(_explain_counting(calendar, segment_start, segment_end))
+                on_hold_for = _on_hold_for(fields, state, rules)
+                intervals.extend(
+                    _explain_counting(calendar, segment_start, segment_end, on_hold_for)
+                )
         elif explain and segment_end > segment_start:
             kind_of_gap = "stopped" if stopped or not is_open else "paused"
-            intervals.append(Interval(segment_start, segment_end, kind_of_gap))
+            on_hold_for = _on_hold_for(fields, state, rules)
+            intervals.append(Interval(segment_start, segment_end, kind_of_gap, on_hold_for))
 
     counting_now = last_counting and stopped_at is None
     last_state = history[-1].fields.get(state_field)
@@ -280,19 +291,26 @@ def measure(
     return result
 
 
+def _on_hold_for(fields: Mapping[str, Any], state: Any, rules: StateRules) -> str:
+    """The reason the ticket is on hold for in this state, or "" when it is not on hold."""
+    if state != rules.on_hold_state:
+        return ""
+    return fields.get(rules.on_hold_reason_field) or ""
+
+
 def _explain_counting(
-    calendar: CalendarIndex, start: dt.datetime, end: dt.datetime
+    calendar: CalendarIndex, start: dt.datetime, end: dt.datetime, on_hold_reason: str
 ) -> list[Interval]:
     """Split a counting stretch into the business intervals counted and the closed gaps."""
     pieces: list[Interval] = []
     cursor = start
     for low, high in calendar.intervals_between(start, end):
         if low > cursor:
-            pieces.append(Interval(cursor, low, "outside_hours"))
-        pieces.append(Interval(low, high, "counted"))
+            pieces.append(Interval(cursor, low, "outside_hours", on_hold_reason))
+        pieces.append(Interval(low, high, "counted", on_hold_reason))
         cursor = high
     if cursor < end:
-        pieces.append(Interval(cursor, end, "outside_hours"))
+        pieces.append(Interval(cursor, end, "outside_hours", on_hold_reason))
     return pieces
 
 

@@ -15,6 +15,13 @@ from kaizen.journal.services import apply_changes, record_event
 from kaizen.people.models import User
 
 GOAL_FIELDS = ("level", "title", "description", "parent", "owner", "starts_on", "ends_on")
+# Each level as a message names one, with its article ("an operational goal").
+A_GOAL_OF_LEVEL = {
+    GoalLevel.VISION: "a vision",
+    GoalLevel.STRATEGY: "a strategy",
+    GoalLevel.TACTICAL: "a tactical goal",
+    GoalLevel.OPERATIONAL: "an operational goal",
+}
 
 
 def _check_goal(goal: Goal) -> None:
@@ -28,8 +35,9 @@ def _check_goal(goal: Goal) -> None:
             errors["parent"] = "a vision is the top of the goal tree: it has no parent"
         elif parent.level != wanted:
             errors["parent"] = (
-                f"the parent of a {goal.get_level_display().lower()} is a "
-                f"{GoalLevel(wanted).label.lower()}, not a {parent.get_level_display().lower()}"
+                f"the parent of {A_GOAL_OF_LEVEL[GoalLevel(goal.level)]} is "
+                f"{A_GOAL_OF_LEVEL[GoalLevel(wanted)]}, not "
+                f"{A_GOAL_OF_LEVEL[GoalLevel(parent.level)]}"
             )
         elif goal.pk is not None and parent.pk == goal.pk:
             errors["parent"] = "a goal cannot be its own parent"

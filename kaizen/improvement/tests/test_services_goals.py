@@ -45,8 +45,14 @@ def test_it_builds_the_tree_one_level_at_a_time():
     assert operational.parent.parent.parent == vision
     with pytest.raises(ValidationError) as error:
         make_goal("Skips a level", parent=strategy)
-    assert "parent" in error.value.message_dict
-    assert "tactical goal" in error.value.message_dict["parent"][0]
+    assert error.value.message_dict["parent"] == [
+        "the parent of an operational goal is a tactical goal, not a strategy"
+    ]
+    with pytest.raises(ValidationError) as error:
+        make_goal("Under an operational goal", parent=operational)
+    assert error.value.message_dict["parent"] == [
+        "the parent of an operational goal is a tactical goal, not an operational goal"
+    ]
 
 
 def test_it_refuses_a_parent_for_a_vision():

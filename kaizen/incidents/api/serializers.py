@@ -161,9 +161,12 @@ class IncidentSerializer(serializers.ModelSerializer):
         if self.instance is None:
             attrs.pop("version", None)
             return attrs
+        moved = dict(MOVED_ELSEWHERE)
+        if self.instance.state == State.ON_HOLD:
+            moved["on_hold_reason"] = "hold-reason/"  # it stays on hold
         errors = {
             name: f"change it with POST /api/v1/incidents/{self.instance.number}/{endpoint}"
-            for name, endpoint in MOVED_ELSEWHERE.items()
+            for name, endpoint in moved.items()
             if name in self.initial_data
         }
         if "version" not in attrs:
@@ -236,6 +239,13 @@ class TransitionSerializer(serializers.Serializer):
     )
     resolution_notes = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="For resolved"
+    )
+    version = serializers.IntegerField(min_value=1, help_text="The version you read")
+
+
+class HoldReasonSerializer(serializers.Serializer):
+    on_hold_reason = serializers.ChoiceField(
+        choices=OnHoldReason.choices, help_text="What the incident on hold now waits for"
     )
     version = serializers.IntegerField(min_value=1, help_text="The version you read")
 

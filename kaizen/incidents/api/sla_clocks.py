@@ -104,6 +104,9 @@ class IntervalSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     kind = serializers.ChoiceField(choices=["counted", "outside_hours", "paused", "stopped"])
+    on_hold_reason = serializers.CharField(
+        help_text="What the incident was on hold for during the interval; empty if not on hold"
+    )
 
 
 class ExplainedClockSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from kaizen.incidents.api.serializers import (
     AttachmentSerializer,
     CategorySerializer,
     CommentSerializer,
+    HoldReasonSerializer,
     IncidentSerializer,
     PortalIncidentSerializer,
     PriorityMatrixSerializer,
@@ -54,7 +55,7 @@ class WorkIncidents(permissions.BasePermission):
     message = "Incidents are worked by agents."
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        if view.action in {"partial_update", "transition", "assign"}:
+        if view.action in {"partial_update", "transition", "hold_reason", "assign"}:
             return can_work_incidents(request.user)
         return True
 
@@ -133,6 +134,24 @@ class IncidentViewSet(
             **data,
         )
         return self._answer(moved)
+
+    @extend_schema(request=HoldReasonSerializer, responses={200: IncidentSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="hold-reason")
+    def hold_reason(self, request: Request, number: str) -> Response:
+        """Change what an incident on hold waits for; it stays on hold (400 when it is not on
+        hold). Journaled as its own event; the SLA clocks count or pause by the new reason
+        from now on. Not a response: the first response and the state stay as they are."""
+        incident = self.get_object()
+        serializer = HoldReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        changed = services.do_change_incident_on_hold_reason(
+            incident,
+            data["on_hold_reason"],
+            actor=request.user,
+            expected_version=data["version"],
+        )
+        return self._answer(changed)
 
     @extend_schema(request=AssignSerializer, responses={200: IncidentSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])

@@ -21,12 +21,14 @@ from kaizen.incidents.services.base import TRACKED_FIELDS, ConflictError
 from kaizen.incidents.services.bulk import (
     BulkResult,
     do_bulk_assign_incidents,
+    do_bulk_change_incident_on_hold_reason,
     do_bulk_change_incident_state,
 )
 from kaizen.incidents.services.categories import do_create_category, do_update_category
 from kaizen.incidents.services.lifecycle import (
     TRANSITIONS,
     allowed_targets,
+    do_change_incident_on_hold_reason,
     do_change_incident_state,
     may_reopen,
 )
@@ -47,7 +49,9 @@ __all__ = [
     "do_assign_incident",
     "do_auto_close_resolved",
     "do_bulk_assign_incidents",
+    "do_bulk_change_incident_on_hold_reason",
     "do_bulk_change_incident_state",
+    "do_change_incident_on_hold_reason",
     "do_change_incident_state",
     "do_create_category",
     "do_open_incident",

@@ -10,7 +10,10 @@ from django.core.exceptions import ValidationError
 from kaizen.incidents.models import Incident
 from kaizen.incidents.services.assignment import do_assign_incident
 from kaizen.incidents.services.base import ConflictError
-from kaizen.incidents.services.lifecycle import do_change_incident_state
+from kaizen.incidents.services.lifecycle import (
+    do_change_incident_on_hold_reason,
+    do_change_incident_state,
+)
 from kaizen.people.models import Team, User
 
 
@@ -85,5 +88,24 @@ def do_bulk_change_incident_state(
         versions,
         lambda incident, version: do_change_incident_state(
             incident, state, actor=actor, expected_version=version, **options
+        ),
+    )
+
+
+def do_bulk_change_incident_on_hold_reason(
+    incidents: Iterable[Incident],
+    on_hold_reason: str,
+    *,
+    actor: User | None,
+    versions: Mapping[int, int] | None = None,
+    **options: Any,
+) -> BulkResult:
+    """Change what each incident on hold is waiting for (they stay on hold); an incident not
+    on hold, or waiting for that already, is reported and left as it is."""
+    return _each(
+        incidents,
+        versions,
+        lambda incident, version: do_change_incident_on_hold_reason(
+            incident, on_hold_reason, actor=actor, expected_version=version, **options
         ),
     )

@@ -185,6 +185,8 @@ class ImportReferences:
 def _step_event_type(changed: set[str]) -> EventType:
     if "state" in changed:
         return EventType.INCIDENT_STATE_CHANGED
+    if changed == {"on_hold_reason"}:  # on hold all along, now waiting for something else
+        return EventType.INCIDENT_ON_HOLD_REASON_CHANGED
     if changed & ASSIGNMENT_FIELDS:
         return EventType.INCIDENT_ASSIGNED
     return EventType.INCIDENT_UPDATED

@@ -5,6 +5,9 @@ New ──> Assigned (automatic, on assignment) ──> In progress ──> On h
  └──────────┴──> In progress / On hold / Resolved / Cancelled <────┘
 Resolved ──> Closed, or reopened ──> In progress within the reopen window
 Closed and Cancelled are final.
+
+While on hold, the reason may change (awaiting the vendor, then the caller) without leaving
+On hold: `do_change_incident_on_hold_reason`, journaled as its own event.
 """
 
 import datetime as dt
@@ -60,9 +63,16 @@ def _check_move(incident: Incident, target: State, at: dt.datetime) -> None:
         raise ValidationError(
             {"state": "an incident becomes assigned when a group or person is assigned to it"}
         )
+    if current == target == State.ON_HOLD:
+        raise ValidationError(
+            {"state": "the incident is on hold already: change its on-hold reason instead"}
+        )
     if target not in TRANSITIONS[current]:
         raise ValidationError(
-            {"state": f"a {current.label.lower()} incident cannot move to {target.label.lower()}"}
+            {
+                "state": f"an incident that is {current.label.lower()} cannot move to "
+                f"{target.label.lower()}"
+            }
         )
     if current == State.RESOLVED and target == State.IN_PROGRESS and not may_reopen(incident, at):
         resolved = timezone.localtime(incident.resolved_at)
@@ -168,4 +178,56 @@ def do_change_incident_state(
             {"reopen_days": settings.KAIZEN_REOPEN_WINDOW_DAYS} if target == State.RESOLVED else {}
         )
         notices.tell_caller(locked, CALLER_TEMPLATES[target], actor=actor, **extra)
+    return locked
+
+
+def _check_reason(on_hold_reason: str) -> OnHoldReason:
+    if not on_hold_reason:
+        raise ValidationError({"on_hold_reason": "say what the incident is waiting for"})
+    if on_hold_reason not in OnHoldReason.values:
+        raise ValidationError({"on_hold_reason": f"{on_hold_reason!r} is not a hold reason"})
+    return OnHoldReason(on_hold_reason)
+
+
+@transaction.atomic
+def do_change_incident_on_hold_reason(
+    incident: Incident,
+    on_hold_reason: str,
+    *,
+    actor: User | None,
+    expected_version: int | None,
+    at: dt.datetime | None = None,
+    notify: bool = True,
+) -> Incident:
+    """Change what an incident on hold is waiting for; it stays on hold.
+
+    Journaled as its own event (the reason's old and new value, nothing else), so the SLA
+    clocks count or pause by the old reason up to this instant and by the new one after it.
+    It is no move and no response: the state, the first response and every other field stay
+    as they are. The caller is told, as when the incident was put on hold.
+    """
+    reason = _check_reason(on_hold_reason)
+    at = moment(at)
+    locked = lock(incident, expected_version)
+    if locked.state != State.ON_HOLD:
+        state = State(locked.state).label.lower()
+        raise ValidationError(
+            {
+                "on_hold_reason": "only an incident that is on hold has a reason to change; "
+                f"this one is {state} (put it on hold instead)"
+            }
+        )
+    if locked.on_hold_reason == reason:
+        raise ValidationError(
+            {
+                "on_hold_reason": "the incident is on hold for that reason already "
+                f"({reason.label.lower()})"
+            }
+        )
+    before = snapshot(locked)
+    locked.on_hold_reason = reason
+    check_incident(locked, changed=())
+    finish(locked, incident, before, EventType.INCIDENT_ON_HOLD_REASON_CHANGED, actor=actor, at=at)
+    if notify:
+        notices.tell_caller(locked, CALLER_TEMPLATES[State.ON_HOLD], actor=actor)
     return locked

@@ -1,11 +1,11 @@
-"""/api/v1/incidents/{number}/transition/, assign/, comments/ and attachments/."""
+"""/api/v1/incidents/{number}/transition/, hold-reason/, assign/, comments/ and attachments/."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kaizen.incidents import services
 from kaizen.incidents.models import Incident, IncidentAttachment
-from kaizen.incidents.tests.helpers import make_incident
+from kaizen.incidents.tests.helpers import last_event, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,60 @@ def test_it_answers_409_to_a_stale_move(api, agent, incident):
     assert "was changed by the system" in response.json()["detail"]
 
 
+def test_it_changes_the_hold_reason_of_an_incident_on_hold(api, agent, incident):
+    client = api(agent)
+    data = {"state": "on_hold", "on_hold_reason": "awaiting_vendor", "version": 1}
+    assert client.post(url(incident, "transition"), data).status_code == 200
+    # A second move to on hold is refused, naming the way to change the reason.
+    data = {"state": "on_hold", "on_hold_reason": "awaiting_caller", "version": 2}
+    response = client.post(url(incident, "transition"), data)
+    assert response.status_code == 400
+    assert response.json() == {
+        "state": ["the incident is on hold already: change its on-hold reason instead"]
+    }
+    response = client.post(
+        url(incident, "hold-reason"), {"on_hold_reason": "awaiting_caller", "version": 2}
+    )
+    assert response.status_code == 200, response.json()
+    row = response.json()
+    assert (row["state"], row["on_hold_reason"], row["version"]) == (
+        "on_hold",
+        "awaiting_caller",
+        3,
+    )
+    assert row["first_responded_at"] is None
+    assert last_event(incident).event_type == "incidents.incident.on_hold_reason_changed"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field"),
+    [
+        ({"on_hold_reason": "awaiting_caller", "version": 1}, 400, "on_hold_reason"),  # not on hold
+        ({"on_hold_reason": "awaiting_godot", "version": 1}, 400, "on_hold_reason"),
+        ({"version": 1}, 400, "on_hold_reason"),
+        ({"on_hold_reason": "awaiting_caller"}, 400, "version"),
+    ],
+)
+def test_it_answers_400_naming_the_field_of_a_refused_reason_change(
+    api, agent, incident, data, status, field
+):
+    response = api(agent).post(url(incident, "hold-reason"), data)
+    assert response.status_code == status
+    assert list(response.json()) == [field], response.json()
+    assert Incident.objects.get(pk=incident.pk).version == 1
+
+
+def test_it_answers_409_to_a_stale_reason_change(api, agent, incident):
+    services.do_change_incident_state(
+        incident, "on_hold", actor=None, expected_version=1, on_hold_reason="awaiting_vendor"
+    )
+    data = {"on_hold_reason": "awaiting_caller", "version": 1}
+    response = api(agent).post(url(incident, "hold-reason"), data)
+    assert response.status_code == 409
+    assert response.json()["current_version"] == 2
+    assert Incident.objects.get(pk=incident.pk).on_hold_reason == "awaiting_vendor"
+
+
 def test_it_assigns_by_team_slug_and_user_id(api, agent, incident, service_desk, network):
     client = api(agent)
     data = {"assignment_group": "service-desk", "assignee": agent.pk, "version": 1}
@@ -77,11 +131,11 @@ def test_it_assigns_by_team_slug_and_user_id(api, agent, incident, service_desk,
     assert response.status_code == 409
 
 
-@pytest.mark.parametrize("action", ["transition", "assign"])
+@pytest.mark.parametrize("action", ["transition", "hold-reason", "assign"])
 def test_it_keeps_agent_actions_from_callers_and_others(
     api, requester, other_requester, incident, action
 ):
-    data = {"state": "cancelled", "version": 1}
+    data = {"state": "cancelled", "on_hold_reason": "awaiting_caller", "version": 1}
     assert api(requester).post(url(incident, action), data).status_code == 403
     assert api(other_requester).post(url(incident, action), data).status_code == 404
     assert api().post(url(incident, action), data).status_code == 401

@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from kaizen.incidents import services
 from kaizen.incidents.models import Incident
-from kaizen.incidents.tests.helpers import assert_constant_queries, last_event, make_incident
+from kaizen.incidents.tests.helpers import (
+    assert_constant_queries,
+    last_event,
+    make_incident,
+    move,
+)
 from kaizen.testing import make_ci, make_offering, make_service, make_team, make_user
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +140,21 @@ def test_it_needs_the_version_and_sends_state_and_assignment_elsewhere(api, agen
         "assignee": ["change it with POST /api/v1/incidents/INC0000001/assign/"],
     }
     assert Incident.objects.get(pk=incident.pk).version == 1
+
+
+def test_it_sends_the_hold_reason_to_transition_or_to_hold_reason_when_on_hold(
+    api, agent, incident
+):
+    client = api(agent)
+    response = client.patch(detail(incident), {"on_hold_reason": "awaiting_caller", "version": 1})
+    assert response.json() == {
+        "on_hold_reason": ["change it with POST /api/v1/incidents/INC0000001/transition/"]
+    }
+    move(incident, "on_hold")
+    response = client.patch(detail(incident), {"on_hold_reason": "awaiting_vendor", "version": 2})
+    assert response.json() == {
+        "on_hold_reason": ["change it with POST /api/v1/incidents/INC0000001/hold-reason/"]
+    }
 
 
 def test_it_answers_409_naming_who_changed_it(api, agent, incident_manager, incident):

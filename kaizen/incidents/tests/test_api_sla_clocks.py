@@ -1,7 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from kaizen.incidents.tests.helpers import make_incident
+from kaizen.incidents import services
+from kaizen.incidents.tests.helpers import make_incident, move
 from kaizen.sla.tests.helpers import freeze_sla_time, london, office_calendar, priority_definitions
 from kaizen.testing import PASSWORD, assert_query_count
 
@@ -36,6 +37,30 @@ def test_it_explains_an_incidents_clocks_interval_by_interval(agent, incident):
     resolution = [c for c in response.json() if c["kind"] == "resolution"][0]
     assert [i["kind"] for i in resolution["intervals"]] == ["counted", "outside_hours", "counted"]
     assert resolution["elapsed_seconds"] == 2 * 3600
+
+
+def test_it_names_what_the_incident_was_on_hold_for_in_each_interval(agent, incident):
+    # Priority-3 definitions pause for the caller and the vendor, not for a problem.
+    at = london("2026-03-09 09:00")
+    incident = move(incident, "on_hold", on_hold_reason="awaiting_problem", at=at)
+    services.do_change_incident_on_hold_reason(
+        incident,
+        "awaiting_caller",
+        actor=None,
+        expected_version=None,
+        at=london("2026-03-09 09:30"),
+    )
+    response = client_for(agent).get(f"/api/v1/incidents/{incident.number}/sla-clocks/")
+    resolution = [c for c in response.json() if c["kind"] == "resolution"][0]
+    assert [
+        (i["start"][11:16], i["kind"], i["on_hold_reason"]) for i in resolution["intervals"]
+    ] == [
+        ("16:00", "counted", ""),
+        ("17:00", "outside_hours", ""),
+        ("09:00", "counted", "awaiting_problem"),
+        ("09:30", "paused", "awaiting_caller"),
+    ]
+    assert resolution["elapsed_seconds"] == 1.5 * 3600  # Fri 16-17, Mon 09:00-09:30
 
 
 def test_it_keeps_clocks_from_requesters_and_strangers(requester, incident):

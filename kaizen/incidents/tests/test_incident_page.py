@@ -93,6 +93,51 @@ def test_it_answers_a_stale_move_with_who_changed_it_keeping_the_input(
     assert Incident.objects.get(pk=incident.pk).state == "new"
 
 
+def test_it_offers_the_reason_change_only_while_on_hold(web, agent, incident):
+    page = web(agent).get(url(incident)).content.decode()
+    assert 'id="hold-reason-form"' not in page
+    move(incident, "on_hold", on_hold_reason="awaiting_vendor")
+    page = web(agent).get(url(incident)).content.decode()
+    assert "waiting for: <strong>awaiting vendor</strong>" in page
+    assert 'action="/incidents/INC0000001/hold-reason/"' in page
+    form = page[page.index('id="hold-reason-form"') :]
+    form = form[: form.index("</form>")]
+    # Every other reason is offered; the current one is not.
+    assert '<option value="awaiting_caller">' in form
+    assert 'value="awaiting_vendor"' not in form
+
+
+def test_it_changes_the_hold_reason(web, agent, incident):
+    move(incident, "on_hold", on_hold_reason="awaiting_vendor")
+    data = {"on_hold_reason": "awaiting_caller", "version": 2}
+    response = web(agent).post(url(incident, "hold-reason/"), data, follow=True)
+    assert response.redirect_chain == [(url(incident), 302)]
+    assert "INC0000001 is on hold: awaiting caller." in response.content.decode()
+    incident.refresh_from_db()
+    assert (incident.state, incident.on_hold_reason, incident.first_responded_at) == (
+        "on_hold",
+        "awaiting_caller",
+        None,
+    )
+    assert last_event(incident).actor == agent
+
+
+def test_it_explains_a_refused_reason_change_and_a_stale_one(web, agent, incident):
+    client = web(agent)
+    data = {"on_hold_reason": "awaiting_caller", "version": 1}
+    response = client.post(url(incident, "hold-reason/"), data)
+    assert response.status_code == 200
+    assert "only an incident that is on hold has a reason to change" in response.content.decode()
+    move(incident, "on_hold", on_hold_reason="awaiting_vendor")
+    response = client.post(url(incident, "hold-reason/"), data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "INC0000001 was changed by the system" in page
+    assert 'class="collapse show mt-3" id="hold-reason-form"' in page
+    assert '<option value="awaiting_caller" selected>' in page
+    assert Incident.objects.get(pk=incident.pk).on_hold_reason == "awaiting_vendor"
+
+
 def test_it_assigns_and_explains_a_refused_assignee(web, agent, incident, service_desk, network):
     client = web(agent)
     data = {"assignment_group": network.pk, "assignee": agent.pk, "version": 1}
@@ -127,7 +172,7 @@ def test_it_adds_comments_and_work_notes(web, agent, incident):
     assert response.status_code == 200 and 'id="id_body_errors"' in response.content.decode()
 
 
-@pytest.mark.parametrize("action", ["transition/", "assign/", "edit/"])
+@pytest.mark.parametrize("action", ["transition/", "hold-reason/", "assign/", "edit/"])
 def test_it_refuses_agent_actions_to_the_caller(web, requester, incident, action):
     assert (
         web(requester).post(url(incident, action), {"state": "cancelled", "version": 1}).status_code
@@ -137,7 +182,7 @@ def test_it_refuses_agent_actions_to_the_caller(web, requester, incident, action
 
 
 @pytest.mark.parametrize(
-    "action", ["", "transition/", "assign/", "edit/", "comments/", "attachments/"]
+    "action", ["", "transition/", "hold-reason/", "assign/", "edit/", "comments/", "attachments/"]
 )
 def test_it_answers_404_for_someone_elses_incident(web, other_requester, incident, action):
     client = web(other_requester)

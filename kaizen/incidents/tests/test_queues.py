@@ -134,6 +134,7 @@ def test_it_renders_the_rows_with_their_badges_and_bulk_controls(web, agent, boa
     page = web(agent).get(url("all")).content.decode()
     assert 'id="bulk-form"' in page and f'name="version_{board["mine"].pk}" value="1"' in page
     assert "1 - Critical" in page and "Resolved" in page and "Unassigned" in page
+    assert 'name="new_on_hold_reason"' in page and 'value="hold_reason"' in page
 
 
 def test_it_bulk_assigns_from_the_queue_and_reports_failures(web, agent, board, service_desk):
@@ -171,6 +172,23 @@ def test_it_bulk_resolves_with_the_inputs_and_needs_a_state(web, agent, board):
         board["desk"].number,
         board["done"].number,
     }
+
+
+def test_it_bulk_changes_the_hold_reason_and_reports_the_incidents_not_on_hold(web, agent, board):
+    client = web(agent)
+    held = [move(board["new"], "on_hold", on_hold_reason="awaiting_vendor")]
+    held.append(move(board["desk"], "on_hold", on_hold_reason="awaiting_problem"))
+    data = {"action": "hold_reason", "incidents": [*(i.pk for i in held), board["mine"].pk]}
+    response = client.post("/incidents/bulk/", data, follow=True)
+    assert "choose what the incidents now wait for" in response.content.decode()
+    data["new_on_hold_reason"] = "awaiting_caller"
+    response = client.post("/incidents/bulk/", data, follow=True)
+    page = response.content.decode()
+    assert "Changed the on-hold reason of 2 incidents." in page
+    assert f"{board['mine'].number}: on hold reason: only an incident that is on hold" in page
+    reasons = dict(Incident.objects.values_list("number", "on_hold_reason"))
+    assert [reasons[i.number] for i in held] == ["awaiting_caller", "awaiting_caller"]
+    assert Incident.objects.get(pk=board["mine"].pk).state == "assigned"
 
 
 def test_it_refuses_bulk_actions_to_requesters_and_ignores_unsafe_next(

@@ -52,7 +52,7 @@ def test_it_moves_each_incident_with_the_inputs_the_state_needs(agent):
     )
     assert len(result.done) == 2
     assert [(i.number, m) for i, m in result.failed] == [
-        (incidents[2].number, "state: a cancelled incident cannot move to resolved")
+        (incidents[2].number, "state: an incident that is cancelled cannot move to resolved")
     ]
     for incident in result.done:
         assert incident.state == "resolved" and incident.resolution_code == "duplicate"

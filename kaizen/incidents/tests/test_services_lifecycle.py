@@ -85,6 +85,16 @@ def test_it_allows_the_lifecycle_moves(service_desk, start, target):
     assert event.occurred_at == at
 
 
+def refusal(start: str, target: str) -> str:
+    """The message a refused move gives, in plain English whatever the state's name."""
+    if target == "assigned":
+        return "an incident becomes assigned when a group or person is assigned to it"
+    if start == target == "on_hold":
+        return "the incident is on hold already: change its on-hold reason instead"
+    start_label, target_label = State(start).label.lower(), State(target).label.lower()
+    return f"an incident that is {start_label} cannot move to {target_label}"
+
+
 @pytest.mark.parametrize(("start", "target"), [move for move in ALL_MOVES if move not in ALLOWED])
 def test_it_refuses_every_other_move(service_desk, start, target):
     incident = incident_in(start, service_desk)
@@ -93,9 +103,25 @@ def test_it_refuses_every_other_move(service_desk, start, target):
         services.do_change_incident_state(
             incident, target, actor=None, expected_version=None, **INPUTS.get(target, {})
         )
-    assert "state" in caught.value.error_dict
+    assert caught.value.message_dict == {"state": [refusal(start, target)]}
     assert Incident.objects.get(pk=incident.pk).state == start
     assert len(events_of(incident)) == events
+
+
+def test_it_words_a_refusal_as_english_and_points_a_second_hold_to_the_reason_change():
+    on_hold = move(make_incident(), "on_hold", on_hold_reason="awaiting_vendor")
+    with pytest.raises(ValidationError) as caught:
+        move(on_hold, "on_hold", on_hold_reason="awaiting_caller")
+    assert caught.value.messages == [
+        "the incident is on hold already: change its on-hold reason instead"
+    ]
+    with pytest.raises(ValidationError) as caught:
+        move(on_hold, "new")
+    assert caught.value.messages == ["an incident that is on hold cannot move to new"]
+    working = move(make_incident(), "in_progress")
+    with pytest.raises(ValidationError) as caught:
+        move(working, "new")
+    assert caught.value.messages == ["an incident that is in progress cannot move to new"]
 
 
 def test_it_names_the_automatic_assigned_state_and_unknown_states():

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 
 from django import template
 
+from kaizen.sla.kinds import on_hold_reason_choices
 from kaizen.sla.models import BusinessCalendar, SLADefinition, WorkingPeriod
 
 register = template.Library()
@@ -37,6 +38,12 @@ def duration_us(microseconds: int | None) -> str:
 def span(interval: object) -> str:
     start, end = interval.start, interval.end  # type: ignore[attr-defined]
     return duration_us((end - start) // dt.timedelta(microseconds=1))
+
+
+@register.filter
+def on_hold_label(reason: str) -> str:
+    """An on-hold reason as people read it (any registered kind's), lower case."""
+    return dict(on_hold_reason_choices()).get(reason, reason).lower()
 
 
 @register.filter

@@ -28,6 +28,9 @@ ACTIONS = {
     "in_progress": {"state": "in_progress"},
     "hold_for_caller": {"state": "on_hold", "on_hold_reason": "awaiting_caller"},
     "hold_for_problem": {"state": "on_hold", "on_hold_reason": "awaiting_problem"},
+    # While on hold: the reason changes, the incident stays on hold.
+    "now_awaiting_caller": {"hold_reason": "awaiting_caller"},
+    "now_awaiting_problem": {"hold_reason": "awaiting_problem"},
     "resolve": {"state": "resolved", "resolution_code": "solved", "resolution_notes": "Fixed."},
     "close": {"state": "closed"},
     "cancel": {"state": "cancelled"},
@@ -60,6 +63,12 @@ def apply(incident, action: str, at: dt.datetime, agent):
             return incident
         incident_services.do_add_incident_comment(incident, inputs["comment"], actor=agent, at=at)
         return incident
+    if "hold_reason" in inputs:
+        if incident.state != "on_hold" or incident.on_hold_reason == inputs["hold_reason"]:
+            return incident
+        return incident_services.do_change_incident_on_hold_reason(
+            incident, inputs["hold_reason"], actor=agent, expected_version=None, at=at
+        )
     if "state" in inputs:
         if inputs["state"] not in allowed_targets(incident, at):
             return incident
