@@ -218,6 +218,8 @@ def measure(
             break
         if is_response and not responded and fields.get(first_response_field):
             responded = True
+        elif is_response and responded and not explain:
+            break  # responded in an earlier state: nothing after it changes this clock
         segment_end = until if until < next_start else next_start  # min(next_start, until)
         state = fields.get(state_field)
         is_open = state in open_states

@@ -13,7 +13,7 @@ from kaizen.core.processes import older_objects_frozen, run_jobs
 from kaizen.journal.models import JournalEvent
 from kaizen.sla import clock_rows
 from kaizen.sla.clock_rows import ClockWrites, JournalHistory
-from kaizen.sla.engine import Target, compute_clocks
+from kaizen.sla.engine import Target, TargetSet, compute_clocks
 from kaizen.sla.kinds import DEFAULT_KIND, TicketKind, get_kind, registered_kinds
 from kaizen.sla.models import RecomputeRun
 from kaizen.sla.targets import active_targets
@@ -30,7 +30,7 @@ class TicketPlan:
 
 
 def _plan_tickets(
-    kind: TicketKind, ticket_ids: Sequence[int], targets: Sequence[Target], now: dt.datetime
+    kind: TicketKind, ticket_ids: Sequence[int], targets: TargetSet, now: dt.datetime
 ) -> dict[int, TicketPlan]:
     """Read the tickets' journals and stored clocks and plan the writes. Reads only."""
     ticket_type_id = kind.content_type().pk
@@ -89,7 +89,7 @@ def _journaled_since_planned(
 
 def recompute_batch(
     ticket_ids: Sequence[int],
-    targets: Sequence[Target],
+    targets: Sequence[Target] | TargetSet,
     now: dt.datetime,
     kind: TicketKind | None = None,
 ) -> tuple[int, int]:
@@ -103,6 +103,8 @@ def recompute_batch(
     read are planned again, so a concurrent write is never overwritten with stale clocks.
     """
     kind = kind or get_kind(DEFAULT_KIND)
+    if not isinstance(targets, TargetSet):
+        targets = TargetSet(targets)
     mark = _journal_mark()
     plans = _plan_tickets(kind, ticket_ids, targets, now)
     clocks = sum(plan.clocks for plan in plans.values())
@@ -182,12 +184,14 @@ def settled_base(configuration: str) -> int | None:
 
 
 # What each worker process recomputes with, set when the process starts: the targets of each
-# kind (by key) and the instant measured to.
+# kind (by key), prepared once for every batch (TargetSet remembers which target applies to
+# which field values), and the instant measured to.
 _worker_job: dict[str, Any] = {}
 
 
 def _start_worker(targets: Mapping[str, Sequence[Target]], now: dt.datetime) -> None:
-    _worker_job.update(targets=targets, now=now)
+    prepared = {key: TargetSet(kind_targets) for key, kind_targets in targets.items()}
+    _worker_job.update(targets=prepared, now=now)
 
 
 def _recompute_in_worker(job: tuple[str, list[int]]) -> tuple[int, int, int]:
