@@ -11,7 +11,9 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-LINE_FORMAT = "{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+LINE_FORMAT = (
+    "{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt}{unit} [{elapsed}<{remaining}{postfix}]"
+)
 
 
 def is_terminal(stream: IO[str]) -> bool:

@@ -34,9 +34,9 @@ def test_off_a_terminal_it_writes_a_line_at_most_every_interval_and_one_at_the_e
     bar.close()
     bar.close()  # a second close writes nothing more
     assert out.getvalue() == (
-        "log.csv:  10% 100/1000 [00:00<?, rows=10]\n"
-        "log.csv:  50% 500/1000 [00:10<00:10, rows=50]\n"
-        "log.csv: 100% 1000/1000 [00:12<00:00, rows=100]\n"
+        "log.csv:  10% 100/1000B [00:00<?, rows=10]\n"
+        "log.csv:  50% 500/1000B [00:10<00:10, rows=50]\n"
+        "log.csv: 100% 1000/1000B [00:12<00:00, rows=100]\n"
     )
 
 
@@ -49,7 +49,7 @@ def test_the_total_can_arrive_with_an_update_and_can_stay_unknown():
     lines = out.getvalue().splitlines()
     assert len(lines) == 4  # each: the first update, and the end
     assert lines[1].startswith("Replay: 3 incidents [00:00")
-    assert lines[3].startswith("Demo incidents:  10% 30/300 [00:00<")
+    assert lines[3].startswith("Demo incidents:  10% 30/300 incidents [00:00<")
 
 
 def test_work_that_never_updates_shows_nothing():

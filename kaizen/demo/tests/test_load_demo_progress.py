@@ -20,7 +20,10 @@ def test_the_history_import_shows_its_progress_in_whole_lines(tmp_path, monkeypa
     assert added == {"imported ServiceNow incidents": 200} and Incident.objects.count() == 200
     lines = out.getvalue().splitlines()
     assert "\r" not in out.getvalue()
-    assert lines[0].startswith(f"Importing the ServiceNow incident event log from {log} ")
+    assert lines[0] == (
+        f"Importing the ServiceNow incident history (a couple of minutes the first time) "
+        f"from {log} ..."
+    )
     assert lines[-1].startswith("history.csv: 100% ")
     assert lines[-1].endswith(f"rows={len(rows)}, created=200]")
 

@@ -21,7 +21,7 @@ def test_it_reports_progress_in_whole_lines_off_a_terminal(dataset_slice):
     size = f"{path.stat().st_size / 1e6:.2f}M"
     # After the first batch of 1,000 incidents (the reader runs ahead of the writer).
     assert lines[0].startswith("slice.csv: ") and lines[0].endswith(", created=1000]")
-    assert lines[1].startswith(f"slice.csv: 100% {size}/{size} [")
+    assert lines[1].startswith(f"slice.csv: 100% {size}/{size}B [")
     assert lines[1].endswith(f"rows={len(rows)}, created={Incident.objects.count()}]")
     assert out.getvalue().startswith("Import ")
 

@@ -127,8 +127,8 @@ class Command(BaseCommand):
                 self._say("ServiceNow event log not found: demo without real history.")
             return {}
         self._say(
-            f"Importing the ServiceNow incident event log from {path} (a couple of minutes "
-            "the first time; a re-run finds every incident present) ..."
+            f"Importing the ServiceNow incident history (a couple of minutes the first time) "
+            f"from {path} ..."
         )
         with Progress(
             self.stdout._out, path.name, total=path.stat().st_size, unit="B", unit_scale=True
