@@ -1,8 +1,8 @@
 """`kaizen load_demo`: the demo organisation. Idempotent: a re-run adds only what is missing.
 
-It says what it is doing before each step, and shows the import of the real history (the
-longest step, a couple of minutes the first time) as a progress bar on a terminal, or as a
-plain line every few seconds when its output goes to a log.
+It says what it is doing before each step, and shows the two long ones, the import of the real
+history (a couple of minutes the first time) and the replay of the demo's own incidents, as a
+progress bar on a terminal, or as a plain line every 10 seconds when its output goes to a log.
 """
 
 import json
