@@ -3,7 +3,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export KAIZEN_DATA_DIR ?= $(CURDIR)/data
+# Where `make run` keeps the database, uploads and the generated key: written into .env.
+KAIZEN_DATA_DIR ?= $(CURDIR)/data
+# `make run PORT=8080` serves on another port.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -33,10 +35,24 @@ pdf-libs:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; \
 	fi
 
-run: install pdf-libs
-	KAIZEN_DEBUG=true $(BIN)/kaizen migrate --noinput
-	KAIZEN_DEBUG=true $(BIN)/kaizen load_demo
-	KAIZEN_DEBUG=true $(BIN)/kaizen serve $(HOST):$(PORT)
+# The local development configuration. The `kaizen` command reads .env from the folder it runs
+# in (variables set in the environment win), so `make run` and every `kaizen ...` typed in
+# another terminal here use the same settings. Written once; edit it freely afterwards.
+.env:
+	@printf '%s\n' \
+		'# Local development configuration, written by `make run`. The kaizen command reads it' \
+		'# when run in this folder; variables set in the environment win. Not for production:' \
+		'# see docs/configuration.md.' \
+		'KAIZEN_DEBUG=true' \
+		'KAIZEN_DATA_DIR="$(KAIZEN_DATA_DIR)"' > $@
+	@echo "Wrote .env: the local development configuration (KAIZEN_DEBUG, KAIZEN_DATA_DIR)."
+
+run: install pdf-libs .env
+	$(BIN)/kaizen migrate --noinput
+	$(BIN)/kaizen load_demo
+	@echo "Kaizen on http://$(HOST):$(PORT)/ (Ctrl+C stops it). For the kaizen command, in another"
+	@echo "terminal in this folder: source $(BIN)/activate, then e.g. kaizen --help."
+	$(BIN)/kaizen serve $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium through Playwright (no browser download).
 browser:
@@ -60,4 +76,4 @@ test-postgres: install-test browser pdf-libs
 	$(BIN)/pytest -n $(TEST_WORKERS) --create-db
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data .env

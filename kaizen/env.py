@@ -3,15 +3,39 @@
 Every variable Kaizen reads is documented in docs/configuration.md. The readers reject values
 they do not understand instead of guessing, so a typo stops start-up with a message that names
 the variable. A secret `NAME` may also be given as a path in `NAME_FILE` (for Docker/K8s secrets).
+The `kaizen` command first reads a local configuration file (`load_env_file`), which is how a
+development checkout keeps its settings between terminals.
 """
 
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+import dotenv
+
 
 class ConfigurationError(Exception):
     """A configuration variable is missing or has a value Kaizen cannot use."""
+
+
+def load_env_file() -> Path | None:
+    """Put the variables of the local configuration file into the environment, where they are
+    not set already (the environment wins), and return the file read, if any.
+
+    The file is KAIZEN_ENV_FILE when set (it must exist; /dev/null reads nothing), otherwise
+    `.env` in the current folder when there is one: `make run` writes it in the checkout.
+    """
+    named = os.environ.get("KAIZEN_ENV_FILE")
+    path = Path(named) if named else Path.cwd() / ".env"
+    if not path.exists():
+        if named:
+            raise ConfigurationError(f"KAIZEN_ENV_FILE: there is no file {path}")
+        return None
+    try:
+        dotenv.load_dotenv(path, override=False)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc}") from exc
+    return path
 
 
 _TRUE = {"true", "1", "yes", "on"}

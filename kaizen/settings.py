@@ -25,8 +25,8 @@ def _secret_key() -> str:
         return configured
     if not DEBUG:
         raise ConfigurationError(
-            "SECRET_KEY (or SECRET_KEY_FILE) must be set; set KAIZEN_DEBUG=true for a local "
-            "development set-up, where a key is generated under KAIZEN_DATA_DIR."
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set, or KAIZEN_DEBUG=true for local "
+            "development (a key is then generated under KAIZEN_DATA_DIR)"
         )
     # Local set-up: keep one generated key so sessions survive restarts.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -107,12 +107,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kaizen.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kaizen.sqlite3'}"),
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        )
+    }
+except ValueError as exc:  # an unknown scheme or a malformed URL
+    raise ConfigurationError(f"DATABASE_URL: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Choice lists iterate querysets; as server-side WITH HOLD cursors in autocommit mode each
     # one costs a round trip and a materialisation. Plain cursors are faster here, and safe

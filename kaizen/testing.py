@@ -20,6 +20,20 @@ from kaizen.people.models import Team, User, UserKind
 
 PASSWORD = "correct-horse-battery-staple"
 _sequence = count(1)
+# The checkout these tests belong to: a `kaizen` command they start imports Kaizen from here.
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def command_env(**env: str) -> dict[str, str]:
+    """The environment of a `kaizen` command a test starts: none of the test process's own
+    settings, this checkout's Kaizen (whatever folder the command runs in), and no local
+    configuration file (a developer's .env must not change what the test sees)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(CHECKOUT),
+        "KAIZEN_ENV_FILE": os.devnull,
+        **env,
+    }
 
 
 def make_user(username: str | None = None, *, kind: str = UserKind.AGENT, **fields: Any) -> User:

@@ -8,6 +8,7 @@ Seeded, so every demo has the same story. Idempotent: skipped when incidents exi
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -534,7 +535,8 @@ def _work(
         replay.state("closed", None)
 
 
-def load_incidents() -> dict[str, int]:
+def load_incidents(on_progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """`on_progress(done, of)` is called as the incidents are replayed."""
     # The demo's own incidents (imported history is not theirs to count).
     if Incident.objects.filter(imported_from="").exists():
         return {"incidents": 0}
@@ -558,6 +560,8 @@ def load_incidents() -> dict[str, int]:
     opened = sorted(_opened_at(rng, now) for _ in range(COUNT))
     majors = {rng.randrange(COUNT) for _ in MAJOR}
     for index, at in enumerate(opened):
+        if on_progress:
+            on_progress(index, COUNT)
         story = (
             MAJOR[len([m for m in majors if m < index]) % len(MAJOR)]
             if index in majors
@@ -598,4 +602,6 @@ def load_incidents() -> dict[str, int]:
         _work(
             Replay(rng, incident, at, now), rng, stop, team, members.get(team.slug, []), desk, teams
         )
+    if on_progress:
+        on_progress(COUNT, COUNT)
     return {"incidents": Incident.objects.filter(imported_from="").count()}

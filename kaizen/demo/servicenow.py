@@ -6,6 +6,7 @@ looks for it where the project keeps its datasets, or at KAIZEN_SERVICENOW_LOG.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from kaizen.imports.models import ImportKind, ImportRun
@@ -26,12 +27,14 @@ def servicenow_log() -> Path | None:
     return path if path.is_file() else None
 
 
-def import_servicenow_log(path: Path) -> ImportRun:
+def import_servicenow_log(
+    path: Path, on_progress: Callable[[ImportRun], None] | None = None
+) -> ImportRun:
     """Import the log (a re-run finds every incident present and creates nothing)."""
     run = do_create_import_run(
         ImportKind.SERVICENOW_EVENTLOG, source_name=f"demo: {path.name}", actor=None
     )
-    return run_import(run, path)
+    return run_import(run, path, on_progress=on_progress)
 
 
 def servicenow_imported() -> bool:

@@ -13,8 +13,9 @@ def is_admin(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def _roles_of(user: User) -> set[tuple[str, str]]:
-    # Cached on the user object: navigation and several checks ask in one request.
+def roles_of(user: User) -> set[tuple[str, str]]:
+    """The (process, role) pairs the user holds."""
+    # Cached on the user object: navigation, the header and several checks ask in one request.
     cached = getattr(user, "_kaizen_roles", None)
     if cached is None:
         cached = set(user.process_roles.values_list("process", "role"))
@@ -28,7 +29,7 @@ def has_process_role(user: User, process: Process, roles: Iterable[Role]) -> boo
     if user.is_superuser:
         return True
     wanted = {(process.value, role.value) for role in roles}
-    return bool(wanted & _roles_of(user))
+    return bool(wanted & roles_of(user))
 
 
 LEADERSHIP = (Role.OWNER, Role.MANAGER)
@@ -41,7 +42,7 @@ def leads_any_process(user: User) -> bool:
     if user.is_superuser:
         return True
     leading = {role.value for role in LEADERSHIP}
-    return any(role in leading for _, role in _roles_of(user))
+    return any(role in leading for _, role in roles_of(user))
 
 
 def can_view_people(user: User) -> bool:

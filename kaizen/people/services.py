@@ -22,7 +22,16 @@ from kaizen.journal.services import (
     record_events,
     to_journal_value,
 )
-from kaizen.people.models import ApiToken, Process, ProcessRole, Role, Team, User, hash_token
+from kaizen.people.models import (
+    ApiToken,
+    Process,
+    ProcessRole,
+    Role,
+    Team,
+    User,
+    UserKind,
+    hash_token,
+)
 
 USER_FIELDS = (
     "username",
@@ -78,6 +87,16 @@ def do_create_user(
     user.save()
     record_event(EventType.USER_CREATED, user, actor=actor, changes=changes)
     return user
+
+
+@transaction.atomic
+def do_create_administrator(*, actor: User | None, **fields: Any) -> User:
+    """An administrator as Kaizen models one: a superuser (manages people and roles, leads
+    every process: see permissions.py), staff (the Django admin site) and an agent (works
+    tickets, joins teams, is offered as an assignee). Takes do_create_user's arguments."""
+    return do_create_user(
+        actor=actor, **fields, kind=UserKind.AGENT, is_staff=True, is_superuser=True
+    )
 
 
 def _update_user(

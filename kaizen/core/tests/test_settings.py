@@ -1,19 +1,18 @@
 """Configuration: production is the default and is safe; bad values stop start-up by name."""
 
-import os
 import subprocess
 import sys
 
 import pytest
 
 from kaizen.env import ConfigurationError, env_bool, env_int, parse_email_url
+from kaizen.testing import command_env
 
-PRODUCTION_ENV = {
-    "PATH": os.environ.get("PATH", ""),
-    "SECRET_KEY": "a-long-random-production-secret-key-with-enough-entropy-0123456789abcdef",
-    "ALLOWED_HOSTS": "itsm.example.com",
-    "DJANGO_SETTINGS_MODULE": "kaizen.settings",
-}
+PRODUCTION_ENV = command_env(
+    SECRET_KEY="a-long-random-production-secret-key-with-enough-entropy-0123456789abcdef",
+    ALLOWED_HOSTS="itsm.example.com",
+    DJANGO_SETTINGS_MODULE="kaizen.settings",
+)
 
 
 def run_kaizen(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
@@ -35,8 +34,9 @@ def test_it_passes_the_deployment_checklist_in_production_mode(tmp_path):
 def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SECRET_KEY"}
     result = run_kaizen(["check"], env, tmp_path)
-    assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.startswith("kaizen: configuration error: SECRET_KEY (or SECRET_KEY_FILE)")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_it_reads_the_secret_key_from_a_file(tmp_path):
@@ -49,12 +49,20 @@ def test_it_reads_the_secret_key_from_a_file(tmp_path):
 
 def test_it_names_a_variable_with_a_bad_value(tmp_path):
     result = run_kaizen(["check"], {**PRODUCTION_ENV, "KAIZEN_DEBUG": "maybe"}, tmp_path)
-    assert result.returncode != 0
-    assert "KAIZEN_DEBUG must be true or false" in result.stderr
+    assert result.returncode == 2
+    assert "KAIZEN_DEBUG must be true or false, not 'maybe'" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_it_names_a_database_url_it_cannot_use(tmp_path):
+    result = run_kaizen(["check"], {**PRODUCTION_ENV, "DATABASE_URL": "sqlit:///x"}, tmp_path)
+    assert result.returncode == 2
+    assert "configuration error: DATABASE_URL: Scheme 'sqlit://' is unknown" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_it_generates_and_keeps_a_key_in_debug_mode(tmp_path):
-    env = {"PATH": PRODUCTION_ENV["PATH"], "KAIZEN_DEBUG": "true"}
+    env = command_env(KAIZEN_DEBUG="true")
     first = run_kaizen(["check"], env, tmp_path)
     assert first.returncode == 0, first.stderr
     key = (tmp_path / "secret_key").read_text()

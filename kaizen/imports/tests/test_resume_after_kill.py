@@ -21,6 +21,7 @@ from kaizen.imports.tests.conftest import read_dataset, write_csv
 def kaizen(data_dir: Path, *args: str) -> subprocess.Popen:
     env = {
         "PATH": os.environ.get("PATH", ""),
+        "KAIZEN_ENV_FILE": os.devnull,  # a developer's .env must not change the test
         "KAIZEN_DEBUG": "true",
         "KAIZEN_DATA_DIR": str(data_dir),
         "KAIZEN_LOG_LEVEL": "WARNING",

@@ -41,6 +41,7 @@ def is_running(pid: int) -> bool:
 def serve_env(tmp_path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
+        "KAIZEN_ENV_FILE": os.devnull,  # a developer's .env must not change the test
         "DJANGO_SETTINGS_MODULE": "kaizen.settings",
         "KAIZEN_DEBUG": "true",
         "KAIZEN_DATA_DIR": str(tmp_path / "data"),

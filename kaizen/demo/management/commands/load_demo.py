@@ -1,4 +1,9 @@
-"""`kaizen load_demo`: the demo organisation. Idempotent: a re-run adds only what is missing."""
+"""`kaizen load_demo`: the demo organisation. Idempotent: a re-run adds only what is missing.
+
+It says what it is doing before each step, and shows the two long ones, the import of the real
+history (a couple of minutes the first time) and the replay of the demo's own incidents, as a
+progress bar on a terminal, or as a plain line every 10 seconds when its output goes to a log.
+"""
 
 import json
 import secrets
@@ -10,12 +15,14 @@ from django.db import transaction
 
 from kaizen.analytics.sync import sync
 from kaizen.core.context import correlation
+from kaizen.core.progress import Progress
 from kaizen.demo.catalog import load_catalog
 from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
+from kaizen.imports.models import ImportRun
 from kaizen.improvement.services import do_scan_opportunities
 from kaizen.kpis.services import do_collect_measurements
 from kaizen.people import services as people_services
@@ -49,17 +56,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         credentials = demo_credentials()
+        self._say("Demo organisation: teams, people, services, calendars and SLAs ...")
         with correlation(), transaction.atomic():
             if not User.objects.filter(username=credentials["username"]).exists():
-                people_services.do_create_user(
+                people_services.do_create_administrator(
                     actor=None,
                     username=credentials["username"],
                     first_name="Demo",
                     last_name="Administrator",
                     email="admin@example.com",
-                    kind="agent",
-                    is_staff=True,
-                    is_superuser=True,
                     password=credentials["password"],
                 )
             people = load_people(credentials["password"])
@@ -69,20 +74,20 @@ class Command(BaseCommand):
         # The real history first: it keeps its own numbers (INC0000045...), and the demo's
         # incidents then take numbers after the highest imported one.
         imported = self._import_servicenow(options["without_servicenow"])
-        with correlation(), transaction.atomic():
-            incidents = load_incidents()
+        incidents = self._load_incidents()
         added = {**people, **catalog, **sla, **imported, **incidents}
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
-        self.stdout.write(f"Demo data: added {summary}.")
+        self._say(f"Demo data: added {summary}.")
         report = sync()
-        self.stdout.write(f"Analytics store: {report.incidents} incident facts synced.")
+        self._say(f"Analytics store: {report.incidents} incident facts synced.")
         # The register before the collection, so its own KPIs are measured with it; the scan
         # after it, as it reads the stored measurements.
         self._load_improvement(has_history=bool(imported) or servicenow_imported())
+        self._say("KPI measurements: measuring every KPI by month and by week ...")
         measured = do_collect_measurements(actor=None, period_kinds=("month", "week"))
-        self.stdout.write(f"KPI measurements: {measured.measurements} stored.")
+        self._say(f"KPI measurements: {measured.measurements} stored.")
         found = do_scan_opportunities()
-        self.stdout.write(f"Improvement opportunities: {len(found.created)} new.")
+        self._say(f"Improvement opportunities: {len(found.created)} new.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sign in as {credentials['username']} / {credentials['password']} (administrator). "
@@ -91,22 +96,51 @@ class Command(BaseCommand):
             )
         )
 
+    def _say(self, line: str) -> None:
+        # Flushed at once: piped into a log, stdout would otherwise hold the lines back.
+        self.stdout.write(line)
+        self.stdout.flush()
+
     def _load_improvement(self, *, has_history: bool) -> None:
         if not has_history:
-            self.stdout.write("Improvement register: its demo initiatives need the real history.")
+            self._say("Improvement register: its demo initiatives need the real history.")
         else:
             with correlation(), transaction.atomic():
                 added = load_improvement()
             if added:
                 summary = ", ".join(f"{count} {name}" for name, count in added.items())
-                self.stdout.write(f"Improvement register: {summary}.")
+                self._say(f"Improvement register: {summary}.")
+
+    def _load_incidents(self) -> dict[str, int]:
+        self._say("Demo incidents: replaying the last 90 days through the incident services ...")
+        with (
+            Progress(self.stdout._out, "Demo incidents", unit=" incidents") as bar,
+            correlation(),
+            transaction.atomic(),
+        ):
+            return load_incidents(on_progress=lambda done, of: bar.update(done, total=of))
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
         if path is None:
             if not skip:
-                self.stdout.write("ServiceNow event log not found: demo without real history.")
+                self._say("ServiceNow event log not found: demo without real history.")
             return {}
-        self.stdout.write(f"Importing the ServiceNow incident event log from {path} ...")
-        run = import_servicenow_log(path)
+        self._say(
+            f"Importing the ServiceNow incident history (a couple of minutes the first time) "
+            f"from {path} ..."
+        )
+        with Progress(
+            self.stdout._out, path.name, total=path.stat().st_size, unit="B", unit_scale=True
+        ) as bar:
+
+            def progress(run: ImportRun) -> None:
+                bar.update(
+                    run.bytes_read,
+                    total=run.bytes_total,
+                    rows=run.rows_read,
+                    created=run.records_created,
+                )
+
+            run = import_servicenow_log(path, on_progress=progress)
         return {"imported ServiceNow incidents": run.records_created}

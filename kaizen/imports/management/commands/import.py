@@ -1,8 +1,9 @@
 """`kaizen import servicenow-eventlog PATH` (and the other importers): stream a file in.
 
-Prints a progress bar on a terminal, then the run's summary (as JSON with --json). The exit
-status is 0 when the run finished, even with rejected rows (they are listed in the summary and
-kept on the run); 1 when the file could not be read.
+Prints a progress bar on a terminal (plain lines every few seconds when stderr is not one),
+then the run's summary (as JSON with --json). The exit status is 0 when the run finished, even
+with rejected rows (they are listed in the summary and kept on the run); 1 when the file could
+not be read.
 """
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from kaizen.core.progress import Progress
 from kaizen.imports.models import ImportKind, ImportRun
 from kaizen.imports.reading import SourceError
 from kaizen.imports.services import do_create_import_run, run_import
@@ -69,20 +70,22 @@ class Command(BaseCommand):
             options["kind"], source_name=str(path), actor=None, options=run_options
         )
         show_progress = not options["json"] and not options["no_progress"]
-        bar = tqdm(
+        bar = Progress(
+            self.stderr._out,
+            path.name,
             total=path.stat().st_size if path.is_file() else None,
             unit="B",
             unit_scale=True,
-            desc=path.name,
-            disable=not show_progress,
-            file=self.stderr._out,
+            enabled=show_progress,
         )
 
         def progress(current: ImportRun) -> None:
-            bar.total = current.bytes_total
-            bar.n = current.bytes_read
-            bar.set_postfix(rows=current.rows_read, created=current.records_created)
-            bar.refresh()
+            bar.update(
+                current.bytes_read,
+                total=current.bytes_total,
+                rows=current.rows_read,
+                created=current.records_created,
+            )
 
         try:
             run = run_import(run, path, batch_size=options["batch_size"], on_progress=progress)
