@@ -21,7 +21,7 @@ def run_kaizen(args: list[str], env: dict[str, str], tmp_path) -> subprocess.Com
         env={**env, "KAIZEN_DATA_DIR": str(tmp_path)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a guard against a hang; collectstatic compresses every file
     )
 
 
