@@ -20,6 +20,21 @@ def _recipients(action: str, ticket: Any, kind: TicketKind) -> list[Any]:
     return []
 
 
+def notification_context(clock: SLAClock, ticket: Any, percent: int, kind: TicketKind) -> dict:
+    """What the SLA notification templates read, whatever the ticket's kind."""
+    return {
+        kind.notification_name: ticket,
+        "ticket": ticket,
+        "ticket_label": kind.label,
+        "ticket_title": getattr(ticket, kind.title_field),
+        "ticket_path": ticket.get_absolute_url(),
+        "assignee": getattr(ticket, kind.assignee_field),
+        "group": getattr(ticket, kind.group_field),
+        "clock": clock,
+        "percent": percent,
+    }
+
+
 def run_escalations(clock: SLAClock, ticket: Any, percent: int, kind: TicketKind) -> None:
     """Run the definition's escalations configured for exactly this threshold."""
     breach = percent >= 100
@@ -32,7 +47,7 @@ def run_escalations(clock: SLAClock, ticket: Any, percent: int, kind: TicketKind
             queue_notification(
                 "sla_breach" if breach else "sla_warning",
                 recipients,
-                {kind.notification_name: ticket, "clock": clock, "percent": percent},
+                notification_context(clock, ticket, percent, kind),
                 category="sla_breach" if breach else "sla_warning",
             )
         elif (

@@ -185,7 +185,7 @@ class CalendarForm(StyledFormMixin, forms.ModelForm):
         required=False,
         label="Re-measure history since",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Open incidents always follow the new hours. With a date, incidents opened "
+        help_text="Open tickets always follow the new hours. With a date, tickets opened "
         "since then are measured again too.",
     )
 
@@ -372,13 +372,13 @@ class DefinitionForm(StyledFormMixin, forms.ModelForm):
         required=False,
         label="Other conditions (JSON)",
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control font-monospace"}),
-        help_text='Other incident fields and their allowed values, e.g. {"channel": ["phone"]}.',
+        help_text='Other ticket fields and their allowed values, e.g. {"channel": ["phone"]}.',
     )
     remeasure_since = forms.DateField(
         required=False,
         label="Re-measure history since",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Open incidents always follow the new settings. With a date, incidents "
+        help_text="Open tickets always follow the new settings. With a date, tickets "
         "opened since then are measured again too.",
     )
 

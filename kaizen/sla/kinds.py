@@ -56,8 +56,16 @@ class TicketKind:
     # Who escalation notifications go to: the assignee, the group's members, its manager.
     assignee_field: str = "assignee"
     group_field: str = "assignment_group"
-    # The ticket's name in the notification templates' context (sla/templates/notifications).
+    # The one-line summary shown after the ticket's number in notifications.
+    title_field: str = "short_description"
+    # The ticket's name in the notification templates' context (sla/templates/notifications
+    # read the generic `ticket`; a kind's own templates may read this name too).
     notification_name: str = "ticket"
+
+    @property
+    def plural_label(self) -> str:
+        """"incidents", "changes", "requests": the kind in a sentence."""
+        return f"{self.label.lower()}s"
 
     @property
     def open_states(self) -> tuple[str, ...]:

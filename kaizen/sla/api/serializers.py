@@ -55,14 +55,14 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
         default=False,
-        help_text="On update: also re-measure settled history (open incidents always are)",
+        help_text="On update: also re-measure settled history (open tickets always are)",
     )
     remeasure_since = serializers.DateTimeField(
         write_only=True,
         required=False,
         allow_null=True,
         default=None,
-        help_text="With `remeasure`: incidents opened since then; null = all history",
+        help_text="With `remeasure`: tickets opened since then; null = all history",
     )
 
     class Meta:
@@ -171,7 +171,7 @@ class SLADefinitionSerializer(serializers.ModelSerializer):
     conditions = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField()),
         required=False,
-        help_text='Other incident fields and their allowed values, e.g. {"channel": ["phone"]}',
+        help_text='Other ticket fields and their allowed values, e.g. {"channel": ["phone"]}',
     )
     ticket_kind = serializers.ChoiceField(
         choices=kind_choices(),
@@ -195,14 +195,14 @@ class SLADefinitionSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
         default=False,
-        help_text="On update: also re-measure settled history (open incidents always are)",
+        help_text="On update: also re-measure settled history (open tickets always are)",
     )
     remeasure_since = serializers.DateTimeField(
         write_only=True,
         required=False,
         allow_null=True,
         default=None,
-        help_text="With `remeasure`: incidents opened since then; null = all history",
+        help_text="With `remeasure`: tickets opened since then; null = all history",
     )
 
     class Meta:

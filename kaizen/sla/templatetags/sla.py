@@ -3,7 +3,7 @@ from collections.abc import Iterable
 
 from django import template
 
-from kaizen.sla.kinds import on_hold_reason_choices
+from kaizen.sla.kinds import get_kind, on_hold_reason_choices
 from kaizen.sla.models import BusinessCalendar, SLADefinition, WorkingPeriod
 
 register = template.Library()
@@ -205,7 +205,7 @@ def conditions_summary(definition: SLADefinition) -> str:
         parts.append(definition.offering.name)
     for field, values in (definition.conditions or {}).items():
         parts.append(f"{field}: {', '.join(str(value) for value in values)}")
-    return " · ".join(parts) or "All incidents"
+    return " · ".join(parts) or f"All {get_kind(definition.ticket_kind).plural_label}"
 
 
 def escalation_words(step: dict[str, object], team_names: dict[str, str] | None = None) -> str:
@@ -224,7 +224,7 @@ def describe_definition(definition: SLADefinition, team_names: dict[str, str] | 
     scope += (
         f"priority {priority_ranges(definition.priorities)} " if definition.priorities else "all "
     )
-    scope += "incidents"
+    scope += get_kind(definition.ticket_kind).plural_label
     if definition.service_id:
         scope += f" of {definition.service.name}"
         if definition.offering_id:

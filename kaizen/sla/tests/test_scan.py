@@ -83,7 +83,8 @@ def test_it_runs_the_escalations_configured_for_each_threshold(
     service_desk, django_capture_on_commit_callbacks
 ):
     sam = service_desk.members.get(username="sam")
-    make_incident(
+    incident = make_incident(
+        short_description="Mail down on floor 3",
         impact=2,
         urgency=2,
         assignment_group=service_desk,
@@ -99,7 +100,13 @@ def test_it_runs_the_escalations_configured_for_each_threshold(
     assert recipients == ["sam", "sam", "sue"]  # 50 %: assignee; 90 %: the group (sam, sue)
     breach = Notification.objects.get(category="sla_breach")
     assert breach.recipient.username == "mona"  # 100 %: the group's manager
-    assert "breached" in breach.subject
+    assert breach.subject == (f"[{incident.number}] SLA breached (response): Mail down on floor 3")
+    assert f"response target (p3_response) of incident {incident.number} is breached" in (
+        breach.text
+    )
+    assert f"{incident.number}: Mail down on floor 3\n" in breach.text
+    assert f"Priority 3 - Moderate, assigned to {sam}.\n" in breach.text
+    assert breach.text.rstrip().endswith(f"/incidents/{incident.number}/")
 
 
 def test_it_never_fires_for_a_paused_or_met_clock(service_desk):
