@@ -224,16 +224,10 @@ GOAL_CHAIN = "parent__parent__parent"
 
 
 def _definitions(keys: list[str]) -> dict[str, Any]:
-    """KPI definitions by key: the library's, and the custom KPIs in one query if any is used
-    (kaizen.kpis.library.get_kpi would query once per custom key)."""
+    """KPI definitions by key, in at most one query (kaizen.kpis.library.kpis_by_key)."""
     from kaizen.kpis import library
 
-    by_key = {definition.key: definition for definition in library.LIBRARY}
-    found = {key: by_key[key] for key in keys if key in by_key}
-    if len(found) < len(set(keys)):
-        for definition in library.custom_kpis(include_inactive=True):
-            found.setdefault(definition.key, definition)
-    return found
+    return library.kpis_by_key(keys)
 
 
 def _load(initiative: Initiative) -> tuple[Initiative, dict[int, Analysis], Any]:

@@ -87,20 +87,12 @@ def definition_of(key: str) -> KPIDefinition | None:
 
 
 def definitions_of(keys: Iterable[str]) -> dict[str, KPIDefinition | None]:
-    """`definition_of` for many keys at once (a page's KPIs): the library's from memory, the
-    custom ones in a single query (none when every key is the library's)."""
-    from kaizen.kpis import library
+    """`definition_of` for many keys at once (a page's KPIs), in at most one query."""
+    from kaizen.kpis import library  # through the module: tests swap the library
 
-    shipped = {definition.key: definition for definition in library.library()}
-    found: dict[str, KPIDefinition | None] = {key: shipped.get(key) for key in set(keys)}
-    if any(definition is None for definition in found.values()):
-        custom = {
-            definition.key: definition for definition in library.custom_kpis(include_inactive=True)
-        }
-        for key, definition in found.items():
-            if definition is None:
-                found[key] = custom.get(key)
-    return found
+    wanted = set(keys)
+    found = library.kpis_by_key(wanted)
+    return {key: found.get(key) for key in wanted}
 
 
 def _as_measured(ikpi: InitiativeKPI, definition: KPIDefinition | None) -> KPIDefinition | None:

@@ -917,6 +917,22 @@ def all_kpis() -> list[KPIDefinition]:
     return [*LIBRARY, *(kpi for kpi in custom_kpis() if kpi.key not in _BY_KEY)]
 
 
+def kpis_by_key(keys: Iterable[str]) -> dict[str, KPIDefinition]:
+    """`get_kpi` for many keys at once (a page's KPIs): the library's from memory, the custom
+    ones (inactive included) in one query, none when every key is the library's. Keys that
+    name no KPI are left out."""
+    wanted = set(keys)
+    shipped = {definition.key: definition for definition in library()}
+    found = {key: shipped[key] for key in wanted if key in shipped}
+    missing = wanted - found.keys()
+    if missing:
+        from kaizen.kpis.models import CustomKPI  # here: the library loads without the app registry
+
+        for custom in CustomKPI.objects.filter(key__in=missing):
+            found[custom.key] = custom.to_definition()
+    return found
+
+
 def get_kpi(key: str) -> KPIDefinition:
     """A library KPI, else a custom one (inactive included: its history stays readable).
     Raises UnknownKPI."""

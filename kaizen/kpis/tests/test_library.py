@@ -204,6 +204,28 @@ def test_an_unknown_custom_key_is_unknown_and_library_keys_need_no_query(
         assert library.get_kpi("incident.opened").key == "incident.opened"
 
 
+def test_many_kpis_are_looked_up_in_at_most_one_query(db, django_assert_num_queries):
+    from kaizen.kpis.models import CustomKPI
+
+    CustomKPI.objects.create(
+        key="custom.retired",
+        active=False,
+        name="Retired",
+        process="incident",
+        unit="count",
+        direction="lower",
+        source="incident_facts",
+        period_column="opened_at",
+        aggregate="count",
+    )
+    with django_assert_num_queries(0):
+        assert list(library.kpis_by_key(["incident.opened"])) == ["incident.opened"]
+    with django_assert_num_queries(1):
+        found = library.kpis_by_key(["incident.opened", "custom.retired", "custom.never"])
+    assert sorted(found) == ["custom.retired", "incident.opened"]
+    assert found["custom.retired"].custom and found["custom.retired"].name == "Retired"
+
+
 def test_a_custom_kpi_is_computed_like_a_library_one(db, story):  # noqa: F811 (fixture)
     from kaizen.kpis.models import CustomKPI
 
