@@ -21,14 +21,16 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
 
+from kaizen.core.times import local_text
 from kaizen.journal.models import JournalEvent
 
 # Texts longer than this are cut on the page (descriptions, resolution notes): the whole
 # value stays in the journal and the API.
 MAX_TEXT = 200
-# An ISO date and time as to_journal_value writes it, in a value no model field describes
-# (data of an event, a field since removed).
+# An ISO date and time, or date, as to_journal_value writes them, in a value no model field
+# describes (data of an event, a field since removed).
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ def _moment(value: str, field: Any) -> Any:
     try:
         if isinstance(field, models.DateTimeField) or (field is None and ISO_MOMENT.match(value)):
             return dt.datetime.fromisoformat(value)
-        if isinstance(field, models.DateField):
+        if isinstance(field, models.DateField) or (field is None and ISO_DATE.match(value)):
             return dt.date.fromisoformat(value)
     except ValueError:
         pass
@@ -116,19 +118,26 @@ class _Names:
         return str(record)
 
 
+def _part(value: Any) -> str:
+    """One item of a list, in the list's one line of text."""
+    return local_text(value) if isinstance(value, dt.date) else str(value)
+
+
 def _value(value: Any, field: Any, names: _Names) -> Any:
     """A journal value as shown: None for no value, a datetime or date, or text."""
     if _is_empty(value):
         return None
     if isinstance(value, list):
         parts = [_value(item, field, names) for item in value]
-        return _text(", ".join(str(part) for part in parts if part is not None)) or None
+        return _text(", ".join(_part(part) for part in parts if part is not None)) or None
     if isinstance(value, dict):
         if "repr" in value:
             return _text(value["repr"])
         return _text("; ".join(f"{key}: {item}" for key, item in value.items()))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, float) and not isinstance(field, models.DecimalField):
+        return f"{value:.6g}"  # a computed figure (0.9583589957511579 reads 0.958359)
     if field is not None and field.is_relation and field.related_model is not None:
         return names.name(field, value)
     choices = getattr(field, "flatchoices", None) if field is not None else None

@@ -297,17 +297,6 @@ def test_it_renders_each_cell_of_a_row(web, agent, requester, service_desk, emai
     assert ">Unassigned</div>" in page and ">Breached</td>" in page
 
 
-def test_it_shows_dates_as_the_date_filter_does_in_the_person_s_time_zone(settings):
-    from django.template import Context, Template
-
-    from kaizen.incidents.queue_table import tooltip_date
-
-    moment = dt.datetime(2026, 3, 5, 23, 7, tzinfo=dt.UTC)
-    with timezone.override("Europe/Paris"):
-        expected = Template("{{ moment|date:'j M Y, H:i' }}").render(Context({"moment": moment}))
-        assert tooltip_date(moment) == expected == "6 Mar 2026, 00:07"
-
-
 def test_it_lists_agents_and_teams_in_both_bars_from_one_query_each(web, agent, service_desk):
     page = web(agent).get(url("all"), {"assignment_group": "service-desk"}).content.decode()
     filter_bar, bulk_bar = page.split('id="bulk-form"')

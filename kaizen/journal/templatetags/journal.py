@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from kaizen.core.times import when_html
 from kaizen.journal.models import JournalEvent
@@ -14,8 +14,9 @@ from kaizen.journal.presenting import present
 
 register = template.Library()
 
-# What a change shows for no value: "Assignee: (none) → Ada Lovelace".
-NO_VALUE = "(none)"
+# What a change shows for no value: "Assignee: (none) → Ada Lovelace" (muted, never struck
+# through as an old value is).
+NO_VALUE = mark_safe('<span class="kz-no-value">(none)</span>')
 
 
 @register.filter
