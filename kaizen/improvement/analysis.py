@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kaizen.analysis import stats
+from kaizen.core.times import local_text
 from kaizen.improvement import cleaning
 from kaizen.improvement.models import CleaningRule, InitiativeKPI
 from kaizen.improvement.selectors import period_end, rows_noun
@@ -420,6 +421,13 @@ def analyse_kpi(
     return result
 
 
+def _day_text(period: str | None) -> str:
+    """A period's start as every page writes a date ("1 Apr 2026"), not its ISO key."""
+    if not period or period == "all":
+        return str(period or "")
+    return local_text(dt.date.fromisoformat(period[:10]))
+
+
 def explain(result: dict[str, Any], definition: KPIDefinition) -> str:
     """One or two sentences a decision maker reads first."""
     unit, kind = str(definition.unit), result["period_kind"]
@@ -433,16 +441,17 @@ def explain(result: dict[str, Any], definition: KPIDefinition) -> str:
         against = f" (target {figure(target, unit)})" if target is not None else ""
         parts.append(
             f"{definition.name} was {figure(actual['value'], unit)} in the {kind} of "
-            f"{actual['period']}: {judged}{against}"
+            f"{_day_text(actual['period'])}: {judged}{against}"
         )
     if baseline["mean"] is not None:
         parts.append(
             f"baseline {figure(baseline['mean'], unit)} over {baseline['n']} {kind}s "
-            f"({baseline['start']} to {baseline['end']})"
+            f"({_day_text(baseline['start'])} to {_day_text(baseline['end'])})"
         )
     parts.append(f"trend: {result['trend']['verdict']}")
     if result["before_after"] is not None:
-        parts.append(f"since {result['change_on']}: {result['before_after']['outcome']}")
+        since = _day_text(result["change_on"])
+        parts.append(f"since {since}: {result['before_after']['outcome']}")
     excluded = sum(item["rows_excluded"] for item in result["cleaning"])
     if result["cleaning"]:
         parts.append(

@@ -32,6 +32,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from kaizen.core.errors import Conflict
+from kaizen.core.times import local_text
 from kaizen.improvement.models import (
     ActionStatus,
     Analysis,
@@ -102,7 +103,7 @@ class GateBlocked(ValidationError, Conflict):
 
 
 def _day(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+    return local_text(moment)
 
 
 class _Outputs:
@@ -392,7 +393,7 @@ def _step_7(initiative: Initiative, outputs: _Outputs) -> GateResult:
     for action in sorted(unfinished, key=lambda a: (a.due_on, a.pk)):
         missing.append(
             f'Action "{action.title}" is {action.get_status_display().lower()} (due '
-            f"{action.due_on:%d %b %Y})"
+            f"{local_text(action.due_on)})"
         )
     if actions and not finished:
         missing.append(
@@ -404,13 +405,13 @@ def _step_7(initiative: Initiative, outputs: _Outputs) -> GateResult:
     if ends_on is None:
         missing.append("The evaluation window opens when every action is done or cancelled")
     elif not evaluation_window_over(initiative, outputs.today):
-        missing.append(f"The evaluation window runs until {ends_on:%d %b %Y}")
+        missing.append(f"The evaluation window runs until {local_text(ends_on)}")
     else:
-        done.append(f"Evaluation window ended on {ends_on:%d %b %Y}")
+        done.append(f"Evaluation window ended on {local_text(ends_on)}")
     if (initiative.pk, initiative.cycle) in outputs.evaluated:
         done.append(f"Cycle {initiative.cycle} evaluated")
     else:
-        after = f" after {ends_on:%d %b %Y}" if ends_on else ""
+        after = f" after {local_text(ends_on)}" if ends_on else ""
         missing.append(f"Evaluate the initiative{after}")
     return GateResult(7, not missing, missing, done)
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from kaizen.core.times import local_text
 from kaizen.improvement.models import (
     PARENT_LEVEL,
     Analysis,
@@ -250,11 +251,7 @@ def _age_text(age: dt.timedelta) -> str:
 def _when(moment: dt.datetime | dt.date | None) -> str:
     if moment is None:
         return "never"
-    if isinstance(moment, dt.datetime):
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return moment.strftime("%d %b %Y %H:%M")
-    return moment.strftime("%d %b %Y")
+    return local_text(moment)
 
 
 def _aware(moment: Any) -> dt.datetime | None:

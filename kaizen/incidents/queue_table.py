@@ -8,16 +8,14 @@ shown (`ROW_FIELDS`): building an incident and six related model instances per r
 than formatting it.
 """
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
+from kaizen.core.times import local_text
 from kaizen.core.widgets import fast_format_html
 from kaizen.incidents.models import OnHoldReason, Priority, SlaState, State
 from kaizen.incidents.templatetags.incidents import ago, due, priority_badge, sla_text, state_badge
@@ -77,13 +75,6 @@ NUMBER_PLACEHOLDER = "INC-NUMBER"
 URL_SAFE = "!$&'()*+,;=/~:@"
 
 
-def tooltip_date(value: dt.datetime) -> str:
-    """What `{{ value|date:'j M Y, H:i' }}` shows (in the person's time zone), without the
-    date filter's per-call formatter: two of them per row."""
-    local = timezone.localtime(value)
-    return f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}, {local:%H:%M}"
-
-
 def _user_name(row: dict[str, Any], person: str) -> str | None:
     """str() of the row's caller or assignee (None when there is none)."""
     username = row[f"{person}__username"]
@@ -110,7 +101,7 @@ def _sla_cell(row: dict[str, Any]) -> SafeString | str:
     if row["sla_due_at"]:
         return fast_format_html(
             '<span title="{title}">{due}</span>{icon}',
-            title=tooltip_date(row["sla_due_at"]),
+            title=local_text(row["sla_due_at"]),
             due=due(row["sla_due_at"]),
             icon=SLA_ICONS.get(row["sla_state"], ""),
         )
@@ -147,7 +138,7 @@ def queue_row(row: dict[str, Any], detail_url: str) -> SafeString:
         assignee=_user_name(row, "assignee") or "Unassigned",
         sla_class=sla_text(row["sla_state"]),
         sla=_sla_cell(row),
-        updated_title=tooltip_date(row["updated_at"]),
+        updated_title=local_text(row["updated_at"]),
         updated=ago(row["updated_at"]),
     )
 

@@ -1,7 +1,12 @@
-import pytest
+import re
 
+import pytest
+from django.db import transaction
+
+from kaizen.journal.events import EventType
+from kaizen.journal.services import record_event
 from kaizen.people.services import do_grant_process_role
-from kaizen.testing import PASSWORD, assert_query_count, make_service
+from kaizen.testing import PASSWORD, assert_query_count, make_service, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +47,51 @@ def test_it_shows_a_field_error_for_a_bad_date(client, admin_user):
 def test_it_renders_in_a_constant_number_of_queries(client, agent):
     do_grant_process_role(agent, "incident", "owner", actor=None)
     client.login(username="alan", password=PASSWORD)
-    make_service("Mail")
+
+    def add_services(count: int) -> None:
+        for _ in range(count):
+            service = make_service()
+            with transaction.atomic():  # people and teams stored as bare ids: one query per model
+                record_event(
+                    EventType.SERVICE_UPDATED,
+                    service,
+                    actor=agent,
+                    changes={
+                        "owner": {"old": None, "new": make_user().pk},
+                        "support_team": {"old": None, "new": make_team().pk},
+                    },
+                )
+
+    add_services(1)
     with assert_query_count("audit", "audit_page") as few:
         assert client.get("/audit/").status_code == 200
-    for number in range(10):
-        make_service(f"More {number}")
+    add_services(10)
     with assert_query_count("audit", "audit_page") as many:
         assert client.get("/audit/").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_it_reads_changes_with_labels_names_and_local_times(client, admin_user):
+    from kaizen.catalog.services import do_update_service
+
+    owner = make_user("lovelace", first_name="Ada", last_name="Lovelace")
+    service = make_service("Mail", slug="mail")
+    do_update_service(service, actor=admin_user, criticality="critical")
+    with transaction.atomic():  # an owner stored as a bare id: named from the people table
+        record_event(
+            EventType.SERVICE_UPDATED,
+            service,
+            actor=None,
+            changes={"owner": {"old": None, "new": owner.pk}},
+        )
+    admin_user.time_zone = "Asia/Tokyo"
+    admin_user.save(update_fields=["time_zone"])
+    client.login(username="ada", password=PASSWORD)
+    page = client.get("/audit/", {"q": "mail"}).content.decode()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Criticality: Medium → Critical" in text
+    assert "Owner: (none) → Ada Lovelace" in text
+    assert '<span class="text-secondary small">Service</span> Mail' in page
+    assert "criticality</code>" not in page and ">medium<" not in page
+    assert "Ada Admin" in page  # the actor by name, not the username
+    assert "+00:00" not in page  # times as every page shows them (kaizen.core.times)

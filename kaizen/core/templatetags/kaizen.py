@@ -3,8 +3,20 @@ from typing import Any
 from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from kaizen.core.times import when_html
 
 register = template.Library()
+
+
+@register.filter
+def when(value: Any, style: str = "") -> SafeString | str:
+    """Every time on every page: `{{ incident.opened_at|when }}` shows "6 Mar 2026, 14:05" in
+    the reader's time zone with the exact instant as a tooltip; `|when:"date"` the date only,
+    `|when:"weekday"` with the day of the week, `|when:"ago"` "3 hours ago" (kaizen.core.times).
+    """
+    return when_html(value, style)
 
 
 @register.simple_tag(takes_context=True)
@@ -44,18 +56,3 @@ LIFECYCLE_BADGES = {
 @register.filter
 def badge_class(value: str) -> str:
     return LIFECYCLE_BADGES.get(str(value), "text-bg-light")
-
-
-@register.filter
-def journal_value(value: Any) -> str:
-    """A journal value as a person reads it: related records by name, lists joined."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dict) and "repr" in value:
-        return str(value["repr"])
-    if isinstance(value, list):
-        return ", ".join(journal_value(item) for item in value) or "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    return text if len(text) <= 200 else text[:197] + "…"

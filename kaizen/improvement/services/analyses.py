@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from kaizen.core.times import local_text
 from kaizen.improvement import analysis as analysing
 from kaizen.improvement.models import Analysis, Baseline, BaselineSource, InitiativeKPI
 from kaizen.improvement.selectors import default_range, initiative_definition
@@ -70,8 +71,8 @@ def analyse(
         last_day = end - dt.timedelta(days=1)
         raise ValidationError(
             {
-                "kpi_key": f"{definition.name} has no data from {start:%d %b %Y} to "
-                f"{last_day:%d %b %Y}: there is nothing to analyse. Step 3 says whether its "
+                "kpi_key": f"{definition.name} has no data from {local_text(start)} to "
+                f"{local_text(last_day)}: there is nothing to analyse. Step 3 says whether its "
                 "data is arriving; widen the analysed range if it arrived earlier."
             }
         )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaizen.analysis import stats
+from kaizen.core.times import local_text
 from kaizen.improvement import analysis as analysing
 from kaizen.improvement.cleaning import rule_settings
 from kaizen.improvement.models import (
@@ -175,7 +176,7 @@ def do_evaluate_initiative(
     if forced and not force:
         raise ValidationError(
             {
-                "evaluation_ends_on": f"the evaluation window runs until {ends_on:%d %b %Y}: "
+                "evaluation_ends_on": f"the evaluation window runs until {local_text(ends_on)}: "
                 "evaluate after it has ended"
             }
         )

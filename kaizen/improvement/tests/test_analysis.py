@@ -66,7 +66,7 @@ def test_it_analyses_a_kpi_around_its_change_and_journals_it(initiative, process
     assert result["trend"]["verdict"] == "improving"
     assert result["control_chart"]["limits_from"] == 13
     assert any(signal["adverse"] is False for signal in result["control_chart"]["signals"])
-    assert "since 2026-04-06: improved" in result["explanation"]
+    assert "since 6 Apr 2026: improved" in result["explanation"]
     event = JournalEvent.objects.for_subject(initiative).latest("id")
     assert event.event_type == EventType.ANALYSIS_COMPUTED
     assert event.data["analysis"] == analysis.pk and event.data["initiative_kpi"] == ikpi.pk

@@ -131,7 +131,7 @@ def test_it_refuses_to_analyse_a_kpi_with_no_data_in_its_range(api, process_owne
     response = api(process_owner).post(kpi_url(ikpi, "analyses"))
     assert response.status_code == 400
     (message,) = response.json()["kpi_key"]
-    assert message.startswith("Median time to resolve has no data from 06 Jan 2025 to 29 Jun")
+    assert message.startswith("Median time to resolve has no data from 6 Jan 2025 to 29 Jun")
     assert not Analysis.objects.exists()
 
 

@@ -228,8 +228,8 @@ def test_it_reports_what_step_7_lacks_until_evaluated(initiative, process_owner)
     implement(initiative, actor=process_owner)
     result = gate(initiative, today=dt.date(2026, 4, 20))
     assert result.missing == [
-        "The evaluation window runs until 03 May 2026",
-        "Evaluate the initiative after 03 May 2026",
+        "The evaluation window runs until 3 May 2026",
+        "Evaluate the initiative after 3 May 2026",
     ]
     assert "1 action done" in result.done
     services.do_evaluate_initiative(initiative, actor=process_owner, today=dt.date(2026, 5, 4))

@@ -197,7 +197,7 @@ def test_it_asks_for_the_decision_then_shows_the_decision_recorded(
     assert "Keep measuring" in page
     assert "Four more weeks before we commit the network team." in page
     when = timezone.localtime(decision.decided_at)
-    assert f"cycle 1, Paul Owner, {when:%-d %b %Y, %H:%M}" in page
+    assert f"cycle 1, Paul Owner, {when:%-d %b %Y, %H:%M}" in re.sub(r"<[^>]+>", "", page)
 
 
 def test_it_shows_the_gap_analysis_with_the_actions_to_close_each_gap(web, agent, process_owner):
@@ -245,7 +245,7 @@ def test_it_shows_times_in_the_readers_time_zone(web, agent, analysed):
     analysis = analysed.kpis.get().analyses.get()
     page = page_of(web(agent).get(url(analysed)))
     local = analysis.computed_at.astimezone(zoneinfo.ZoneInfo("Pacific/Auckland"))
-    assert f"analysed {local:%-d %b %Y, %H:%M}" in page
+    assert f"analysed {local:%-d %b %Y, %H:%M}" in re.sub(r"<[^>]+>", "", page)
     assert "(Pacific/Auckland)" in page
 
 

@@ -112,7 +112,7 @@ def test_it_waits_for_the_window_to_end(process_owner):
     initiative = evaluating(process_owner, target=15)
     with pytest.raises(ValidationError) as error:
         services.do_evaluate_initiative(initiative, actor=process_owner, today=WINDOW_END)
-    assert "03 May 2026" in error.value.message_dict["evaluation_ends_on"][0]
+    assert "3 May 2026" in error.value.message_dict["evaluation_ends_on"][0]
     assert not Evaluation.objects.exists()
 
 

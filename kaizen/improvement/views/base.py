@@ -80,17 +80,6 @@ def kpi_definitions(keys: Iterable[str]) -> dict[str, KPIDefinition | None]:
     return selectors.definitions_of(keys)
 
 
-def readable_timeline(timeline: list[Any]) -> list[Any]:
-    """For display only: a creation event lists every field, most of them empty."""
-    for event in timeline:
-        event.changes = {
-            name: change
-            for name, change in event.changes.items()
-            if change.get("old") not in (None, "", []) or change.get("new") not in (None, "", [])
-        }
-    return timeline
-
-
 def _strip(initiative: Initiative) -> list[dict[str, Any]]:
     """The seven steps as done / current / to do, each linking to its workspace."""
     finished = initiative.status in (Status.COMPLETED, Status.NOT_MET)

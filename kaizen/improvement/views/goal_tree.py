@@ -17,7 +17,7 @@ from kaizen.improvement import selectors, services
 from kaizen.improvement.forms import GoalForm, GoalKPIForm, SuccessFactorForm
 from kaizen.improvement.models import GOAL_LEVELS, Goal, Initiative
 from kaizen.improvement.permissions import can_manage_register
-from kaizen.improvement.views.base import kpi_definitions, readable_timeline, require_viewer
+from kaizen.improvement.views.base import kpi_definitions, require_viewer
 from kaizen.journal.selectors import timeline_for
 from kaizen.kpis.spec import KPIDefinition
 
@@ -95,7 +95,7 @@ def _render_goal(
         "can_manage": can_manage_register(request.user),
         "factor_form": bound.get("add_factor") or SuccessFactorForm(prefix="factor"),
         "kpi_form": bound.get("attach_kpi") or GoalKPIForm(goal=goal, prefix="kpi"),
-        "timeline": readable_timeline(timeline_for(goal)),
+        "timeline": timeline_for(goal),
     }
     return render(request, "improvement/goal.html", context)
 

@@ -19,7 +19,6 @@ from kaizen.improvement.views.base import (
     initiative_context,
     initiative_for,
     kpi_definitions,
-    readable_timeline,
     require_viewer,
     step_forms,
     step_url,
@@ -86,7 +85,7 @@ def _render_initiative(
         "kpis": kpis,
         "decision": initiative.decisions.select_related("decided_by").first(),
         "evaluation": initiative.evaluations.first(),
-        "timeline": readable_timeline(timeline_for(initiative)),
+        "timeline": timeline_for(initiative),
     }
     return render(request, "improvement/initiative.html", context)
 

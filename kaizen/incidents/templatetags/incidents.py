@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 
+from kaizen.core.times import relative_text
+
 register = template.Library()
 
 STATE_BADGES = {
@@ -48,10 +50,11 @@ def sla_text(sla_state: str) -> str:
 
 @register.filter
 def ago(value: dt.datetime | None) -> str:
-    """ "3 days ago": the largest unit only, to keep queue columns narrow."""
+    """ "3 days ago", as `{{ value|when:"ago" }}` reads (the queue table formats its cells in
+    Python)."""
     if value is None:
         return "—"
-    return f"{timesince(value, depth=1)} ago"
+    return relative_text(value)
 
 
 @register.filter

@@ -177,7 +177,10 @@ def test_it_calculates_when_business_minutes_run_out(web, agent, office):
     # Mon-Fri 09:00-17:00: an hour left on Friday, the second from 09:00 on Monday.
     response = web(agent).get(DETAIL, {"due-start": "2026-03-06T16:00", "due-minutes": "120"})
     assert response.context["due"] == london("2026-03-09 10:00")
-    assert "<strong>Mon 9 Mar 2026, 10:00 GMT</strong>" in response.content.decode()
+    page = response.content.decode()
+    # In the calendar's zone, whatever the reader's, with the exact instant as the tooltip.
+    assert 'title="Mon 9 Mar 2026, 10:00:00 GMT">Mon 9 Mar 2026, 10:00</time></strong>' in page
+    assert "(the calendar's time, Europe/London)" in page
 
 
 def test_it_calculates_the_business_time_between_two_instants(web, agent, office):
