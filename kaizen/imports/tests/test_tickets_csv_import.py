@@ -121,7 +121,8 @@ def test_bad_rows_are_reported_by_line_and_field_and_skipped(export):
     assert summary["rows_rejected"] == 2
     errors = {e.record_key: e for e in RowError.objects.all()}
     assert errors["OPS-4"].row_number == 5
-    assert errors["OPS-4"].field == "opened_at"
+    assert errors["OPS-4"].field == "Created"
+    assert errors["OPS-4"].value == "yesterday"
     assert errors["OPS-5"].row_number == 6
     assert "Blocked" in RowError.objects.get(record_key="OPS-5", field="Status").reason
     assert not Incident.objects.filter(number__in=["OPS-4", "OPS-5"]).exists()
