@@ -278,7 +278,7 @@ def _ticket(row: Row, reader: _Reader) -> ParsedRecord:
         named = column or f"defaults.{field}"
         problems.append(RowProblem(row.number, reason, number, named, str(raw)[:200]))
         return ParsedRecord(None, 1, problems)
-    return ParsedRecord(_incident(number, values, row, reader), 1, problems)
+    return ParsedRecord(_incident(number, values, row, reader), 1, problems, first_row=row.number)
 
 
 def _incident(number: str, values: dict[str, Any], row: Row, reader: _Reader) -> ImportedIncident:

@@ -169,3 +169,40 @@ def test_the_command_names_the_mapping_file_when_it_is_wrong(export):
     (export / "jira.toml").write_text("[columns]\nnumber = 'Key'\n")
     with pytest.raises(CommandError, match="--mapping .*columns.opened_at"):
         run(export)
+
+
+def test_the_same_file_under_another_source_is_refused_row_by_row_saying_why(export):
+    run(export)
+    (export / "jira.toml").write_text(JIRA_MAPPING.replace('source = "jira"', 'source = "jira2"'))
+
+    again = run(export)
+
+    assert again["records_created"] == 0
+    assert again["records_refused"] == 3
+    refused = RowError.objects.filter(run_id=again["run"], field="Issue key").order_by("row_number")
+    # Rows as a spreadsheet numbers them: the header is row 1, OPS-1 is row 2.
+    assert [(e.row_number, e.record_key, e.value, e.reason) for e in refused] == [
+        (
+            row,
+            number,
+            number,
+            f"number {number} already exists, imported from source 'jira' "
+            "(this import's source is 'jira2')",
+        )
+        for row, number in [(2, "OPS-1"), (3, "OPS-2"), (4, "OPS-3")]
+    ]
+    assert Incident.objects.count() == 3
+
+
+def test_a_number_given_twice_in_the_file_is_refused_on_its_second_row(export):
+    lines = EXPORT.splitlines()
+    (export / "export.csv").write_text("\n".join([*lines, lines[2].replace("Printer", "Again")]))
+
+    summary = run(export)
+
+    assert summary["records_created"] == 3
+    assert summary["records_refused"] == 1
+    refused = RowError.objects.get(field="Issue key")
+    assert (refused.row_number, refused.record_key) == (7, "OPS-2")
+    assert refused.reason == "number OPS-2 is given twice in the file, first on row 3"
+    assert Incident.objects.get(number="OPS-2").short_description == "Printer jammed"
