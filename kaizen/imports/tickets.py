@@ -73,6 +73,10 @@ MAPPABLE_FIELDS = (
 TRUE_TEXTS = {"true", "yes", "y", "1", "met"}
 FALSE_TEXTS = {"false", "no", "n", "0", "breached", "missed"}
 OPEN = (State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.ON_HOLD)
+# Fields every mapping must give: a column, or for the caller a default; a row where one is
+# empty (and has no default) is rejected. docs/imports.md lists them; a test compares the two.
+REQUIRED_FIELDS = ("number", "opened_at", "caller")
+NO_DEFAULT = ("number", "opened_at")  # each ticket has its own: a column is required
 
 
 class MappingError(ValueError):
@@ -98,14 +102,14 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
         raise MappingError(
             f"columns.{unknown[0]}: not a Kaizen field (use one of {', '.join(MAPPABLE_FIELDS)})"
         )
-    for required in ("number", "opened_at"):
-        if not columns.get(required):
-            raise MappingError(f"columns.{required}: required")
     defaults = mapping.get("defaults", {})
     if not isinstance(defaults, dict):
         raise MappingError("defaults: must be a table of values per field")
-    if "caller" not in columns and "caller" not in defaults:
-        raise MappingError("columns.caller: required (or give defaults.caller)")
+    for required in REQUIRED_FIELDS:
+        if required in NO_DEFAULT and not columns.get(required):
+            raise MappingError(f"columns.{required}: required")
+        if not columns.get(required) and required not in defaults:
+            raise MappingError(f"columns.{required}: required (or give defaults.{required})")
     values = mapping.get("values", {})
     if not isinstance(values, dict):
         raise MappingError("values: must be a table of value maps per field")

@@ -1,13 +1,15 @@
 """`kaizen import tickets-csv PATH --mapping FILE`: another tool's ticket export."""
 
 import json
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from kaizen.imports.models import RowError
-from kaizen.imports.tickets import MappingError, load_mapping
+from kaizen.imports.tickets import REQUIRED_FIELDS, MappingError, load_mapping
 from kaizen.incidents.models import Incident, State
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -206,3 +208,26 @@ def test_a_number_given_twice_in_the_file_is_refused_on_its_second_row(export):
     assert (refused.row_number, refused.record_key) == (7, "OPS-2")
     assert refused.reason == "number OPS-2 is given twice in the file, first on row 3"
     assert Incident.objects.get(number="OPS-2").short_description == "Printer jammed"
+
+
+def test_the_docs_list_the_fields_a_mapping_requires():
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "imports.md").read_text()
+    line = next(line for line in docs.splitlines() if line.startswith("Required fields: "))
+    listed = re.findall(r"`(\w+)`", line.split(".", 1)[0])
+    assert tuple(listed) == REQUIRED_FIELDS == ("number", "opened_at", "caller")
+
+
+@pytest.mark.parametrize("required", REQUIRED_FIELDS)
+def test_a_mapping_without_a_required_field_is_refused(required):
+    columns = {"number": "Key", "opened_at": "Created", "caller": "Reporter"}
+    del columns[required]
+    text = "[columns]\n" + "".join(f"{name} = '{column}'\n" for name, column in columns.items())
+    with pytest.raises(MappingError, match=rf"^columns\.{required}: required"):
+        load_mapping(text, "mapping.toml")
+
+
+def test_a_default_caller_stands_for_a_caller_column():
+    mapping = load_mapping(
+        "[columns]\nnumber = 'Key'\nopened_at = 'Created'\n[defaults]\ncaller = 'Unknown caller'\n"
+    )
+    assert mapping["defaults"]["caller"] == "Unknown caller"
