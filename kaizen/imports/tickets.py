@@ -37,10 +37,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from kaizen.catalog.models import ConfigurationItem, Location
 from kaizen.imports.problems import ParsedRecord, RowProblem, clean
 from kaizen.imports.reading import Row
-from kaizen.incidents.models import Channel, Incident, OnHoldReason, State
+from kaizen.incidents.models import Category, Channel, Incident, OnHoldReason, State
 from kaizen.incidents.services.imported import ImportedIncident, ImportedStep
+from kaizen.people.models import Team
 
 TIME_FIELDS = ("opened_at", "first_responded_at", "resolved_at", "closed_at", "cancelled_at")
 LEVEL_FIELDS = {"priority": (1, 5), "impact": (1, 3), "urgency": (1, 3)}
@@ -57,6 +59,15 @@ TEXT_FIELDS = (
     "description",
     "resolution_notes",
 )
+# Fields naming a record found or created by name, and the longest name it can hold (people's
+# names are cut to fit by the people service; a team or category cut short would be another).
+NAME_LENGTHS = {
+    "assignment_group": Team._meta.get_field("name").max_length,
+    "category": Category._meta.get_field("name").max_length,
+    "subcategory": Category._meta.get_field("name").max_length,
+    "configuration_item": ConfigurationItem._meta.get_field("name").max_length,
+    "location": Location._meta.get_field("name").max_length,
+}
 BOOLEAN_FIELDS = ("recorded_sla_met", "major_incident")
 COUNT_FIELDS = ("reassignment_count", "reopen_count")
 MAX_COUNT = 2**31 - 1  # the largest value an integer column holds on PostgreSQL
@@ -202,6 +213,8 @@ class _Reader:
         """The Kaizen value of `name` written `text`; ValueError says why there is none."""
         if name in TIME_FIELDS:
             return self._time(str(text))
+        if name in NAME_LENGTHS and len(str(text)) > NAME_LENGTHS[name]:
+            raise ValueError(f"{name} is longer than {NAME_LENGTHS[name]} characters")
         if name in LEVEL_FIELDS:
             low, high = LEVEL_FIELDS[name]
             head = str(text).split("-", 1)[0].strip()

@@ -186,3 +186,37 @@ def test_a_mapping_giving_a_value_kaizen_does_not_accept_is_refused(extra, named
     with pytest.raises(MappingError) as refused:
         load_mapping(MAPPING + extra, "mapping.toml")
     assert str(refused.value).startswith(named)
+
+
+def test_a_name_too_long_for_kaizen_is_a_row_problem_not_a_failed_run(tmp_path):
+    # PostgreSQL refuses a team name over 120 characters with an error that failed the run.
+    mapping = MAPPING + 'assignment_group = "Team"\n'
+    (tmp_path / "mapping.toml").write_text(mapping)
+    long_team = "T" * 121
+    (tmp_path / "export.csv").write_text(
+        f"{HEADER},Team\n"
+        f"D-1,2025-03-03T09:00,Jane,1,1,1,email,0,,{long_team}\n"
+        f"D-2,2025-03-03T09:00,Jane,1,1,1,email,0,,{'T' * 120}\n"
+    )
+    out = StringIO()
+    call_command(
+        "import",
+        "tickets-csv",
+        str(tmp_path / "export.csv"),
+        "--mapping",
+        str(tmp_path / "mapping.toml"),
+        "--json",
+        stdout=out,
+    )
+
+    assert json.loads(out.getvalue())["records_created"] == 2
+    error = RowError.objects.get()
+    assert (error.row_number, error.record_key, error.field, error.value) == (
+        2,
+        "D-1",
+        "Team",
+        long_team,
+    )
+    assert error.reason == "assignment_group is longer than 120 characters"
+    assert Incident.objects.get(number="D-1").assignment_group is None
+    assert Incident.objects.get(number="D-2").assignment_group.name == "T" * 120
