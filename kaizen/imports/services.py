@@ -326,6 +326,9 @@ def _write_batch(
 
 
 def _reason_kind(problem: RowProblem) -> str:
-    """Problems grouped for the summary: the field and the kind of fault, not each value."""
+    """Problems grouped for the summary: the field and the kind of fault, not each value or
+    record (a refused number names itself)."""
     reason = problem.reason.replace(repr(problem.value), "…") if problem.value else problem.reason
+    if problem.record_key:
+        reason = reason.replace(problem.record_key, "…")
     return f"{problem.field}: {reason}" if problem.field else reason

@@ -181,6 +181,16 @@ def test_the_same_file_under_another_source_is_refused_row_by_row_saying_why(exp
 
     assert again["records_created"] == 0
     assert again["records_refused"] == 3
+    # The summary groups the refusals as one reason, not one per number.
+    refusals = {
+        reason: count
+        for reason, count in again["problems_by_reason"].items()
+        if reason.startswith("Issue key:")
+    }
+    assert refusals == {
+        "Issue key: number … already exists, imported from source 'jira' "
+        "(this import's source is 'jira2')": 3
+    }
     refused = RowError.objects.filter(run_id=again["run"], field="Issue key").order_by("row_number")
     # Rows as a spreadsheet numbers them: the header is row 1, OPS-1 is row 2.
     assert [(e.row_number, e.record_key, e.value, e.reason) for e in refused] == [
