@@ -210,7 +210,9 @@ def _case(records: list[tuple], attribute_names: list[str]) -> ParsedRecord:
         opened_by_label=first_resource or "",
         source_attributes=attributes,
     )
-    return ParsedRecord(incident, len(records), problems)
+    return ParsedRecord(
+        incident, len(records), problems, first_row=min(record[2] for record in records)
+    )
 
 
 def _state_change(current: dict[str, Any], target: State, at: dt.datetime) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class ParsedRecord:
     record: Any
     rows: int
     problems: list[RowProblem] = field(default_factory=list)
+    first_row: int = 0  # the line the record starts on (the header is line 1)
 
 
 def is_missing(value: str | None) -> bool:

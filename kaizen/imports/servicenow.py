@@ -337,7 +337,7 @@ def _incident(rows: list[Row], dates: _Dates) -> ParsedRecord:
         opened_by_label=initial.get("opened_by") or "",
         source_attributes=attributes,
     )
-    return ParsedRecord(incident, len(rows), problems)
+    return ParsedRecord(incident, len(rows), problems, first_row=rows[0].number)
 
 
 def _short_description(values: _RowValues) -> str:

@@ -40,11 +40,13 @@ STALE_AFTER = dt.timedelta(minutes=2)  # a running import beats its heart after 
 class Importer:
     """How one kind of file becomes records, given the run's options: the label its records
     are kept under (re-runs skip what that source imported), the columns it cannot do
-    without, and a parser of rows into ImportedIncidents."""
+    without, a parser of rows into ImportedIncidents, and the column holding a record's
+    number (named when the number is refused)."""
 
     source: Callable[[dict[str, Any]], str]
     required_columns: Callable[[dict[str, Any]], tuple[str, ...]]
     parse: Callable[[Iterable[Any], dict[str, Any]], Iterator[ParsedRecord]]
+    number_column: Callable[[dict[str, Any]], str]
 
 
 def _time_zone(options: dict[str, Any]) -> str:
@@ -56,6 +58,7 @@ IMPORTERS: dict[str, Importer] = {
         source=lambda options: servicenow.SOURCE,
         required_columns=lambda options: servicenow.REQUIRED_COLUMNS,
         parse=lambda rows, options: servicenow.parse(rows, time_zone=_time_zone(options)),
+        number_column=lambda options: "number",
     ),
     ImportKind.TICKETS_CSV: Importer(
         source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),
@@ -63,6 +66,7 @@ IMPORTERS: dict[str, Importer] = {
         parse=lambda rows, options: tickets.parse(
             rows, mapping=options["mapping"], default_time_zone=settings.TIME_ZONE
         ),
+        number_column=lambda options: options["mapping"]["columns"]["number"],
     ),
     ImportKind.EVENTLOG_CSV: Importer(
         source=lambda options: options.get("source") or eventlog.SOURCE,
@@ -70,6 +74,7 @@ IMPORTERS: dict[str, Importer] = {
         parse=lambda rows, options: eventlog.parse(
             rows, options=options, default_time_zone=settings.TIME_ZONE
         ),
+        number_column=lambda options: options["case"],
     ),
 }
 
@@ -148,7 +153,15 @@ def run_import(
             references = ImportReferences(source)
             for batch, bytes_read, size in parsed_batches(importer, path, run.options, batch_size):
                 run.bytes_total = size
-                _write_batch(run, source, references, batch, bytes_read, reasons)
+                _write_batch(
+                    run,
+                    source,
+                    references,
+                    batch,
+                    bytes_read,
+                    reasons,
+                    number_column=importer.number_column(run.options),
+                )
                 if on_progress:
                     on_progress(run)
         except Exception as exc:  # the file itself is unreadable or a write failed
@@ -261,12 +274,31 @@ def _write_batch(
     batch: list[ParsedRecord],
     bytes_read: int,
     reasons: Counter[str],
+    *,
+    number_column: str,
 ) -> None:
-    records = [parsed.record for parsed in batch if parsed.record is not None]
     problems: list[RowProblem] = [problem for parsed in batch for problem in parsed.problems]
+    # A number given twice is imported from its first row; the later rows are refused (a
+    # unique number). Batches apart, the later one finds it imported: already present.
+    first_rows: dict[str, int] = {}
+    records = []
+    twice = 0
+    for parsed in batch:
+        if parsed.record is None:
+            continue
+        number = parsed.record.number
+        if number in first_rows:
+            reason = (
+                f"number {number} is given twice in the file, first on row {first_rows[number]}"
+            )
+            problems.append(RowProblem(parsed.first_row, reason, number, number_column, number))
+            twice += 1
+            continue
+        first_rows[number] = parsed.first_row
+        records.append(parsed.record)
     outcome = do_import_incidents(records, source=source, references=references)
     for number, reason in outcome.refused.items():
-        problems.append(RowProblem(0, reason, number, "number", number))
+        problems.append(RowProblem(first_rows[number], reason, number, number_column, number))
     RowError.objects.bulk_create(
         [
             RowError(
@@ -286,7 +318,7 @@ def _write_batch(
     run.rows_rejected += sum(1 for problem in problems if problem.rejected)
     run.records_created += len(outcome.created)
     run.records_present += len(outcome.already_present)
-    run.records_refused += len(outcome.refused)
+    run.records_refused += len(outcome.refused) + twice
     run.events_written += outcome.events
     run.bytes_read = bytes_read
     run.heartbeat_at = timezone.now()
@@ -294,6 +326,9 @@ def _write_batch(
 
 
 def _reason_kind(problem: RowProblem) -> str:
-    """Problems grouped for the summary: the field and the kind of fault, not each value."""
+    """Problems grouped for the summary: the field and the kind of fault, not each value or
+    record (a refused number names itself)."""
     reason = problem.reason.replace(repr(problem.value), "…") if problem.value else problem.reason
+    if problem.record_key:
+        reason = reason.replace(problem.record_key, "…")
     return f"{problem.field}: {reason}" if problem.field else reason

@@ -37,10 +37,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from kaizen.catalog.models import ConfigurationItem, Location
 from kaizen.imports.problems import ParsedRecord, RowProblem, clean
 from kaizen.imports.reading import Row
-from kaizen.incidents.models import Channel, Incident, OnHoldReason, State
+from kaizen.incidents.models import Category, Channel, Incident, OnHoldReason, State
 from kaizen.incidents.services.imported import ImportedIncident, ImportedStep
+from kaizen.people.models import Team
 
 TIME_FIELDS = ("opened_at", "first_responded_at", "resolved_at", "closed_at", "cancelled_at")
 LEVEL_FIELDS = {"priority": (1, 5), "impact": (1, 3), "urgency": (1, 3)}
@@ -57,8 +59,18 @@ TEXT_FIELDS = (
     "description",
     "resolution_notes",
 )
+# Fields naming a record found or created by name, and the longest name it can hold (people's
+# names are cut to fit by the people service; a team or category cut short would be another).
+NAME_LENGTHS = {
+    "assignment_group": Team._meta.get_field("name").max_length,
+    "category": Category._meta.get_field("name").max_length,
+    "subcategory": Category._meta.get_field("name").max_length,
+    "configuration_item": ConfigurationItem._meta.get_field("name").max_length,
+    "location": Location._meta.get_field("name").max_length,
+}
 BOOLEAN_FIELDS = ("recorded_sla_met", "major_incident")
 COUNT_FIELDS = ("reassignment_count", "reopen_count")
+MAX_COUNT = 2**31 - 1  # the largest value an integer column holds on PostgreSQL
 CHOICE_FIELDS = {"state": State, "channel": Channel, "on_hold_reason": OnHoldReason}
 MAPPABLE_FIELDS = (
     "number",
@@ -72,6 +84,10 @@ MAPPABLE_FIELDS = (
 TRUE_TEXTS = {"true", "yes", "y", "1", "met"}
 FALSE_TEXTS = {"false", "no", "n", "0", "breached", "missed"}
 OPEN = (State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.ON_HOLD)
+# Fields every mapping must give: a column, or for the caller a default; a row where one is
+# empty (and has no default) is rejected. docs/imports.md lists them; a test compares the two.
+REQUIRED_FIELDS = ("number", "opened_at", "caller")
+NO_DEFAULT = ("number", "opened_at")  # each ticket has its own: a column is required
 
 
 class MappingError(ValueError):
@@ -97,11 +113,14 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
         raise MappingError(
             f"columns.{unknown[0]}: not a Kaizen field (use one of {', '.join(MAPPABLE_FIELDS)})"
         )
-    for required in ("number", "opened_at"):
-        if not columns.get(required):
+    defaults = mapping.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise MappingError("defaults: must be a table of values per field")
+    for required in REQUIRED_FIELDS:
+        if required in NO_DEFAULT and not columns.get(required):
             raise MappingError(f"columns.{required}: required")
-    if "caller" not in columns and "caller" not in mapping.get("defaults", {}):
-        raise MappingError("columns.caller: required (or give defaults.caller)")
+        if not columns.get(required) and required not in defaults:
+            raise MappingError(f"columns.{required}: required (or give defaults.{required})")
     values = mapping.get("values", {})
     if not isinstance(values, dict):
         raise MappingError("values: must be a table of value maps per field")
@@ -110,14 +129,6 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
             raise MappingError(f"values.{name}: that field has no column under [columns]")
         if not isinstance(value_map, dict):
             raise MappingError(f"values.{name}: must map the export's values to Kaizen's")
-        if name in CHOICE_FIELDS:
-            allowed = CHOICE_FIELDS[name].values
-            for source_value, kaizen_value in value_map.items():
-                if kaizen_value not in allowed:
-                    raise MappingError(
-                        f"values.{name}.{source_value}: {kaizen_value!r} is not one of "
-                        f"{', '.join(allowed)}"
-                    )
     dates = mapping.get("dates", {})
     time_zone = dates.get("time_zone")
     if time_zone:
@@ -125,6 +136,22 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise MappingError(f"dates.time_zone: unknown time zone {time_zone!r}") from exc
+    # Every Kaizen value the mapping gives (value maps, defaults) must be one Kaizen accepts:
+    # checked here, once, rather than failing the rows that use it.
+    reader = _Reader(mapping, "UTC", checked=False)
+    for name, value_map in reader.value_maps.items():
+        for source_value, kaizen_value in value_map.items():
+            try:
+                reader.convert(name, kaizen_value)
+            except ValueError as exc:
+                raise MappingError(f"values.{name}.{source_value}: {exc}") from exc
+    for name, value in defaults.items():
+        if name not in MAPPABLE_FIELDS or name == "number":
+            raise MappingError(f"defaults.{name}: not a Kaizen field that can have a default")
+        try:
+            reader.convert(name, value)
+        except ValueError as exc:
+            raise MappingError(f"defaults.{name}: {exc}") from exc
     source = str(mapping.get("source", "tickets-csv")).strip()
     if not source or len(source) > Incident._meta.get_field("imported_from").max_length:
         raise MappingError("source: give a short name of the tool (at most 40 characters)")
@@ -141,14 +168,26 @@ def required_columns(mapping: dict[str, Any]) -> tuple[str, ...]:
 class _Reader:
     """Turns one row into typed Kaizen values through the mapping, noting each problem."""
 
-    def __init__(self, mapping: dict[str, Any], default_time_zone: str) -> None:
+    def __init__(
+        self, mapping: dict[str, Any], default_time_zone: str, *, checked: bool = True
+    ) -> None:
         self.columns: dict[str, str] = mapping["columns"]
-        self.value_maps: dict[str, dict] = mapping.get("values", {})
-        self.defaults: dict[str, Any] = mapping.get("defaults", {})
+        # Keys as text, as cells are read: a YAML map may have written `5: 3`.
+        self.value_maps: dict[str, dict[str, Any]] = {
+            name: {str(source): kaizen for source, kaizen in value_map.items()}
+            for name, value_map in mapping.get("values", {}).items()
+        }
         dates = mapping.get("dates", {})
         self.date_format: str = dates.get("format", "iso")
         self.time_zone = ZoneInfo(dates.get("time_zone") or default_time_zone)
         self.attributes: list[str] = mapping.get("attributes", [])
+        raw_defaults: dict[str, Any] = mapping.get("defaults", {})
+        # load_mapping has checked every default; an unchecked reader keeps them as written.
+        self.defaults: dict[str, Any] = (
+            {name: self.convert(name, value) for name, value in raw_defaults.items()}
+            if checked
+            else dict(raw_defaults)
+        )
 
     def read(self, row: Row, problems: list[RowProblem]) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -158,26 +197,28 @@ class _Reader:
             if text is not None and name in self.value_maps:
                 text = self.value_maps[name].get(text, text)
             if text is None:
-                values[name] = self.defaults.get(name)
                 continue
             try:
-                values[name] = self._convert(name, text)
+                values[name] = self.convert(name, text)
             except ValueError as exc:
+                # The value is ignored: the field takes the mapping's default, or Kaizen's.
                 problems.append(
                     RowProblem(row.number, str(exc), "", column, str(raw)[:200], rejected=False)
                 )
-                values[name] = self.defaults.get(name)
         for name, value in self.defaults.items():
             values.setdefault(name, value)
         return values
 
-    def _convert(self, name: str, text: Any) -> Any:
+    def convert(self, name: str, text: Any) -> Any:
+        """The Kaizen value of `name` written `text`; ValueError says why there is none."""
         if name in TIME_FIELDS:
             return self._time(str(text))
+        if name in NAME_LENGTHS and len(str(text)) > NAME_LENGTHS[name]:
+            raise ValueError(f"{name} is longer than {NAME_LENGTHS[name]} characters")
         if name in LEVEL_FIELDS:
             low, high = LEVEL_FIELDS[name]
             head = str(text).split("-", 1)[0].strip()
-            if head.isdigit() and low <= int(head) <= high:
+            if head.isdecimal() and low <= int(head) <= high:
                 return int(head)
             raise ValueError(f"{name} must be {low}..{high} (map it under [values.{name}])")
         if name in BOOLEAN_FIELDS:
@@ -186,13 +227,17 @@ class _Reader:
                 return lowered in TRUE_TEXTS
             raise ValueError(f"{name} must be true or false")
         if name in COUNT_FIELDS:
-            if str(text).isdigit():
+            if str(text).isdecimal() and int(text) <= MAX_COUNT:
                 return int(text)
-            raise ValueError(f"{name} is not a whole number")
+            raise ValueError(f"{name} must be a whole number from 0 to {MAX_COUNT}")
         if name in CHOICE_FIELDS:
-            if text in CHOICE_FIELDS[name].values:
+            allowed = CHOICE_FIELDS[name].values
+            if text in allowed:
                 return text
-            raise ValueError(f"unknown {name} {text!r} (map it under [values.{name}])")
+            raise ValueError(
+                f"unknown {name} {text!r}: not one of {', '.join(allowed)} "
+                f"(map it under [values.{name}])"
+            )
         return text
 
     def _time(self, text: str) -> dt.datetime:
@@ -224,7 +269,7 @@ def parse(
 def _ticket(row: Row, reader: _Reader) -> ParsedRecord:
     problems: list[RowProblem] = []
     values = reader.read(row, problems)
-    number = str(values.pop("number") or "").strip().upper()
+    number = str(values.pop("number", None) or "").strip().upper()
     for problem in problems:
         problem.record_key = number
     fatal = None
@@ -234,6 +279,8 @@ def _ticket(row: Row, reader: _Reader) -> ParsedRecord:
         fatal = ("number", "the number is longer than 20 characters")
     elif values.get("opened_at") is None:
         fatal = ("opened_at", "opened_at is missing or unreadable")
+    elif values.get("caller") is None:
+        fatal = ("caller", "the ticket has no caller (give defaults.caller for such rows)")
     state_problems = [p for p in problems if p.field == reader.columns.get("state")]
     if state_problems and not fatal:
         # An unknown state makes the whole row unusable: its problem becomes the rejection.
@@ -241,10 +288,14 @@ def _ticket(row: Row, reader: _Reader) -> ParsedRecord:
         return ParsedRecord(None, 1, problems)
     if fatal:
         field, reason = fatal
-        raw = row.values.get(reader.columns.get(field, ""), "")
-        problems.append(RowProblem(row.number, reason, number, field, str(raw)[:200]))
+        column = reader.columns.get(field, "")
+        raw = row.values.get(column, "")
+        # Named by the export's column, as every other problem of the row (the reason names
+        # Kaizen's field); a field with no column is named as the mapping names it.
+        named = column or f"defaults.{field}"
+        problems.append(RowProblem(row.number, reason, number, named, str(raw)[:200]))
         return ParsedRecord(None, 1, problems)
-    return ParsedRecord(_incident(number, values, row, reader), 1, problems)
+    return ParsedRecord(_incident(number, values, row, reader), 1, problems, first_row=row.number)
 
 
 def _incident(number: str, values: dict[str, Any], row: Row, reader: _Reader) -> ImportedIncident:

@@ -1,13 +1,15 @@
 """`kaizen import tickets-csv PATH --mapping FILE`: another tool's ticket export."""
 
 import json
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from kaizen.imports.models import RowError
-from kaizen.imports.tickets import MappingError, load_mapping
+from kaizen.imports.tickets import REQUIRED_FIELDS, MappingError, load_mapping
 from kaizen.incidents.models import Incident, State
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -121,7 +123,8 @@ def test_bad_rows_are_reported_by_line_and_field_and_skipped(export):
     assert summary["rows_rejected"] == 2
     errors = {e.record_key: e for e in RowError.objects.all()}
     assert errors["OPS-4"].row_number == 5
-    assert errors["OPS-4"].field == "opened_at"
+    assert errors["OPS-4"].field == "Created"
+    assert errors["OPS-4"].value == "yesterday"
     assert errors["OPS-5"].row_number == 6
     assert "Blocked" in RowError.objects.get(record_key="OPS-5", field="Status").reason
     assert not Incident.objects.filter(number__in=["OPS-4", "OPS-5"]).exists()
@@ -168,3 +171,73 @@ def test_the_command_names_the_mapping_file_when_it_is_wrong(export):
     (export / "jira.toml").write_text("[columns]\nnumber = 'Key'\n")
     with pytest.raises(CommandError, match="--mapping .*columns.opened_at"):
         run(export)
+
+
+def test_the_same_file_under_another_source_is_refused_row_by_row_saying_why(export):
+    run(export)
+    (export / "jira.toml").write_text(JIRA_MAPPING.replace('source = "jira"', 'source = "jira2"'))
+
+    again = run(export)
+
+    assert again["records_created"] == 0
+    assert again["records_refused"] == 3
+    # The summary groups the refusals as one reason, not one per number.
+    refusals = {
+        reason: count
+        for reason, count in again["problems_by_reason"].items()
+        if reason.startswith("Issue key:")
+    }
+    assert refusals == {
+        "Issue key: number … already exists, imported from source 'jira' "
+        "(this import's source is 'jira2')": 3
+    }
+    refused = RowError.objects.filter(run_id=again["run"], field="Issue key").order_by("row_number")
+    # Rows as a spreadsheet numbers them: the header is row 1, OPS-1 is row 2.
+    assert [(e.row_number, e.record_key, e.value, e.reason) for e in refused] == [
+        (
+            row,
+            number,
+            number,
+            f"number {number} already exists, imported from source 'jira' "
+            "(this import's source is 'jira2')",
+        )
+        for row, number in [(2, "OPS-1"), (3, "OPS-2"), (4, "OPS-3")]
+    ]
+    assert Incident.objects.count() == 3
+
+
+def test_a_number_given_twice_in_the_file_is_refused_on_its_second_row(export):
+    lines = EXPORT.splitlines()
+    (export / "export.csv").write_text("\n".join([*lines, lines[2].replace("Printer", "Again")]))
+
+    summary = run(export)
+
+    assert summary["records_created"] == 3
+    assert summary["records_refused"] == 1
+    refused = RowError.objects.get(field="Issue key")
+    assert (refused.row_number, refused.record_key) == (7, "OPS-2")
+    assert refused.reason == "number OPS-2 is given twice in the file, first on row 3"
+    assert Incident.objects.get(number="OPS-2").short_description == "Printer jammed"
+
+
+def test_the_docs_list_the_fields_a_mapping_requires():
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "imports.md").read_text()
+    line = next(line for line in docs.splitlines() if line.startswith("Required fields: "))
+    listed = re.findall(r"`(\w+)`", line.split(".", 1)[0])
+    assert tuple(listed) == REQUIRED_FIELDS == ("number", "opened_at", "caller")
+
+
+@pytest.mark.parametrize("required", REQUIRED_FIELDS)
+def test_a_mapping_without_a_required_field_is_refused(required):
+    columns = {"number": "Key", "opened_at": "Created", "caller": "Reporter"}
+    del columns[required]
+    text = "[columns]\n" + "".join(f"{name} = '{column}'\n" for name, column in columns.items())
+    with pytest.raises(MappingError, match=rf"^columns\.{required}: required"):
+        load_mapping(text, "mapping.toml")
+
+
+def test_a_default_caller_stands_for_a_caller_column():
+    mapping = load_mapping(
+        "[columns]\nnumber = 'Key'\nopened_at = 'Created'\n[defaults]\ncaller = 'Unknown caller'\n"
+    )
+    assert mapping["defaults"]["caller"] == "Unknown caller"

@@ -207,8 +207,11 @@ def _split_existing(
         elif existing[incident.number] == source:
             outcome.already_present.append(incident.number)
         else:
+            origin = existing[incident.number]
+            came_from = f"imported from source {origin!r}" if origin else "created in Kaizen"
             outcome.refused[incident.number] = (
-                f"{incident.number} exists already and did not come from {source}"
+                f"number {incident.number} already exists, {came_from} "
+                f"(this import's source is {source!r})"
             )
     return fresh
 
