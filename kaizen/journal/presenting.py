@@ -161,6 +161,18 @@ def _subject_model(event: JournalEvent) -> type[models.Model] | None:
     return content_type.model_class()
 
 
+def _in_field_order(model: type[models.Model] | None, items: Iterable[tuple[str, Any]]) -> list:
+    """(name, value) pairs in the subject model's field order, other names after them in
+    alphabetical order: the same lines in the same order on every database (PostgreSQL's
+    jsonb does not keep the order the keys were written in)."""
+    order: dict[str, int] = {}
+    if model is not None:
+        for position, field in enumerate(model._meta.concrete_fields):
+            order.setdefault(field.name, position)
+            order.setdefault(field.attname, position)
+    return sorted(items, key=lambda item: (item[0] not in order, order.get(item[0], 0), item[0]))
+
+
 def present_events(events: Sequence[JournalEvent]) -> Sequence[JournalEvent]:
     """Give each event `readable_changes` (Change lines), `readable_data` (Detail lines),
     `actor_name` and `subject_label` ("Incident"), for a page of events at once.
@@ -172,7 +184,7 @@ def present_events(events: Sequence[JournalEvent]) -> Sequence[JournalEvent]:
     for event in events:
         model = _subject_model(event)
         changes = []
-        for name, change in (event.changes or {}).items():
+        for name, change in _in_field_order(model, (event.changes or {}).items()):
             if not isinstance(change, dict):  # not the journal's shape: show it as the new value
                 change = {"new": change}
             old, new = change.get("old"), change.get("new")
@@ -182,7 +194,7 @@ def present_events(events: Sequence[JournalEvent]) -> Sequence[JournalEvent]:
             names.want(field, old)
             names.want(field, new)
             changes.append((name, old, new))
-        details = list((event.data or {}).items())
+        details = _in_field_order(model, (event.data or {}).items())
         for key, value in details:
             names.want(_field(model, key), value)
         plans.append((event, model, changes, details))

@@ -36,16 +36,18 @@ def test_it_labels_fields_and_choices_from_the_subject_s_model(requester):
         },
     )
     (event,) = present(timeline_for(incident)[:1])
+    # In the model's field order, whatever order the journal keeps the keys in (PostgreSQL's
+    # jsonb sorts them); names the model no longer has come last.
     assert event.readable_changes == [
+        Change("Configuration item", None, "WLC-HQ-01"),
         Change("Priority", "5 - Planning", "1 - Critical"),
-        Change("State", "In progress", "On hold"),
         Change("Major incident", "No", "Yes"),
+        Change("State", "In progress", "On hold"),
         Change(
             "First responded at",
             None,
             dt.datetime(2026, 3, 5, 23, 7, 9, 123456, tzinfo=dt.UTC),
         ),
-        Change("Configuration item", None, "WLC-HQ-01"),
         Change("Retired field", "a", "b"),
     ]
     assert event.subject_label == "Incident"
@@ -89,9 +91,10 @@ def test_it_reads_an_event_s_data(requester):
         },
     )
     (event,) = present(timeline_for(incident)[:1])
+    # The subject's own fields first, then the other keys alphabetically.
     assert event.readable_data == [
-        Detail("Member", "Ada Lovelace"),
-        Detail("Excerpt", "x" * 199 + "…"),
-        Detail("Due at", dt.datetime(2026, 3, 5, 23, 7, 9, tzinfo=dt.UTC)),
         Detail("On hold reason", "Awaiting vendor"),
+        Detail("Due at", dt.datetime(2026, 3, 5, 23, 7, 9, tzinfo=dt.UTC)),
+        Detail("Excerpt", "x" * 199 + "…"),
+        Detail("Member", "Ada Lovelace"),
     ]
