@@ -156,11 +156,11 @@ def queue_list(request: HttpRequest, name: str) -> HttpResponse:
     user = request.user
     listing = list_page(
         request,
-        queue(incidents_for(user), name, user).values(*ROW_FIELDS),
+        queue(incidents_for(user), name, user),
         IncidentFilter,
         sort_fields=SORTS,
         default_sort=QUEUE_DEFAULT_SORT.get(name, "priority"),
-        page_by_primary_key=True,
+        page_rows=lambda page: page.values(*ROW_FIELDS),
     )
     counts = _queue_counts(user)
     tabs = [
