@@ -12,7 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
-from kaizen.core.bulk import datetime_adapter, insert_rows
+from kaizen.core.bulk import insert_rows, insert_values
 from kaizen.core.context import current_correlation_id
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -123,49 +123,36 @@ _PENDING_COLUMNS = (
 
 
 def record_events(events: list[PendingEvent], batch_size: int = 5000) -> None:
-    """Append many events at once, in the caller's transaction, under one correlation id.
-
-    One INSERT run through executemany, values adapted by the backend's own operations: at
-    hundreds of thousands of events, building model instances and compiling them through
-    bulk_create costs several times the write itself.
+    """Append many events at once, in the caller's transaction, under one correlation id,
+    through the one bulk writer (`kaizen.core.bulk`): at hundreds of thousands of events,
+    building model instances and compiling them through bulk_create costs several times the
+    write itself.
     """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_events must be called inside the change's transaction")
     if not events:
         return
-    ops = connection.ops
-    correlation_id = JournalEvent._meta.get_field("correlation_id").get_db_prep_value(
-        current_correlation_id(), connection
-    )
-    quote = ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(JournalEvent._meta.db_table),
-        ", ".join(quote(column) for column in _PENDING_COLUMNS),
-        ", ".join(["%s"] * len(_PENDING_COLUMNS)),
-    )
-    adapt_time, adapt_json = datetime_adapter(connection), ops.adapt_json_value
-    empty = adapt_json({}, None)  # most events have no data, some no changes
-    with connection.cursor() as cursor:
-        for start in range(0, len(events), batch_size):
-            cursor.executemany(
-                sql,
-                [
-                    (
-                        adapt_time(event.occurred_at),
-                        event.event_type,
-                        event.actor_id,
-                        event.actor_repr,
-                        event.subject_type_id,
-                        event.subject_id,
-                        event.subject_repr,
-                        adapt_json(event.changes, None) if event.changes else empty,
-                        adapt_json(event.data, None) if event.data else empty,
-                        correlation_id,
-                    )
-                    for event in events[start : start + batch_size]
-                ],
+    correlation_id = current_correlation_id()
+    insert_values(
+        JournalEvent,
+        _PENDING_COLUMNS,
+        [
+            (
+                event.occurred_at,
+                event.event_type,
+                event.actor_id,
+                event.actor_repr,
+                event.subject_type_id,
+                event.subject_id,
+                event.subject_repr,
+                event.changes,
+                event.data,
+                correlation_id,
             )
+            for event in events
+        ],
+        batch_size=batch_size,
+    )
 
 
 def apply_changes(
