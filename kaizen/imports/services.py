@@ -11,20 +11,17 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from itertools import islice
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from queue import Full
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kaizen.core.context import correlation
-from kaizen.imports import eventlog, servicenow, tickets
-from kaizen.imports.models import ImportKind, ImportRun, RowError, RunStatus
+from kaizen.imports.importers import IMPORTERS, Importer
+from kaizen.imports.models import ImportRun, RowError, RunStatus
 from kaizen.imports.problems import ParsedRecord, RowProblem
 from kaizen.imports.reading import csv_rows, file_digest, open_source
 from kaizen.incidents.services.imported import ImportReferences, do_import_incidents
@@ -34,76 +31,6 @@ from kaizen.people.models import User
 
 BATCH_SIZE = 1000
 STALE_AFTER = dt.timedelta(minutes=2)  # a running import beats its heart after every batch
-
-
-@dataclass(frozen=True)
-class Importer:
-    """How one kind of file becomes records, given the run's options: the label its records
-    are kept under (re-runs skip what that source imported), the columns it cannot do
-    without, a parser of rows into ImportedIncidents, and the column holding a record's
-    number (named when the number is refused)."""
-
-    source: Callable[[dict[str, Any]], str]
-    required_columns: Callable[[dict[str, Any]], tuple[str, ...]]
-    parse: Callable[[Iterable[Any], dict[str, Any]], Iterator[ParsedRecord]]
-    number_column: Callable[[dict[str, Any]], str]
-
-
-def _time_zone(options: dict[str, Any]) -> str:
-    return options.get("time_zone") or settings.TIME_ZONE
-
-
-IMPORTERS: dict[str, Importer] = {
-    ImportKind.SERVICENOW_EVENTLOG: Importer(
-        source=lambda options: servicenow.SOURCE,
-        required_columns=lambda options: servicenow.REQUIRED_COLUMNS,
-        parse=lambda rows, options: servicenow.parse(rows, time_zone=_time_zone(options)),
-        number_column=lambda options: "number",
-    ),
-    ImportKind.TICKETS_CSV: Importer(
-        source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),
-        required_columns=lambda options: tickets.required_columns(options["mapping"]),
-        parse=lambda rows, options: tickets.parse(
-            rows, mapping=options["mapping"], default_time_zone=settings.TIME_ZONE
-        ),
-        number_column=lambda options: options["mapping"]["columns"]["number"],
-    ),
-    ImportKind.EVENTLOG_CSV: Importer(
-        source=lambda options: options.get("source") or eventlog.SOURCE,
-        required_columns=eventlog.required_columns,
-        parse=lambda rows, options: eventlog.parse(
-            rows, options=options, default_time_zone=settings.TIME_ZONE
-        ),
-        number_column=lambda options: options["case"],
-    ),
-}
-
-
-@dataclass
-class PreviewResult:
-    columns: list[str]
-    rows: list[dict[str, str]]  # the first raw rows
-    records: list[Any]  # what those rows become
-    problems: list[RowProblem]
-
-
-def preview(kind: str, path: Path, options: dict[str, Any], limit: int = 10) -> PreviewResult:
-    """The first `limit` rows of a file and the records they make, without writing anything.
-    Raises SourceError when the file cannot be read or lacks a required column."""
-    importer = IMPORTERS[kind]
-    with open_source(path) as opened:
-        rows = csv_rows(opened, required=importer.required_columns(options))
-        first = list(islice(rows, limit))
-    with open_source(path) as opened:
-        rows = islice(csv_rows(opened, required=importer.required_columns(options)), limit)
-        parsed = list(importer.parse(rows, options))
-    columns = [name for name in (first[0].values if first else {}) if name != "__width__"]
-    return PreviewResult(
-        columns=columns,
-        rows=[row.values for row in first],
-        records=[record.record for record in parsed if record.record is not None],
-        problems=[problem for record in parsed for problem in record.problems],
-    )
 
 
 @transaction.atomic

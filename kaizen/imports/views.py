@@ -30,6 +30,7 @@ from kaizen.imports.filters import ImportRunFilter
 from kaizen.imports.forms import KIND_FIELDS, NewImportForm
 from kaizen.imports.models import ImportKind, ImportRun, RunStatus
 from kaizen.imports.permissions import can_import
+from kaizen.imports.preview import preview_file
 from kaizen.imports.reading import SourceError
 from kaizen.imports.tasks import run_uploaded_import
 from kaizen.incidents.models import State
@@ -157,7 +158,7 @@ def new_import(request: HttpRequest) -> HttpResponse:
         try:
             # Reading the first rows now puts an unreadable file or a missing column on the
             # form, before anything waits in the session.
-            services.preview(kind, _stored_path(stored_name), options, limit=1)
+            preview_file(kind, _stored_path(stored_name), options, limit=1)
         except SourceError as exc:
             _discard_upload(stored_name)
             form.add_error("file", _as_uploaded(exc, stored_name, upload.name))
@@ -210,7 +211,7 @@ def preview_import(request: HttpRequest, token: str) -> HttpResponse:
     _require_importer(request)
     pending = _pending(request, token)
     try:
-        preview = services.preview(
+        preview = preview_file(
             pending["kind"], _stored_path(pending["stored_name"]), pending["options"], PREVIEW_ROWS
         )
     except SourceError as exc:  # the stored file went missing since the upload

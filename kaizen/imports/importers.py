@@ -1,0 +1,54 @@
+"""The kinds of file Kaizen imports: how each becomes records (one `Importer` per kind)."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from kaizen.imports import eventlog, servicenow, tickets
+from kaizen.imports.models import ImportKind
+from kaizen.imports.problems import ParsedRecord
+
+
+@dataclass(frozen=True)
+class Importer:
+    """How one kind of file becomes records, given the run's options: the label its records
+    are kept under (re-runs skip what that source imported), the columns it cannot do
+    without, a parser of rows into ImportedIncidents, and the column holding a record's
+    number (named when the number is refused)."""
+
+    source: Callable[[dict[str, Any]], str]
+    required_columns: Callable[[dict[str, Any]], tuple[str, ...]]
+    parse: Callable[[Iterable[Any], dict[str, Any]], Iterator[ParsedRecord]]
+    number_column: Callable[[dict[str, Any]], str]
+
+
+def _time_zone(options: dict[str, Any]) -> str:
+    return options.get("time_zone") or settings.TIME_ZONE
+
+
+IMPORTERS: dict[str, Importer] = {
+    ImportKind.SERVICENOW_EVENTLOG: Importer(
+        source=lambda options: servicenow.SOURCE,
+        required_columns=lambda options: servicenow.REQUIRED_COLUMNS,
+        parse=lambda rows, options: servicenow.parse(rows, time_zone=_time_zone(options)),
+        number_column=lambda options: "number",
+    ),
+    ImportKind.TICKETS_CSV: Importer(
+        source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),
+        required_columns=lambda options: tickets.required_columns(options["mapping"]),
+        parse=lambda rows, options: tickets.parse(
+            rows, mapping=options["mapping"], default_time_zone=settings.TIME_ZONE
+        ),
+        number_column=lambda options: options["mapping"]["columns"]["number"],
+    ),
+    ImportKind.EVENTLOG_CSV: Importer(
+        source=lambda options: options.get("source") or eventlog.SOURCE,
+        required_columns=eventlog.required_columns,
+        parse=lambda rows, options: eventlog.parse(
+            rows, options=options, default_time_zone=settings.TIME_ZONE
+        ),
+        number_column=lambda options: options["case"],
+    ),
+}

@@ -1,0 +1,38 @@
+"""What a file would import, read before anything is written: its first rows and the
+records they make."""
+
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from kaizen.imports.importers import IMPORTERS
+from kaizen.imports.problems import RowProblem
+from kaizen.imports.reading import csv_rows, open_source
+
+
+@dataclass
+class PreviewResult:
+    columns: list[str]
+    rows: list[dict[str, str]]  # the first raw rows
+    records: list[Any]  # what those rows become
+    problems: list[RowProblem]
+
+
+def preview_file(kind: str, path: Path, options: dict[str, Any], limit: int = 10) -> PreviewResult:
+    """The first `limit` rows of a file and the records they make, without writing anything.
+    Raises SourceError when the file cannot be read or lacks a required column."""
+    importer = IMPORTERS[kind]
+    with open_source(path) as opened:
+        rows = csv_rows(opened, required=importer.required_columns(options))
+        first = list(islice(rows, limit))
+    with open_source(path) as opened:
+        rows = islice(csv_rows(opened, required=importer.required_columns(options)), limit)
+        parsed = list(importer.parse(rows, options))
+    columns = [name for name in (first[0].values if first else {}) if name != "__width__"]
+    return PreviewResult(
+        columns=columns,
+        rows=[row.values for row in first],
+        records=[record.record for record in parsed if record.record is not None],
+        problems=[problem for record in parsed for problem in record.problems],
+    )
