@@ -111,7 +111,9 @@ def demo(live_server):
     return caller
 
 
-def test_no_page_has_a_serious_or_critical_accessibility_violation(page, browser, live_server, demo):
+def test_no_page_has_a_serious_or_critical_accessibility_violation(
+    page, browser, live_server, demo
+):
     base = live_server.url
     found: list[str] = []
     found += _violations(page, f"{base}/login/")
