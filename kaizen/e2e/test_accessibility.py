@@ -13,6 +13,7 @@ from django.core.management import call_command
 from kaizen.catalog.models import ConfigurationItem, Service
 from kaizen.e2e.conftest import sign_in
 from kaizen.improvement.models import Goal, Initiative, Opportunity
+from kaizen.improvement.tests.helpers import add_kpi, make_goal, make_initiative
 from kaizen.incidents.models import Incident
 from kaizen.kpis import library
 from kaizen.people.models import Team, User, UserKind
@@ -108,6 +109,10 @@ def demo(live_server):
     caller = requester.order_by("pk").first()
     caller.set_password(PASSWORD)
     caller.save(update_fields=["password"])
+    # The demo's own initiatives need the real history (a longer load): one at step 1, with a
+    # KPI, shows the register's pages.
+    initiative = make_initiative(owner=admin, goals=[make_goal()])
+    add_kpi(initiative)
     return caller
 
 
