@@ -14,7 +14,7 @@ from kaizen.catalog.models import (
     ServiceOffering,
     ServiceType,
 )
-from kaizen.core.filtering import search_terms
+from kaizen.core.filtering import IdFilter, search_terms
 from kaizen.people.models import Team
 
 
@@ -25,7 +25,7 @@ class ServiceFilter(django_filters.FilterSet):
     criticality = django_filters.ChoiceFilter(choices=Criticality.choices)
     category = django_filters.CharFilter(lookup_expr="iexact")
     support_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label="Team")
-    owner = django_filters.NumberFilter(field_name="owner_id", label="Owner id")
+    owner = IdFilter(field_name="owner_id", label="Owner id")
 
     class Meta:
         model = Service

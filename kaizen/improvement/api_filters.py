@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kaizen.core.filtering import IdFilter
 from kaizen.improvement.models import (
     Action,
     ActionStatus,
@@ -33,7 +34,7 @@ class ActionFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         method=overdue, label="Open or in progress past the due date"
     )
-    initiative = django_filters.NumberFilter(field_name="initiative_id", label="Initiative id")
+    initiative = IdFilter(field_name="initiative_id", label="Initiative id")
 
     class Meta:
         model = Action

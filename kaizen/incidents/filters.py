@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from kaizen.catalog.models import Service
-from kaizen.core.filtering import search_terms
+from kaizen.core.filtering import IdFilter, search_terms
 from kaizen.incidents.models import (
     OPEN_STATES,
     Category,
@@ -77,7 +77,7 @@ class IncidentFilter(django_filters.FilterSet):
 class IncidentApiFilter(IncidentFilter):
     """The API has room for every dimension: callers, channels, impact, SLA state, dates."""
 
-    caller = django_filters.NumberFilter(field_name="caller_id", label="Caller (user id)")
+    caller = IdFilter(field_name="caller_id", label="Caller (user id)")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     impact = django_filters.ChoiceFilter(choices=Impact.choices)
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)

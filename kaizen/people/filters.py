@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
-from kaizen.core.filtering import search_terms
+from kaizen.core.filtering import IdFilter, search_terms
 from kaizen.people.models import Process, ProcessRole, Role, Team, User, UserKind
 
 ANY = "Any"
@@ -69,7 +69,7 @@ class TeamFilter(django_filters.FilterSet):
 
 
 class ProcessRoleFilter(django_filters.FilterSet):
-    user = django_filters.NumberFilter(field_name="user_id", label="User id")
+    user = IdFilter(field_name="user_id", label="User id")
     process = django_filters.ChoiceFilter(choices=Process.choices, empty_label=ANY)
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label=ANY)
 

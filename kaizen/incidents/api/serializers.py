@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from kaizen.catalog.api.serializers import VisibleServiceField
 from kaizen.catalog.models import ConfigurationItem, Location, Service, ServiceOffering
+from kaizen.core.api.serializers import WholeItemSerializer
 from kaizen.incidents.models import (
     Category,
     Impact,
@@ -294,7 +295,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         )
 
 
-class MatrixCellSerializer(serializers.Serializer):
+class MatrixCellSerializer(WholeItemSerializer):
     impact = level_field("Impact", required=True)
     urgency = level_field("Urgency", required=True)
     priority = serializers.IntegerField(min_value=1, max_value=5, help_text=PRIORITY_HELP)

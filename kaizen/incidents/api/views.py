@@ -249,13 +249,34 @@ class IncidentViewSet(
         )
 
 
+class PriorityMatrixAccess(permissions.BasePermission):
+    """Agents read the matrix; the incident process owner and manager change it. A permission
+    class (not a check in the handlers) so that OPTIONS describes only what the caller may do."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            if not can_work_incidents(request.user):
+                raise exceptions.PermissionDenied("The priority matrix is for agents.")
+            return True
+        if not can_manage_priority_matrix(request.user):
+            raise exceptions.PermissionDenied(
+                "The incident process owner and manager set the priority matrix."
+            )
+        return True
+
+
 class PriorityMatrixView(GenericAPIView):
     """The impact × urgency → priority matrix. Agents read it; the incident process owner and
     manager change it (PUT: all nine cells; PATCH: some)."""
 
     serializer_class = PriorityMatrixSerializer
+    permission_classes = [permissions.IsAuthenticated, PriorityMatrixAccess]
     pagination_class = None
     filter_backends: list = []
+
+    def get_object(self) -> dict[tuple[int, int], int]:
+        """The one matrix (OPTIONS asks for the object a PUT would replace)."""
+        return services.matrix_cells()
 
     def _matrix(self) -> Response:
         cells = [
@@ -265,15 +286,9 @@ class PriorityMatrixView(GenericAPIView):
         return Response({"cells": cells})
 
     def get(self, request: Request) -> Response:
-        if not can_work_incidents(request.user):
-            raise exceptions.PermissionDenied("The priority matrix is for agents.")
         return self._matrix()
 
     def _change(self, request: Request, partial: bool) -> Response:
-        if not can_manage_priority_matrix(request.user):
-            raise exceptions.PermissionDenied(
-                "The incident process owner and manager set the priority matrix."
-            )
         serializer = self.get_serializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         cells = {

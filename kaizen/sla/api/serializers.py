@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from kaizen.catalog.models import Service, ServiceOffering
+from kaizen.core.api.serializers import WholeItemSerializer
 from kaizen.people.models import Team
 from kaizen.sla.forms import (
     MAX_CALCULATOR_MINUTES,
@@ -23,7 +24,7 @@ from kaizen.sla.templatetags.sla import describe_definition, week_summary
 MIDNIGHT = dt.time(0)
 
 
-class WorkingPeriodSerializer(serializers.Serializer):
+class WorkingPeriodSerializer(WholeItemSerializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday, 6 = Sunday")
     start_time = serializers.TimeField(format="%H:%M", help_text="Local time, e.g. 09:00")
     end_time = serializers.TimeField(
@@ -38,7 +39,7 @@ class WorkingPeriodSerializer(serializers.Serializer):
         return data
 
 
-class CalendarClosureSerializer(serializers.Serializer):
+class CalendarClosureSerializer(WholeItemSerializer):
     date = serializers.DateField()
     name = serializers.CharField(max_length=120)
 
@@ -120,7 +121,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         return fields
 
 
-class SLAEscalationStepSerializer(serializers.Serializer):
+class SLAEscalationStepSerializer(WholeItemSerializer):
     at = serializers.IntegerField(
         min_value=1, max_value=100, help_text="A warning threshold, or 100 for the breach"
     )
