@@ -78,3 +78,27 @@ def test_an_id_filter_beyond_any_key_is_a_400_naming_the_filter(api, admin_user,
         assert response.status_code == 400, (value, response.content)
         assert list(response.json()) == [name]
     assert client.get(url, {name: str(2**63 - 1)}).status_code == 200  # the largest key
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "two"}, "page"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "-5"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
+    ],
+)
+def test_a_page_or_page_size_that_is_not_a_whole_number_from_1_is_a_400(api, query, name):
+    response = api(make_user("tom")).get("/api/v1/services/", query)
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [name]
+
+
+def test_pages_that_exist_and_sizes_above_the_most_still_answer(api):
+    client = api(make_user("tom"))
+    assert client.get("/api/v1/services/", {"page": "1", "page_size": "1000"}).status_code == 200
+    assert client.get("/api/v1/services/", {"page": "last"}).status_code == 200
+    assert client.get("/api/v1/services/", {"page": "9"}).status_code == 404  # after the last
