@@ -110,11 +110,30 @@ def _update_user(
     return user
 
 
+def _keep_an_administrator(user: User, fields: Mapping[str, Any]) -> None:
+    """Refuse to deactivate or demote the last active administrator: nobody could then manage
+    people, roles or settings. The other administrators are counted under a lock, so two
+    administrators demoting each other at once cannot both succeed."""
+    if not (user.is_active and user.is_superuser):
+        return
+    staying = fields.get("is_active", True) and fields.get("is_superuser", True)
+    if staying:
+        return
+    others = User.objects.select_for_update().filter(is_active=True, is_superuser=True)
+    if not others.exclude(pk=user.pk).exists():
+        field = "is_active" if not fields.get("is_active", True) else "is_superuser"
+        raise ValidationError(
+            {field: f"{user} is the last active administrator: make someone else one first."}
+        )
+
+
 @transaction.atomic
 def do_update_user(
     user: User, *, actor: User | None, password: str | None = None, **fields: Any
 ) -> User:
-    """An administrator's edit: any field, including kind and privileges, and a new password."""
+    """An administrator's edit: any field, including kind and privileges, and a new password.
+    The last active administrator stays one (`_keep_an_administrator`)."""
+    _keep_an_administrator(user, fields)
     _update_user(user, fields, USER_FIELDS, actor)
     if password:
         do_change_password(user, password, actor=actor)

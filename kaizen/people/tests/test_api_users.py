@@ -151,3 +151,11 @@ def test_it_lists_people_in_a_constant_number_of_queries(agent, team):
             services.do_grant_process_role(person, "change", "cab_member", actor=None)
 
     assert_constant_queries(api_client(agent), "/api/v1/users/", "api_user_list", more_people)
+
+
+def test_it_refuses_to_deactivate_the_last_administrator_naming_the_field(admin_user):
+    response = api_client(admin_user).patch(f"/api/v1/users/{admin_user.pk}/", {"is_active": False})
+    assert response.status_code == 400
+    assert response.json() == {
+        "is_active": ["Ada Admin is the last active administrator: make someone else one first."]
+    }

@@ -213,3 +213,30 @@ def test_it_revokes_a_token_once(agent):
     assert token.revoked_at is not None and token.status == "revoked"
     revoked = [e for e in events_for(agent) if e.event_type == EventType.API_TOKEN_REVOKED]
     assert len(revoked) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"is_active": False}, "is_active"), ({"is_superuser": False}, "is_superuser")],
+)
+def test_the_last_active_administrator_is_never_deactivated_or_demoted(admin_user, change, field):
+    with pytest.raises(ValidationError) as refused:
+        services.do_update_user(admin_user, actor=admin_user, **change)
+    assert refused.value.message_dict == {
+        field: ["Ada Admin is the last active administrator: make someone else one first."]
+    }
+    admin_user.refresh_from_db()
+    assert admin_user.is_active and admin_user.is_superuser
+    assert [e.event_type for e in events_for(admin_user)] == [EventType.USER_CREATED]
+
+
+def test_an_administrator_is_demoted_once_another_active_one_exists(admin_user):
+    make_user("inactive-admin", is_superuser=True, is_active=False)  # does not count
+    with pytest.raises(ValidationError):
+        services.do_update_user(admin_user, actor=admin_user, is_superuser=False)
+    grace = make_user("grace", is_superuser=True)
+    services.do_update_user(admin_user, actor=grace, is_superuser=False, first_name="Ada")
+    admin_user.refresh_from_db()
+    assert not admin_user.is_superuser
+    with pytest.raises(ValidationError):  # now grace is the last one
+        services.do_update_user(grace, actor=grace, is_active=False)

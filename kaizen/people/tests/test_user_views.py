@@ -168,3 +168,17 @@ def test_it_explains_that_cab_membership_is_for_change_only(client, admin_user, 
     )
     assert "CAB member is a role of change enablement only" in response.content.decode()
     assert not agent.process_roles.filter(role="cab_member").exists()
+
+
+def test_the_edit_form_names_why_the_last_administrator_stays_one(client, admin_user):
+    signed_in(client, admin_user)
+    form = client.get(f"/people/{admin_user.pk}/edit/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value not in (None, False)}
+    data.pop("is_superuser")  # the box unticked
+    response = client.post(f"/people/{admin_user.pk}/edit/", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "is_superuser": ["Ada Admin is the last active administrator: make someone else one first."]
+    }
+    admin_user.refresh_from_db()
+    assert admin_user.is_superuser
