@@ -10,6 +10,8 @@ handler is the one place these errors become responses.
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -38,4 +40,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(exc.conflict_detail(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        # Django's own answer is an HTML page; an API client gets JSON saying what to do.
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        exc = exceptions.ParseError(
+            f"The request body is larger than {limit_mb:g} MB. Send files as multipart "
+            "uploads to an attachments endpoint."
+        )
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields."
+        )
     return drf_exception_handler(exc, context)

@@ -23,7 +23,11 @@ class NumberSequence(models.Model):
 
 
 class TicketComment(models.Model):
-    """A comment the requester sees, or a work note (agents only)."""
+    """A comment the requester sees, or a work note (agents only). At most MAX_LENGTH
+    characters (about ten pages): a comment is a message, not a file; a log goes in as an
+    attachment."""
+
+    MAX_LENGTH = 20_000
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

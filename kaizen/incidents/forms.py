@@ -12,6 +12,7 @@ from kaizen.incidents.models import (
     Category,
     Impact,
     Incident,
+    IncidentComment,
     OnHoldReason,
     Priority,
     ResolutionCode,
@@ -149,7 +150,11 @@ class HoldReasonForm(StyledFormMixin, forms.Form):
 
 
 class CommentForm(StyledFormMixin, forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
+        max_length=IncidentComment.MAX_LENGTH,
+    )
     is_work_note = forms.BooleanField(
         required=False, label="Work note (agents only, not shown to the caller)"
     )

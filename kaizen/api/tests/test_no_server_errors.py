@@ -102,3 +102,12 @@ def test_pages_that_exist_and_sizes_above_the_most_still_answer(api):
     assert client.get("/api/v1/services/", {"page": "1", "page_size": "1000"}).status_code == 200
     assert client.get("/api/v1/services/", {"page": "last"}).status_code == 200
     assert client.get("/api/v1/services/", {"page": "9"}).status_code == 404  # after the last
+
+
+def test_an_oversized_body_is_a_json_400_saying_so(api, admin_user):
+    response = api(admin_user).post("/api/v1/services/", {"name": "x" * 3_000_000}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The request body is larger than 2.5 MB. Send files as multipart uploads to "
+        "an attachments endpoint."
+    }

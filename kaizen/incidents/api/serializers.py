@@ -267,6 +267,7 @@ class CommentSerializer(serializers.ModelSerializer):
         model = IncidentComment
         fields = ["id", "author", "body", "is_work_note", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
+        extra_kwargs = {"body": {"max_length": IncidentComment.MAX_LENGTH}}
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

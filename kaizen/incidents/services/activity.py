@@ -37,6 +37,13 @@ def do_add_incident_comment(
     body = body.strip()
     if not body:
         raise ValidationError({"body": "write the comment first"})
+    if len(body) > IncidentComment.MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": f"at most {IncidentComment.MAX_LENGTH:,} characters (this one has "
+                f"{len(body):,}): attach a long text as a file instead"
+            }
+        )
     at = moment(at)
     locked = lock(incident, expected_version=None)
     refuse_if_final(locked, "body")

@@ -212,3 +212,9 @@ def test_it_hides_attachments_of_other_peoples_incidents(api, requester, other_r
         client.get(f"/api/v1/incidents/{other.number}/attachments/{attachment.pk}/").status_code
         == 404
     )
+
+
+def test_it_answers_a_megabyte_comment_with_a_400_naming_the_body(api, agent, incident):
+    response = api(agent).post(url(incident, "comments"), {"body": "x" * 1_000_000}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"body": ["Ensure this field has no more than 20000 characters."]}

@@ -113,3 +113,16 @@ def test_it_refuses_empty_files_and_files_on_final_incidents(incident):
         )
     assert "file" in caught.value.error_dict
     assert not IncidentAttachment.objects.exists()
+
+
+def test_it_refuses_a_comment_longer_than_the_limit_naming_its_length(incident, agent):
+    at_limit = "a" * IncidentComment.MAX_LENGTH
+    services.do_add_incident_comment(incident, at_limit, actor=agent, is_work_note=True)
+    with pytest.raises(ValidationError) as caught:
+        services.do_add_incident_comment(incident, at_limit + "b", actor=agent)
+    assert caught.value.message_dict == {
+        "body": [
+            "at most 20,000 characters (this one has 20,001): attach a long text as a file instead"
+        ]
+    }
+    assert IncidentComment.objects.count() == 1
