@@ -13,12 +13,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from kaizen.core.errors import Conflict
+
+NOT_FOUND = "Not found."
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An API path that does not exist: JSON like every other API answer."""
+    return JsonResponse({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
 
 
 def validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -40,6 +48,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(exc.conflict_detail(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        # One message for every record (docs/api.md): "No BusinessCalendar matches the given
+        # query" named a class, and a record one may not see answers exactly as a missing one.
+        exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, RequestDataTooBig):
         # Django's own answer is an HTML page; an API client gets JSON saying what to do.
         limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)

@@ -111,3 +111,22 @@ def test_an_oversized_body_is_a_json_400_saying_so(api, admin_user):
         "detail": "The request body is larger than 2.5 MB. Send files as multipart uploads to "
         "an attachments endpoint."
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/incidents/INC9999999/",
+        "/api/v1/incidents/INC9999999/comments/",
+        "/api/v1/services/nothing/",
+        "/api/v1/calendars/nothing/",
+        "/api/v1/sla-definitions/999/",
+        "/api/v1/initiatives/999/",
+        "/api/v1/kpis/nothing/",
+        "/api/v1/no-such-endpoint/",
+    ],
+)
+def test_every_404_says_not_found_the_same_way(api, admin_user, url):
+    response = api(admin_user).get(url)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
