@@ -66,7 +66,7 @@ def test_it_reads_the_password_from_a_file(monkeypatch, tmp_path):
     [
         (["--username", "root"], None, "--noinput needs the password in KAIZEN_ADMIN_PASSWORD"),
         ([], PASSWORD, "--noinput needs --username"),
-        (["--username", "root"], "password", "password: This password is too common."),
+        (["--username", "root"], "password1234", "password: This password is too common."),
         (["--username", "operator"], "operator1", "password: The password is too similar"),
         (["--username", "no spaces"], PASSWORD, "username: Enter a valid username."),
         (["--username", "root", "--email", "root@"], PASSWORD, "email: Enter a valid email"),
@@ -96,7 +96,7 @@ def test_on_a_terminal_it_asks_again_for_what_it_cannot_use(monkeypatch, request
     answer(
         monkeypatch,
         inputs=["rita", "", "not-an-address", "ada@example.com"],  # "" takes "admin"
-        passwords=[PASSWORD, "typo", "password", "password", PASSWORD, PASSWORD],
+        passwords=[PASSWORD, "typo", "password1234", "password1234", PASSWORD, PASSWORD],
     )
     out, err = create(stdin=Terminal())
     assert err.splitlines() == [

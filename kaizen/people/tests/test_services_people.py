@@ -240,3 +240,12 @@ def test_an_administrator_is_demoted_once_another_active_one_exists(admin_user):
     assert not admin_user.is_superuser
     with pytest.raises(ValidationError):  # now grace is the last one
         services.do_update_user(grace, actor=grace, is_active=False)
+
+
+def test_a_password_needs_at_least_twelve_characters():
+    with pytest.raises(ValidationError) as refused:
+        services.do_create_user(actor=None, username="short", password="tr0ub4dor&3")  # 11
+    assert refused.value.message_dict["password"] == [
+        "This password is too short. It must contain at least 12 characters."
+    ]
+    services.do_create_user(actor=None, username="long", password="tr0ub4dor&33")  # 12
