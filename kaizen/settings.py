@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kaizen.core.middleware.SessionTimeoutMiddleware",
     "kaizen.core.middleware.RequestContextMiddleware",
     "kaizen.core.middleware.UserTimeZoneMiddleware",
 ]
@@ -257,6 +258,15 @@ if KAIZEN_NOTIFICATION_CLAIM_TIMEOUT < 60:
 # proxy set-up that does not pass X-Forwarded-Proto.
 SECURE_SSL_REDIRECT = env_bool("KAIZEN_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("KAIZEN_SECURE_COOKIES", not DEBUG)
+# Sign-in lasts at most this long, and ends sooner after this long without a request
+# (kaizen.core.middleware.SessionTimeoutMiddleware); the cookie itself lasts as long.
+KAIZEN_SESSION_MAX_HOURS = env_int("KAIZEN_SESSION_MAX_HOURS", 12)
+KAIZEN_SESSION_IDLE_MINUTES = env_int("KAIZEN_SESSION_IDLE_MINUTES", 30)
+if KAIZEN_SESSION_MAX_HOURS < 1 or KAIZEN_SESSION_IDLE_MINUTES < 1:
+    raise ConfigurationError(
+        "KAIZEN_SESSION_MAX_HOURS and KAIZEN_SESSION_IDLE_MINUTES must be at least 1"
+    )
+SESSION_COOKIE_AGE = KAIZEN_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("KAIZEN_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0

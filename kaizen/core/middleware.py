@@ -1,7 +1,11 @@
+import time
 import uuid
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -37,4 +41,41 @@ class UserTimeZoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """Signs a person out after KAIZEN_SESSION_IDLE_MINUTES without a request, and in any case
+    KAIZEN_SESSION_MAX_HOURS after signing in (OWASP ASVS 3.3.2). Both instants live in the
+    session; the last activity is written at most once a minute, so a busy page does not write
+    its session on every request. API tokens have no session and are not concerned."""
+
+    SIGNED_IN_AT = "kaizen_signed_in_at"
+    LAST_SEEN_AT = "kaizen_last_seen_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            session = request.session
+            signed_in_at = session.setdefault(self.SIGNED_IN_AT, now)
+            last_seen_at = session.get(self.LAST_SEEN_AT, now)
+            idle = now - last_seen_at > settings.KAIZEN_SESSION_IDLE_MINUTES * 60
+            expired = now - signed_in_at > settings.KAIZEN_SESSION_MAX_HOURS * 3600
+            if idle or expired:
+                logout(request)
+                reason = (
+                    f"after {settings.KAIZEN_SESSION_IDLE_MINUTES} minutes without activity"
+                    if idle
+                    else f"{settings.KAIZEN_SESSION_MAX_HOURS} hours after you signed in"
+                )
+                messages.info(request, f"You were signed out {reason}. Sign in again.")
+                # The request goes on signed out: a page sends the person to sign in (and
+                # back), the API answers as to anyone without credentials.
+                return self.get_response(request)
+            if now - last_seen_at >= 60 or self.LAST_SEEN_AT not in session:
+                session[self.LAST_SEEN_AT] = now
         return self.get_response(request)
