@@ -11,9 +11,26 @@ from django.utils import timezone
 
 from kaizen.core.context import correlation
 
+# Browser features no Kaizen page uses, refused to every page and anything embedded in one.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
 
 class RequestContextMiddleware:
-    """Gives each request a correlation id (echoed as X-Request-ID) for its journal events."""
+    """Gives each request a correlation id (echoed as X-Request-ID) for its journal events,
+    and every response the Permissions-Policy header."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -23,6 +40,7 @@ class RequestContextMiddleware:
             request.request_id = request_id  # type: ignore[attr-defined]
             response = self.get_response(request)
         response["X-Request-ID"] = str(request_id)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
 
