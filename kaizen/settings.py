@@ -6,6 +6,7 @@ SSL-redirect settings are on, so `kaizen check --deploy` is clean.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "axes",
     "kaizen.core",
     "kaizen.people",
     "kaizen.journal",
@@ -86,6 +88,17 @@ MIDDLEWARE = [
     "kaizen.core.middleware.SessionTimeoutMiddleware",
     "kaizen.core.middleware.RequestContextMiddleware",
     "kaizen.core.middleware.UserTimeZoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Failed sign-ins (the sign-in page and the admin site) are counted per account and per
+# address by django-axes; at the limit, that account or address is refused for the lockout
+# time, even with the right password. Each sign-in, failure and lock-out is journaled
+# (kaizen/people/signins.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kaizen.urls"
@@ -267,6 +280,18 @@ if KAIZEN_SESSION_MAX_HOURS < 1 or KAIZEN_SESSION_IDLE_MINUTES < 1:
         "KAIZEN_SESSION_MAX_HOURS and KAIZEN_SESSION_IDLE_MINUTES must be at least 1"
     )
 SESSION_COOKIE_AGE = KAIZEN_SESSION_MAX_HOURS * 3600
+
+AXES_ENABLED = env_bool("KAIZEN_SIGNIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = env_int("KAIZEN_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KAIZEN_SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, an address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kaizen.people.signins.locked_out"
+AXES_VERBOSE = False  # the journal and the log say it already
+if env_bool("KAIZEN_BEHIND_PROXY", False):
+    AXES_IPWARE_PROXY_COUNT = 1  # the address the reverse proxy saw, not the proxy's own
+if AXES_FAILURE_LIMIT < 1:
+    raise ConfigurationError("KAIZEN_SIGNIN_FAILURE_LIMIT must be at least 1")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("KAIZEN_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0

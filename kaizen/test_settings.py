@@ -20,3 +20,6 @@ from kaizen.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns when it is missing
+# Django's test client signs in without a request, which django-axes refuses; the sign-in
+# protection tests switch it on (kaizen/people/tests/test_signin_protection.py).
+AXES_ENABLED = False

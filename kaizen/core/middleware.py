@@ -2,6 +2,7 @@ import time
 import uuid
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -60,6 +61,15 @@ class UserTimeZoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+def start_session_clock(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """On sign-in (Django's user_logged_in, connected in CoreConfig.ready): both instants start
+    now, written with the new session, so the next request has nothing to write."""
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SessionTimeoutMiddleware.SIGNED_IN_AT] = now
+        request.session[SessionTimeoutMiddleware.LAST_SEEN_AT] = now
 
 
 class SessionTimeoutMiddleware:

@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from kaizen.people.models import ApiToken, User, hash_token
+from kaizen.people.signins import journal_refused_token
 
 # Writing last_used_at on every call would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -24,13 +24,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'")
         raw = header[1].decode(errors="replace")
         now = timezone.now()
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-            .first()
+        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+        usable = (
+            token is not None
+            and token.revoked_at is None
+            and (token.expires_at is None or token.expires_at > now)
+            and token.user.is_active
         )
-        if token is None or not token.user.is_active:
+        if not usable:
+            if token is not None:  # a real token of someone's, refused: journaled on them
+                journal_refused_token(token, request)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

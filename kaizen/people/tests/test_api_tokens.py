@@ -70,7 +70,11 @@ def test_it_revokes_a_token_which_then_stops_working(agent):
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Bearer"
     listed = api_client(agent).get(URL).json()["results"][0]
     assert listed["status"] == "revoked" and listed["revoked_at"] is not None
-    assert events_for(agent)[-1].event_type == EventType.API_TOKEN_REVOKED
+    # The revocation, then the refused use of the revoked token.
+    assert [event.event_type for event in events_for(agent)[-2:]] == [
+        EventType.API_TOKEN_REVOKED,
+        EventType.TOKEN_REFUSED,
+    ]
 
 
 def test_it_hides_other_peoples_tokens_even_from_administrators(agent, admin_user):
