@@ -8,7 +8,7 @@ each part's keys are documented in kaizen.analysis.stats):
 - `control_chart`: the XmR individuals chart, centre line, 3-sigma limits, the 1- and 2-sigma
   zones, and the points where a run rule fired marked (red when adverse);
 - `pareto_chart`: the contributors as bars, vital few darker, the cumulative share as a line
-  with the cut-off;
+  with the cut-off, the contributors beyond the bars on the line only (`pareto_bars`);
 - `before_after_chart`: the periods before and after the change side by side (box, the
   points, the medians), with the target.
 
@@ -58,7 +58,7 @@ NEUTRAL_SIGNAL = "#d97706"
 LIMIT = "#b91c1c"
 
 UNIT_SUFFIX = {"percent": "%", "hours": "h", "count": "", "number": "", "score": ""}
-PARETO_MAX_BARS = 8  # then "n others": the chart is half a page wide
+PARETO_MAX_BARS = 8  # then "others (n categories)": the chart is half a page wide
 
 _lock = threading.Lock()
 _RC = {
@@ -414,22 +414,76 @@ def control_chart(result: dict[str, Any], *, prefix: str) -> Chart | None:
 # --- the Pareto of contributors ------------------------------------------------------------
 
 
-def pareto_chart(result: dict[str, Any], *, prefix: str) -> Chart | None:
-    pareto = result.get("pareto") or {}
+@dataclass(frozen=True)
+class ParetoBars:
+    """What the Pareto chart draws: one bar per named contributor (the largest first), the
+    cumulative share at each, and the contributors beyond the bars summed as `others`."""
+
+    labels: list[str]
+    values: list[float]
+    vital: list[bool]
+    cumulative: list[float]  # percent, at each bar
+    others: "ParetoOthers | None"
+
+
+@dataclass(frozen=True)
+class ParetoOthers:
+    count: int
+    total: float
+    share: float  # percent of the whole
+    label: str  # "others (12 categories)"
+
+
+def pareto_bars(
+    pareto: dict[str, Any], noun: tuple[str, str] = ("category", "categories")
+) -> ParetoBars | None:
+    """The Pareto's bars: the first PARETO_MAX_BARS contributors, and the rest as `others`.
+
+    The others are not a bar. Summed, the long tail of a fine breakdown easily outgrows every
+    contributor it summarises (40 small categories make more than the largest one), and a bar
+    that tall squeezes the contributors the chart is about into the bottom of the axis. A
+    Pareto reader looks at the bars for who contributes and at the cumulative line for how
+    much is covered; so the others stay on the line only (it climbs to 100 % at their
+    position, labelled "others (N categories)") and their total is written beside it."""
     items = pareto.get("items") or []
     if not items:
         return None
     shown = items[:PARETO_MAX_BARS]
     rest = items[PARETO_MAX_BARS:]
-    labels = [str(item["label"]) or "(not set)" for item in shown]
-    values = [item["value"] for item in shown]
-    vital = [bool(item.get("vital_few")) for item in shown]
-    cumulative = [item["cumulative_share"] * 100 for item in shown]
+    others = None
     if rest:
-        labels.append(f"{len(rest)} others")
-        values.append(sum(item["value"] for item in rest))
-        vital.append(False)
-        cumulative.append(100.0)
+        total = math.fsum(float(item["value"]) for item in rest)
+        whole = float(pareto.get("total") or 0) or math.fsum(float(i["value"]) for i in items)
+        plural = noun[0] if len(rest) == 1 else noun[1]
+        others = ParetoOthers(
+            count=len(rest),
+            total=total,
+            share=100.0 * total / whole if whole else 0.0,
+            label=f"others ({len(rest)} {plural})",
+        )
+    return ParetoBars(
+        labels=[str(item["label"]) or "(not set)" for item in shown],
+        values=[float(item["value"]) for item in shown],
+        vital=[bool(item.get("vital_few")) for item in shown],
+        cumulative=[float(item["cumulative_share"]) * 100 for item in shown],
+        others=others,
+    )
+
+
+# Sizes of the Pareto's text, in points: it is half a page wide, so its labels are a size
+# below the full-width charts' 8 pt (at 8 pt, eight rotated category names took half its
+# height).
+PARETO_TICK_PT = 6.5
+PARETO_LABEL_PT = 7
+
+
+def pareto_chart(
+    result: dict[str, Any], *, prefix: str, noun: tuple[str, str] = ("category", "categories")
+) -> Chart | None:
+    pareto = result.get("pareto") or {}
+    bars = pareto_bars(pareto, noun)
+    if bars is None:
+        return None
     dimension = str(pareto.get("dimension") or "contributor")
     unit = str((result.get("kpi") or {}).get("unit") or "")
     cutoff = float(pareto.get("cutoff") or 0.8) * 100
@@ -438,36 +492,61 @@ def pareto_chart(result: dict[str, Any], *, prefix: str) -> Chart | None:
         from matplotlib.ticker import PercentFormatter
 
         axes = figure.add_subplot()
-        positions = list(range(len(labels)))
+        positions = list(range(len(bars.labels)))
         axes.bar(
             positions,
-            values,
-            color=[ACCENT if v else "#c7d2fe" for v in vital],
+            bars.values,
+            color=[ACCENT if v else "#c7d2fe" for v in bars.vital],
             width=0.7,
             label="Vital few",
         )
-        axes.set_xticks(positions, labels, rotation=35 if len(labels) > 4 else 0, ha="right")
-        if len(labels) <= 4:
-            for tick in axes.get_xticklabels():
-                tick.set_horizontalalignment("center")
-        axes.set_xlabel(dimension.replace("_", " ").capitalize())
+        labels, line_x, line_y = list(bars.labels), list(positions), list(bars.cumulative)
+        if bars.others is not None:  # on the cumulative line only (see pareto_bars)
+            labels.append(bars.others.label)
+            line_x.append(len(positions))
+            line_y.append(100.0)
+        ticks = list(range(len(labels)))
+        rotate = len(labels) > 4
+        axes.set_xticks(
+            ticks, labels, rotation=35 if rotate else 0, ha="right" if rotate else "center"
+        )
+        axes.tick_params(labelsize=PARETO_TICK_PT)
+        if bars.others is not None:
+            axes.get_xticklabels()[-1].set_color(TREND)
+            axes.get_xticklabels()[-1].set_fontstyle("italic")
+        axes.set_xlim(-0.6, len(labels) - 0.4)
+        axes.set_xlabel(dimension.replace("_", " ").capitalize(), fontsize=PARETO_LABEL_PT)
         axes.grid(axis="y", color=GRID, linewidth=0.6)
         axes.set_axisbelow(True)
         share = axes.twinx()
-        share.plot(positions, cumulative, color=BASELINE, marker="o", markersize=2.5)
+        share.plot(line_x, line_y, color=BASELINE, marker="o", markersize=2.5)
         share.axhline(cutoff, color=MUTED, linestyle="--", linewidth=0.9)
         share.set_ylim(0, 105)
         share.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+        share.tick_params(labelsize=PARETO_TICK_PT)
         share.spines["right"].set_visible(True)
-        share.set_ylabel("Cumulative share")
+        share.set_ylabel("Cumulative share", fontsize=PARETO_LABEL_PT)
+        if bars.others is not None:
+            share.annotate(
+                f"{_figure_text(bars.others.total, unit)}\n({bars.others.share:.0f} %)",
+                (len(positions), 100.0),
+                xytext=(0, -4),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                color=TREND,
+                fontsize=PARETO_TICK_PT,
+            )
         total = "Total" + (f" ({unit_label(unit)})" if unit_label(unit) not in ("", "%") else "")
-        axes.set_ylabel(PARETO_AXIS.get(str(pareto.get("rule_code")), total))
+        axes.set_ylabel(
+            PARETO_AXIS.get(str(pareto.get("rule_code")), total), fontsize=PARETO_LABEL_PT
+        )
 
     title = f"Pareto of contributors by {dimension.replace('_', ' ')}"
     explanation = " ".join(
         str(text) for text in (pareto.get("explanation"), pareto.get("rule")) if text
     )
-    return _render("pareto", prefix, title, explanation, draw, wide=False, height=2.1)
+    return _render("pareto", prefix, title, explanation, draw, wide=False, height=2.3)
 
 
 # --- before and after the change -----------------------------------------------------------
@@ -566,12 +645,15 @@ PARETO_AXIS = {
 }
 
 
-def charts_for(result: dict[str, Any], *, prefix: str) -> list[Chart]:
-    """Every chart the analysis has data for, in reading order."""
+def charts_for(
+    result: dict[str, Any], *, prefix: str, noun: tuple[str, str] = ("category", "categories")
+) -> list[Chart]:
+    """Every chart the analysis has data for, in reading order; `noun` names what the Pareto
+    ranks (singular, plural), for its "others (12 categories)"."""
     made = (
         series_chart(result, prefix=f"{prefix}-series"),
         control_chart(result, prefix=f"{prefix}-xmr"),
         before_after_chart(result, prefix=f"{prefix}-ba"),
-        pareto_chart(result, prefix=f"{prefix}-pareto"),
+        pareto_chart(result, prefix=f"{prefix}-pareto", noun=noun),
     )
     return [chart for chart in made if chart is not None]

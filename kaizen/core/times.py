@@ -11,6 +11,7 @@ formats two times per row, and the formatter costs several times the string.
 """
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
@@ -90,3 +91,30 @@ def when_html(value: object, style: str = "") -> SafeString | str:
         exact_text(value),
         local_text(value, style),
     )
+
+
+# An ISO date and time (seconds, fraction and offset optional) or date inside a text, as stored
+# texts hold them (analysis explanations and opportunity summaries written before they named
+# days as pages do, control chart signals named by their period's key).
+_ISO_IN_TEXT = re.compile(
+    r"(?<![\d-])(\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?(?![\d-])"
+)
+
+
+def dates_in_text(text: str) -> str:
+    """A stored text with its ISO dates and times as every page writes them ("from 2026-03-01
+    to 2026-03-31" reads "from 1 Mar 2026 to 31 Mar 2026"); a time with no offset is UTC (how
+    Kaizen stores times). Used when showing, so stored texts are never rewritten."""
+
+    def shown(match: re.Match[str]) -> str:
+        day, clock, offset = match.groups()
+        try:
+            if clock is None:
+                return local_text(dt.date.fromisoformat(day))
+            moment = dt.datetime.fromisoformat(f"{day}T{clock}{(offset or '+00:00')}")
+        except ValueError:
+            return match.group(0)
+        return local_text(moment.replace(tzinfo=moment.tzinfo or dt.UTC))
+
+    return _ISO_IN_TEXT.sub(shown, str(text))

@@ -36,7 +36,15 @@ from typing import Any
 from kaizen.analysis import stats
 from kaizen.core.times import local_text
 from kaizen.improvement import cleaning
-from kaizen.improvement.models import CleaningRule, InitiativeKPI
+from kaizen.improvement.models import (
+    GAP_EMPTY_PERIODS,
+    GAP_FIELD_PREFIX,
+    GAP_NO_DATA,
+    GAP_NOT_MEASURABLE,
+    GAP_SMALL_SAMPLES,
+    CleaningRule,
+    InitiativeKPI,
+)
 from kaizen.improvement.selectors import period_end, rows_noun
 from kaizen.kpis import engine
 from kaizen.kpis.quality import GOOD_COVERAGE, MIN_SAMPLE_SIZE, VERDICT_NO_DATA, data_quality
@@ -58,12 +66,6 @@ BREAKDOWN_NOUNS = {
     "location": ("location", "locations"),
     "channel": ("channel", "channels"),
 }
-
-GAP_NOT_MEASURABLE = "not_measurable"
-GAP_NO_DATA = "no_data"
-GAP_FIELD_PREFIX = "field:"
-GAP_EMPTY_PERIODS = "empty_periods"
-GAP_SMALL_SAMPLES = "small_samples"
 
 
 def suggested_action(code: str, definition: KPIDefinition | None, period_kind: str = "week") -> str:

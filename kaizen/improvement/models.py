@@ -277,6 +277,14 @@ class DataAssessment(models.Model):
         return f"Data assessment of {self.initiative_id} ({self.computed_at:%Y-%m-%d %H:%M})"
 
 
+# A gap's code: what keeps a KPI from being measured as it should (step 2's assessment).
+GAP_NOT_MEASURABLE = "not_measurable"
+GAP_NO_DATA = "no_data"
+GAP_FIELD_PREFIX = "field:"  # + the fact column mostly missing
+GAP_EMPTY_PERIODS = "empty_periods"
+GAP_SMALL_SAMPLES = "small_samples"
+
+
 class Gap(models.Model):
     """One way a chosen KPI cannot be measured as it should (not measurable, a field mostly
     missing, small samples, holes), with what it would take to close it. Kept across

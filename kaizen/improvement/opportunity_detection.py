@@ -489,7 +489,7 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
                 ),
                 key=lambda item: (-item["count"], item["value"]),
             )
-            what = _group_words(grouping, key)
+            what = group_words(grouping, key)
             summary = (
                 f"{row['n']} incidents were opened on {what} in the last "
                 f"{RECURRING_DAYS} days ({window['start']} to {window['end']}): a recurring "
@@ -538,7 +538,7 @@ def _fmt(value: float | None, definition: KPIDefinition) -> str:
     return text + {"percent": " %", "hours": " h"}.get(str(definition.unit), "")
 
 
-def _group_words(grouping: tuple[str, ...], key: tuple[Any, ...]) -> str:
+def group_words(grouping: tuple[str, ...], key: tuple[Any, ...]) -> str:
     """A group of recurring incidents in words: "configuration item M365 Tenant", or the
     subcategory as the facts name it under its parent ("Software › Application error"), the
     category put in front only when the subcategory does not already start with it."""

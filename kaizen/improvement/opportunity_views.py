@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from kaizen.core.forms import StyledFormMixin, run_service
@@ -25,12 +26,15 @@ from kaizen.core.listing import list_page
 from kaizen.improvement import services
 from kaizen.improvement.api_filters import OpportunityFilter
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
+from kaizen.improvement.opportunity_rows import folds, period_text, rows
 from kaizen.improvement.permissions import (
     can_create_initiative,
     can_manage_register,
     can_view_register,
 )
 from kaizen.journal.selectors import timeline_for
+from kaizen.kpis.spec import dimension_label
+from kaizen.kpis.templatetags.kpis import period_label
 
 OPPORTUNITY_SORTS = {
     "strength": "strength",
@@ -87,15 +91,17 @@ def _opportunity_for(request: HttpRequest, pk: int) -> Opportunity:
 @login_required
 @require_GET
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    """Strongest first; two queries whatever the number of rows (the count and the page):
+    """Strongest first, near-duplicates folded (kaizen.improvement.opportunity_rows); a
+    fixed number of queries whatever the number of rows (the folds, the count, the page):
     every figure shown is in the row's own evidence."""
     _require_viewer(request)
     opportunities = Opportunity.objects.all()
     if not request.GET.get("status"):
         opportunities = opportunities.exclude(status=OpportunityStatus.DISMISSED)
+    found = folds(OpportunityListFilter(request.GET, queryset=opportunities).qs)
     listing = list_page(
         request,
-        opportunities,
+        opportunities.exclude(pk__in=found.hidden) if found.hidden else opportunities,
         OpportunityListFilter,
         sort_fields=OPPORTUNITY_SORTS,
         default_sort="-strength",
@@ -105,10 +111,20 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "improvement/opportunities.html",
         {
             **listing.context(),
+            "rows": rows(listing.page.object_list, found, timezone.localdate()),
+            "folded": found.count,
             "can_start": can_create_initiative(request.user),
             "can_manage": can_manage_register(request.user),
         },
     )
+
+
+def _period_name(period: Any, kind: Any) -> str:
+    """A period's key ("2026-03-02") as its name on the chart's axis ("Week of 2 Mar 2026")."""
+    try:
+        return period_label(str(period), str(kind or "day"))
+    except ValueError:
+        return str(period)
 
 
 def chart_data(opportunity: Opportunity) -> dict[str, Any]:
@@ -142,7 +158,7 @@ def chart_data(opportunity: Opportunity) -> dict[str, Any]:
     breakdown = evidence.get("breakdown") or []
     return {
         "unit": figure.get("unit", ""),
-        "labels": [str(row.get("period")) for row in series],
+        "labels": [_period_name(row.get("period"), evidence.get("period_kind")) for row in series],
         "values": [row.get("value") for row in series],
         "lines": lines,
         "marked": marked,
@@ -154,7 +170,9 @@ def chart_data(opportunity: Opportunity) -> dict[str, Any]:
                 for index, row in enumerate(breakdown)
                 if str(row.get("value")) == opportunity.dimension_value
             ],
-            "label": evidence.get("breakdown_dimension") or evidence.get("dimension") or "",
+            "label": dimension_label(
+                evidence.get("breakdown_dimension") or evidence.get("dimension") or ""
+            ),
         },
     }
 
@@ -177,6 +195,7 @@ def _detail(
             "evidence": evidence,
             "figure": evidence.get("figure") or {},
             "chart_data": chart_data(opportunity),
+            "period": period_text(evidence.get("range") or {}, timezone.localdate()),
             "can_start": startable and can_create_initiative(request.user),
             "can_dismiss": is_open and can_manage_register(request.user),
             "dismiss_form": dismiss_form or DismissForm(),

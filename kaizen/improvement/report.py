@@ -20,6 +20,7 @@ from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_obje
 from django.utils import timezone
 
 from kaizen.analysis.direction import Direction
+from kaizen.improvement.analysis import BREAKDOWN_NOUNS
 from kaizen.improvement.models import (
     Action,
     ActionStatus,
@@ -504,7 +505,9 @@ def _kpi_section(
     if analysis and charts:
         from kaizen.analysis import charts as charting
 
-        drawn = charting.charts_for(result, prefix=f"kpi{ikpi.pk}")
+        dimension = str((result.get("pareto") or {}).get("dimension") or ikpi.breakdown)
+        noun = BREAKDOWN_NOUNS.get(dimension, ("category", "categories"))
+        drawn = charting.charts_for(result, prefix=f"kpi{ikpi.pk}", noun=noun)
 
     return KPISection(
         key=ikpi.kpi_key,

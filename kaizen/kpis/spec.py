@@ -182,3 +182,30 @@ class KPIDefinition:
     @property
     def measurable(self) -> bool:
         return self.measure is not None
+
+
+# The dimensions measurements are broken down by (the analytics families' breakdown names), as
+# people read them.
+DIMENSION_LABELS = {
+    "service": "Service",
+    "offering": "Offering",
+    "priority": "Priority",
+    "team": "Team",
+    "assignee": "Assignee",
+    "category": "Category",
+    "subcategory": "Subcategory",
+    "ci": "Configuration item",
+    "location": "Location",
+    "channel": "Channel",
+}
+
+
+def dimension_label(name: str) -> str:
+    """A breakdown as people read it: "ci" is "Configuration item"; a grouping of several
+    ("category,subcategory", "category.subcategory") reads "Category and subcategory"."""
+    parts = [part for part in name.replace(".", ",").split(",") if part.strip()]
+    labels = [DIMENSION_LABELS.get(part.strip(), part.strip().replace("_", " ")) for part in parts]
+    if not labels:
+        return ""
+    text = " and ".join([labels[0], *(label.lower() for label in labels[1:])])
+    return text[0].upper() + text[1:]

@@ -6,7 +6,14 @@ from django.db import transaction
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event
 from kaizen.people.services import do_grant_process_role
-from kaizen.testing import PASSWORD, assert_query_count, make_service, make_team, make_user
+from kaizen.testing import (
+    PASSWORD,
+    assert_constant_queries,
+    assert_query_count,
+    make_service,
+    make_team,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +102,52 @@ def test_it_reads_changes_with_labels_names_and_local_times(client, admin_user):
     assert "criticality</code>" not in page and ">medium<" not in page
     assert "Ada Admin" in page  # the actor by name, not the username
     assert "+00:00" not in page  # times as every page shows them (kaizen.core.times)
+
+
+def test_named_data_keeps_the_page_s_queries_constant(client, requester, agent):
+    """Comments, KPI keys, gaps, initiatives, dimensions and dependencies named by their
+    namers: one call each per page, however many events (no N+1)."""
+    from kaizen.improvement.models import Gap
+    from kaizen.improvement.tests.helpers import make_initiative
+    from kaizen.incidents.services import do_add_incident_comment
+    from kaizen.incidents.tests.helpers import make_incident
+
+    do_grant_process_role(agent, "incident", "owner", actor=None)
+    client.login(username="alan", password=PASSWORD)
+    initiative = make_initiative(owner=agent)
+
+    def add_events() -> None:
+        incident = make_incident(requester)
+        do_add_incident_comment(incident, "Restarted the VPN client", actor=agent)
+        gap = Gap.objects.create(
+            initiative=initiative, kpi_key="incident.opened", code=f"c{incident.pk}", description=""
+        )
+        with transaction.atomic():
+            record_event(
+                EventType.ASSESSMENT_COMPUTED,
+                initiative,
+                actor=agent,
+                data={"verdicts": {"incident.opened": "good"}, "gaps_new": [gap.pk]},
+            )
+            record_event(
+                EventType.CYCLE_OPENED,
+                initiative,
+                actor=agent,
+                data={"next": initiative.pk, "kpis": [], "cleaning_rules": []},
+            )
+            record_event(
+                EventType.OPPORTUNITY_DETECTED,
+                initiative,
+                actor=None,
+                data={"kpi": "incident.sla_met_pct", "dimension": "category,subcategory"},
+            )
+
+    add_events()  # every namer has something to name from the first page on
+    assert_constant_queries(
+        "audit", "audit_page_named_data", lambda: client.get("/audit/"), lambda: add_events()
+    )
+    page = re.sub(r"<[^>]+>", "", client.get("/audit/").content.decode())
+    assert "Comment: “Restarted the VPN client”" in page
+    assert "Data quality: Incidents opened: good" in page
+    assert "Breakdown: Category and subcategory" in page
+    assert "incident.opened" not in page and "category,subcategory" not in page

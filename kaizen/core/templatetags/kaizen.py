@@ -5,7 +5,7 @@ from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from kaizen.core.times import when_html
+from kaizen.core.times import dates_in_text, when_html
 
 register = template.Library()
 
@@ -17,6 +17,15 @@ def when(value: Any, style: str = "") -> SafeString | str:
     `|when:"weekday"` with the day of the week, `|when:"ago"` "3 hours ago" (kaizen.core.times).
     """
     return when_html(value, style)
+
+
+@register.filter
+def dated(text: Any) -> str:
+    """A stored text (an analysis's explanation, an opportunity's summary) with its ISO dates
+    written as every page writes them: `{{ result.explanation|dated }}` (escaped as usual)."""
+    if text is None or text == "":
+        return ""
+    return dates_in_text(str(text))
 
 
 @register.simple_tag(takes_context=True)

@@ -56,3 +56,19 @@ def test_it_shows_nothing_for_no_value_so_default_applies():
 def test_it_refuses_an_unknown_style():
     with pytest.raises(ValueError, match="unknown time style 'long'"):
         render('{{ at|when:"long" }}', at=MOMENT)
+
+
+def test_it_writes_the_iso_dates_of_a_stored_text_as_pages_do():
+    """Explanations and summaries stored with ISO dates read like every page at display time
+    (the stored text is left as it is)."""
+    stored = (
+        "baseline 71.2 % over 8 weeks (2026-01-05 to 2026-02-23); beyond the limits at "
+        "2026-03-02T00:00:00+00:00; run 2026-03-05 23:07 UTC; ref INC-2026-03-05-1 and 12-2026-01"
+    )
+    with timezone.override("Europe/Paris"):
+        assert render("{{ text|dated }}", text=stored) == (
+            "baseline 71.2 % over 8 weeks (5 Jan 2026 to 23 Feb 2026); beyond the limits at "
+            "2 Mar 2026, 01:00; run 6 Mar 2026, 00:07 UTC; ref INC-2026-03-05-1 and 12-2026-01"
+        )
+    assert render("{{ text|dated }}", text="<b>2026-13-45</b>") == "&lt;b&gt;2026-13-45&lt;/b&gt;"
+    assert render("{{ text|dated }}", text=None) == ""

@@ -4,13 +4,16 @@ queries does not grow with its rows."""
 
 import datetime as dt
 import json
+import re
 from itertools import count
 
 import pytest
 from django.utils import timezone
 
+from kaizen.core.times import local_text
 from kaizen.improvement.models import Initiative, Opportunity, OpportunityStatus, Origin
 from kaizen.improvement.opportunity_detection import Finding
+from kaizen.improvement.opportunity_rows import period_text
 from kaizen.improvement.services.opportunities import do_record_opportunity
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -47,7 +50,7 @@ def make_opportunity(*, strength=12.0, value=None, kind="sla_hotspot", status=No
                 "warning": 90,
             },
             "range": {"start": "2026-02-01", "end": "2026-04-30"},
-            "period_kind": "all",
+            "period_kind": "month",  # of the series, as the detector writes it
             "dimension": "service",
             "breakdown": [
                 {"value": name, "figure": 60.0, "n": 30, "breaches": strength},
@@ -100,7 +103,7 @@ def test_it_shows_agents_the_list_and_the_evidence(web, agent):
     client = web(agent)
 
     page = client.get(LIST).content.decode()
-    assert "SLA breaches: service Email at 60 %" in page and "60 %" in page
+    assert "Service Email" in page and "60 % met their SLA" in page
     assert "Start initiative" not in page  # an agent without leadership raises none
 
     response = client.get(url(opportunity))
@@ -109,6 +112,7 @@ def test_it_shows_agents_the_list_and_the_evidence(web, agent):
     assert opportunity.summary in page
     chart = response.context["chart_data"]
     assert chart["values"] == [70.0, 60.0, 50.0]
+    assert chart["labels"] == ["Feb 2026", "Mar 2026", "Apr 2026"]  # the months, by name
     assert chart["breakdown"]["labels"] == ["Email", "VPN"]
     assert chart["breakdown"]["marked"] == [0]
     assert {line["kind"] for line in chart["lines"]} == {"target", "warning"}
@@ -155,6 +159,74 @@ def test_it_filters_by_kind_and_sorts_by_strength(web, agent):
     assert [row.pk for row in rows] == [other.pk]
 
 
+def _table(page: str) -> tuple[list[str], list[list[str]]]:
+    """The list's header cells and each row's cells, as text."""
+
+    def text(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    table = page[page.index('id="opportunities"') : page.index("</table>")]
+    head = [text(cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    body = table[table.index("<tbody>") :]
+    rows = [
+        [text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr data-opportunity[^>]*>(.*?)</tr>", body, re.S)
+    ]
+    return head, rows
+
+
+def test_the_list_reads_each_opportunity_once_with_its_period_in_words(web, agent):
+    make_opportunity(value="Email", strength=12)
+    head, rows = _table(web(agent).get(LIST).content.decode())
+    assert head == ["Opportunity", "Kind", "Evidence", "Period", "Status", "Last seen", ""]
+    today = local_text(timezone.localdate())
+    assert rows == [
+        [
+            "Service Email Incidents resolved within SLA",
+            "SLA breach hot spot",
+            "60 % met their SLA of 30 incidents",
+            "Feb – Apr 2026",  # the evidence's range, 2026-02-01 to 2026-04-30
+            "Open",
+            today,
+            "",
+        ]
+    ]
+
+
+def test_it_folds_findings_about_the_same_subject_and_says_how_many(web, agent):
+    strong = make_opportunity(value="Email", strength=12, kind="sla_hotspot")
+    weak = make_opportunity(value="Email", strength=5, kind="adverse_trend")
+    other = make_opportunity(value="Print", strength=8, kind="adverse_trend")
+    client = web(agent)
+    response = client.get(LIST)
+    assert [row.pk for row in response.context["object_list"]] == [strong.pk, other.pk]
+    page = response.content.decode()
+    assert "1 finding about the same subject as a stronger one is folded under it" in page
+    _, rows = _table(page)
+    assert rows[0][0] == "Service Email Incidents resolved within SLA Also adverse trend"
+    assert f'href="/improvement/opportunities/{weak.pk}/"' in page
+    # A filter by kind shows that kind's own rows, nothing folded.
+    response = client.get(LIST + "?kind=adverse_trend")
+    assert [row.pk for row in response.context["object_list"]] == [other.pk, weak.pk]
+    assert "folded" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-03-01", "2026-03-31", "Mar 2026"),
+        ("2026-01-01", "2026-03-31", "Jan – Mar 2026"),
+        ("2025-11-01", "2026-02-28", "Nov 2025 – Feb 2026"),
+        ("2026-09-08", "2026-12-07", "last 90 days"),  # ends today
+        ("2026-06-02", "2026-11-30", "2 Jun – 30 Nov 2026"),
+        ("2025-12-29", "2026-03-29", "29 Dec 2025 – 29 Mar 2026"),
+    ],
+)
+def test_periods_read_as_people_say_them(start, end, expected):
+    assert period_text({"start": start, "end": end}, dt.date(2026, 12, 7)) == expected
+    assert period_text({}, dt.date(2026, 12, 7)) == ""
+
+
 def test_it_offers_start_to_whoever_raises_initiatives_and_scan_to_the_csi_manager(
     web, process_owner, csi_manager
 ):
@@ -166,7 +238,8 @@ def test_it_offers_start_to_whoever_raises_initiatives_and_scan_to_the_csi_manag
 
 
 def test_the_list_reads_a_constant_number_of_queries(web, agent):
-    # 5: the session, the user, the count, the user's process roles (permissions), the page;
+    # 6: the session, the user, the folds (five columns of the filtered rows), the count, the
+    # user's process roles (permissions), the page;
     # every figure shown comes from the row's own evidence.
     make_opportunity()
     client = web(agent)

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from kaizen.core.times import when_html
 from kaizen.journal.models import JournalEvent
-from kaizen.journal.presenting import present
+from kaizen.journal.presenting import Link, present
 
 register = template.Library()
 
@@ -20,9 +21,11 @@ NO_VALUE = mark_safe('<span class="kz-no-value">(none)</span>')
 
 
 @register.filter
-def readable(events: Iterable[JournalEvent]) -> list[JournalEvent]:
-    """The page's events with their readable changes, related names loaded once for all."""
-    return present(events)
+def readable(events: Iterable[JournalEvent], reader: Any = None) -> list[JournalEvent]:
+    """The page's events with their readable changes, related names loaded once for all:
+    `{% for event in timeline|readable:request.user %}` (links only to what the reader may
+    see)."""
+    return present(events, reader)
 
 
 @register.filter
@@ -32,4 +35,6 @@ def shown(value: Any) -> SafeString | str:
         return NO_VALUE
     if isinstance(value, dt.date):
         return when_html(value)
+    if isinstance(value, Link):
+        return format_html('<a href="{}">{}</a>', value.url, value.text)
     return str(value)

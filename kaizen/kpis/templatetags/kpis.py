@@ -5,6 +5,7 @@ import datetime as dt
 from django import template
 
 from kaizen.kpis.models import ALL_TIME_START
+from kaizen.kpis.spec import dimension_label
 
 register = template.Library()
 
@@ -62,3 +63,10 @@ def period_label(start: dt.date | str | None, kind: str) -> str:
     if kind == "year":
         return str(start.year)
     return f"{start:%-d %b %Y}"
+
+
+@register.filter(name="dimension_label")
+def dimension_label_filter(name: str | None) -> str:
+    """A breakdown dimension as people read it: "ci" -> "Configuration item",
+    "category,subcategory" -> "Category and subcategory"."""
+    return dimension_label(str(name or ""))

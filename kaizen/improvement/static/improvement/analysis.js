@@ -12,9 +12,18 @@
     trend: "#6b7280", limit: "#b91c1c", centre: "#374151", adverse: "#dc2626",
     favourable: "#16a34a", neutral: "#d97706", before: "#9ca3af", after: "#4f46e5", vital: "#3730a3", trivial: "#a5b4fc"
   };
+  // Periods are keyed by their first day ("2026-03-02"); axes and tooltips name it as every
+  // page writes a date ("2 Mar 2026").
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function dayLabel(text) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(text));
+    return match ? Number(match[3]) + " " + MONTHS[Number(match[2]) - 1] + " " + match[1] : text;
+  }
   var common = { responsive: true, maintainAspectRatio: false, animation: false,
     interaction: { mode: "index", intersect: false },
-    plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } } } };
+    scales: { x: { ticks: { callback: function (value) { return dayLabel(this.getLabelForValue(value)); } } } },
+    plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } },
+      tooltip: { callbacks: { title: function (items) { return items.length ? dayLabel(items[0].label) : ""; } } } } };
 
   function options(extra) { return Object.assign({}, common, extra || {}); }
   function isNumber(value) { return typeof value === "number" && isFinite(value); }
