@@ -7,6 +7,7 @@ from its arguments.
 """
 
 import tomllib
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,11 +18,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from kaizen.core.forms import StyledFormMixin
+from kaizen.imports.eventlog_mapping import load_eventlog_mapping
 from kaizen.imports.models import ImportKind
 from kaizen.imports.tickets import MappingError, load_mapping
 
 IMPORT_SUFFIXES = (".csv", ".gz", ".zip")
-MAPPING_SUFFIXES = (".toml", ".yaml", ".yml")
+MAPPING_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 MAX_MAPPING_BYTES = 1024 * 1024  # a mapping is a page of text; anything bigger is a wrong file
 EVENTLOG_COLUMN_FIELDS = ("case", "activity", "timestamp")
 # Which fields belong to which kind: the template shows only the chosen kind's, and clean()
@@ -35,20 +37,26 @@ KIND_FIELDS = {
         "attributes",
         "timestamp_format",
         "time_zone",
+        "mapping_file",
+        "mapping_text",
     ),
 }
+MappingLoader = Callable[[str, str], dict[str, Any]]
 
 
 def max_import_bytes() -> int:
     return settings.KAIZEN_MAX_IMPORT_MB * 1024 * 1024
 
 
-def load_pasted_mapping(text: str) -> dict[str, Any]:
-    """A mapping typed into the box, TOML or YAML. A file says which by its name; pasted text
-    does not, so it is read as TOML (what the documentation shows) and, when that is not
-    valid TOML but is a YAML table, as YAML. Errors of a text that is neither are TOML's."""
+def load_pasted_mapping(text: str, load: MappingLoader = load_mapping) -> dict[str, Any]:
+    """A mapping typed into the box, TOML, YAML or JSON. A file says which by its name; pasted
+    text does not, so it is read as JSON when it starts with "{", else as TOML (what the
+    documentation shows) and, when that is not valid TOML but is a YAML table, as YAML.
+    Errors of a text that is neither are TOML's."""
+    if text.lstrip().startswith("{"):
+        return load(text, "mapping.json")
     try:
-        return load_mapping(text, "mapping.toml")
+        return load(text, "mapping.toml")
     except MappingError as toml_error:
         if not isinstance(toml_error.__cause__, tomllib.TOMLDecodeError):
             raise
@@ -58,7 +66,7 @@ def load_pasted_mapping(text: str) -> dict[str, Any]:
             raise toml_error from None
         if not isinstance(as_yaml, dict):
             raise toml_error from None
-        return load_mapping(text, "mapping.yaml")
+        return load(text, "mapping.yaml")
 
 
 class NewImportForm(StyledFormMixin, forms.Form):
@@ -77,7 +85,9 @@ class NewImportForm(StyledFormMixin, forms.Form):
     mapping_file = forms.FileField(
         required=False,
         label="Mapping file",
-        help_text="TOML or YAML (.toml, .yaml, .yml): the export's column for each Kaizen field.",
+        help_text="TOML, YAML or JSON (.toml, .yaml, .yml, .json). A ticket export's names its "
+        "column for each Kaizen field; an event log's (optional) maps its activities to "
+        "states.",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(MAPPING_SUFFIXES)}),
     )
     mapping_text = forms.CharField(
@@ -145,14 +155,15 @@ class NewImportForm(StyledFormMixin, forms.Form):
         cleaned = super().clean()
         kind = cleaned.get("kind")
         if kind == ImportKind.TICKETS_CSV:
-            cleaned["mapping"] = self._mapping()
+            cleaned["mapping"] = self._mapping(load_mapping, required=True)
         elif kind == ImportKind.EVENTLOG_CSV:
             for name in EVENTLOG_COLUMN_FIELDS:
                 if not cleaned.get(name, "").strip():
                     self.add_error(name, "Name the column of the file that holds this.")
+            cleaned["mapping"] = self._mapping(load_eventlog_mapping, required=False)
         return cleaned
 
-    def _mapping(self) -> dict[str, Any] | None:
+    def _mapping(self, load: MappingLoader, *, required: bool) -> dict[str, Any] | None:
         """The checked mapping, from the file or the box; a fault goes on the field it came
         from, with the key MappingError names."""
         upload = self.cleaned_data.get("mapping_file")
@@ -163,14 +174,17 @@ class NewImportForm(StyledFormMixin, forms.Form):
             self.add_error("mapping_text", "Upload a mapping file or paste one, not both.")
             return None
         if upload is None and not text:
-            self.add_error("mapping_file", "A ticket export needs a mapping: upload or paste one.")
+            if required:
+                self.add_error(
+                    "mapping_file", "A ticket export needs a mapping: upload or paste one."
+                )
             return None
         field = "mapping_file" if upload is not None else "mapping_text"
         try:
             if upload is not None:
                 content = upload.read().decode("utf-8-sig")
-                return load_mapping(content, PurePath(upload.name or "").name)
-            return load_pasted_mapping(text)
+                return load(content, PurePath(upload.name or "").name)
+            return load_pasted_mapping(text, load)
         except UnicodeDecodeError:
             self.add_error(field, "The mapping file is not UTF-8 text.")
         except MappingError as exc:
@@ -185,7 +199,9 @@ class NewImportForm(StyledFormMixin, forms.Form):
             return {"mapping": data["mapping"]}
         time_zone = data.get("time_zone") or None
         if kind == ImportKind.EVENTLOG_CSV:
+            mapping = {"mapping": data["mapping"]} if data.get("mapping") else {}
             return {
+                **mapping,
                 **{name: data[name].strip() for name in EVENTLOG_COLUMN_FIELDS},
                 "resource": data.get("resource", "").strip() or None,
                 "attributes": [

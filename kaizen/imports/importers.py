@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
-from kaizen.imports import eventlog, servicenow, tickets
+from kaizen.imports import eventlog, eventlog_mapping, eventlog_profile, servicenow, tickets
 from kaizen.imports.models import ImportKind
 from kaizen.imports.problems import ParsedRecord
 
@@ -22,6 +22,9 @@ class Importer:
     required_columns: Callable[[dict[str, Any]], tuple[str, ...]]
     parse: Callable[[Iterable[Any], dict[str, Any]], Iterator[ParsedRecord]]
     number_column: Callable[[dict[str, Any]], str]
+    # Reads the whole file before the run (and for the preview): what it holds and what will
+    # not be read as the person may expect (`warnings`, shown before anything is written).
+    inspect: Callable[[Iterable[Any], dict[str, Any]], Any] | None = None
 
 
 def _time_zone(options: dict[str, Any]) -> str:
@@ -44,11 +47,12 @@ IMPORTERS: dict[str, Importer] = {
         number_column=lambda options: options["mapping"]["columns"]["number"],
     ),
     ImportKind.EVENTLOG_CSV: Importer(
-        source=lambda options: options.get("source") or eventlog.SOURCE,
+        source=eventlog_mapping.source_of,
         required_columns=eventlog.required_columns,
         parse=lambda rows, options: eventlog.parse(
             rows, options=options, default_time_zone=settings.TIME_ZONE
         ),
         number_column=lambda options: options["case"],
+        inspect=eventlog_profile.inspect,
     ),
 }

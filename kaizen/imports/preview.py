@@ -9,6 +9,7 @@ from typing import Any
 from kaizen.imports.importers import IMPORTERS
 from kaizen.imports.problems import RowProblem
 from kaizen.imports.reading import csv_rows, open_source
+from kaizen.imports.services import inspect_file
 
 
 @dataclass
@@ -17,11 +18,16 @@ class PreviewResult:
     rows: list[dict[str, str]]  # the first raw rows
     records: list[Any]  # what those rows become
     problems: list[RowProblem]
+    profile: Any = None  # what the importer's `inspect` makes of the whole file, if asked
 
 
-def preview_file(kind: str, path: Path, options: dict[str, Any], limit: int = 10) -> PreviewResult:
-    """The first `limit` rows of a file and the records they make, without writing anything.
-    Raises SourceError when the file cannot be read or lacks a required column."""
+def preview_file(
+    kind: str, path: Path, options: dict[str, Any], limit: int = 10, *, whole: bool = False
+) -> PreviewResult:
+    """The first `limit` rows of a file and the records they make, without writing anything;
+    `whole`: also what the importer's `inspect` says of the whole file (for an event log, every
+    activity and what it does, and the warnings). Raises SourceError when the file cannot be
+    read or lacks a required column."""
     importer = IMPORTERS[kind]
     with open_source(path) as opened:
         rows = csv_rows(opened, required=importer.required_columns(options))
@@ -35,4 +41,7 @@ def preview_file(kind: str, path: Path, options: dict[str, Any], limit: int = 10
         rows=[row.values for row in first],
         records=[record.record for record in parsed if record.record is not None],
         problems=[problem for record in parsed for problem in record.problems],
+        profile=inspect_file(importer, path, options)
+        if whole and importer.inspect is not None
+        else None,
     )

@@ -26,6 +26,18 @@ class ParsedRecord:
     rows: int
     problems: list[RowProblem] = field(default_factory=list)
     first_row: int = 0  # the line the record starts on (the header is line 1)
+    # What the record's history holds that a run counts (keys of HISTORY_COUNTS).
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# What a run counts in the histories it imports, in its summary's "history": key -> label.
+HISTORY_COUNTS = {
+    "opened_resolved": "incidents whose first event resolves or closes them",
+    "reopens": "reopens (Resolved back to In progress)",
+    "cases_reopened": "incidents reopened at least once",
+    "closures_undone": "closures followed by a reopen, imported as resolutions",
+    "cancellations_undone": "cancellations followed by more work, kept without cancelling",
+}
 
 
 def is_missing(value: str | None) -> bool:

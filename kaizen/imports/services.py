@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from kaizen.core.context import correlation
 from kaizen.imports.importers import IMPORTERS, Importer
-from kaizen.imports.models import ImportRun, RowError, RunStatus
-from kaizen.imports.problems import ParsedRecord, RowProblem
+from kaizen.imports.models import ImportKind, ImportRun, RowError, RunStatus
+from kaizen.imports.problems import HISTORY_COUNTS, ParsedRecord, RowProblem
 from kaizen.imports.reading import csv_rows, file_digest, open_source
 from kaizen.incidents.services.imported import ImportReferences, do_import_incidents
 from kaizen.journal.events import EventType
@@ -63,9 +63,12 @@ def run_import(
     *,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[ImportRun], None] | None = None,
+    on_warnings: Callable[[list[str]], None] | None = None,
 ) -> ImportRun:
     """Read `path` and import it as `run` says; returns the finished run (or failed, with the
-    reason: a file that cannot be read at all). Bad rows do not stop the run."""
+    reason: a file that cannot be read at all). Bad rows do not stop the run. An importer
+    that inspects its file first hands its warnings to `on_warnings` before anything is
+    written, and keeps them in the summary."""
     importer = IMPORTERS[run.kind]
     mark_stale_runs_interrupted()
     started = time.perf_counter()
@@ -74,9 +77,15 @@ def run_import(
     run.source_sha256 = file_digest(path)
     run.save()
     reasons: Counter[str] = Counter()
+    history: Counter[str] = Counter()
+    warnings: list[str] = []
     with correlation():
         try:
             source = importer.source(run.options)
+            if importer.inspect is not None:
+                warnings = inspect_file(importer, path, run.options).warnings
+                if on_warnings:
+                    on_warnings(warnings)
             references = ImportReferences(source)
             for batch, bytes_read, size in parsed_batches(importer, path, run.options, batch_size):
                 run.bytes_total = size
@@ -87,6 +96,7 @@ def run_import(
                     batch,
                     bytes_read,
                     reasons,
+                    history,
                     number_column=importer.number_column(run.options),
                 )
                 if on_progress:
@@ -108,12 +118,27 @@ def run_import(
             "records_refused": run.records_refused,
             "events_written": run.events_written,
             "problems_by_reason": dict(reasons.most_common(50)),
+            **(
+                {"history": {key: history[key] for key in HISTORY_COUNTS}}
+                if run.kind == ImportKind.EVENTLOG_CSV
+                else {}
+            ),
+            **({"warnings": warnings} if warnings else {}),
             "seconds": round(time.perf_counter() - started, 2),
         }
         with transaction.atomic():
             run.save()
             record_event(EventType.IMPORT_RUN_FINISHED, run, actor=run.started_by, data=run.summary)
     return run
+
+
+def inspect_file(importer: Importer, path: Path, options: dict[str, Any]) -> Any:
+    """What the importer's `inspect` makes of the whole file (nothing is written)."""
+    assert importer.inspect is not None
+    with open_source(path) as opened:
+        return importer.inspect(
+            csv_rows(opened, required=importer.required_columns(options)), options
+        )
 
 
 Batch = tuple[list[ParsedRecord], int, int]  # records, bytes read so far, bytes in all
@@ -201,6 +226,7 @@ def _write_batch(
     batch: list[ParsedRecord],
     bytes_read: int,
     reasons: Counter[str],
+    history: Counter[str],
     *,
     number_column: str,
 ) -> None:
@@ -224,6 +250,10 @@ def _write_batch(
         first_rows[number] = parsed.first_row
         records.append(parsed.record)
     outcome = do_import_incidents(records, source=source, references=references)
+    created = set(outcome.created)
+    for parsed in batch:  # what the histories of the incidents this run created hold
+        if parsed.counts and parsed.record is not None and parsed.record.number in created:
+            history.update(parsed.counts)
     for number, reason in outcome.refused.items():
         problems.append(RowProblem(first_rows[number], reason, number, number_column, number))
     RowError.objects.bulk_create(

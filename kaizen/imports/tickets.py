@@ -30,6 +30,7 @@ at its last known time.
 """
 
 import datetime as dt
+import json
 import tomllib
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -94,17 +95,60 @@ class MappingError(ValueError):
     """The mapping file is unreadable or names something that does not exist."""
 
 
-def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
-    """Read and check a mapping file; the message of a MappingError names the bad key."""
+def read_mapping_file(text: str, filename: str) -> dict[str, Any]:
+    """The table a mapping file holds: YAML (.yml, .yaml), JSON (.json) or TOML (any other
+    name). Every importer that takes a mapping reads it here."""
     try:
         if filename.lower().endswith((".yml", ".yaml")):
             mapping = yaml.safe_load(text)
+        elif filename.lower().endswith(".json"):
+            mapping = json.loads(text)
         else:
             mapping = tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MappingError(f"the mapping file is not valid JSON: {exc}") from exc
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"the mapping file is not valid TOML/YAML: {exc}") from exc
     if not isinstance(mapping, dict):
-        raise MappingError("the mapping file must hold a table with a [columns] section")
+        raise MappingError("the mapping file must hold a table of sections")
+    return mapping
+
+
+def check_source(mapping: dict[str, Any], default: str) -> str:
+    """The mapping's `source` (the name re-runs are keyed by), or `default`."""
+    source = str(mapping.get("source", default)).strip()
+    if not source or len(source) > Incident._meta.get_field("imported_from").max_length:
+        raise MappingError("source: give a short name of the tool (at most 40 characters)")
+    return source
+
+
+def check_value_maps(mapping: dict[str, Any], fields: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The mapping's `values` section (a map per field, of `fields` only), keys as text, as
+    cells are read (a YAML map may have written `5: 3`); every Kaizen value in it must be one
+    Kaizen accepts (checked here, once, rather than failing the rows that use it)."""
+    values = mapping.get("values", {})
+    if not isinstance(values, dict):
+        raise MappingError("values: must be a table of value maps per field")
+    fields = set(fields)
+    checked: dict[str, dict[str, Any]] = {}
+    for name, value_map in values.items():
+        if name not in fields:
+            raise MappingError(f"values.{name}: that field has no column under [columns]")
+        if not isinstance(value_map, dict):
+            raise MappingError(f"values.{name}: must map the export's values to Kaizen's")
+        for source_value, kaizen_value in value_map.items():
+            if name not in TIME_FIELDS:
+                try:
+                    convert_value(name, kaizen_value)
+                except ValueError as exc:
+                    raise MappingError(f"values.{name}.{source_value}: {exc}") from exc
+        checked[name] = {str(source): kaizen for source, kaizen in value_map.items()}
+    return checked
+
+
+def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
+    """Read and check a mapping file; the message of a MappingError names the bad key."""
+    mapping = read_mapping_file(text, filename)
     columns = mapping.get("columns")
     if not isinstance(columns, dict) or not columns:
         raise MappingError("columns: name the export's column for each Kaizen field")
@@ -121,14 +165,7 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
             raise MappingError(f"columns.{required}: required")
         if not columns.get(required) and required not in defaults:
             raise MappingError(f"columns.{required}: required (or give defaults.{required})")
-    values = mapping.get("values", {})
-    if not isinstance(values, dict):
-        raise MappingError("values: must be a table of value maps per field")
-    for name, value_map in values.items():
-        if name not in columns:
-            raise MappingError(f"values.{name}: that field has no column under [columns]")
-        if not isinstance(value_map, dict):
-            raise MappingError(f"values.{name}: must map the export's values to Kaizen's")
+    check_value_maps(mapping, columns)
     dates = mapping.get("dates", {})
     time_zone = dates.get("time_zone")
     if time_zone:
@@ -136,15 +173,15 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise MappingError(f"dates.time_zone: unknown time zone {time_zone!r}") from exc
-    # Every Kaizen value the mapping gives (value maps, defaults) must be one Kaizen accepts:
-    # checked here, once, rather than failing the rows that use it.
+    # Value maps of times hold texts in the mapping's date format: checked by this reader.
     reader = _Reader(mapping, "UTC", checked=False)
     for name, value_map in reader.value_maps.items():
         for source_value, kaizen_value in value_map.items():
-            try:
-                reader.convert(name, kaizen_value)
-            except ValueError as exc:
-                raise MappingError(f"values.{name}.{source_value}: {exc}") from exc
+            if name in TIME_FIELDS:
+                try:
+                    reader.convert(name, kaizen_value)
+                except ValueError as exc:
+                    raise MappingError(f"values.{name}.{source_value}: {exc}") from exc
     for name, value in defaults.items():
         if name not in MAPPABLE_FIELDS or name == "number":
             raise MappingError(f"defaults.{name}: not a Kaizen field that can have a default")
@@ -152,9 +189,7 @@ def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
             reader.convert(name, value)
         except ValueError as exc:
             raise MappingError(f"defaults.{name}: {exc}") from exc
-    source = str(mapping.get("source", "tickets-csv")).strip()
-    if not source or len(source) > Incident._meta.get_field("imported_from").max_length:
-        raise MappingError("source: give a short name of the tool (at most 40 characters)")
+    check_source(mapping, "tickets-csv")
     attributes = mapping.get("attributes", [])
     if not isinstance(attributes, list):
         raise MappingError("attributes: must be a list of column names")
@@ -213,32 +248,7 @@ class _Reader:
         """The Kaizen value of `name` written `text`; ValueError says why there is none."""
         if name in TIME_FIELDS:
             return self._time(str(text))
-        if name in NAME_LENGTHS and len(str(text)) > NAME_LENGTHS[name]:
-            raise ValueError(f"{name} is longer than {NAME_LENGTHS[name]} characters")
-        if name in LEVEL_FIELDS:
-            low, high = LEVEL_FIELDS[name]
-            head = str(text).split("-", 1)[0].strip()
-            if head.isdecimal() and low <= int(head) <= high:
-                return int(head)
-            raise ValueError(f"{name} must be {low}..{high} (map it under [values.{name}])")
-        if name in BOOLEAN_FIELDS:
-            lowered = str(text).lower()
-            if lowered in TRUE_TEXTS or lowered in FALSE_TEXTS:
-                return lowered in TRUE_TEXTS
-            raise ValueError(f"{name} must be true or false")
-        if name in COUNT_FIELDS:
-            if str(text).isdecimal() and int(text) <= MAX_COUNT:
-                return int(text)
-            raise ValueError(f"{name} must be a whole number from 0 to {MAX_COUNT}")
-        if name in CHOICE_FIELDS:
-            allowed = CHOICE_FIELDS[name].values
-            if text in allowed:
-                return text
-            raise ValueError(
-                f"unknown {name} {text!r}: not one of {', '.join(allowed)} "
-                f"(map it under [values.{name}])"
-            )
-        return text
+        return convert_value(name, text)
 
     def _time(self, text: str) -> dt.datetime:
         try:
@@ -252,6 +262,37 @@ class _Reader:
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.time_zone)
         return value
+
+
+def convert_value(name: str, text: Any) -> Any:
+    """The Kaizen value of field `name` (any but a time) written `text`; ValueError says why
+    there is none, naming where to map it."""
+    if name in NAME_LENGTHS and len(str(text)) > NAME_LENGTHS[name]:
+        raise ValueError(f"{name} is longer than {NAME_LENGTHS[name]} characters")
+    if name in LEVEL_FIELDS:
+        low, high = LEVEL_FIELDS[name]
+        head = str(text).split("-", 1)[0].strip()
+        if head.isdecimal() and low <= int(head) <= high:
+            return int(head)
+        raise ValueError(f"{name} must be {low}..{high} (map it under [values.{name}])")
+    if name in BOOLEAN_FIELDS:
+        lowered = str(text).lower()
+        if lowered in TRUE_TEXTS or lowered in FALSE_TEXTS:
+            return lowered in TRUE_TEXTS
+        raise ValueError(f"{name} must be true or false")
+    if name in COUNT_FIELDS:
+        if str(text).isdecimal() and int(text) <= MAX_COUNT:
+            return int(text)
+        raise ValueError(f"{name} must be a whole number from 0 to {MAX_COUNT}")
+    if name in CHOICE_FIELDS:
+        allowed = CHOICE_FIELDS[name].values
+        if text in allowed:
+            return text
+        raise ValueError(
+            f"unknown {name} {text!r}: not one of {', '.join(allowed)} "
+            f"(map it under [values.{name}])"
+        )
+    return text
 
 
 def parse(

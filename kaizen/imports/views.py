@@ -31,6 +31,7 @@ from kaizen.imports.forms import KIND_FIELDS, NewImportForm
 from kaizen.imports.models import ImportKind, ImportRun, RunStatus
 from kaizen.imports.permissions import can_import
 from kaizen.imports.preview import preview_file
+from kaizen.imports.problems import HISTORY_COUNTS
 from kaizen.imports.reading import SourceError
 from kaizen.imports.tasks import run_uploaded_import
 from kaizen.incidents.models import State
@@ -212,7 +213,11 @@ def preview_import(request: HttpRequest, token: str) -> HttpResponse:
     pending = _pending(request, token)
     try:
         preview = preview_file(
-            pending["kind"], _stored_path(pending["stored_name"]), pending["options"], PREVIEW_ROWS
+            pending["kind"],
+            _stored_path(pending["stored_name"]),
+            pending["options"],
+            PREVIEW_ROWS,
+            whole=True,
         )
     except SourceError as exc:  # the stored file went missing since the upload
         _set_pending(request, None)
@@ -227,6 +232,7 @@ def preview_import(request: HttpRequest, token: str) -> HttpResponse:
         "records": [_mapped(record) for record in preview.records],
         "problems": preview.problems,
         "preview_rows": PREVIEW_ROWS,
+        "profile": preview.profile,
     }
     return render(request, "imports/preview.html", context)
 
@@ -316,8 +322,11 @@ def _option_lines(options: dict[str, Any]) -> list[tuple[str, str]]:
     lines = []
     for name, value in options.items():
         if name == "mapping":
-            source = value.get("source", "tickets-csv")
-            lines.append((name, f"source {source!r}, {len(value.get('columns', {}))} columns"))
+            parts = [f"source {value['source']!r}"] if value.get("source") else []
+            for section in ("columns", "activities", "resources"):
+                if value.get(section):
+                    parts.append(f"{len(value[section])} {section}")
+            lines.append((name, ", ".join(parts) or "no section"))
         elif isinstance(value, list):
             if value:
                 lines.append((name, ", ".join(map(str, value))))
@@ -337,9 +346,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         run.summary.get("problems_by_reason", {}).items(), key=lambda item: -item[1]
     )
     progress = _progress(run)
+    history = run.summary.get("history")
     context = {
         "run": run,
         "progress": progress,
+        "history": [(label, history.get(key, 0)) for key, label in HISTORY_COUNTS.items()]
+        if history is not None
+        else [],
+        "warnings": run.summary.get("warnings", []),
         "figures": [{"key": key, "label": label, "value": progress[key]} for key, label in FIGURES],
         "options": _option_lines(run.options),
         "problems_by_reason": problems_by_reason,

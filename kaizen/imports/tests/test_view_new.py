@@ -154,9 +154,29 @@ def test_it_requires_the_event_log_columns(web, admin_user):
     assert errors_of(response, "case") == []
     for field in ("activity", "timestamp"):
         assert errors_of(response, field) == ["Name the column of the file that holds this."]
+    assert errors_of(response, "mapping_file") == []  # optional for an event log
     # The page is drawn for the chosen kind: its fields shown, the others hidden.
     shown = {item["field"].name: item["shown"] for item in response.context["kind_fields"]}
-    assert shown["activity"] and not shown["mapping_text"]
+    assert shown["activity"] and shown["mapping_text"]
+    tickets = web(admin_user).post(NEW, {"kind": "tickets-csv"})
+    shown = {item["field"].name: item["shown"] for item in tickets.context["kind_fields"]}
+    assert shown["mapping_text"] and not shown["activity"]
+
+
+def test_it_puts_an_event_log_mappings_fault_on_the_box_naming_the_key(web, admin_user):
+    response = web(admin_user).post(
+        NEW,
+        {
+            "kind": "eventlog-csv",
+            "file": text_upload("log.csv", EVENTLOG),
+            "case": "case",
+            "activity": "activity",
+            "timestamp": "time",
+            "mapping_text": '{"activities": {"30": "waiting"}}',
+        },
+    )
+    [error] = errors_of(response, "mapping_text")
+    assert error.startswith("Mapping: activities.30: unknown state 'waiting'")
 
 
 def test_it_keeps_the_upload_and_goes_to_the_preview(web, admin_user, small_log):

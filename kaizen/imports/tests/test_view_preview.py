@@ -120,7 +120,56 @@ def test_it_previews_an_event_log(uploaded):
     )
     [record] = client.get(url).context["records"]
     assert (record["number"], record["state"], record["assignee"]) == ("C1", "Closed", "Bob")
-    assert record["steps"] == 2
+    # Start work, then Close: resolved first (implied, as Kaizen's lifecycle goes), then closed.
+    assert record["steps"] == 3
+
+
+def test_it_lists_every_activity_of_an_event_log_and_warns_of_what_is_not_mapped(uploaded):
+    # More rows than the preview reads: the activity table counts the whole file.
+    log = "case,activity,time,who,prio\n" + "".join(
+        f"K{n},10,2024-01-02T09:00:00,Ann,{'P1' if n % 2 else 'P9'}\n"
+        f"K{n},40,2024-01-02T10:00:00,Bob,\n"
+        f"K{n},{'55' if n < 3 else '40'},2024-01-02T11:00:00,Bob,\n"
+        for n in range(12)
+    )
+    mapping = (
+        '{"activities": {"10": "new", "40": {"state": "resolved", "resolution": "solved"}},'
+        ' "columns": {"priority": "prio"}, "values": {"priority": {"P1": 1}}}'
+    )
+    client, url = uploaded(
+        {
+            "kind": "eventlog-csv",
+            "file": text_upload("codes.csv", log),
+            "case": "case",
+            "activity": "activity",
+            "timestamp": "time",
+            "resource": "who",
+            "mapping_text": mapping,
+        }
+    )
+    response = client.get(url)
+    profile = response.context["profile"]
+    assert [(line.activity, line.state, line.events) for line in profile.activities] == [
+        ("40", "Resolved (solved)", 21),
+        ("10", "New", 12),
+        ("55", None, 3),
+    ]
+    assert (profile.cases, profile.events) == (12, 36)
+    unmapped, channel, unreadable, defaulted = profile.warnings
+    assert unmapped == (
+        "1 of 3 activities are not mapped to a state (3 of 36 events): their events are kept "
+        "in the history but move nothing; map them under [activities] in the mapping file. "
+        "Not mapped: '55' (3 events)."
+    )
+    assert channel.startswith("Channel, impact and urgency: no column of the log gives them")
+    assert unreadable.startswith("Priority (column 'prio'): 6 events have values Kaizen")
+    assert defaulted == (
+        "Priority (column 'prio'): 6 of 12 incidents have no usable value in any of their "
+        "rows and take Kaizen's default, 5 - Planning."
+    )
+    page = response.content.decode()
+    assert 'id="warnings"' in page and "4 warnings about the whole file" in page
+    assert "not mapped" in page and "Resolved (solved)" in page
 
 
 def test_it_answers_404_for_an_upload_no_longer_waiting(web, admin_user):

@@ -74,6 +74,9 @@ class IncidentViewSet(
     portal channel); agents see all and work them. No DELETE: cancel instead."""
 
     lookup_field = "number"
+    # Any number but a path separator: numbers kept from an import may hold a dot ("C.12"),
+    # which the router's default pattern refuses.
+    lookup_value_regex = "[^/]+"
     permission_classes = [permissions.IsAuthenticated, WorkIncidents]
     filterset_class = IncidentApiFilter
     ordering_fields = ["number", "priority", "state", "opened_at", "updated_at", "sla_due_at"]

@@ -1,19 +1,24 @@
 """`kaizen import servicenow-eventlog PATH` (and the other importers): stream a file in.
 
-Prints a progress bar on a terminal (plain lines every few seconds when stderr is not one),
-then the run's summary (as JSON with --json). The exit status is 0 when the run finished, even
+An event log is read once first: its warnings (activities not mapped to a state, values that
+will be defaulted) are printed before anything is written. Then a progress bar on a terminal
+(plain lines every few seconds when stderr is not one), then the run's summary (as JSON with
+--json, the warnings in it). The exit status is 0 when the run finished, even
 with rejected rows (they are listed in the summary and kept on the run); 1 when the file could
 not be read.
 """
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaizen.core.progress import Progress
+from kaizen.imports.eventlog_mapping import load_eventlog_mapping
 from kaizen.imports.models import ImportKind, ImportRun
+from kaizen.imports.problems import HISTORY_COUNTS
 from kaizen.imports.reading import SourceError
 from kaizen.imports.services import do_create_import_run, run_import
 from kaizen.imports.tickets import MappingError, load_mapping
@@ -38,7 +43,7 @@ class Command(BaseCommand):
         )
         tickets_csv.add_argument("path", type=Path)
         tickets_csv.add_argument(
-            "--mapping", type=Path, required=True, help="TOML or YAML mapping file"
+            "--mapping", type=Path, required=True, help="TOML, YAML or JSON mapping file"
         )
         events = kinds.add_parser(
             ImportKind.EVENTLOG_CSV, help="a process-mining event log (one row per activity)"
@@ -57,6 +62,12 @@ class Command(BaseCommand):
         )
         events.add_argument("--timestamp-format", help="strptime format (default: ISO 8601)")
         events.add_argument("--source", help="the tool's name kept on each incident")
+        events.add_argument(
+            "--mapping",
+            type=Path,
+            help="TOML, YAML or JSON mapping file: activities to states, resources to people or "
+            "teams, channel/priority/impact/urgency columns and value maps",
+        )
         events.add_argument("--time-zone", help="for times without an offset")
         for sub in (servicenow, tickets_csv, events):
             sub.add_argument("--batch-size", type=int, default=1000)
@@ -87,8 +98,21 @@ class Command(BaseCommand):
                 created=current.records_created,
             )
 
+        def warn(warnings: list[str]) -> None:
+            # Before anything is written: a run that would read nothing as meant can be stopped.
+            if not options["json"]:
+                for warning in warnings:
+                    self.stdout.write(f"Warning: {warning}")
+                self.stdout.flush()
+
         try:
-            run = run_import(run, path, batch_size=options["batch_size"], on_progress=progress)
+            run = run_import(
+                run,
+                path,
+                batch_size=options["batch_size"],
+                on_progress=progress,
+                on_warnings=warn,
+            )
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
         finally:
@@ -98,17 +122,9 @@ class Command(BaseCommand):
     def _run_options(self, options: dict[str, Any]) -> dict[str, Any]:
         kind = options["kind"]
         if kind == ImportKind.TICKETS_CSV:
-            mapping_path: Path = options["mapping"]
-            try:
-                text = mapping_path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise CommandError(f"--mapping: cannot read {mapping_path} ({exc})") from exc
-            try:
-                return {"mapping": load_mapping(text, mapping_path.name)}
-            except MappingError as exc:
-                raise CommandError(f"--mapping {mapping_path}: {exc}") from exc
+            return {"mapping": _read_mapping(options["mapping"], load_mapping)}
         if kind == ImportKind.EVENTLOG_CSV:
-            return {
+            run_options = {
                 name: options[name]
                 for name in (
                     "case",
@@ -121,6 +137,16 @@ class Command(BaseCommand):
                     "time_zone",
                 )
             }
+            if options["mapping"] is not None:
+                mapping = _read_mapping(options["mapping"], load_eventlog_mapping)
+                named = mapping.get("source")
+                if named and options["source"] and str(named).strip() != options["source"]:
+                    raise CommandError(
+                        f"--source {options['source']!r} and the mapping's source {named!r} "
+                        "differ: re-runs are keyed by the source, give one"
+                    )
+                run_options["mapping"] = mapping
+            return run_options
         return {"time_zone": options.get("time_zone")}
 
     def _report(self, run: ImportRun, *, as_json: bool) -> None:
@@ -146,6 +172,15 @@ class Command(BaseCommand):
             f"{summary['records_refused']} refused, {summary['rows_rejected']} rows rejected, "
             f"{summary['events_written']} journal events, {summary['seconds']} s."
         )
+        history = summary.get("history")
+        if history:
+            self.stdout.write(
+                "History: "
+                + "; ".join(
+                    f"{label}: {history.get(key, 0)}" for key, label in HISTORY_COUNTS.items()
+                )
+                + "."
+            )
         for problem in problems:
             where = f" {problem.field}={problem.value!r}" if problem.field else ""
             self.stdout.write(
@@ -154,3 +189,14 @@ class Command(BaseCommand):
         remaining = run.row_errors.count() - len(problems)
         if remaining > 0:
             self.stdout.write(f"  ... and {remaining} more (see the import's page)")
+
+
+def _read_mapping(path: Path, load: Callable[[str, str], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"--mapping: cannot read {path} ({exc})") from exc
+    try:
+        return load(text, path.name)
+    except MappingError as exc:
+        raise CommandError(f"--mapping {path}: {exc}") from exc
