@@ -19,3 +19,16 @@ register_event_shape(
     EventType.API_TOKEN_REVOKED,
     keys={"token": Key("Token"), "prefix": Key("Begins with")},
 )
+# Sign-ins (kaizen/people/signins.py): where from, for how long a lock-out lasts, which token.
+register_event_shape(
+    EventType.USER_SIGNED_IN,
+    EventType.USER_SIGNIN_FAILED,
+    EventType.USER_LOCKED_OUT,
+    EventType.TOKEN_REFUSED,
+    keys={
+        "address": Key("From address"),
+        "minutes": Key("Refused for", text=lambda minutes: f"{minutes} minutes"),
+        "token": Key("Token"),
+        "reason": Key("Why"),
+    },
+)

@@ -103,6 +103,21 @@ def test_people_events():
     expected = ["Notifications: SLA breaches on my incidents and my teams' incidents"]
     assert lines(EventType.NOTIFICATION_OPTED_OUT, grace, data=category) == expected
     assert lines(EventType.NOTIFICATION_OPTED_IN, grace, data=category) == expected
+    assert lines(EventType.USER_SIGNED_IN, grace, data={"address": "203.0.113.7"}) == [
+        "From address: 203.0.113.7"
+    ]
+    assert lines(
+        EventType.USER_LOCKED_OUT, grace, data={"address": "203.0.113.7", "minutes": 15}
+    ) == [
+        "From address: 203.0.113.7",
+        "Refused for: 15 minutes",
+    ]
+    refused = {"address": "192.0.2.4", "token": "laptop script", "reason": "revoked"}
+    assert lines(EventType.TOKEN_REFUSED, grace, data=refused) == [
+        "From address: 192.0.2.4",
+        "Token: laptop script",
+        "Why: revoked",
+    ]
 
 
 # -- catalogue -------------------------------------------------------------------------------
