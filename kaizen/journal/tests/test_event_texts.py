@@ -112,6 +112,8 @@ def test_people_events():
         "From address: 203.0.113.7",
         "Refused for: 15 minutes",
     ]
+    failed = lines(EventType.USER_SIGNIN_FAILED, grace, data={"address": "203.0.113.7"})
+    assert failed == ["From address: 203.0.113.7"]
     refused = {"address": "192.0.2.4", "token": "laptop script", "reason": "revoked"}
     assert lines(EventType.TOKEN_REFUSED, grace, data=refused) == [
         "From address: 192.0.2.4",
