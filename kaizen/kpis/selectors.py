@@ -190,7 +190,13 @@ def scorecard(period_kind: str) -> list[ProcessGroup]:
                 by_key[definition.key], period_kind, window_start(last, period_kind), last
             )
             row.latest, row.current = latest_and_current(row.periods)
-            row.status = kpi_status(definition, row.latest.value if row.latest else None)
+            row.status = (
+                kpi_status(definition, row.latest.value)
+                if row.latest
+                else Status.SO_FAR
+                if row.current
+                else Status.NONE
+            )
         groups[definition.process].append(row)
     labels = dict(Process.choices)
     order = list(labels)

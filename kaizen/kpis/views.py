@@ -198,7 +198,8 @@ def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     latest, current = latest_and_current(periods)
     with_data = [period for period in periods if not period.empty]
     breakdown, measured_now = [], False
-    breakdown_period = with_data[-1] if with_data else None
+    # The breakdown compares a finished period (an unfinished one only when it is all there is).
+    breakdown_period = latest or (with_data[-1] if with_data else None)
     if dimension and breakdown_period is not None:
         breakdown, measured_now = _breakdown(definition, period_kind, dimension, breakdown_period)
         for row in breakdown:
