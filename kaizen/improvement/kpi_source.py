@@ -137,6 +137,7 @@ IMPROVEMENT_SOURCE = DatabaseSource(
     rows=improvement_rows,
     rows_in_scope=rows_in_scope,
     measured_as=MeasurementSource.IMPROVEMENT,
+    noun="register entries",
 )
 
 

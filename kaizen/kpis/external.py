@@ -352,5 +352,10 @@ def _source_rows(definition: KPIDefinition, **arguments: Any) -> list[dict[str, 
 
 
 register_source(
-    DatabaseSource(name=Source.EXTERNAL, rows=_source_rows, measured_as=MeasurementSource.EXTERNAL)
+    DatabaseSource(
+        name=Source.EXTERNAL,
+        rows=_source_rows,
+        measured_as=MeasurementSource.EXTERNAL,
+        noun="data points",
+    )
 )

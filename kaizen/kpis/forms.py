@@ -4,6 +4,7 @@ The form parses (JSON filters, numbers); the rules live on the model (`CustomKPI
 kaizen.kpis.services, and their ValidationErrors land on the field they name.
 """
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from kaizen.analytics.families import breakdown_columns
 from kaizen.core.forms import StyledFormMixin
 from kaizen.kpis.external import MAX_CSV_BYTES
 from kaizen.kpis.models import CustomKPI, PeriodKind
-from kaizen.kpis.services import CUSTOM_KPI_FIELDS
+from kaizen.kpis.services import CUSTOM_KPI_FIELDS, DEFAULT_PERIOD_KINDS
 from kaizen.people.models import User, UserKind
 
 FILTER_FIELDS = ("filters", "numerator", "denominator")
@@ -81,17 +82,36 @@ class PointsUploadForm(StyledFormMixin, forms.Form):
         return upload
 
 
-PERIOD_CHOICES = [(kind.value, kind.label) for kind in PeriodKind]
+# The pages show what is stored: the period kinds the collection measures.
+PERIOD_CHOICES = [(kind.value, kind.label) for kind in PeriodKind if kind in DEFAULT_PERIOD_KINDS]
 DIMENSION_CHOICES = [("", "No breakdown"), *((name, name.title()) for name in breakdown_columns())]
 
 
 class PageOptionsForm(forms.Form):
-    """The period kind and breakdown a page shows, from the query string."""
+    """The period kind, breakdown and range a page shows, from the query string. Without a
+    range a KPI page shows where its data is: the first to the last period with a value."""
 
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
     by = forms.ChoiceField(choices=DIMENSION_CHOICES, required=False)
+    start = forms.DateField(required=False, label="From")
+    end = forms.DateField(required=False, label="To")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "must not be before From")
+        return cleaned
+
+    def _cleaned(self) -> dict[str, Any]:
+        self.is_valid()  # a field in error is left out of cleaned_data; the others stand
+        return self.cleaned_data
 
     def options(self) -> tuple[str, str]:
-        if not self.is_valid():
-            return PeriodKind.MONTH.value, ""
-        return self.cleaned_data["period"] or PeriodKind.MONTH.value, self.cleaned_data["by"]
+        cleaned = self._cleaned()
+        return cleaned.get("period") or PeriodKind.MONTH.value, cleaned.get("by") or ""
+
+    def date_range(self) -> tuple[dt.date | None, dt.date | None]:
+        """The days asked for (both inclusive), or None where the data decides."""
+        cleaned = self._cleaned()
+        return cleaned.get("start"), cleaned.get("end")

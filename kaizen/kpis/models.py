@@ -327,6 +327,12 @@ class MeasurementSource(models.TextChoices):
     IMPROVEMENT = "improvement", "The improvement register"
 
 
+class RunScope(models.TextChoices):
+    RECENT = "recent", "The recent months"
+    HISTORY = "history", "The whole history"
+    CHOSEN = "chosen", "Chosen KPIs, periods or range"
+
+
 class MeasurementRun(models.Model):
     """One collection of measurements: what was asked, what came of it. The journal event of
     the collection points here, and every measurement written names its run."""
@@ -343,6 +349,15 @@ class MeasurementRun(models.Model):
     range_end = models.DateField(null=True, blank=True)
     synced_event_id = models.BigIntegerField(
         null=True, blank=True, help_text="The last journal event the analytics store had synced"
+    )
+    # What the run set out to measure: the hourly recent months, the whole history (after an
+    # import, on demand), or a choice of KPIs, periods or range. An import is measured once a
+    # HISTORY run has read the store past the import's journal event.
+    scope = models.CharField(max_length=8, choices=RunScope.choices, default=RunScope.CHOSEN)
+    events_behind = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Journal events the analytics store had not synced when measured (0: all)",
     )
     measurements = models.PositiveIntegerField(default=0)
     not_measurable = models.JSONField(default=list, blank=True)

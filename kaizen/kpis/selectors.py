@@ -5,15 +5,17 @@ only a breakdown nobody collected is measured on the spot.
 """
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import reduce
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import Max, Q
 
+from kaizen.kpis import series
 from kaizen.kpis.models import (
-    ALL_TIME_START,
     CUSTOM_PREFIX,
     CustomKPI,
     Measurement,
@@ -54,6 +56,7 @@ class Status(StrEnum):
     AMBER = "amber"
     RED = "red"
     NONE = "none"  # no value, or no target to judge it by
+    SO_FAR = "so_far"  # an unfinished period: its figure is not judged against a full target
 
 
 def kpi_status(definition: KPIDefinition, value: float | None) -> Status:
@@ -83,28 +86,44 @@ def status_against(
     return Status.RED
 
 
-def periods_back(kind: str, count: int, today: dt.date | None = None) -> list[dt.date]:
-    """The starts of the last `count` periods of `kind`, oldest first, ending with today's."""
+def window_start(last: dt.date, kind: str, count: int = SPARKLINE_PERIODS) -> dt.date:
+    """The start of the first of `count` periods ending with the one starting on `last`."""
     if kind == PeriodKind.ALL:
-        return [ALL_TIME_START]
-    start = period_floor(today or timezone.localdate(), kind)
-    starts = [start]
+        return last
+    first = period_floor(last, kind)
     for _ in range(count - 1):
-        starts.append(period_step_back(starts[-1], kind))
-    return starts[::-1]
+        first = period_step_back(first, kind)
+    return first
 
 
 @dataclass
 class ScorecardRow:
     definition: KPIDefinition
-    latest: Measurement | None = None
+    # The latest finished period with a value (its status is judged), and the period after
+    # it when that one was measured before it ended ("so far": shown, never judged).
+    latest: series.Period | None = None
+    current: series.Period | None = None
     status: Status = Status.NONE
-    # One value per period of the sparkline window, None where nothing was measured.
-    sparkline: list[float | None] = field(default_factory=list)
+    # The sparkline: the last SPARKLINE_PERIODS periods up to the latest with data (the data's
+    # own end, not today's: an imported history of 2010-2014 ends in 2014), None in the holes.
+    periods: list[series.Period] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return self.definition.key
+
+    def sparkline(self) -> dict[str, Any]:
+        return series_chart(self.periods)
+
+
+def series_chart(periods: list[series.Period]) -> dict[str, Any]:
+    """What a chart of these periods needs: readable labels, values with None in the holes
+    (Chart.js draws a gap there), and the unfinished period's note for its tooltip."""
+    return {
+        "labels": [period.label for period in periods],
+        "values": [period.value for period in periods],
+        "notes": [period.so_far for period in periods],
+    }
 
 
 @dataclass
@@ -122,30 +141,62 @@ class ProcessGroup:
         return [row for row in self.rows if row.definition.measurable]
 
 
-def scorecard(period_kind: str, *, today: dt.date | None = None) -> list[ProcessGroup]:
-    """Every active KPI grouped by process: its latest stored value of `period_kind`, status
-    and the last periods for a sparkline. One query for custom KPIs, one for measurements."""
+def latest_and_current(
+    periods: list[series.Period],
+) -> tuple[series.Period | None, series.Period | None]:
+    """The latest finished period with a value, and the last period when it has a value but
+    was measured before it ended."""
+    with_data = [period for period in periods if not period.empty]
+    current = with_data[-1] if with_data and with_data[-1].partial else None
+    finished = [period for period in with_data if not period.partial]
+    return (finished[-1] if finished else None), current
+
+
+def scorecard(period_kind: str) -> list[ProcessGroup]:
+    """Every active KPI grouped by process: its latest finished period with a value and that
+    period's status, the unfinished one after it "so far", and the periods before for a
+    sparkline. Queries: the custom KPIs, each KPI's last period with a value, the windows'
+    measurements (one each, whatever the number of KPIs)."""
     definitions = all_definitions()
-    window = periods_back(period_kind, SPARKLINE_PERIODS, today)
-    stored = Measurement.objects.filter(
+    measured = Measurement.objects.filter(
         period_kind=period_kind,
         dimension="",
         kpi_key__in=[d.key for d in definitions if d.measurable],
-        period_start__gte=window[0],
-    ).order_by("kpi_key", "period_start")
-    by_key: dict[str, dict[dt.date, Measurement]] = defaultdict(dict)
-    for measurement in stored:
-        by_key[measurement.kpi_key][measurement.period_start] = measurement
+    )
+    last_with_data = dict(
+        measured.filter(value__isnull=False)
+        .values("kpi_key")
+        .annotate(last=Max("period_start"))
+        .values_list("kpi_key", "last")
+    )
+    by_key: dict[str, list[Measurement]] = defaultdict(list)
+    if last_with_data:
+        windows = [
+            Q(
+                kpi_key=key,
+                period_start__gte=window_start(last, period_kind),
+                period_start__lte=last,
+            )
+            for key, last in last_with_data.items()
+        ]
+        for measurement in measured.filter(reduce(operator.or_, windows)):
+            by_key[measurement.kpi_key].append(measurement)
     groups: dict[str, list[ScorecardRow]] = defaultdict(list)
     for definition in definitions:
-        series = by_key.get(definition.key, {})
-        latest = series[max(series)] if series else None
-        row = ScorecardRow(
-            definition=definition,
-            latest=latest,
-            status=kpi_status(definition, latest.value if latest else None),
-            sparkline=[series[s].value if s in series else None for s in window],
-        )
+        row = ScorecardRow(definition=definition)
+        last = last_with_data.get(definition.key)
+        if last is not None:
+            row.periods = series.periods(
+                by_key[definition.key], period_kind, window_start(last, period_kind), last
+            )
+            row.latest, row.current = latest_and_current(row.periods)
+            row.status = (
+                kpi_status(definition, row.latest.value)
+                if row.latest
+                else Status.SO_FAR
+                if row.current
+                else Status.NONE
+            )
         groups[definition.process].append(row)
     labels = dict(Process.choices)
     order = list(labels)
@@ -164,6 +215,19 @@ def stored_series(key: str, period_kind: str, dimension: str = "") -> list[Measu
         Measurement.objects.filter(kpi_key=key, period_kind=period_kind, dimension=dimension)
         .select_related("run")
         .order_by("period_start", "dimension_value")
+    )
+
+
+def stored_breakdown(
+    key: str, period_kind: str, dimension: str, period_start: dt.date
+) -> list[Measurement]:
+    """A KPI's stored values by `dimension` for one period."""
+    return list(
+        Measurement.objects.filter(
+            kpi_key=key, period_kind=period_kind, dimension=dimension, period_start=period_start
+        )
+        .select_related("run")
+        .order_by("dimension_value")
     )
 
 

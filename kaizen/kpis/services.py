@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kaizen.analytics.families import breakdown_columns
 from kaizen.journal.events import EventType
+from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.kpis.engine import EngineError
 from kaizen.kpis.external import ParsedFile, PointInput, RowError
@@ -24,6 +25,7 @@ from kaizen.kpis.models import (
     MeasurementRun,
     MeasurementSource,
     PeriodKind,
+    RunScope,
     whole_periods,
 )
 from kaizen.kpis.selectors import all_definitions, find_definition, measure_now, synced_event_id
@@ -120,6 +122,11 @@ def _measurements_from(
     synced_event_id = None if database else run.synced_event_id
     measurements = []
     for row in rows:
+        if dimension and row.get("value") is None and not row.get("n"):
+            # A breakdown value's empty periods are not stored: over years of weeks they would
+            # be most of the rows. The overall series keeps its empty periods (measured, and
+            # found empty), which the pages fold and chart as gaps.
+            continue
         period = row["period"]
         if period == "all":
             period_start = start or ALL_TIME_START
@@ -223,15 +230,18 @@ def do_collect_measurements(
     breakdowns: Sequence[str] = (),
     start: dt.date | None = None,
     end: dt.date | None = None,
+    scope: str = RunScope.CHOSEN,
 ) -> MeasurementRun:
     """Measure KPIs (`keys`, or every active one) for each period kind, overall and by each
     breakdown dimension, between `start` (inclusive) and `end` (exclusive); store the results,
-    replacing what was stored for that range. Journaled.
+    replacing what was stored for that range. Journaled. `scope` says what the run was for
+    (kaizen.kpis.collection: the recent months, the whole history).
 
     The engine reads the analytics store before the transaction opens, so the database is
     held only for the writes."""
     _check_collection(period_kinds, breakdowns)
     definitions = _definitions_for(keys)
+    cursor = synced_event_id()
     run = MeasurementRun(
         started_at=timezone.now(),
         actor=actor,
@@ -240,7 +250,13 @@ def do_collect_measurements(
         breakdowns=list(breakdowns),
         range_start=start,
         range_end=end,
-        synced_event_id=synced_event_id(),
+        synced_event_id=cursor,
+        scope=scope,
+        # How far the store was behind the journal: 0 means the figures read every event
+        # recorded up to the run (what the pages' provenance says).
+        events_behind=None
+        if cursor is None
+        else JournalEvent.objects.filter(id__gt=cursor).count(),
         not_measurable=[
             {"key": d.key, "reason": d.not_measurable_reason}
             for d in definitions
@@ -292,6 +308,7 @@ def do_collect_measurements(
                 "end": end,
                 "measurements": run.measurements,
                 "synced_event_id": run.synced_event_id,
+                "scope": run.scope,
                 "not_measurable": [item["key"] for item in run.not_measurable],
             },
         )

@@ -59,6 +59,7 @@ class DatabaseSource:
     # What a stored measurement of it says it came from (kaizen.kpis.models.MeasurementSource).
     measured_as: str = "engine"
     columns: Mapping[str, str] = field(default_factory=dict)
+    noun: str = "rows"  # what its rows are, in the plural, for sentences people read
 
 
 Source = StoreSource | DatabaseSource
@@ -115,6 +116,31 @@ def is_database_source(name: str) -> bool:
 
 def database_source_names() -> tuple[str, ...]:
     return tuple(_database_sources)
+
+
+def rows_noun(name: str) -> str:
+    """What a source's rows are, in the plural: "incidents", "data points"."""
+    database = database_source(name)
+    if database is not None:
+        return database.noun
+    try:
+        return get_family(str(name)).noun
+    except LookupError:
+        return "rows"
+
+
+def column_label(name: str, column: str) -> str:
+    """A source's column as people read it ("Resolved at", "SLA verdict"); a name with a dot
+    (a field of a process Kaizen does not have yet, "problem.opened_at") reads "Problem:
+    opened at"."""
+    if "." in column:
+        record, _, rest = column.partition(".")
+        return f"{record.replace('_', ' ').capitalize()}: {rest.replace('_', ' ')}"
+    try:
+        return get_family(str(name)).column_label(column)
+    except LookupError:
+        label = column.replace("_", " ")
+        return label[:1].upper() + label[1:]
 
 
 def source_columns(name: str) -> dict[str, str]:

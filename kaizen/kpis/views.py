@@ -1,7 +1,9 @@
 """KPI pages: the scorecard, a KPI's page, custom KPI form, external data upload.
 
 Each view: authenticate, ask kaizen.kpis.permissions (403), fetch (404), validate, call one
-service. Figures come from stored measurements; charts read them from a json_script block.
+service. Figures come from stored measurements, laid out by kaizen.kpis.series (every period of
+the range shown, holes kept, unfinished periods "so far"); charts read them from a json_script
+block.
 """
 
 import datetime as dt
@@ -17,24 +19,42 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kaizen.core.forms import detached, run_service
 from kaizen.journal.selectors import timeline_for
-from kaizen.kpis import services
+from kaizen.kpis import quality, series, services
+from kaizen.kpis.collection import collect_recent
 from kaizen.kpis.engine import EngineError
 from kaizen.kpis.forms import CustomKPIForm, PageOptionsForm, PointsUploadForm
-from kaizen.kpis.models import CustomKPI, ExternalUpload, MeasurementRun
+from kaizen.kpis.models import (
+    CustomKPI,
+    ExternalUpload,
+    Measurement,
+    MeasurementRun,
+    RunScope,
+    period_floor,
+)
 from kaizen.kpis.permissions import can_manage_kpis, can_record_kpi_data, can_view_kpis
+from kaizen.kpis.presenting import QualityPanel, nothing_in, quality_panel
 from kaizen.kpis.selectors import (
     SPARKLINE_PERIODS,
+    Status,
     find_definition,
     kpi_status,
+    latest_and_current,
     measure_now,
-    periods_back,
     scorecard,
+    series_chart,
+    stored_breakdown,
     stored_series,
 )
+from kaizen.kpis.sources import column_label
 from kaizen.kpis.spec import KPIDefinition, Source
-from kaizen.kpis.tasks import collect_recent_measurements
+from kaizen.kpis.tasks import collect_history_task
+from kaizen.kpis.templatetags.kpis import UNIT_SUFFIX
+from kaizen.people.models import Process
 
 MEASUREMENT_ROWS_SHOWN = 60
+# A range asked for is cut to its last century, so that a typo in a year ("0012") does not lay
+# out tens of thousands of periods.
+MAX_SHOWN_SPAN = dt.timedelta(days=36_525)
 
 
 def _require_viewer(request: HttpRequest) -> None:
@@ -60,10 +80,13 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     options = PageOptionsForm(request.GET)
     period_kind, _ = options.options()
     groups = scorecard(period_kind)
-    window = periods_back(period_kind, SPARKLINE_PERIODS)
     chart_data = {
-        "labels": [start.isoformat() for start in window],
-        "series": {row.key: row.sparkline for group in groups for row in group.measurable},
+        "series": {
+            row.key: {**row.sparkline(), "suffix": UNIT_SUFFIX.get(row.definition.unit.value, "")}
+            for group in groups
+            for row in group.measurable
+            if row.periods
+        },
     }
     return render(
         request,
@@ -72,6 +95,7 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "options": options,
             "period_kind": period_kind,
+            "sparkline_periods": SPARKLINE_PERIODS,
             "chart_data": chart_data,
             "last_run": MeasurementRun.objects.order_by("-started_at").first(),
             "can_manage": can_manage_kpis(request.user),
@@ -79,102 +103,86 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _shown_range(
+    stored: list[Measurement], kind: str, options: PageOptionsForm
+) -> tuple[dt.date, dt.date] | None:
+    """The periods a KPI page shows: the range asked for, else where the data is (the first to
+    the last period with a value); an open end of a range asked for is the data's."""
+    asked_start, asked_end = options.date_range()
+    data = series.data_range(stored)
+    if asked_start is None and asked_end is None:
+        return data
+    first = period_floor(asked_start, kind) if asked_start else (data[0] if data else None)
+    last = period_floor(asked_end, kind) if asked_end else (data[1] if data else None)
+    if first is None or last is None:
+        first = first or last
+        last = last or first
+    if first is None or last is None or last < first:
+        return None
+    return period_floor(max(first, last - MAX_SHOWN_SPAN), kind), last
+
+
 def _breakdown(
-    definition: KPIDefinition, period_kind: str, dimension: str, window: list[dt.date]
+    definition: KPIDefinition, kind: str, dimension: str, period: series.Period
 ) -> tuple[list[dict[str, Any]], bool]:
-    """The latest period's values by `dimension`, from storage; measured now (and said so)
-    when nobody collected that breakdown."""
-    stored = stored_series(definition.key, period_kind, dimension)
+    """The values by `dimension` in one period, from storage; measured now (and said so) when
+    nobody collected that breakdown."""
+    stored = stored_breakdown(definition.key, kind, dimension, period.start)
     if stored:
-        latest = max(m.period_start for m in stored)
-        rows = [
-            {"value": m.dimension_value, "figure": m.value, "n": m.n, "period": m.period_start}
-            for m in stored
-            if m.period_start == latest
-        ]
-        return sorted(rows, key=lambda row: str(row["value"])), False
+        rows = [{"value": m.dimension_value, "figure": m.value, "n": m.n} for m in stored]
+        return rows, False
     if not definition.measurable:
         return [], False
     try:
-        measured = measure_now(definition, period=period_kind, by=(dimension,), start=window[0])
+        measured = measure_now(
+            definition,
+            period=kind,
+            by=(dimension,),
+            start=period.start,
+            end=series.period_end(period.start, kind),
+        )
     except EngineError:
         return [], True
-    if not measured:
-        return [], True
-    latest_period = max(str(row["period"]) for row in measured)
     rows = [
         {
             "value": "" if row.get(dimension) is None else str(row.get(dimension)),
             "figure": row.get("value"),
             "n": row.get("n"),
-            "period": row["period"],
         }
         for row in measured
-        if str(row["period"]) == latest_period
+        if row.get("n")
     ]
     return sorted(rows, key=lambda row: str(row["value"])), True
 
 
-def _quality(definition: KPIDefinition, period_kind: str, start: dt.date) -> list[dict[str, Any]]:
-    """The data quality panel (coverage of required fields, sample sizes, empty periods) as
-    titled sections of label/value rows, whatever the report's nesting."""
+def _quality(
+    definition: KPIDefinition, kind: str, first: dt.date, last: dt.date
+) -> QualityPanel | None:
+    """The data quality panel over exactly the periods the page shows."""
     if not definition.measurable or _is_external(definition):
-        return []
+        return None
     try:
-        from kaizen.kpis import quality
-    except ImportError:  # the data quality module is written alongside; no panel until then
-        return []
-    try:
-        report = quality.data_quality(definition, period=period_kind, start=start)
+        report = quality.data_quality(
+            definition, period=kind, start=first, end=series.period_end(last, kind)
+        )
     except EngineError as error:
-        return [{"title": "Not computable", "rows": [(str(error), "")], "empty": ""}]
-    return quality_sections(report)
+        return QualityPanel(verdict="not_measurable", label="Not computable", lines=[str(error)])
+    return quality_panel(report, definition, kind)
 
 
-# What the panel shows of kaizen.kpis.quality's report, in this order (the rest, such as the
-# KPI's key and the range asked, is on the page already).
-QUALITY_KEYS = (
-    "verdict",
-    "issues",
-    "rows_in_scope",
-    "required_fields",
-    "sample_sizes",
-    "min_sample_size",
-    "median_sample_size",
-    "empty_periods",
-)
+def _days(shown: tuple[dt.date, dt.date] | None, kind: str) -> tuple[dt.date, dt.date] | None:
+    """The first and the last day of the periods shown (the range picker's values)."""
+    if shown is None:
+        return None
+    end = series.period_end(shown[1], kind)
+    return shown[0], (end - dt.timedelta(days=1)) if end else shown[1]
 
 
-def quality_sections(report: dict[str, Any]) -> list[dict[str, Any]]:
-    sections = []
-    for name in QUALITY_KEYS:
-        if name not in report:
-            continue
-        value = report[name]
-        if isinstance(value, dict):
-            rows = [(label, _shown(item)) for label, item in value.items()]
-        elif isinstance(value, list | tuple):
-            rows = [_row(item) for item in value]
-        else:
-            rows = [("", _shown(value))]
-        title = str(name).replace("_", " ").capitalize()
-        sections.append({"title": title, "rows": rows, "empty": "None."})
-    return sections
-
-
-def _row(item: Any) -> tuple[str, str]:
-    if isinstance(item, dict):
-        values = list(item.values())
-        return (str(values[0]), ", ".join(_shown(v) for v in values[1:])) if values else ("", "")
-    return (_shown(item), "")
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    if isinstance(value, dict):
-        return ", ".join(f"{key}: {_shown(item)}" for key, item in value.items())
-    return str(value)
+def _table(periods: list[series.Period], kind: str) -> tuple[list[series.Row], int]:
+    """The measurements table, newest first, runs of empty periods folded; at most
+    MEASUREMENT_ROWS_SHOWN lines, and how many older ones were left out."""
+    lines = series.fold(periods[::-1], kind)
+    return lines[:MEASUREMENT_ROWS_SHOWN], max(len(lines) - MEASUREMENT_ROWS_SHOWN, 0)
 
 
 @login_required
@@ -184,26 +192,33 @@ def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     definition = _definition_for(key)
     options = PageOptionsForm(request.GET)
     period_kind, dimension = options.options()
-    window = periods_back(period_kind, SPARKLINE_PERIODS)
-    series = stored_series(key, period_kind)
-    breakdown, measured_now = (
-        _breakdown(definition, period_kind, dimension, window) if dimension else ([], False)
-    )
-    for row in breakdown:
-        row["status"] = kpi_status(definition, row["figure"])
+    stored = stored_series(key, period_kind)
+    shown_range = _shown_range(stored, period_kind, options)
+    periods = series.periods(stored, period_kind, *shown_range) if shown_range else []
+    latest, current = latest_and_current(periods)
+    with_data = [period for period in periods if not period.empty]
+    breakdown, measured_now = [], False
+    # The breakdown compares a finished period (an unfinished one only when it is all there is).
+    breakdown_period = latest or (with_data[-1] if with_data else None)
+    if dimension and breakdown_period is not None:
+        breakdown, measured_now = _breakdown(definition, period_kind, dimension, breakdown_period)
+        for row in breakdown:
+            row["status"] = (
+                Status.SO_FAR if breakdown_period.partial else kpi_status(definition, row["figure"])
+            )
+    lines, older = _table(periods, period_kind)
     custom = CustomKPI.objects.filter(key=key).select_related("owner").first()
     chart_data = {
-        "labels": [m.period_start.isoformat() for m in series],
-        "values": [m.value for m in series],
+        **series_chart(periods),
         "target": definition.thresholds.target,
         "warning": definition.thresholds.warning,
         "unit": definition.unit.value,
+        "suffix": UNIT_SUFFIX.get(definition.unit.value, ""),
         "breakdown": {
             "labels": [row["value"] or "(not set)" for row in breakdown],
             "values": [row["figure"] for row in breakdown],
         },
     }
-    latest = series[-1] if series else None
     return render(
         request,
         "kpis/kpi_detail.html",
@@ -213,14 +228,26 @@ def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
             "options": options,
             "period_kind": period_kind,
             "dimension": dimension,
+            "shown_range": shown_range,
+            "data_range": series.data_range(stored),
+            "range_label": series.span_label(*shown_range, period_kind) if shown_range else "",
+            "shown_days": _days(shown_range, period_kind),
             "latest": latest,
+            "current": current,
             "status": kpi_status(definition, latest.value if latest else None),
-            "measurements": [
-                (m, kpi_status(definition, m.value)) for m in series[::-1][:MEASUREMENT_ROWS_SHOWN]
-            ],
+            "lines": lines,
+            "older_lines": older,
+            "nothing": nothing_in(definition),
+            "has_data": bool(with_data),
             "breakdown": breakdown,
+            "breakdown_period": breakdown_period,
             "measured_now": measured_now,
-            "quality_sections": _quality(definition, period_kind, window[0]),
+            "quality": _quality(definition, period_kind, *shown_range) if shown_range else None,
+            "process_label": dict(Process.choices).get(definition.process, definition.process),
+            "needs": [
+                column_label(definition.measure.source if definition.measure else "", name)
+                for name in definition.required_fields
+            ],
             "external": _is_external(definition),
             "uploads": ExternalUpload.objects.filter(kpi_key=key).select_related("created_by")[:10]
             if _is_external(definition)
@@ -296,12 +323,21 @@ def upload_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def collect_now(request: HttpRequest) -> HttpResponse:
-    """Sync the analytics store and collect the recent measurements at once (the hourly task's
-    work), for a manager who just changed a KPI or uploaded data."""
+    """Measure on demand, for a manager who just changed a KPI or uploaded data: the recent
+    months at once (the hourly task's work), or with `scope=history` the whole range of the
+    data, handed to the task worker (it can take a while over years of history)."""
     _require_viewer(request)
     if not can_manage_kpis(request.user):
         raise PermissionDenied("Only continual improvement owners and managers collect.")
-    result = collect_recent_measurements(actor=request.user)
-    messages.success(request, f"{result['measurements']} measurements collected.")
+    if request.POST.get("scope") == RunScope.HISTORY:
+        collect_history_task(request.user.pk)
+        messages.success(
+            request,
+            "Measuring every KPI over the whole history of the data: the figures follow as soon "
+            "as the task worker is done (a minute or so for years of incidents).",
+        )
+    else:
+        run = collect_recent(actor=request.user)
+        messages.success(request, f"{run.measurements:,} measurements of the recent months.")
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/kpis/") else reverse("kpis:scorecard"))

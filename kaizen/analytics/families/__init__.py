@@ -31,6 +31,7 @@ from typing import Any
 
 import pyarrow as pa
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -57,6 +58,19 @@ class FactFamily:
     # Bump when a column's meaning or computation changes: a store written under another
     # version is rebuilt by the next sync instead of mixing old and new rows.
     version: str
+    # What the rows are, in the plural, for sentences people read ("253 incidents").
+    noun: str = "rows"
+    # How pages name a column ("Hours to resolve" for resolution_hours); a record family's
+    # columns that are its model's fields are named by the field's verbose name without one.
+    column_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def column_label(self, name: str) -> str:
+        """The column as people read it: "Resolved at", "SLA verdict"."""
+        label = self.column_labels.get(name) or self._field_label(name) or name.replace("_", " ")
+        return label[:1].upper() + label[1:]
+
+    def _field_label(self, name: str) -> str:
+        return ""
 
     @cached_property
     def columns(self) -> dict[str, str]:
@@ -83,6 +97,12 @@ class RecordFamily(FactFamily):
 
     def content_type_id(self) -> int:
         return ContentType.objects.get_for_model(self.model).pk
+
+    def _field_label(self, name: str) -> str:
+        try:
+            return str(self.model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return ""
 
     def touched(self, events: Sequence[Any]) -> set[int] | None:
         """The records whose facts these journal events (rows with event_type,

@@ -178,6 +178,13 @@ INCIDENT_EVENTS = register(
     EventFamily(
         name="incident_event_facts",
         label="Incident events (one row per journal event)",
+        noun="incident events",
+        column_labels={
+            "event_id": "journal event",
+            "incident_id": "incident",
+            "occurred_at": "when it happened",
+            "event_type": "what happened",
+        },
         ddl=INCIDENT_EVENT_FACTS,
         version="1",
         records=INCIDENTS.name,

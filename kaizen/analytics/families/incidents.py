@@ -361,6 +361,23 @@ BREAKDOWN_COLUMNS = {
 }
 
 
+# The columns that are not the incident's own fields (or read better otherwise).
+COLUMN_LABELS = {
+    "incident_id": "incident",
+    "is_open": "open",
+    "team": "assignment group",
+    "ci": "configuration item",
+    "first_response_hours": "hours to first response",
+    "first_response_business_hours": "business hours to first response",
+    "resolution_hours": "hours to resolve",
+    "resolution_business_hours": "business hours to resolve",
+    "sla_met": "SLA verdict",
+    "sla_source": "where the SLA verdict came from",
+    "first_contact_resolution": "first contact resolution",
+    "last_event_id": "last journal event",
+}
+
+
 def _rows_between(after: int, up_to: int, context: FactContext) -> pa.Table:
     return incident_facts_between(after, up_to, calendars=context.calendars, names=context.names)
 
@@ -375,6 +392,8 @@ INCIDENTS = register(
     RecordFamily(
         name="incident_facts",
         label="Incidents (one row per incident)",
+        noun="incidents",
+        column_labels=COLUMN_LABELS,
         ddl=INCIDENT_FACTS,
         version="1",
         model=Incident,

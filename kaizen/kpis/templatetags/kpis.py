@@ -4,8 +4,9 @@ import datetime as dt
 
 from django import template
 
-from kaizen.kpis.models import ALL_TIME_START
-from kaizen.kpis.spec import dimension_label
+from kaizen.kpis import series
+from kaizen.kpis.selectors import kpi_status
+from kaizen.kpis.spec import KPIDefinition, dimension_label
 
 register = template.Library()
 
@@ -15,6 +16,7 @@ STATUS_BADGE = {
     "amber": ("text-bg-warning", "Warning"),
     "red": ("text-bg-danger", "Off target"),
     "none": ("text-bg-light border", "No status"),
+    "so_far": ("text-bg-light border text-secondary", "Not judged yet"),
 }
 
 
@@ -44,25 +46,15 @@ def status_label(status: str) -> str:
 
 
 @register.filter
+def kpi_status_of(value: float | None, definition: KPIDefinition) -> str:
+    """A finished period's value judged against the KPI's target (green, amber, red, none)."""
+    return str(kpi_status(definition, value))
+
+
+@register.filter
 def period_label(start: dt.date | str | None, kind: str) -> str:
-    """How people name a period: "Mar 2026", "week of 2 Mar 2026", "Q1 2026", "2026"."""
-    if start is None:
-        return ""
-    if isinstance(start, str):
-        if start == "all":
-            return "All time"
-        start = dt.date.fromisoformat(start[:10])
-    if kind == "all":
-        return "All time" if start == ALL_TIME_START else f"Since {start:%-d %b %Y}"
-    if kind == "month":
-        return f"{start:%b %Y}"
-    if kind == "week":
-        return f"Week of {start:%-d %b %Y}"
-    if kind == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
-    if kind == "year":
-        return str(start.year)
-    return f"{start:%-d %b %Y}"
+    """How people name a period: "Mar 2026", "Week of 2 Mar 2026", "Q1 2026", "2026"."""
+    return series.period_label(start, kind)
 
 
 @register.filter(name="dimension_label")

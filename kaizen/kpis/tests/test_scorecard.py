@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kaizen.kpis.models import Measurement
+from kaizen.kpis.collection import collect_history
+from kaizen.kpis.models import Measurement, period_step_back
 from kaizen.kpis.selectors import Status, kpi_status
 from kaizen.kpis.tests.helpers import EXTERNAL_AVAILABILITY, INCIDENT_VOLUME, make_custom_kpi
 from kaizen.testing import assert_constant_queries
@@ -64,31 +65,58 @@ def test_it_shows_every_kpi_by_process_with_the_gap_explained(web, agent):
     assert "Not measurable: change enablement is not in Kaizen yet" in page
 
 
-def test_it_shows_the_latest_value_its_status_and_the_sparkline_data(web, agent):
+def test_it_judges_the_latest_finished_period_and_shows_this_one_so_far(web, agent):
     start = this_month()
+    last = period_step_back(start, "month")
     store(INCIDENT_VOLUME.key, start.replace(year=start.year - 1), 50)
-    store(INCIDENT_VOLUME.key, start, 15)
+    store(INCIDENT_VOLUME.key, last, 15)
+    store(INCIDENT_VOLUME.key, start, 3)  # measured now, before the month ends
     response = web(agent).get(URL)
-    row = next(
-        r for g in response.context["groups"] for r in g.rows if r.key == INCIDENT_VOLUME.key
-    )
-    assert row.latest.value == 15 and row.status == Status.AMBER
-    data = response.context["chart_data"]
-    assert data["series"][INCIDENT_VOLUME.key][-1] == 15
-    assert len(data["labels"]) == 12
+    row = row_of(response, INCIDENT_VOLUME.key)
+    assert row.latest.start == last and row.latest.value == 15 and row.status == Status.AMBER
+    assert row.current.start == start and row.current.so_far.startswith("so far, ")
+    series = response.context["chart_data"]["series"][INCIDENT_VOLUME.key]
+    assert len(series["labels"]) == 12 and series["labels"][-1] == f"{start:%b %Y}"
+    assert series["values"][-2:] == [15, 3] and series["values"][0] is None
+    assert series["notes"][-1] == row.current.so_far
     page = response.content.decode()
-    assert 'data-status="amber"' in page and 'id="kpi-chart-data"' in page
+    assert 'data-status="amber"' in page and f'data-so-far="{INCIDENT_VOLUME.key}"' in page
     assert "/static/vendor/chartjs/chart.umd.min.js" in page and "cdn" not in page.lower()
+    assert "/static/vendor/chartjs-plugin-zoom/chartjs-plugin-zoom.min.js" in page
+
+
+def test_imported_history_of_any_age_reaches_the_scorecard(web, agent):
+    """Data that ends in 2013 is the scorecard's latest, with the twelve months up to it."""
+    for month, value in ((1, 4), (2, None), (6, 12), (12, 8)):
+        store(INCIDENT_VOLUME.key, dt.date(2013, month, 1), value)
+    response = web(agent).get(URL)
+    row = row_of(response, INCIDENT_VOLUME.key)
+    assert row.latest.label == "Dec 2013" and row.latest.value == 8 and row.current is None
+    assert row.status == Status.GREEN
+    series = response.context["chart_data"]["series"][INCIDENT_VOLUME.key]
+    assert series["labels"][0] == "Jan 2013" and series["labels"][-1] == "Dec 2013"
+    assert series["values"] == [4, None, None, None, None, 12, None, None, None, None, None, 8]
+    assert "Dec 2013" in response.content.decode()
+
+
+def test_a_kpi_with_nothing_measured_says_so(web, agent):
+    row = row_of(web(agent).get(URL), INCIDENT_VOLUME.key)
+    assert row.latest is None and row.periods == []
 
 
 def test_it_reads_the_period_kind_from_the_query(web, agent):
     week = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
-    store(INCIDENT_VOLUME.key, week, 3, kind="week")
+    store(INCIDENT_VOLUME.key, week - dt.timedelta(days=7), 3, kind="week")
     response = web(agent).get(URL, {"period": "week"})
-    row = next(
-        r for g in response.context["groups"] for r in g.rows if r.key == INCIDENT_VOLUME.key
-    )
+    row = row_of(response, INCIDENT_VOLUME.key)
     assert row.latest.value == 3 and row.status == Status.GREEN
+
+
+def test_it_tells_where_the_figures_came_from_in_human_terms(web, agent):
+    run = collect_history()  # syncs the store first, so every event is in the figures
+    page = web(agent).get(URL).content.decode()
+    assert run.events_behind == 0
+    assert "from all events up to then" in page and "journal up to event" not in page
 
 
 @pytest.mark.parametrize(
@@ -133,4 +161,5 @@ def test_it_reads_a_constant_number_of_queries(web, agent):
             )
 
     make_custom_kpi()
+    store(INCIDENT_VOLUME.key, period_step_back(this_month(), "month"), 1)  # no data: 1 less
     assert_constant_queries("kpis", "scorecard", lambda: client.get(URL), add_rows)

@@ -24,7 +24,7 @@ from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, s
 from kaizen.demo.sla import load_sla
 from kaizen.imports.models import ImportRun
 from kaizen.improvement.services import do_scan_opportunities
-from kaizen.kpis.services import do_collect_measurements
+from kaizen.kpis.collection import collect_history
 from kaizen.people import services as people_services
 from kaizen.people.models import User
 
@@ -83,8 +83,8 @@ class Command(BaseCommand):
         # The register before the collection, so its own KPIs are measured with it; the scan
         # after it, as it reads the stored measurements.
         self._load_improvement(has_history=bool(imported) or servicenow_imported())
-        self._say("KPI measurements: measuring every KPI by month and by week ...")
-        measured = do_collect_measurements(actor=None, period_kinds=("month", "week"))
+        self._say("KPI measurements: measuring every KPI over the whole history ...")
+        measured = collect_history()
         self._say(f"KPI measurements: {measured.measurements} stored.")
         found = do_scan_opportunities()
         self._say(f"Improvement opportunities: {len(found.created)} new.")

@@ -1,8 +1,10 @@
-"""`kaizen kpi list`, `kaizen kpi show KEY` and `kaizen kpi quality KEY`.
+"""`kaizen kpi list`, `kaizen kpi show KEY`, `kaizen kpi quality KEY` and `kaizen kpi collect`.
 
     kaizen kpi list [--json]
     kaizen kpi show KEY [--period P] [--by DIM]... [--from DATE] [--to DATE] [--json]
     kaizen kpi quality KEY [--period P] [--from DATE] [--to DATE] [--json]
+    kaizen kpi collect [--all | --from DATE [--to DATE]] [--key KEY]... [--period P]...
+                       [--by DIM]... [--json]
 
 Dates are days, both inclusive. `show --json` prints
 {"kpi": KEY, "unit": UNIT, "rows": [{"period": ..., <dimension>: ..., "value": ..., "n": ...}]}.
@@ -17,7 +19,10 @@ from django.utils.dateparse import parse_date
 
 from kaizen.analytics.families import breakdown_columns
 from kaizen.kpis import engine, quality
+from kaizen.kpis.collection import collect_history, collect_recent
 from kaizen.kpis.library import UnknownKPI, all_kpis, get_kpi
+from kaizen.kpis.models import MeasurementRun, PeriodKind, RunScope
+from kaizen.kpis.services import DEFAULT_BREAKDOWNS, DEFAULT_PERIOD_KINDS, do_collect_measurements
 from kaizen.kpis.spec import PERIODS, KPIDefinition
 
 
@@ -85,6 +90,36 @@ class Command(BaseCommand):
             command.add_argument("--from", help="first day (YYYY-MM-DD), inclusive")
             command.add_argument("--to", help="last day (YYYY-MM-DD), inclusive")
             command.add_argument("--json", action="store_true", help="print JSON")
+        collect = commands.add_parser(
+            "collect",
+            help="measure KPIs and store the measurements the pages show (syncs the store first)",
+            description=(
+                "Without options: the recent months, as the hourly task does. --all: the whole "
+                "history of the data (what an import triggers). Or choose KPIs, periods, "
+                "breakdowns and a range."
+            ),
+        )
+        collect.add_argument("--all", action="store_true", help="the whole history of the data")
+        collect.add_argument("--from", help="first day (YYYY-MM-DD), inclusive")
+        collect.add_argument("--to", help="last day (YYYY-MM-DD), inclusive")
+        collect.add_argument(
+            "--key", action="append", default=[], help="a KPI's key; repeat for several"
+        )
+        collect.add_argument(
+            "--period",
+            action="append",
+            default=[],
+            choices=[kind.value for kind in PeriodKind],
+            help=f"repeat for several (default: {', '.join(DEFAULT_PERIOD_KINDS)})",
+        )
+        collect.add_argument(
+            "--by",
+            action="append",
+            default=[],
+            metavar="DIMENSION",
+            help=f"breakdowns, repeat for several (default: {', '.join(DEFAULT_BREAKDOWNS)})",
+        )
+        collect.add_argument("--json", action="store_true", help="print JSON")
         show.add_argument(
             "--by",
             action="append",
@@ -99,6 +134,8 @@ class Command(BaseCommand):
             self.list_kpis(as_json=options["json"])
         elif action == "show":
             self.show(options)
+        elif action == "collect":
+            self.collect(options)
         else:
             self.quality(options)
 
@@ -175,3 +212,65 @@ class Command(BaseCommand):
             )
         for issue in report["issues"]:
             self.stdout.write(f"  - {issue}")
+
+    def collect(self, options: dict[str, Any]) -> None:
+        chosen = options["key"] or options["period"] or options["by"]
+        if options["all"] and (options["from"] or options["to"]):
+            raise CommandError("--all: measures the whole history; leave out --from and --to")
+        for dimension in options["by"]:
+            if dimension not in breakdown_columns():
+                raise CommandError(
+                    f"--by: unknown dimension {dimension!r}; "
+                    f"choose from {', '.join(breakdown_columns())}"
+                )
+        for key in options["key"]:
+            find_kpi(key)
+        start, end = date_range(options)
+        if options["all"] and not chosen:
+            run = collect_history()
+        elif not (chosen or start or end):
+            run = collect_recent()
+        else:
+            from kaizen.analytics import sync
+
+            sync.sync()
+            run = do_collect_measurements(
+                actor=None,
+                keys=options["key"] or None,
+                period_kinds=options["period"] or DEFAULT_PERIOD_KINDS,
+                breakdowns=options["by"] or DEFAULT_BREAKDOWNS,
+                start=start,
+                end=end,
+                scope=RunScope.CHOSEN,
+            )
+        self.report_run(run, as_json=options["json"])
+
+    def report_run(self, run: MeasurementRun, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "run": run.pk,
+                        "scope": run.scope,
+                        "kpis": len(run.keys),
+                        "period_kinds": run.period_kinds,
+                        "breakdowns": run.breakdowns,
+                        "start": run.range_start.isoformat() if run.range_start else None,
+                        "end": run.range_end.isoformat() if run.range_end else None,
+                        "measurements": run.measurements,
+                        "not_measurable": [item["key"] for item in run.not_measurable],
+                    }
+                )
+            )
+            return
+        if run.range_start or run.range_end:
+            last = run.range_end - dt.timedelta(days=1) if run.range_end else None
+            span = f"from {run.range_start or 'the first data'} to {last or 'the latest data'}"
+        else:
+            span = "over the whole history of the data"
+        breakdowns = f", overall and by {', '.join(run.breakdowns)}" if run.breakdowns else ""
+        measured = len(run.keys) - len(run.not_measurable)
+        self.stdout.write(
+            f"Measured {measured} KPIs by {' and '.join(run.period_kinds)}{breakdowns}, {span}: "
+            f"{run.measurements:,} measurements stored."
+        )
