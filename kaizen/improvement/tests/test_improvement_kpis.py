@@ -288,7 +288,7 @@ def test_they_are_collected_into_measurements_and_shown_on_the_kpi_pages(web, ag
     page = web(agent).get(f"/kpis/{OPEN}/?period=month")
     assert page.status_code == 200
     assert "Data quality" in page.content.decode()
-    assert "The improvement register" in page.content.decode()  # where the figures came from
+    assert "from the improvement register" in page.content.decode()  # where the figures came from
     assert web(agent).get("/kpis/?period=month").status_code == 200
 
 
