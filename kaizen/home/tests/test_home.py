@@ -4,7 +4,7 @@ links to what they may not open."""
 import pytest
 
 from kaizen.people import services as people_services
-from kaizen.people.models import Process, ProcessRole, Role
+from kaizen.people.models import Process, ProcessRole, Role, UserKind
 from kaizen.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,14 @@ def test_a_person_with_several_roles_sees_the_blocks_of_each(client):
     assert keys(client, "olga") == AGENT | INCIDENT_LEADER | CSI
 
 
-def test_an_administrator_sees_system_health_not_an_agents_queue(client, admin_user):
+def test_an_administrator_sees_system_health_and_the_agent_blocks(client, admin_user):
+    # `kaizen createadmin` makes administrators agent accounts: they work tickets too.
+    assert keys(client, "ada") == ADMIN | AGENT
+
+
+def test_a_superuser_left_a_requester_account_gets_no_agent_blocks(client, admin_user):
+    admin_user.kind = UserKind.REQUESTER
+    admin_user.save()
     assert keys(client, "ada") == ADMIN
 
 
