@@ -68,7 +68,7 @@ def test_it_measures_the_analytics_lag_in_journal_events(client, admin_user):
         make_user()  # each journaled
     ids = list(JournalEvent.objects.order_by("id").values_list("id", flat=True))
     cursor = ids[-3]  # the store has all but the last two
-    synced = timezone.now() - dt.timedelta(minutes=5)
+    synced = timezone.now() - dt.timedelta(minutes=15)
     with connect() as connection:
         for name, value in ((CURSOR, str(cursor)), (SYNCED_AT, synced.isoformat())):
             connection.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", [name, value])
@@ -78,7 +78,7 @@ def test_it_measures_the_analytics_lag_in_journal_events(client, admin_user):
     rows = _rows(shown)
     assert rows["Last sync"].when == synced
     assert rows["Behind the journal"].detail == "by 2 events, since the last sync"
-    assert shown.urgency == 1  # five minutes without catching up
+    assert shown.urgency == 1  # a quarter of an hour without catching up: amber
 
 
 def test_it_counts_the_mail_given_up_and_links_to_it(client, admin_user, settings):
