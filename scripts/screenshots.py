@@ -11,9 +11,14 @@ import json
 import os
 from pathlib import Path
 
+import django
 from playwright.sync_api import Page, sync_playwright
 
-from kaizen.e2e.conftest import CHROMIUM_ARGS, chromium_path
+# kaizen.e2e.conftest imports the test factories, which import models: Django first.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaizen.settings")
+django.setup()
+
+from kaizen.e2e.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 

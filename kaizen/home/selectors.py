@@ -670,7 +670,7 @@ def admin_blocks(user: User, now: dt.datetime) -> list[Block]:
             empty_text="",
             figures=[Figure("Journal events not synced", behind, tone="warning" if late else "")],
             rows=[
-                Row("Last sync", detail="" if synced_at else "never", when=synced_at),
+                Row("Last events synced", detail="" if synced_at else "never", when=synced_at),
                 Row(
                     "Behind the journal",
                     detail=f"by {behind} event{'s' if behind != 1 else ''}, since the last sync"
@@ -781,4 +781,5 @@ def home_blocks(user: User, *, now: dt.datetime | None = None) -> list[Block]:
         blocks += requester_blocks(user)
     if is_admin(user):
         blocks += admin_blocks(user, now)
-    return sorted(blocks, key=lambda block: -block.urgency)
+    # Stable: role order is kept within each level; blocks with nothing to show go last.
+    return sorted(blocks, key=lambda block: (-block.urgency, block.empty))

@@ -76,7 +76,7 @@ def test_it_measures_the_analytics_lag_in_journal_events(client, admin_user):
     shown = block(client.get("/"), "admin-analytics")
     assert figures(shown) == {"Journal events not synced": 2}
     rows = _rows(shown)
-    assert rows["Last sync"].when == synced
+    assert rows["Last events synced"].when == synced
     assert rows["Behind the journal"].detail == "by 2 events, since the last sync"
     assert shown.urgency == 1  # a quarter of an hour without catching up: amber
 
