@@ -11,17 +11,27 @@ import json
 import os
 from pathlib import Path
 
+import django
 from playwright.sync_api import Page, sync_playwright
 
-from kaizen.e2e.conftest import CHROMIUM_ARGS, chromium_path
+# kaizen.e2e.conftest imports the test factories, which import models: Django first.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaizen.settings")
+django.setup()
+
+from kaizen.e2e.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 # (file name, user, path)
 SHOTS = [
+    ("home-requester.png", "emma.jones", "/"),
     ("catalogue-requester.png", "emma.jones", "/catalog/"),
     ("service-requester.png", "emma.jones", "/catalog/services/email/"),
-    ("overview-agent.png", "grace.hopper", "/"),
+    # Each role's home (docs/home.md).
+    ("home-agent.png", "tom.baker", "/"),
+    ("home-incident-manager.png", "maria.lopez", "/"),
+    ("home-csi-manager.png", "kenji.sato", "/"),
+    ("home-administrator.png", "admin", "/"),
     ("catalogue-agent.png", "eva.schmidt", "/catalog/"),
     ("service-agent.png", "eva.schmidt", "/catalog/services/erp-finance/"),
     ("service-edit.png", "eva.schmidt", "/catalog/services/vpn/edit/"),
@@ -39,7 +49,11 @@ SHOTS = [
     ("portal-my-incidents.png", "emma.jones", "/incidents/mine/"),
     ("api-docs.png", "grace.hopper", "/api/v1/docs/"),
     ("kpi-scorecard.png", "kenji.sato", "/kpis/?period=month"),
-    ("kpi-detail.png", "kenji.sato", "/kpis/incident.resolution_hours_median/?period=month&by=priority"),
+    (
+        "kpi-detail.png",
+        "kenji.sato",
+        "/kpis/incident.resolution_hours_median/?period=month&by=priority",
+    ),
     ("kpi-sla-met.png", "kenji.sato", "/kpis/incident.sla_met_pct/?period=month&by=team"),
     ("imports.png", "maria.lopez", "/imports/"),
     ("import-run.png", "maria.lopez", "/imports/1/"),
@@ -60,7 +74,10 @@ SHOTS = [
     ("improvement-opportunity.png", "kenji.sato", "/improvement/opportunities/1/"),
 ]
 # Pages longer than the window, taken whole.
-FULL_PAGE = {f"improvement-step{step}.png" for step in range(1, 8)} | {"improvement-report.png"}
+FULL_PAGE = {f"improvement-step{step}.png" for step in range(1, 8)} | {
+    "improvement-report.png",
+    *(name for name, _, _ in SHOTS if name.startswith("home-")),
+}
 
 
 def sign_in(page: Page, url: str, username: str, password: str) -> None:

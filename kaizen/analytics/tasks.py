@@ -7,10 +7,12 @@ from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from kaizen.analytics.store import StoreBusy
 from kaizen.analytics.sync import sync
+from kaizen.core.heartbeats import ANALYTICS_SYNC, heartbeat
 
 
 @db_periodic_task(crontab(minute="*"))
 @lock_task("analytics-sync")
+@heartbeat(ANALYTICS_SYNC)
 def sync_analytics_store() -> dict[str, Any]:
     """KPIs lag the journal by about a minute. lock_task keeps two workers' schedulers from
     syncing at once; the store's writer lock also covers a `kaizen analytics` command running

@@ -70,3 +70,15 @@ class TicketAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class TaskHeartbeat(models.Model):
+    """When a periodic task last started, one row per task (kaizen.core.heartbeats): the only
+    trace a worker leaves that a page can read, so the administrator's home tells a live task
+    worker from a dead one."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_run_at}"

@@ -68,6 +68,9 @@ def exact_text(value: dt.date) -> str:
 def relative_text(value: dt.date) -> str:
     """ "3 days ago" or "in 3 hours": the largest unit only, to keep columns narrow."""
     now = timezone.now() if isinstance(value, dt.datetime) else timezone.localdate()
+    if isinstance(value, dt.datetime) and abs(value - now) < dt.timedelta(minutes=1):
+        # timesince counts whole minutes: "0 minutes ago" reads like a fault.
+        return "in less than a minute" if value > now else "less than a minute ago"
     if value > now:
         return f"in {timeuntil(value, now, depth=1)}"
     return f"{timesince(value, now, depth=1)} ago"

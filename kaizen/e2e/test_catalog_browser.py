@@ -18,6 +18,8 @@ def test_it_lets_a_requester_sign_in_browse_the_catalogue_and_open_a_service(pag
     make_service("AI Assistant", slug="ai", summary="Pilot", lifecycle="pipeline")
 
     sign_in(page, live_server.url, "emma", PASSWORD)
+    page.wait_for_url(f"{live_server.url}/")  # her home: her tickets and the catalogue
+    page.click("#block-requester-catalogue .kz-block-link")
     page.wait_for_url(f"{live_server.url}/catalog/")
     body = page.locator("main")
     assert "Email and Calendar" in body.inner_text()

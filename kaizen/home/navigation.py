@@ -1,6 +1,11 @@
-"""The overview in the side navigation."""
+"""Home in the side navigation: everyone signed in has one."""
 
-from kaizen.catalog.permissions import can_view_cmdb
 from kaizen.core.navigation import NavEntry, register_nav_entry
+from kaizen.people.models import User
 
-register_nav_entry(NavEntry("Overview", "home", "bi-speedometer2", 0, can_view_cmdb))
+
+def has_home(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+register_nav_entry(NavEntry("Home", "home", "bi-house", 0, has_home))

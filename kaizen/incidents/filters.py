@@ -17,10 +17,25 @@ from kaizen.incidents.models import (
     State,
     Urgency,
 )
+from kaizen.incidents.selectors import (
+    SLA_STANDINGS,
+    caller_updated,
+    sla_standing,
+    stopped_this_month,
+)
 from kaizen.people.models import Team
 from kaizen.people.selectors import active_agents
 
 STATE_CHOICES = [("open", "Open (any)"), *State.choices]
+SLA_CHOICES = [
+    *SLA_STANDINGS.items(),
+    ("met_month", "A clock met this month"),
+    ("breached_month", "A clock breached this month"),
+]
+ATTENTION_CHOICES = [
+    ("caller_updated", "Caller updated it since the assignee acted"),
+    ("unassigned", "Nobody assigned"),
+]
 SEARCH_FIELDS = ("number", "short_description", "description")
 
 
@@ -32,6 +47,18 @@ def filter_state(queryset: QuerySet, name: str, value: str) -> QuerySet:
 
 def search(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return search_terms(queryset, SEARCH_FIELDS, value)
+
+
+def filter_sla(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    if value in SLA_STANDINGS:
+        return sla_standing(queryset, value)
+    return stopped_this_month(queryset, value)
+
+
+def filter_attention(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    if value == "caller_updated":
+        return caller_updated(queryset)
+    return queryset.filter(assignee__isnull=True)
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -56,6 +83,11 @@ class IncidentFilter(django_filters.FilterSet):
         label="Major",
         widget=forms.Select(choices=[("", "Any"), ("true", "Major only"), ("false", "Not major")]),
     )
+    # What the home page's blocks link to (kaizen/home/selectors.py).
+    sla = django_filters.ChoiceFilter(choices=SLA_CHOICES, method=filter_sla, label="SLA")
+    attention = django_filters.ChoiceFilter(
+        choices=ATTENTION_CHOICES, method=filter_attention, label="Attention"
+    )
 
     class Meta:
         model = Incident
@@ -68,6 +100,8 @@ class IncidentFilter(django_filters.FilterSet):
             "service",
             "category",
             "major_incident",
+            "sla",
+            "attention",
         ]
 
     def filter_category(self, queryset: QuerySet, name: str, value: Category) -> QuerySet:

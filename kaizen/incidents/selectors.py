@@ -3,8 +3,9 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from kaizen.incidents.models import (
@@ -21,7 +22,10 @@ from kaizen.incidents.permissions import (
     can_view_categories,
     can_work_incidents,
 )
+from kaizen.journal.events import EventType
+from kaizen.journal.models import JournalEvent
 from kaizen.people.models import User
+from kaizen.sla.models import ClockState, SLAClock
 
 DETAIL_RELATED = (
     "caller",
@@ -94,6 +98,75 @@ def breaching_halves(incidents: IncidentQuerySet) -> tuple[IncidentQuerySet, Inc
     return (
         incidents.filter(sla_state=SlaState.OK, sla_due_at__lte=soon, **open_states),
         incidents.filter(sla_state=SlaState.WARNING, **open_states),
+    )
+
+
+# How an agent's open incidents stand against their SLA: every open incident is in exactly one.
+SLA_STANDINGS = {"breached": "Breached", "breaching": "Breaching soon", "on_track": "On track"}
+# The clocks that stopped this calendar month (in the reader's time zone), by their outcome.
+STOPPED_THIS_MONTH = {"met_month": ClockState.MET, "breached_month": ClockState.BREACHED}
+
+
+def sla_standing(incidents: IncidentQuerySet, name: str) -> IncidentQuerySet:
+    """The open incidents in one SLA_STANDINGS bucket: "breached" (a clock has breached),
+    "breaching" (queue "breaching": within target and due within BREACHING_HORIZON, or past a
+    warning), "on_track" (the rest: within target and due later, or no running clock)."""
+    open_incidents = incidents.open()
+    if name == "breached":
+        return open_incidents.filter(sla_state=SlaState.BREACHED)
+    if name == "breaching":
+        due_soon, warning = breaching_halves(incidents)
+        return due_soon | warning
+    if name == "on_track":
+        soon = timezone.now() + BREACHING_HORIZON
+        return open_incidents.exclude(sla_state__in=(SlaState.BREACHED, SlaState.WARNING)).exclude(
+            Q(sla_state=SlaState.OK) & Q(sla_due_at__lte=soon)
+        )
+    raise KeyError(name)
+
+
+def month_start() -> dt.datetime:
+    """The first instant of this calendar month in the active (the reader's) time zone."""
+    return timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def stopped_this_month(incidents: IncidentQuerySet, name: str) -> IncidentQuerySet:
+    """Incidents (any state) with an SLA clock that stopped this month met ("met_month") or
+    breached ("breached_month"). One incident may be in both (a response clock met, the
+    resolution clock breached)."""
+    clocks = SLAClock.objects.filter(
+        ticket_type=ContentType.objects.get_for_model(Incident),
+        stopped_at__gte=month_start(),
+        state=STOPPED_THIS_MONTH[name],
+    )
+    return incidents.filter(pk__in=clocks.values("ticket_id"))
+
+
+def caller_updated(incidents: IncidentQuerySet) -> IncidentQuerySet:
+    """Open, assigned incidents whose caller did something recorded in the journal (a comment,
+    an attachment, an edit, a reopen: any event but the opening) after the assignee's own latest
+    event on the incident, or that the assignee never acted on yet. The journal's actor is the
+    person who made the change; the caller's and the assignee's latest events are each read
+    from the journal's (subject type, subject id, id) index. An incident whose caller is its
+    assignee is left out."""
+    events = JournalEvent.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Incident),
+        subject_id=Cast(OuterRef("pk"), output_field=CharField(max_length=64)),
+    ).order_by("-id")
+    callers = events.filter(actor_id=OuterRef("caller_id")).exclude(
+        event_type=EventType.INCIDENT_CREATED
+    )
+    assignees = events.filter(actor_id=OuterRef("assignee_id"))
+    return (
+        incidents.open()
+        .filter(assignee__isnull=False)
+        .exclude(caller_id=F("assignee_id"))
+        .annotate(
+            caller_event=Subquery(callers.values("id")[:1]),
+            assignee_event=Subquery(assignees.values("id")[:1]),
+        )
+        .filter(caller_event__isnull=False)
+        .filter(Q(assignee_event__isnull=True) | Q(caller_event__gt=F("assignee_event")))
     )
 
 

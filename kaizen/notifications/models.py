@@ -23,6 +23,12 @@ class NotificationQuerySet(models.QuerySet):
             attempts__lt=settings.KAIZEN_NOTIFICATION_MAX_ATTEMPTS,
         )
 
+    def failed(self):
+        """Given up: unsent after KAIZEN_NOTIFICATION_MAX_ATTEMPTS tries (`status` "failed")."""
+        return self.filter(
+            sent_at__isnull=True, attempts__gte=settings.KAIZEN_NOTIFICATION_MAX_ATTEMPTS
+        )
+
 
 class Notification(models.Model):
     """One rendered e-mail to one person, written in the transaction of the change it reports.

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from kaizen.core.heartbeats import NOTIFICATION_RETRY, heartbeat
 from kaizen.notifications.delivery import deliver_notifications
 
 
@@ -13,6 +14,7 @@ def send_notifications(ids: list[int]) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
+@heartbeat(NOTIFICATION_RETRY)
 def retry_notifications() -> None:
     """Every minute: rows whose send failed and is due again, rows whose task never ran (the
     queue was down at commit) and rows whose worker died mid-send."""

@@ -17,7 +17,7 @@ def registry(monkeypatch):
 def test_it_holds_every_apps_entries_in_their_order():
     labels = [entry.label for entry in nav_entries()]
     assert labels == [
-        "Overview",
+        "Home",
         "Incidents",
         "Catalogue",
         "Configuration items",

@@ -47,6 +47,8 @@ def test_it_says_how_long_ago_or_until():
     now = timezone.now()
     assert relative_text(now - dt.timedelta(days=3, hours=5)) == "3\xa0days ago"
     assert relative_text(now + dt.timedelta(hours=2, minutes=30)) == "in 2\xa0hours"
+    assert relative_text(now - dt.timedelta(seconds=20)) == "less than a minute ago"
+    assert relative_text(now + dt.timedelta(seconds=50)) == "in less than a minute"
 
 
 def test_it_shows_nothing_for_no_value_so_default_applies():
