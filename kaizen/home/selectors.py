@@ -261,8 +261,16 @@ OFF_TARGET = (KpiStatus.RED, KpiStatus.AMBER)
 
 
 def _trend(row: ScorecardRow) -> str:
-    """The latest month against the month measured before it, in the KPI's own sense."""
-    values = [value for value in row.sparkline if value is not None]
+    """The latest finished month against the month measured before it, in the KPI's own
+    sense (the unfinished month, "so far", is not compared: the scorecard does not judge it)."""
+    latest = row.latest.start if row.latest is not None else None
+    values = [
+        period.value
+        for period in row.periods
+        if not period.so_far
+        and period.value is not None
+        and (latest is None or period.start <= latest)
+    ]
     if len(values) < 2:
         return "no earlier month to compare"
     before, latest = values[-2], values[-1]
@@ -281,7 +289,7 @@ def _kpi_block(key: str, role: str, title: str, rows: list[ScorecardRow], scope:
     off.sort(key=lambda row: (row.status != KpiStatus.RED, row.definition.name))
     red = sum(1 for row in off if row.status == KpiStatus.RED)
     empty_text = (
-        f"Every {scope}KPI with a target is on target this month."
+        f"Every {scope}KPI with a target is on target in its latest finished month."
         if judged
         else f"No {scope}KPI has a measured value and a target yet."
     )
@@ -316,7 +324,7 @@ def _kpi_block(key: str, role: str, title: str, rows: list[ScorecardRow], scope:
             for row in off[:ROWS]
             if row.latest is not None
         ],
-        note=f"Each KPI's latest monthly value; {len(judged)} of them "
+        note=f"Each KPI's latest finished month; {len(judged)} of them "
         f"{'has' if len(judged) == 1 else 'have'} a value and a target to judge by.",
         urgency=URGENT if red else ATTENTION if off else CALM,
         empty=not off,

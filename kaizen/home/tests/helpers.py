@@ -86,6 +86,10 @@ def last_month() -> dt.date:
     return (this_month() - dt.timedelta(days=1)).replace(day=1)
 
 
+def month_before_last() -> dt.date:
+    return (last_month() - dt.timedelta(days=1)).replace(day=1)
+
+
 def block(response: Any, key: str) -> Any:
     """The block `key` of a home page response (it fails when the block is not shown)."""
     blocks = {b.key: b for b in response.context["blocks"]}
