@@ -30,7 +30,7 @@ def test_a_kpi_page_over_imported_old_history(page, live_server, tmp_path):
     # Measured in the request here (the tests' task queue runs tasks at once): every KPI by
     # month and week, overall and by four breakdowns, takes a while.
     page.set_default_navigation_timeout(180_000)
-    page.click("#measure-history")
+    page.click("#measure-history", timeout=180_000)  # the click waits for that navigation
     page.wait_for_selector(".alert", timeout=180_000)
     assert "whole history" in page.inner_text(".alert")
     row = page.locator('tr[data-kpi="incident.opened"]')
