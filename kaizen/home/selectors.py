@@ -149,6 +149,34 @@ def _incident_rows(incidents: IncidentQuerySet) -> list[Row]:
     return rows
 
 
+def _incident_list_block(
+    key: str,
+    title: str,
+    incidents: IncidentQuerySet,
+    *,
+    link_label: str,
+    link_url: str,
+    figure_label: str,
+    tone: str,
+    empty_text: str,
+) -> Block:
+    """An agent's block of one list of incidents: its count (linking to the same list in the
+    queue), the nearest due of them, attention when there are any."""
+    count = incidents.count()
+    return Block(
+        key=key,
+        role="Agent",
+        title=title,
+        link_label=link_label,
+        link_url=link_url,
+        empty_text=empty_text,
+        figures=[Figure(figure_label, count, link_url, tone)],
+        rows=_incident_rows(incidents.order_by("sla_due_at", "pk")) if count else [],
+        urgency=ATTENTION if count else CALM,
+        empty=not count,
+    )
+
+
 def agent_blocks(user: User) -> list[Block]:
     visible = incidents_for(user)
     mine = visible.open().filter(assignee=user)
@@ -188,69 +216,35 @@ def agent_blocks(user: User) -> list[Block]:
         empty=not total,
     )
 
-    breaching = sla_standing(teams, "breaching")
-    breaching_count = breaching.count()
-    team_breaching = Block(
-        key="agent-team-breaching",
-        role="Agent",
-        title="Breaching soon in my teams",
+    team_breaching = _incident_list_block(
+        "agent-team-breaching",
+        "Breaching soon in my teams",
+        sla_standing(teams, "breaching"),
         link_label="My teams' incidents breaching soon",
         link_url=_url("incidents:queue", "team", sla="breaching", sort="sla_due"),
+        figure_label="Breaching soon",
+        tone="warning",
         empty_text="Nothing breaching soon in your teams.",
-        figures=[
-            Figure(
-                "Breaching soon",
-                breaching_count,
-                _url("incidents:queue", "team", sla="breaching", sort="sla_due"),
-                "warning",
-            )
-        ],
-        rows=_incident_rows(breaching.order_by("sla_due_at", "pk")) if breaching_count else [],
-        urgency=ATTENTION if breaching_count else CALM,
-        empty=not breaching_count,
     )
-
-    updated = caller_updated(mine)
-    updated_count = updated.count()
-    callers = Block(
-        key="agent-caller-updated",
-        role="Agent",
-        title="Updated by the caller",
+    callers = _incident_list_block(
+        "agent-caller-updated",
+        "Updated by the caller",
+        caller_updated(mine),
         link_label="My incidents the caller updated",
         link_url=_url("incidents:queue", "mine", attention="caller_updated", sort="sla_due"),
+        figure_label="Since you last acted",
+        tone="warning",
         empty_text="No caller has updated your incidents since you last acted on them.",
-        figures=[
-            Figure(
-                "Since you last acted",
-                updated_count,
-                _url("incidents:queue", "mine", attention="caller_updated", sort="sla_due"),
-                "warning",
-            )
-        ],
-        rows=_incident_rows(updated.order_by("sla_due_at", "pk")) if updated_count else [],
-        urgency=ATTENTION if updated_count else CALM,
-        empty=not updated_count,
     )
-
-    unassigned = teams.filter(assignee__isnull=True)
-    unassigned_count = unassigned.count()
-    team_unassigned = Block(
-        key="agent-team-unassigned",
-        role="Agent",
-        title="Unassigned in my teams",
+    team_unassigned = _incident_list_block(
+        "agent-team-unassigned",
+        "Unassigned in my teams",
+        teams.filter(assignee__isnull=True),
         link_label="My teams' unassigned incidents",
         link_url=_url("incidents:queue", "team", attention="unassigned", sort="sla_due"),
+        figure_label="Nobody assigned",
+        tone="",
         empty_text="Every open incident of your teams has someone on it.",
-        figures=[
-            Figure(
-                "Nobody assigned",
-                unassigned_count,
-                _url("incidents:queue", "team", attention="unassigned", sort="sla_due"),
-            )
-        ],
-        rows=_incident_rows(unassigned.order_by("sla_due_at", "pk")) if unassigned_count else [],
-        urgency=ATTENTION if unassigned_count else CALM,
-        empty=not unassigned_count,
     )
     return [my_incidents, team_breaching, callers, team_unassigned]
 
