@@ -9,6 +9,7 @@ the rest, ending in the same state as one clean run.
 import datetime as dt
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -182,9 +183,17 @@ def parsed_batches(
 ) -> Iterator[Batch]:
     """The file's records in batches. With a second core, a forked child reads and parses
     while this process writes (the two halves take about the same time); a few batches queue
-    between them, so memory stays flat."""
+    between them, so memory stays flat.
+
+    Only a single-threaded process forks (`kaizen import`): a fork copies the locks other
+    threads hold at that instant (logging's, the database driver's) and the child can wait on
+    one forever. A web server's or a task worker's import reads in its own thread instead."""
     kind = next(kind for kind, known in IMPORTERS.items() if known is importer)
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        (os.cpu_count() or 1) < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or threading.active_count() > 1
+    ):
         yield from _read_batches(importer, path, options, batch_size)
         return
     context = multiprocessing.get_context("fork")
