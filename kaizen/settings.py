@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kaizen.catalog",
     "kaizen.sla",
     "kaizen.incidents",
+    "kaizen.changes",
     "kaizen.notifications",
     "kaizen.imports",
     "kaizen.analytics",
@@ -202,6 +203,11 @@ KAIZEN_REOPEN_WINDOW_DAYS = env_int("KAIZEN_REOPEN_WINDOW_DAYS", 7)
 KAIZEN_AUTO_CLOSE_DAYS = env_int("KAIZEN_AUTO_CLOSE_DAYS", 7)
 if KAIZEN_AUTO_CLOSE_DAYS < 0:
     raise ConfigurationError("KAIZEN_AUTO_CLOSE_DAYS must be 0 (never) or a number of days")
+# Change enablement: the incidents opened on a changed service or CI from the change's start
+# until this many hours after its end are proposed as "caused by this change".
+KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS = env_int("KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS", 72)
+if KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS < 1:
+    raise ConfigurationError("KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS must be at least 1 (hours)")
 # Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
 # let it pass with outputs missing when a reason is given (journaled). Per initiative too.
 KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")

@@ -7,6 +7,21 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incident management"
 
     def ready(self) -> None:
+        from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
         from kaizen.incidents import sla_kind
+        from kaizen.incidents.models import Incident
 
         sla_kind.register()
+        # Other processes find the incidents on a service or CI through this (e.g. a change's
+        # candidates for the incidents it caused).
+        register_ticket_source(
+            TicketSource(
+                key="incident",
+                label="Incident",
+                model=Incident,
+                opened_field="opened_at",
+                service_field="service",
+                ci_field="configuration_item",
+                title_field="short_description",
+            )
+        )

@@ -53,6 +53,29 @@ class EventType(models.TextChoices):
     CATEGORY_CREATED = "incidents.category.created", "Category created"
     CATEGORY_UPDATED = "incidents.category.updated", "Category updated"
     PRIORITY_MATRIX_CHANGED = "incidents.priority_matrix.changed", "Priority matrix changed"
+    # changes (kaizen.changes): as for incidents, `changes` of change events carries every
+    # changed field with its old and new value (affected services and CIs as lists), and the
+    # created event every initial field.
+    CHANGE_CREATED = "changes.change.created", "Change raised"
+    CHANGE_UPDATED = "changes.change.updated", "Change updated"
+    CHANGE_STATE_CHANGED = "changes.change.state_changed", "Change state changed"
+    CHANGE_COMMENTED = "changes.change.commented", "Comment added"
+    CHANGE_WORK_NOTE_ADDED = "changes.change.work_note_added", "Work note added"
+    CHANGE_ATTACHMENT_ADDED = "changes.change.attachment_added", "Attachment added"
+    CHANGE_AUTHORISED = "changes.change.authorised", "Change authorised"
+    CHANGE_REJECTED = "changes.change.rejected", "Change rejected"
+    CHANGE_REVIEWED = "changes.change.reviewed", "Post-implementation review recorded"
+    CHANGE_FLAGGED_UNAUTHORISED = "changes.change.flagged_unauthorised", "Unauthorised change"
+    CAUSED_INCIDENT_PROPOSED = "changes.caused_incident.proposed", "Caused incident proposed"
+    CAUSED_INCIDENT_DECIDED = "changes.caused_incident.decided", "Caused incident decided"
+    CHANGE_CATEGORY_CREATED = "changes.category.created", "Change category created"
+    CHANGE_CATEGORY_UPDATED = "changes.category.updated", "Change category updated"
+    CHANGE_TEMPLATE_PROPOSED = "changes.template.proposed", "Standard change proposed"
+    CHANGE_TEMPLATE_DECIDED = "changes.template.decided", "Standard change decided"
+    CHANGE_TEMPLATE_RETIRED = "changes.template.retired", "Standard change retired"
+    # changes: authorisation by the CAB (kaizen/changes/services/approvals.py, meetings.py)
+    # changes: the change calendar (kaizen/changes/services/calendar.py, conflicts.py)
+    # changes: risk (kaizen/changes/services/risk.py)
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"
     CALENDAR_UPDATED = "sla.calendar.updated", "Business calendar updated"

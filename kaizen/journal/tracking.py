@@ -69,12 +69,16 @@ class TrackedRecord:
     each later event those that changed, so the journal alone can rebuild the record's
     history). `related_fields` are selected with the locked row. `unversioned_events` (comments,
     attachments) never bump the version nor count as the change a conflict names.
+    `many_fields` (many-to-many, e.g. a change's affected services) are tracked as the sorted
+    list of their records; the service sets them on the locked record before `finish`, which
+    journals them but does not save them (the relation is written by `set()`).
     `after_write` runs after each journaled write, in its transaction.
     """
 
     model: type[models.Model]
     tracked_fields: tuple[str, ...]
     related_fields: tuple[str, ...] = ()
+    many_fields: tuple[str, ...] = ()
     unversioned_events: tuple[EventType, ...] = ()
     # Saved besides the tracked fields on every update (never the number, set once).
     bookkeeping_fields: tuple[str, ...] = ("version", "updated_at")
@@ -85,12 +89,23 @@ class TrackedRecord:
     @cached_property
     def saved_fields(self) -> tuple[str, ...]:
         return (
-            tuple(name for name in self.tracked_fields if name != self.label_field)
+            tuple(
+                name
+                for name in self.tracked_fields
+                if name != self.label_field and name not in self.many_fields
+            )
             + self.bookkeeping_fields
         )
 
     def snapshot(self, record: Any) -> Snapshot:
-        return {name: to_journal_value(getattr(record, name)) for name in self.tracked_fields}
+        return {
+            name: (
+                to_journal_value(sorted(getattr(record, name).all(), key=lambda item: item.pk))
+                if name in self.many_fields
+                else to_journal_value(getattr(record, name))
+            )
+            for name in self.tracked_fields
+        }
 
     def changes_between(self, before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
         return {

@@ -1,23 +1,21 @@
-"""Comments, work notes and attachments: added to an incident, never changed afterwards."""
+"""Comments, work notes and attachments: added to an incident, never changed afterwards
+(the shared mechanics of kaizen/journal/ticket_activity.py with the incident's rules)."""
 
 import datetime as dt
-import mimetypes
-from pathlib import PurePath
 
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.text import get_valid_filename
 
 from kaizen.incidents.models import Incident, IncidentAttachment, IncidentComment
 from kaizen.incidents.services import notices
-from kaizen.incidents.services.base import finish, lock, moment, snapshot
+from kaizen.incidents.services.base import INCIDENTS, moment
 from kaizen.incidents.services.records import refuse_if_final
+from kaizen.journal import ticket_activity
 from kaizen.journal.events import EventType
+from kaizen.journal.ticket_activity import max_attachment_bytes
 from kaizen.people.models import User
 
-EXCERPT = 200
+__all__ = ["do_add_incident_attachment", "do_add_incident_comment", "max_attachment_bytes"]
 
 
 @transaction.atomic
@@ -34,56 +32,29 @@ def do_add_incident_comment(
 
     An agent's first comment the caller sees is the incident's first response.
     """
-    body = body.strip()
-    if not body:
-        raise ValidationError({"body": "write the comment first"})
-    if len(body) > IncidentComment.MAX_LENGTH:
-        raise ValidationError(
-            {
-                "body": f"at most {IncidentComment.MAX_LENGTH:,} characters (this one has "
-                f"{len(body):,}): attach a long text as a file instead"
-            }
-        )
     at = moment(at)
-    locked = lock(incident, expected_version=None)
-    refuse_if_final(locked, "body")
-    before = snapshot(locked)
-    comment = IncidentComment.objects.create(
-        incident=locked, author=actor, body=body, is_work_note=is_work_note, created_at=at
+
+    def first_response(locked: Incident, comment: IncidentComment) -> None:
+        by_agent = actor is not None and actor.is_agent and actor.pk != locked.caller_id
+        if not is_work_note and by_agent and locked.first_responded_at is None:
+            locked.first_responded_at = at
+
+    comment = ticket_activity.add_comment(
+        INCIDENTS,
+        incident,
+        IncidentComment,
+        body=body,
+        actor=actor,
+        is_work_note=is_work_note,
+        at=at,
+        comment_event=EventType.INCIDENT_COMMENTED,
+        work_note_event=EventType.INCIDENT_WORK_NOTE_ADDED,
+        refuse=refuse_if_final,
+        on_comment=first_response,
     )
-    by_agent = actor is not None and actor.is_agent and actor.pk != locked.caller_id
-    if not is_work_note and by_agent and locked.first_responded_at is None:
-        locked.first_responded_at = at
-    event = EventType.INCIDENT_WORK_NOTE_ADDED if is_work_note else EventType.INCIDENT_COMMENTED
-    data = {"comment": comment.pk, "excerpt": body[:EXCERPT]}
-    finish(locked, incident, before, event, actor=actor, at=at, data=data, bump_version=False)
     if notify and not is_work_note:
-        notices.tell_caller(locked, "incident_updated", actor=actor, comment=comment)
+        notices.tell_caller(incident, "incident_updated", actor=actor, comment=comment)
     return comment
-
-
-def max_attachment_bytes() -> int:
-    return settings.KAIZEN_MAX_ATTACHMENT_MB * 1024 * 1024
-
-
-def check_upload(upload: UploadedFile) -> str:
-    """The safe file name of an acceptable upload; a ValidationError on `file` otherwise."""
-    name = PurePath(upload.name or "").name
-    try:
-        safe_name = get_valid_filename(name)
-    except SuspiciousFileOperation as exc:
-        raise ValidationError({"file": f"{name!r} is not a usable file name"}) from exc
-    if not upload.size:
-        raise ValidationError({"file": f"{name} is empty"})
-    if upload.size > max_attachment_bytes():
-        size_mb = upload.size / (1024 * 1024)
-        raise ValidationError(
-            {
-                "file": f"{name} is {size_mb:.1f} MB; attachments may be at most "
-                f"{settings.KAIZEN_MAX_ATTACHMENT_MB} MB"
-            }
-        )
-    return safe_name
 
 
 @transaction.atomic
@@ -91,41 +62,13 @@ def do_add_incident_attachment(
     incident: Incident, upload: UploadedFile, *, actor: User | None, at: dt.datetime | None = None
 ) -> IncidentAttachment:
     """Store the file under incidents/<number>/ in the default storage and record it."""
-    safe_name = check_upload(upload)
-    at = moment(at)
-    locked = lock(incident, expected_version=None)
-    refuse_if_final(locked, "file")
-    before = snapshot(locked)
-    original_name = PurePath(upload.name or safe_name).name[:255]
-    content_type = (
-        getattr(upload, "content_type", None)
-        or mimetypes.guess_type(original_name)[0]
-        or "application/octet-stream"
+    return ticket_activity.add_attachment(
+        INCIDENTS,
+        incident,
+        IncidentAttachment,
+        upload,
+        actor=actor,
+        at=moment(at),
+        event=EventType.INCIDENT_ATTACHMENT_ADDED,
+        refuse=refuse_if_final,
     )
-    attachment = IncidentAttachment(
-        incident=locked,
-        original_name=original_name,
-        size=upload.size,
-        content_type=content_type[:120],
-        uploaded_by=actor,
-        created_at=at,
-    )
-    attachment.file.save(safe_name, upload, save=False)
-    try:
-        attachment.save()
-        data = {"attachment": attachment.pk, "name": original_name, "size": upload.size}
-        finish(
-            locked,
-            incident,
-            before,
-            EventType.INCIDENT_ATTACHMENT_ADDED,
-            actor=actor,
-            at=at,
-            data=data,
-            bump_version=False,
-        )
-    except BaseException:
-        # Nothing half-written: the row rolls back, so the stored file goes too.
-        attachment.file.delete(save=False)
-        raise
-    return attachment
