@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("kaizen.people.urls")),
     path("catalog/", include("kaizen.catalog.urls")),
     path("incidents/", include("kaizen.incidents.urls")),
+    path("changes/", include("kaizen.changes.urls")),
     path("sla/", include("kaizen.sla.urls")),
     path("kpis/", include("kaizen.kpis.urls")),
     path("improvement/", include("kaizen.improvement.urls")),

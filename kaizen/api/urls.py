@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("kaizen.catalog.api.urls")),
     path("", include("kaizen.audit.api.urls")),
     path("", include("kaizen.incidents.api.urls")),
+    path("", include("kaizen.changes.api.urls")),
     path("", include("kaizen.sla.api.urls")),
     path("", include("kaizen.notifications.api.urls")),
     path("", include("kaizen.kpis.api.urls")),
