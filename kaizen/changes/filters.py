@@ -46,12 +46,17 @@ class ChangeFilter(django_filters.FilterSet):
         field_name="configuration_items",
     )
     category = django_filters.ModelChoiceFilter(queryset=ChangeCategory.objects.all())
-    unauthorised = django_filters.BooleanFilter(label="Unauthorised")
+    unauthorised = django_filters.ChoiceFilter(
+        choices=[("yes", "Only unauthorised")], method="filter_unauthorised", label="Authorisation"
+    )
     mine = django_filters.ChoiceFilter(choices=MINE_CHOICES, method="filter_mine", label="Mine")
 
     class Meta:
         model = Change
         fields = ()
+
+    def filter_unauthorised(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(unauthorised=True)
 
     def filter_mine(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         user = getattr(self.request, "user", None)

@@ -257,7 +257,11 @@ def _templates(
     manager: User | None,
     now: dt.datetime,
 ) -> list[ChangeTemplate]:
-    proposer = next((a for a in agents if a != manager), None)
+    # A practitioner of the change process proposes; the change manager decides.
+    practitioners = User.objects.filter(
+        process_roles__process=Process.CHANGE, process_roles__role=Role.PRACTITIONER
+    ).order_by("username")
+    proposer = practitioners.first() or next((a for a in agents if a != manager), None)
     approved = []
     for index, (name, description, service, ci_names, team, plan, backout, risk) in enumerate(
         TEMPLATES
