@@ -71,6 +71,16 @@ class SyncReport:
         self.rows[table] = self.rows.get(table, 0) + rows
         return rows
 
+    def written(self) -> str:
+        """The rows written, per fact table, as people read them: "304 incidents, 303
+        changes, 2,841 incident events"."""
+        from kaizen.analytics.families import get_family
+
+        parts = [
+            f"{rows:,} {get_family(table).noun}" for table, rows in sorted(self.rows.items())
+        ]
+        return ", ".join(parts) or "nothing"
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

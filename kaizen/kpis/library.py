@@ -686,73 +686,117 @@ PROBLEM_KPIS = (
     ),
 )
 
-CHANGE_REASON = "Kaizen has no change enablement records yet: there are no changes to measure."
+def changes(aggregate: Aggregate, placed_by: str, **fields: object) -> Measure:
+    """A measure over change facts, each change placed in the period of `placed_by`."""
+    return Measure(
+        source=Source.CHANGES,
+        aggregate=aggregate,
+        period_column=placed_by,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+CLOSED_WITH_OUTCOME = Filter("closure_code", Operator.IS_NULL, False)
+IMPLEMENTED = Filter("actual_start", Operator.IS_NULL, False)
 CHANGE_KPIS = (
-    not_yet(
+    measured(
         "change.success_pct",
         "Successful changes",
-        "change",
-        "The share of implemented changes that met their objectives without incident or backout.",
-        "100 x changes closed successful / changes implemented, by implemented_at",
+        "The share of closed changes whose outcome was successful (with or without minor "
+        "issues) rather than failed or backed out.",
+        "100 x changes closed successful or successful with issues / changes closed with an "
+        "outcome, by closed_at",
         Unit.PERCENT,
         HIGHER,
-        reason=CHANGE_REASON,
-        required_fields=("change.implemented_at", "change.outcome"),
+        changes(
+            Aggregate.SHARE,
+            "closed_at",
+            filters=(CLOSED_WITH_OUTCOME,),
+            numerator=(Filter("successful", Operator.IS_TRUE, True),),
+        ),
+        process="change",
         target=95,
         warning=90,
     ),
-    not_yet(
+    measured(
         "change.caused_incidents_pct",
         "Changes causing incidents",
-        "change",
-        "The share of changes that caused at least one incident (change failure rate).",
-        "100 x changes linked as the cause of an incident / changes implemented",
+        "The share of implemented changes that caused at least one incident, as confirmed by "
+        "a person or recorded by an import (the change failure rate as DORA counts it).",
+        "100 x implemented changes with a confirmed caused incident / implemented changes, "
+        "by actual_start",
         Unit.PERCENT,
         LOWER,
-        reason=CHANGE_REASON,
-        required_fields=("change.implemented_at", "incident.caused_by_change"),
+        changes(
+            Aggregate.SHARE,
+            "actual_start",
+            filters=(IMPLEMENTED,),
+            numerator=(Filter("caused_incident", Operator.IS_TRUE, True),),
+        ),
+        process="change",
         target=5,
         warning=15,
     ),
-    not_yet(
+    measured(
         "change.emergency_pct",
         "Emergency changes",
-        "change",
-        "The share of changes made as emergency changes: unplanned work that bypasses normal "
+        "The share of changes raised as emergency changes: unplanned work that bypasses normal "
         "assessment.",
-        "100 x emergency changes / changes, by requested_at",
+        "100 x emergency changes / changes, by opened_at",
         Unit.PERCENT,
         LOWER,
-        reason=CHANGE_REASON,
-        required_fields=("change.requested_at", "change.type"),
+        changes(
+            Aggregate.SHARE,
+            "opened_at",
+            numerator=(Filter("change_type", Operator.EQ, "emergency"),),
+        ),
+        process="change",
         target=5,
         warning=10,
     ),
-    not_yet(
+    measured(
         "change.lead_time_hours_median",
         "Median change lead time",
-        "change",
-        "How long a change typically takes from request to implementation.",
-        "median of (implemented_at - requested_at) in hours, by implemented_at",
+        "How long a change typically takes from being raised to the start of its "
+        "implementation.",
+        "median of lead_time_hours (actual_start - opened_at), by actual_start",
         Unit.HOURS,
         LOWER,
-        reason=CHANGE_REASON,
-        required_fields=("change.requested_at", "change.implemented_at"),
+        changes(Aggregate.MEDIAN, "actual_start", column="lead_time_hours"),
+        process="change",
         target=120,
         warning=240,
     ),
-    not_yet(
+    measured(
         "change.unauthorised_count",
         "Unauthorised changes",
-        "change",
-        "Changes found implemented without authorisation (e.g. detected in the CMDB).",
-        "count of changes detected without an authorised change record",
+        "Changes whose implementation started before (or without) the authorisation they "
+        "needed: flagged by the change lifecycle and by imports, never hidden.",
+        "count of changes with unauthorised true, by actual_start",
         Unit.COUNT,
         LOWER,
-        reason=CHANGE_REASON,
-        required_fields=("change.authorised_at", "ci.change_detected_at"),
+        changes(
+            Aggregate.COUNT,
+            "actual_start",
+            filters=(Filter("unauthorised", Operator.IS_TRUE, True),),
+        ),
+        process="change",
         target=0,
         warning=1,
+    ),
+    measured(
+        "change.authorisation_hours_median",
+        "Median CAB approval time",
+        "How long a change waits for its approvers: from the request for authorisation to "
+        "the authorisation.",
+        "median of authorisation_hours (authorised_at - authorisation_requested_at), by "
+        "authorised_at",
+        Unit.HOURS,
+        LOWER,
+        changes(Aggregate.MEDIAN, "authorised_at", column="authorisation_hours"),
+        process="change",
+        target=48,
+        warning=96,
     ),
 )
 

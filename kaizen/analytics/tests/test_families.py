@@ -81,12 +81,17 @@ def team_facts() -> dict[str, dict]:
     return {row["name"]: row for row in rows("team_facts", "team_id")}
 
 
-def test_the_incident_families_are_registered():
-    assert record_families() == (INCIDENTS,)
+def test_the_process_families_are_registered():
+    from kaizen.analytics.families.changes import BREAKDOWN_COLUMNS as CHANGE_BREAKDOWNS
+    from kaizen.analytics.families.changes import CHANGES
+
+    assert record_families() == (CHANGES, INCIDENTS)
     (events,) = event_families()
     assert events.name == "incident_event_facts" and events.record_family == INCIDENTS
     assert get_family("incident_facts") is INCIDENTS
-    assert breakdown_columns() == BREAKDOWN_COLUMNS
+    assert get_family("change_facts") is CHANGES
+    # One vocabulary: every family's dimensions, a name shared by two families once.
+    assert breakdown_columns() == {**CHANGE_BREAKDOWNS, **BREAKDOWN_COLUMNS}
 
 
 def test_it_reads_a_family_s_columns_from_its_ddl():
@@ -111,8 +116,8 @@ def test_it_refuses_another_family_under_a_name_taken():
 
 
 def test_an_unknown_family_is_a_lookup_error():
-    with pytest.raises(LookupError, match="no fact family named 'change_facts'"):
-        get_family("change_facts")
+    with pytest.raises(LookupError, match="no fact family named 'problem_facts'"):
+        get_family("problem_facts")
 
 
 @pytest.mark.django_db

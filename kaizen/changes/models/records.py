@@ -238,6 +238,8 @@ class Change(models.Model):
     lessons_learned = models.TextField(blank=True)
     opened_at = models.DateTimeField(db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # When the change last entered Authorise: the CAB's approval time runs from here.
+    authorisation_requested_at = models.DateTimeField(null=True, blank=True)
     authorised_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)

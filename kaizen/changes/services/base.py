@@ -47,6 +47,7 @@ TRACKED_FIELDS = (
     "lessons_learned",
     "opened_at",
     "submitted_at",
+    "authorisation_requested_at",
     "authorised_at",
     "rejected_at",
     "reviewed_at",

@@ -164,6 +164,8 @@ def _move(
     if current == State.SCHEDULED and target in (State.ASSESS, State.DRAFT):
         # Planned again: authorised again.
         change.authorised_at = None
+    if target == State.AUTHORISE:
+        change.authorisation_requested_at = at
     if target == State.IMPLEMENT:
         change.actual_start = actual or at
         flag_if_unauthorised(change)

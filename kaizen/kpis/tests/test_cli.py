@@ -32,7 +32,7 @@ def test_it_lists_the_library_as_json():
 def test_it_lists_the_library_as_text():
     text = kpi("list")
     assert "incident.sla_met_pct" in text
-    assert "change.success_pct" in text and "not measurable: Kaizen has no change" in text
+    assert "problem.opened" in text and "not measurable: Kaizen has no problem" in text
 
 
 def test_it_shows_a_kpi_as_json(story):  # noqa: F811
@@ -102,7 +102,7 @@ def test_it_reports_data_quality(story):  # noqa: F811
             ["show", "incident.opened", "--from", "2016-04-01", "--to", "2016-03-01"],
             "--to: must not be before --from",
         ),
-        (["show", "change.success_pct"], "change.success_pct is not measurable"),
+        (["show", "problem.opened"], "problem.opened is not measurable"),
         (["show", "incident.opened", "--period", "fortnight"], "invalid choice: 'fortnight'"),
     ],
 )

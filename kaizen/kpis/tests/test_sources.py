@@ -66,13 +66,13 @@ def test_the_external_data_points_and_the_register_are_database_sources():
 
 
 def test_a_source_nothing_registered_is_named_in_the_error():
-    change_kpi = definition("change_facts", period_column="requested_at")
-    assert get_source("change_facts") is None
-    assert engine.measure_errors(change_kpi.measure) == [
-        "source: 'change_facts' is not a registered source"
+    problem_kpi = definition("problem_facts", period_column="requested_at")
+    assert get_source("problem_facts") is None
+    assert engine.measure_errors(problem_kpi.measure) == [
+        "source: 'problem_facts' is not a registered source"
     ]
-    with pytest.raises(engine.EngineError, match="change_facts' is not a registered source"):
-        engine.compute(change_kpi)
+    with pytest.raises(engine.EngineError, match="problem_facts' is not a registered source"):
+        engine.compute(problem_kpi)
 
 
 def test_it_refuses_another_source_under_a_name_taken():
@@ -113,9 +113,9 @@ def test_a_registered_database_source_is_measured_and_checked(survey_source):
     assert report["rows_in_scope"] == 12 and report["required_fields"] == []
 
 
-CHANGE_FACTS = """
-CREATE TABLE IF NOT EXISTS change_facts (
-    change_id BIGINT PRIMARY KEY,
+REQUEST_FACTS = """
+CREATE TABLE IF NOT EXISTS request_facts (
+    request_id BIGINT PRIMARY KEY,
     requested_at TIMESTAMP NOT NULL,
     service VARCHAR,
     successful BOOLEAN
@@ -124,15 +124,15 @@ CREATE TABLE IF NOT EXISTS change_facts (
 
 
 @pytest.fixture
-def change_family():
+def request_family():
     """A fact family as a later process would add one: a KPI source at once."""
     family = RecordFamily(
-        name="change_facts",
-        label="Changes (one row per change)",
-        ddl=CHANGE_FACTS,
+        name="request_facts",
+        label="Requests (one row per request)",
+        ddl=REQUEST_FACTS,
         version="1",
         model=Team,  # not read: the test writes the rows itself
-        key="change_id",
+        key="request_id",
         breakdowns={"service": "service"},
         rows_between=lambda *_: pa.table({}),
         rows_of=lambda *_: iter(()),
@@ -144,15 +144,15 @@ def change_family():
     sources._store_source.cache_clear()
 
 
-def test_a_new_fact_family_is_a_store_source_with_nothing_in_kpis_changed(change_family):
+def test_a_new_fact_family_is_a_store_source_with_nothing_in_kpis_changed(request_family):
     with connect() as connection:
         connection.execute(
-            "INSERT INTO change_facts VALUES"
+            "INSERT INTO request_facts VALUES"
             " (1, '2026-03-02 10:00', 'Email', true), (2, '2026-03-09 10:00', 'Email', false),"
             " (3, '2026-04-01 10:00', 'VPN', true)"
         )
     success = definition(
-        "change_facts",
+        "request_facts",
         Aggregate.SHARE,
         period_column="requested_at",
         numerator=(Filter("successful", Operator.IS_TRUE, True),),
@@ -166,5 +166,5 @@ def test_a_new_fact_family_is_a_store_source_with_nothing_in_kpis_changed(change
         {"period": "2026-04-01", "service": "Email", "value": None, "n": 0},
         {"period": "2026-04-01", "service": "VPN", "value": 100.0, "n": 1},
     ]
-    with pytest.raises(engine.EngineError, match="change_facts has no dimension team"):
+    with pytest.raises(engine.EngineError, match="request_facts has no dimension team"):
         engine.compute(success, by=["team"])

@@ -40,9 +40,8 @@ class Command(BaseCommand):
 
 def describe(report: SyncReport) -> str:
     verb = "Rebuilt" if report.mode == "rebuild" else "Synced"
-    scope = "every incident" if report.refreshed_all else f"{report.incidents} incidents"
+    scope = " (every record refreshed)" if report.refreshed_all else ""
     return (
         f"{verb} the analytics store in {report.seconds} s: {report.events} journal events read, "
-        f"{report.event_facts} incident events added, {scope} written "
-        f"({report.incidents} rows); journal cursor at {report.cursor}."
+        f"{report.written()} written{scope}; journal cursor at {report.cursor}."
     )

@@ -81,7 +81,7 @@ class Command(BaseCommand):
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
         report = sync()
-        self._say(f"Analytics store: {report.incidents} incident facts synced.")
+        self._say(f"Analytics store: synced {report.written()}.")
         # The register before the collection, so its own KPIs are measured with it; the scan
         # after it, as it reads the stored measurements.
         self._load_improvement(has_history=bool(imported) or servicenow_imported())
