@@ -6,7 +6,14 @@ from typing import Any
 
 from django.conf import settings
 
-from kaizen.imports import eventlog, eventlog_mapping, eventlog_profile, servicenow, tickets
+from kaizen.imports import (
+    eventlog,
+    eventlog_mapping,
+    eventlog_profile,
+    linked_changes,
+    servicenow,
+    tickets,
+)
 from kaizen.imports.models import ImportKind
 from kaizen.imports.problems import ParsedRecord
 
@@ -25,6 +32,9 @@ class Importer:
     # Reads the whole file before the run (and for the preview): what it holds and what will
     # not be read as the person may expect (`warnings`, shown before anything is written).
     inspect: Callable[[Iterable[Any], dict[str, Any]], Any] | None = None
+    # Runs once the records are written, given the source label: what else the file's
+    # records name (the changes a ServiceNow log names); its counts go in the run's summary.
+    after_run: Callable[[str], dict[str, int]] | None = None
 
 
 def _time_zone(options: dict[str, Any]) -> str:
@@ -37,6 +47,7 @@ IMPORTERS: dict[str, Importer] = {
         required_columns=lambda options: servicenow.REQUIRED_COLUMNS,
         parse=lambda rows, options: servicenow.parse(rows, time_zone=_time_zone(options)),
         number_column=lambda options: "number",
+        after_run=linked_changes.link_named_changes,
     ),
     ImportKind.TICKETS_CSV: Importer(
         source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),

@@ -102,6 +102,7 @@ def run_import(
                 )
                 if on_progress:
                     on_progress(run)
+            linked = importer.after_run(source) if importer.after_run else {}
         except Exception as exc:  # the file itself is unreadable or a write failed
             run.status = RunStatus.FAILED
             run.failure = str(exc)[:2000]
@@ -125,6 +126,7 @@ def run_import(
                 else {}
             ),
             **({"warnings": warnings} if warnings else {}),
+            **linked,
             "seconds": round(time.perf_counter() - started, 2),
         }
         with transaction.atomic():

@@ -741,13 +741,15 @@ CHANGE_KPIS = (
         "change.emergency_pct",
         "Emergency changes",
         "The share of changes raised as emergency changes: unplanned work that bypasses normal "
-        "assessment.",
-        "100 x emergency changes / changes, by opened_at",
+        "assessment. Changes known only because imported records name them are left out: "
+        "their type is not known.",
+        "100 x emergency changes / changes not known only by reference, by opened_at",
         Unit.PERCENT,
         LOWER,
         changes(
             Aggregate.SHARE,
             "opened_at",
+            filters=(Filter("reference_only", Operator.IS_TRUE, False),),
             numerator=(Filter("change_type", Operator.EQ, "emergency"),),
         ),
         process="change",

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS change_facts (
     change_id BIGINT PRIMARY KEY,
     number VARCHAR NOT NULL,
     imported_from VARCHAR,           -- '' for changes raised in Kaizen
+    reference_only BOOLEAN NOT NULL, -- known only because imported records name it
     change_type VARCHAR NOT NULL,    -- standard, normal, emergency
     state VARCHAR NOT NULL,          -- kaizen.changes.models.State values
     is_open BOOLEAN NOT NULL,
@@ -94,6 +95,7 @@ CHANGE_FACT_SCHEMA = pa.schema(
         ("change_id", pa.int64()),
         ("number", pa.string()),
         ("imported_from", pa.string()),
+        ("reference_only", pa.bool_()),
         ("change_type", pa.string()),
         ("state", pa.string()),
         ("is_open", pa.bool_()),
@@ -130,6 +132,7 @@ CHANGE_VALUES = (
     "id",
     "number",
     "imported_from",
+    "reference_only",
     "change_type",
     "state",
     "closure_code",
@@ -190,6 +193,7 @@ def change_fact_table(rows: Sequence[tuple], *, names: Names) -> pa.Table:
         "change_id": ids,
         "number": column["number"],
         "imported_from": column["imported_from"],
+        "reference_only": booleans(column["reference_only"]),
         "change_type": column["change_type"],
         "state": column["state"],
         "is_open": [state in OPEN_STATES for state in column["state"]],
@@ -270,6 +274,7 @@ COLUMN_LABELS = {
     "started_late_hours": "hours started after the planned start",
     "caused_incidents": "incidents caused",
     "caused_incident": "caused an incident",
+    "reference_only": "known only by reference",
     "last_event_id": "last journal event",
 }
 

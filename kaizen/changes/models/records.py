@@ -201,7 +201,10 @@ class Change(models.Model):
     configuration_items = models.ManyToManyField(
         ConfigurationItem, blank=True, related_name="changes"
     )
-    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="changes_requested")
+    # Every change raised in Kaizen has its requester; one known only by reference may not.
+    requester = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="changes_requested"
+    )
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="changes_owned"
     )
@@ -250,6 +253,9 @@ class Change(models.Model):
     unauthorised = models.BooleanField(default=False)
     unauthorised_reason = models.CharField(max_length=250, blank=True)
     imported_from = models.CharField(max_length=40, blank=True, db_index=True)
+    # Known only because another record names it (an imported incident's "caused by" or
+    # "rfc"): its number is real, its type, plans, times and outcome are not known.
+    reference_only = models.BooleanField(default=False)
     source_attributes = models.JSONField(default=dict, blank=True)
     # Optimistic locking: every change of the change's fields adds one.
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -119,3 +119,39 @@ def test_running_the_same_import_again_creates_nothing_twice(dataset_slice):
     # Only the second run's own "import finished" event is new.
     assert JournalEvent.objects.count() == events + 1
     assert ImportRun.objects.filter(status=RunStatus.FINISHED).count() == 2
+
+
+def test_the_changes_the_log_names_become_linked_change_records(dataset_slice):
+    """`caused_by` and `rfc` name changes: each becomes a change kept under its number (known
+    only by reference), and each `caused_by` a confirmed link to the incident; a re-run adds
+    nothing. Expected from the raw rows: the last row of each imported incident."""
+    from kaizen.changes.models import CausedIncident, Change
+
+    path, rows = dataset_slice
+    summary = import_file(path)
+    imported = set(Incident.objects.values_list("number", flat=True))
+    final = {number: row for number, row in last_rows(rows).items() if number in imported}
+    named = {row[column] for row in final.values() for column in ("rfc", "caused_by")} - {"?"}
+    caused = {
+        (row["caused_by"], number) for number, row in final.items() if row["caused_by"] != "?"
+    }
+    assert named and caused  # the slice holds both
+    assert set(Change.objects.values_list("number", flat=True)) == named
+    assert summary["changes_named"] == summary["changes_created"] == len(named)
+    links = set(CausedIncident.objects.values_list("change__number", "incident_number"))
+    assert links == caused and summary["caused_incident_links_added"] == len(caused)
+    change = Change.objects.get(number=sorted(named)[0])
+    assert change.reference_only and change.imported_from == "servicenow"
+    assert change.state == "closed" and change.closure_code == ""
+    rfc_of = sorted(n for n, row in final.items() if row["rfc"] == change.number)
+    assert sorted(change.source_attributes["rfc_of_incidents"]) == rfc_of
+    first_seen = min(
+        Incident.objects.get(number=n).opened_at
+        for n, row in final.items()
+        if change.number in (row["rfc"], row["caused_by"])
+    )
+    assert change.opened_at == first_seen
+
+    again = import_file(path)
+    assert again["changes_created"] == 0 and again["caused_incident_links_added"] == 0
+    assert Change.objects.count() == len(named) and CausedIncident.objects.count() == len(caused)

@@ -8,6 +8,7 @@ import pytest
 
 from kaizen.analytics.sync import sync
 from kaizen.changes import services
+from kaizen.changes.services.imported import do_record_referenced_change
 from kaizen.changes.tests.factories import approved_template
 from kaizen.incidents.tests.helpers import make_incident
 from kaizen.kpis import engine, library
@@ -70,6 +71,7 @@ def story(agent, change_manager, requester, analytics_store):
     C4 standard: raised Mar 15 09:00, implemented Apr 1 10:00 (lead 409 h), closed Apr 3
        successful with issues.
     C5 normal: raised Apr 5 09:00, cancelled Apr 6. C6 normal: raised Apr 7 09:00, a draft.
+    CHG0009999: named by an imported incident on Mar 20, nothing else known.
     """
     SERVICE[:] = [make_service(slug="mail")]
     c1 = raise_at(agent, at(3, 2, 9))
@@ -117,6 +119,10 @@ def story(agent, change_manager, requester, analytics_store):
     c5 = raise_at(agent, at(4, 5, 9))
     move(c5, "cancelled", at(4, 6, 9), closure_notes="Not needed")
     raise_at(agent, at(4, 7, 9))
+    # Known only because an imported incident names it: counted in none of the figures.
+    do_record_referenced_change(
+        "CHG0009999", imported_from="servicenow", first_seen_at=at(3, 20, 9), source_attributes={}
+    )
     sync()
 
 
