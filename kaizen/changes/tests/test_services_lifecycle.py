@@ -16,6 +16,7 @@ from kaizen.changes.tests.factories import (
     move,
     raise_change,
 )
+from kaizen.incidents.models import Incident
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.testing import make_ci, make_service, make_team
@@ -263,3 +264,40 @@ def test_planned_window_and_outage_are_consistent(agent):
     with pytest.raises(ValidationError) as refused:
         raise_change(agent, expected_outage=True)
     assert "outage_minutes" in refused.value.message_dict
+
+
+def test_caused_incidents_are_proposed_from_the_window_and_only_once(agent, requester, settings):
+    from kaizen.changes.tasks import propose_caused_incidents
+    from kaizen.incidents.tests.helpers import make_incident
+
+    settings.KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS = 24
+    mail, vpn = make_service(slug="mail"), make_service(slug="vpn")
+    gateway = make_ci(name="gw1")
+    change = authorised_normal_change(agent, services_=[mail], cis=[gateway])
+    move(change, "scheduled", agent, T0 + dt.timedelta(days=2))
+    start = T0 + dt.timedelta(days=7)
+    move(change, "implement", agent, start)
+    end = start + 2 * HOUR
+
+    def opened(hours_after_start, **fields):
+        incident = make_incident(requester, **fields)
+        Incident.objects.filter(pk=incident.pk).update(
+            opened_at=start + dt.timedelta(hours=hours_after_start)
+        )
+        return incident.number
+
+    before = opened(-1, service=mail)  # before the start: not caused by it
+    on_service = opened(1, service=mail)
+    on_ci = opened(20, configuration_item=gateway)
+    elsewhere = opened(3, service=vpn)
+    late = opened(2 + 24 + 1, service=mail)  # 25 h after the end: outside the window
+    move(change, "review", agent, end)  # at the end: what was opened up to then
+    proposed = set(change.caused_incidents.values_list("incident_number", flat=True))
+    assert proposed == {on_service}
+    # The hourly task looks again (now, long after the window): the CI's incident 18 h after
+    # the end joins; nothing before the start, on another service, or past the window.
+    assert propose_caused_incidents.call_local() == {"proposed": 1}
+    proposed = set(change.caused_incidents.values_list("incident_number", flat=True))
+    assert proposed == {on_service, on_ci}
+    assert not proposed & {before, elsewhere, late}
+    assert propose_caused_incidents.call_local() == {"proposed": 0}  # nothing twice
