@@ -463,6 +463,15 @@ class Action(models.Model):
     change_reference = models.CharField(
         max_length=60, blank=True, help_text="The change request that carries it out, if any"
     )
+    # The Kaizen change the reference names, when Kaizen has it (another tool's number stays
+    # a reference): the action's status then follows the change (kaizen/improvement/changes.py).
+    change = models.ForeignKey(
+        "changes.Change",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvement_actions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

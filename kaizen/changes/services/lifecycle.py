@@ -16,6 +16,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from kaizen.changes import hooks
 from kaizen.changes.models import Change, ChangeType, ClosureCode, State
 from kaizen.changes.services import approvals, conflicts, review
 from kaizen.changes.services.base import CHANGES, moment
@@ -244,6 +245,7 @@ def do_move_change(
     if State(locked.state) == State.DRAFT and target != State.CANCELLED:
         _check_submission(locked)
     before = CHANGES.snapshot(locked)
+    previous = locked.state
     _move(
         locked,
         target,
@@ -260,6 +262,7 @@ def do_move_change(
         approvals.open_authorisation(locked, actor=actor, at=at)
     elif target == State.REVIEW:
         review.do_propose_caused_incidents(locked, at=at)
+    hooks.change_moved(locked, previous)
     return locked
 
 
@@ -293,4 +296,6 @@ def do_decide_authorisation(
         event = EventType.CHANGE_REJECTED
     data = {"note": note.strip()} if note.strip() else None
     CHANGES.finish(locked, change, before, event, actor=actor, at=at, data=data)
+    if not authorised:
+        hooks.change_moved(locked, State.AUTHORISE)
     return locked

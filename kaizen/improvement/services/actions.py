@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kaizen.changes.models import Change
 from kaizen.improvement.models import OPEN_STATUSES, Action, ActionStatus, Initiative, Status, Step
 from kaizen.improvement.services.base import check_agent, check_open, local_today, lock
 from kaizen.improvement.services.initiatives import close_window, evaluation_window_end
@@ -15,7 +16,16 @@ from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.people.models import User
 
-ACTION_FIELDS = ("title", "description", "owner", "due_on", "status", "done_on", "change_reference")
+ACTION_FIELDS = (
+    "title",
+    "description",
+    "owner",
+    "due_on",
+    "status",
+    "done_on",
+    "change_reference",
+    "change",
+)
 # What an action's own owner reports (the rest is the initiative's owner's or the CSI manager's):
 # its progress, the day it was done and the change that carries it out.
 ACTION_PROGRESS_FIELDS = ("status", "done_on", "change_reference")
@@ -55,6 +65,13 @@ def _sync_window(initiative: Initiative, *, actor: Any, reason: str) -> None:
             changes=changes,
             data={"reason": why, "cause": reason},
         )
+
+
+def linked_change(reference: str) -> Change | None:
+    """The Kaizen change a reference names, if Kaizen has it (another tool's change number is
+    kept as a plain reference)."""
+    reference = reference.strip()
+    return Change.objects.filter(number=reference).first() if reference else None
 
 
 def _check_action(action: Action, today: dt.date) -> None:
@@ -104,6 +121,7 @@ def do_create_action(
             "status": ActionStatus.OPEN,
             "done_on": None,
             "change_reference": str(change_reference or "").strip(),
+            "change": linked_change(str(change_reference or "")),
         },
         ACTION_FIELDS,
     )
@@ -135,6 +153,8 @@ def do_update_action(
     for name in ("title", "change_reference"):
         if name in fields:
             fields[name] = str(fields[name] or "").strip()
+    if "change_reference" in fields:
+        fields["change"] = linked_change(fields["change_reference"])
     status = fields.get("status", action.status)
     if status == ActionStatus.DONE:
         if fields.get("done_on") is None and (

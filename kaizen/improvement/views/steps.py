@@ -188,7 +188,9 @@ def _step_7(request: HttpRequest, initiative: Initiative, bound: dict[str, Any])
             "overdue": action.is_overdue(today),
             "can_update": can_update_action(user, action),
         }
-        for action in _with_initiative(initiative.actions.select_related("owner"), initiative)
+        for action in _with_initiative(
+            initiative.actions.select_related("owner", "change"), initiative
+        )
     ]
     window_over = selectors.evaluation_window_over(initiative, today)
     evaluating = initiative.status == Status.EVALUATING
