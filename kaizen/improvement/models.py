@@ -523,6 +523,7 @@ class OpportunityKind(models.TextChoices):
     SLA_HOTSPOT = "sla_hotspot", "SLA breach hot spot"
     SATISFACTION_DROP = "satisfaction_drop", "Satisfaction drop"
     RECURRING_INCIDENTS = "recurring_incidents", "Recurring incidents without a problem"
+    CHANGES_CAUSING_INCIDENTS = "change_incidents", "Changes followed by incidents"
 
 
 class OpportunityStatus(models.TextChoices):

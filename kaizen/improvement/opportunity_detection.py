@@ -34,6 +34,14 @@ evidence, so the 1.25x rule for dismissed opportunities means "clearly more of i
   counts as "without a problem record". The RECURRING_PER_GROUPING largest groups of each
   grouping are kept, so a busy service desk is not flooded with a hundred of them. Strength =
   the number of incidents.
+- change_incidents: the share of implemented changes that caused an incident
+  (change.caused_incidents_pct) by service, by standard change template and by team, over
+  the last CHANGE_RECENT_DAYS days, against the same group's usual rate over the
+  CHANGE_BASELINE_DAYS before (or, for a group with fewer than CHANGE_MIN_CHANGES changes
+  then, every group's rate then): a group with at least CHANGE_MIN_CHANGES implemented
+  changes, CHANGE_MIN_CAUSING of them causing incidents, and a rate above its usual one.
+  Strength = the changes causing incidents beyond what the usual rate expects,
+  causing - n x usual / 100.
 - satisfaction_drop: Kaizen sends no satisfaction surveys yet; the scan reports the kind as not
   available, with the reason, and proposes nothing.
 
@@ -77,6 +85,12 @@ RECURRING_DAYS = 90
 RECURRING_MIN = 5
 RECURRING_PER_GROUPING = 10
 # How the incident facts name a subcategory under its parent (analytics/families/incidents.py).
+CHANGE_KPI = "change.caused_incidents_pct"
+CHANGE_DIMENSIONS = ("service", "template", "team")
+CHANGE_RECENT_DAYS = 90
+CHANGE_BASELINE_DAYS = 365
+CHANGE_MIN_CHANGES = 5
+CHANGE_MIN_CAUSING = 2
 SUBCATEGORY_SEPARATOR = " › "
 
 NO_PROBLEMS = (
@@ -140,6 +154,7 @@ def detect_opportunities(today: dt.date) -> Detected:
         (OpportunityKind.CONTROL_SIGNAL, control_signals),
         (OpportunityKind.SLA_HOTSPOT, sla_hotspots),
         (OpportunityKind.RECURRING_INCIDENTS, recurring_incidents),
+        (OpportunityKind.CHANGES_CAUSING_INCIDENTS, changes_causing_incidents),
     )
     for kind, detect in detectors:
         try:
@@ -521,6 +536,110 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
                         "breakdown_dimension": "service",
                         "problem_management": NO_PROBLEMS,
                         "strength_formula": "number of incidents",
+                        "summary": summary,
+                    },
+                )
+            )
+    return findings
+
+
+def _rates(rows: list[dict[str, Any]], dimension: str) -> dict[str, tuple[float, int]]:
+    return {
+        str(row[dimension]): (row["value"], row["n"])
+        for row in rows
+        if row[dimension] is not None and row["value"] is not None
+    }
+
+
+def changes_causing_incidents(today: dt.date) -> list[Finding]:
+    """Services, standard changes and teams whose recent changes cause incidents more often
+    than they usually do."""
+    from kaizen.kpis import engine
+    from kaizen.kpis.library import get_kpi
+
+    definition = get_kpi(CHANGE_KPI)
+    start = today - dt.timedelta(days=CHANGE_RECENT_DAYS)
+    end = today + dt.timedelta(days=1)
+    base_start = start - dt.timedelta(days=CHANGE_BASELINE_DAYS)
+    window = {"start": start.isoformat(), "end": today.isoformat()}
+    usual_window = {
+        "start": base_start.isoformat(),
+        "end": (start - dt.timedelta(days=1)).isoformat(),
+    }
+    (everyone,) = engine.compute(definition, period="all", start=base_start, end=start).rows or [
+        {"value": None, "n": 0}
+    ]
+    findings = []
+    for dimension in CHANGE_DIMENSIONS:
+        recent = engine.compute(definition, period="all", by=[dimension], start=start, end=end)
+        usual = _rates(
+            engine.compute(
+                definition, period="all", by=[dimension], start=base_start, end=start
+            ).rows,
+            dimension,
+        )
+        rows = []
+        for name, (value, n) in sorted(_rates(recent.rows, dimension).items()):
+            causing = round(n * value / 100.0)
+            own_value, own_n = usual.get(name, (None, 0))
+            if own_n >= CHANGE_MIN_CHANGES:
+                usual_value, usual_of = own_value, f"its own {own_n} changes"
+            else:
+                usual_value, usual_of = everyone["value"], f"all {everyone['n']} changes"
+            rows.append(
+                {
+                    "value": name,
+                    "figure": value,
+                    "n": n,
+                    "caused": causing,
+                    "usual": usual_value,
+                    "usual_of": usual_of,
+                }
+            )
+        for item in rows:
+            usual_value = item["usual"]
+            if (
+                item["n"] < CHANGE_MIN_CHANGES
+                or item["caused"] < CHANGE_MIN_CAUSING
+                or usual_value is None
+                or item["figure"] <= usual_value
+            ):
+                continue
+            excess = round(item["caused"] - item["n"] * usual_value / 100.0, 2)
+            name = item["value"]
+            summary = (
+                f"{item['caused']} of the {item['n']} changes implemented on {dimension} {name} "
+                f"from {window['start']} to {window['end']} caused incidents "
+                f"({_fmt(item['figure'], definition)}), above its usual "
+                f"{_fmt(usual_value, definition)} (from {item['usual_of']}, "
+                f"{usual_window['start']} to {usual_window['end']}): {excess:g} more than the "
+                "usual rate expects."
+            )
+            findings.append(
+                Finding(
+                    kind=OpportunityKind.CHANGES_CAUSING_INCIDENTS,
+                    kpi_key=CHANGE_KPI,
+                    dimension=dimension,
+                    dimension_value=name,
+                    title=(
+                        f"Changes followed by incidents: {dimension} {name} at "
+                        f"{_fmt(item['figure'], definition)}"
+                    ),
+                    summary=summary,
+                    strength=excess,
+                    evidence={
+                        "figure": _figure(
+                            definition,
+                            item["figure"],
+                            n=item["n"],
+                            caused=item["caused"],
+                            usual=usual_value,
+                        ),
+                        "range": window,
+                        "usual_range": usual_window,
+                        "dimension": dimension,
+                        "breakdown": rows,
+                        "strength_formula": "changes causing incidents - n x usual rate / 100",
                         "summary": summary,
                     },
                 )

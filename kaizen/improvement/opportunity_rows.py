@@ -143,6 +143,12 @@ def evidence_text(kind: str, figure: dict[str, Any]) -> str:
     if kind == OpportunityKind.RECURRING_INCIDENTS:
         count = int(figure.get("n") or figure.get("value") or 0)
         return f"{count:,} incidents"
+    if kind == OpportunityKind.CHANGES_CAUSING_INCIDENTS:
+        usual = _figure(figure.get("usual"), unit)
+        return (
+            f"{figure.get('caused', 0):,} of {figure.get('n', 0):,} changes caused incidents "
+            f"({value}; usually {usual})"
+        )
     latest = f"latest {value}"
     if figure.get("target") is not None:
         latest += f", target {_figure(figure['target'], unit)}"

@@ -31,6 +31,7 @@ OPPORTUNITY_PROCESSES = {
     OpportunityKind.SLA_HOTSPOT: Process.SERVICE_LEVEL,
     OpportunityKind.SATISFACTION_DROP: Process.SERVICE_LEVEL,
     OpportunityKind.RECURRING_INCIDENTS: Process.PROBLEM,
+    OpportunityKind.CHANGES_CAUSING_INCIDENTS: Process.CHANGE,
 }
 # A dismissed opportunity comes back only when its strength exceeds this multiple of the
 # strength it had when dismissed.
