@@ -350,6 +350,9 @@ SPECTACULAR_SETTINGS = {
         "SlaClockStateEnum": "kaizen.sla.models.ClockState",
         "SlaTargetKindEnum": "kaizen.sla.models.TargetKind",
         "IncidentStateEnum": "kaizen.incidents.models.State",
+        "ChangeStateEnum": "kaizen.changes.models.State",
+        "ChangeRiskEnum": "kaizen.changes.models.Risk",
+        "ChangeClosureCodeEnum": "kaizen.changes.models.ClosureCode",
         "UserKindEnum": "kaizen.people.models.UserKind",
         # Named after their model, so the next app with a "level" or "priority" choice set
         # does not collide with the improvement register's.

@@ -147,7 +147,7 @@ def do_decide_template(
         locked,
         actor=actor,
         changes=changes,
-        data={"note": locked.decision_note},
+        data={"note": locked.decision_note} if locked.decision_note else None,
         occurred_at=at,
     )
     return locked

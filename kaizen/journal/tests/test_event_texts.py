@@ -268,6 +268,93 @@ def test_an_attachment_reads_as_its_file_linked(requester, agent, settings, tmp_
     ]
 
 
+# -- changes ---------------------------------------------------------------------------------
+
+
+def test_change_events(requester, agent, change_manager, settings, tmp_path):
+    from kaizen.changes import services as change_services
+    from kaizen.changes.models import ChangeCategory
+    from kaizen.changes.tests.factories import approved_template, raise_change
+
+    settings.MEDIA_ROOT = tmp_path
+    change = raise_change(agent, requester=requester)
+    (created,) = present(timeline_for(change), agent)
+    assert created.event_type == EventType.CHANGE_CREATED and created.is_creation
+    text = lines_of(created)
+    assert "State: Draft" in text and "Risk: Low" in text and "Change type: Normal" in text
+    assert lines(EventType.CHANGE_UPDATED, change, {"risk": {"old": 1, "new": 3}}) == [
+        "Risk: Low → High"
+    ]
+    assert lines(
+        EventType.CHANGE_STATE_CHANGED, change, {"state": {"old": "assess", "new": "authorise"}}
+    ) == ["State: Assess → Authorise"]
+    assert lines(
+        EventType.CHANGE_AUTHORISED,
+        change,
+        {"authorised_at": {"old": None, "new": "2026-03-02T10:00:00+00:00"}},
+    ) == ["Authorised at: (none) → 2 Mar 2026, 10:00"]
+    assert lines(
+        EventType.CHANGE_REJECTED,
+        change,
+        {"state": {"old": "authorise", "new": "rejected"}},
+        {"note": "No tested back-out"},
+    ) == ["State: Authorise → Rejected", "Note: No tested back-out"]
+    assert lines(
+        EventType.CHANGE_REVIEWED, change, {"objectives_met": {"old": None, "new": False}}
+    ) == ["Objectives met: (none) → No"]
+    assert lines(
+        EventType.CHANGE_FLAGGED_UNAUTHORISED, change, {"unauthorised": {"old": False, "new": True}}
+    ) == ["Unauthorised: No → Yes"]
+    incident = make_incident(requester)
+    url = incident.get_absolute_url()
+    for event_type, status, now in (
+        (EventType.CAUSED_INCIDENT_PROPOSED, "proposed", "Proposed"),
+        (EventType.CAUSED_INCIDENT_DECIDED, "dismissed", "Dismissed"),
+    ):
+        assert lines(
+            event_type,
+            change,
+            data={"incident": incident.number, "status": status, "reason": "Own laptop"},
+        ) == [f"Incident: {incident.number} <{url}>", f"Now: {now}", "Why: Own laptop"]
+    comment = change_services.do_add_change_comment(change, "Window agreed", actor=agent)
+    (commented,) = present(timeline_for(change)[:1], requester)
+    assert commented.event_type == EventType.CHANGE_COMMENTED
+    assert lines_of(commented) == [
+        f"Comment: “Window agreed” <{change.get_absolute_url()}#comment-{comment.pk}>"
+    ]
+    change_services.do_add_change_comment(change, "Vendor call", actor=agent, is_work_note=True)
+    (note,) = present(timeline_for(change)[:1], requester)
+    assert note.event_type == EventType.CHANGE_WORK_NOTE_ADDED
+    assert lines_of(note)[0].startswith("Work note: work note #")
+    upload = SimpleUploadedFile("plan.pdf", b"x" * 1024, content_type="application/pdf")
+    attachment = change_services.do_add_change_attachment(change, upload, actor=agent)
+    (attached,) = present(timeline_for(change)[:1], agent)
+    assert attached.event_type == EventType.CHANGE_ATTACHMENT_ADDED
+    assert lines_of(attached) == [
+        f"File: plan.pdf <{attachment.get_absolute_url()}>",
+        "Size: 1.0\xa0KB",
+    ]
+    category = ChangeCategory.objects.create(name="Network")
+    assert lines(
+        EventType.CHANGE_CATEGORY_CREATED, category, {"name": {"old": None, "new": "Network"}}
+    ) == ["Name: Network"]
+    assert lines(
+        EventType.CHANGE_CATEGORY_UPDATED, category, {"is_active": {"old": True, "new": False}}
+    ) == ["Is active: Yes → No"]
+    template = approved_template(agent, change_manager)
+    (decided, proposed) = present(timeline_for(template)[:2], agent)
+    assert proposed.event_type == EventType.CHANGE_TEMPLATE_PROPOSED and proposed.is_creation
+    assert "Name: Restart the web tier" in lines_of(proposed) and "Version: 1" in lines_of(proposed)
+    assert decided.event_type == EventType.CHANGE_TEMPLATE_DECIDED
+    assert lines_of(decided) == ["Status: Proposed → Approved"]
+    assert lines(
+        EventType.CHANGE_TEMPLATE_RETIRED,
+        template,
+        {"status": {"old": "approved", "new": "retired"}},
+        {"reason": "Replaced by automation"},
+    ) == ["Status: Approved → Retired", "Reason: Replaced by automation"]
+
+
 # -- SLA -------------------------------------------------------------------------------------
 
 

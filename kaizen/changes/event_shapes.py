@@ -1,0 +1,60 @@
+"""How the change app's events read (kaizen/journal/presenting.py): comments, work notes and
+files by their words and names, caused incidents linked to the incident, decisions by their
+words."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from kaizen.catalog.ticket_sources import tickets_numbered
+from kaizen.changes.models import CausedIncidentStatus, ChangeAttachment, ChangeComment
+from kaizen.changes.permissions import can_comment_on_change, can_see_work_notes
+from kaizen.journal.events import EventType
+from kaizen.journal.presenting import Key, Link, register_event_shape
+from kaizen.journal.ticket_activity import register_ticket_activity_shapes
+
+
+def _may_read(reader: Any, change: Any, work_note: bool) -> bool:
+    if work_note:
+        return can_see_work_notes(reader)
+    return can_comment_on_change(reader, change)
+
+
+def incident_names(raw: set[str], reader: Any) -> Mapping[str, Any]:
+    """Incident numbers linked to the incident (one query for a page of history)."""
+    found = tickets_numbered("incident", raw)
+    return {number: Link(number, row.url) for number, row in found.items() if row.url}
+
+
+register_event_shape(
+    EventType.CHANGE_CREATED,
+    EventType.CHANGE_CATEGORY_CREATED,
+    EventType.CHANGE_TEMPLATE_PROPOSED,
+    creates=True,
+)
+register_ticket_activity_shapes(
+    comment_model=ChangeComment,
+    attachment_model=ChangeAttachment,
+    comment_events=(EventType.CHANGE_COMMENTED, EventType.CHANGE_WORK_NOTE_ADDED),
+    attachment_event=EventType.CHANGE_ATTACHMENT_ADDED,
+    may_read=_may_read,
+)
+register_event_shape(
+    EventType.CAUSED_INCIDENT_PROPOSED,
+    EventType.CAUSED_INCIDENT_DECIDED,
+    keys={
+        "incident": Key("Incident", names=incident_names),
+        "status": Key("Now", choices=dict(CausedIncidentStatus.choices)),
+        "reason": Key("Why"),
+    },
+)
+register_event_shape(
+    EventType.CHANGE_AUTHORISED,
+    EventType.CHANGE_REJECTED,
+    EventType.CHANGE_TEMPLATE_DECIDED,
+    keys={"note": Key("Note")},
+)
+register_event_shape(
+    EventType.CHANGE_TEMPLATE_PROPOSED,
+    creates=True,
+    keys={"version_number": Key("Version")},
+)
