@@ -4,7 +4,7 @@ the agenda and its decisions. Every write goes through kaizen.changes.services."
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kaizen.changes.models import (
     ApprovalPolicy,
@@ -18,7 +18,7 @@ from kaizen.changes.models import (
 )
 from kaizen.changes.services.policies import POLICY_FIELDS
 from kaizen.core.forms import StyledFormMixin
-from kaizen.people.models import User
+from kaizen.people.models import Process, Role, User, UserKind
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -28,8 +28,12 @@ def _datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
 
 
 def people_choices() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, kind="agent").order_by(
-        "last_name", "first_name", "username"
+    """Agents and CAB members (some are business representatives, not agents)."""
+    cab = Q(process_roles__process=Process.CHANGE, process_roles__role=Role.CAB_MEMBER)
+    return (
+        User.objects.filter(Q(kind=UserKind.AGENT) | cab, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
     )
 
 

@@ -606,7 +606,8 @@ def do_apply_due_action(approval_round: ApprovalRound, *, at: dt.datetime | None
     if locked is None or locked.change.state != State.AUTHORISE or locked.change.authorised_at:
         return ""
     action = locked.due_action
-    due = f"no decision by the due time, {locked.due_at.isoformat()}"
+    # The due time itself is on the round (and in the requested event): words only here.
+    due = "no decision by the due time"
     if action == Fallback.ESCALATE:
         _escalate(locked, actor=None, at=at, why=due)
     else:

@@ -359,10 +359,7 @@ def do_record_agenda_decision(
             "change": to_journal_value(item.change),
             "outcome": outcome,
             "note": item.note,
-            "votes": [
-                {"person": to_journal_value(person), "decision": decision}
-                for person, decision, _ in votes
-            ],
+            "votes": {str(person): decision for person, decision, _ in votes},
         },
     )
     return item

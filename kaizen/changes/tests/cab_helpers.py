@@ -3,9 +3,6 @@
 import datetime as dt
 from typing import Any
 
-import pytest
-from django.urls import clear_url_caches
-
 from kaizen.changes.models import ApprovalPolicy, ApprovalRound, Change
 from kaizen.changes.services import approvals
 from kaizen.changes.services.policies import do_create_policy
@@ -55,12 +52,3 @@ def vote(change: Change, person: User, decision: str, minutes: int = 10, **kwarg
     )
     change.refresh_from_db()
     return round_of(change)
-
-
-@pytest.fixture
-def change_page(settings):
-    """The change page's address answers (kaizen/changes/tests/cab_urlconf.py)."""
-    settings.ROOT_URLCONF = "kaizen.changes.tests.cab_urlconf"
-    clear_url_caches()
-    yield
-    clear_url_caches()

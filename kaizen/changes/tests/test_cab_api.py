@@ -8,14 +8,13 @@ from django.utils import timezone
 from kaizen.changes.models import ApprovalPolicy, RoundStatus
 from kaizen.changes.tests.cab_helpers import (
     awaiting,
-    change_page,  # noqa: F401 (fixture)
     make_cab_member,
     only_policy,
     round_of,
 )
 from kaizen.testing import assert_constant_queries, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("change_page")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

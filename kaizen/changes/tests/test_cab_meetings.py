@@ -11,7 +11,6 @@ from kaizen.changes.services import meetings
 from kaizen.changes.tests.cab_helpers import (
     REQUESTED_AT,
     awaiting,
-    change_page,  # noqa: F401 (fixture)
     make_cab_member,
     only_policy,
     round_of,
@@ -20,7 +19,7 @@ from kaizen.changes.tests.factories import T0
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("change_page")]
+pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
 
 

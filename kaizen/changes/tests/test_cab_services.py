@@ -18,7 +18,6 @@ from kaizen.changes.services.policies import do_update_policy
 from kaizen.changes.tests.cab_helpers import (
     REQUESTED_AT,
     awaiting,
-    change_page,  # noqa: F401 (fixture)
     make_cab_member,
     only_policy,
     round_of,
@@ -30,7 +29,7 @@ from kaizen.journal.models import JournalEvent
 from kaizen.notifications.models import Notification
 from kaizen.testing import make_team, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("change_page")]
+pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
 
 

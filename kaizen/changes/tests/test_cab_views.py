@@ -13,14 +13,13 @@ from kaizen.changes.models import ApprovalPolicy, CabMeeting, Delegation, RoundS
 from kaizen.changes.services import meetings
 from kaizen.changes.tests.cab_helpers import (
     awaiting,
-    change_page,  # noqa: F401 (fixture)
     make_cab_member,
     only_policy,
     round_of,
 )
 from kaizen.testing import assert_constant_queries, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("change_page")]
+pytestmark = pytest.mark.django_db
 
 PAGES = [
     "/changes/approvals/",
