@@ -532,9 +532,14 @@ def _escalate(
 
 
 def _withdraw(
-    approval_round: ApprovalRound, *, actor: User | None, at: dt.datetime, reason: str
+    approval_round: ApprovalRound,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    reason: str,
+    status: str = RoundStatus.WITHDRAWN,
 ) -> None:
-    approval_round.status = RoundStatus.WITHDRAWN
+    approval_round.status = status
     approval_round.decided_at = at
     approval_round.decided_by = actor
     approval_round.outcome_note = reason[:500]
@@ -548,30 +553,46 @@ def _withdraw(
     )
 
 
-def _left_authorise_reason(change: Change) -> str:
-    if change.state == State.AUTHORISE and change.authorised_at is not None:
-        return "the change was authorised outside the round"
-    return f"the change left authorisation ({change.get_state_display().lower()})"
+def _ended_outside(change: Change) -> tuple[str, str]:
+    """The round's status and why, for a change no longer waiting for its vote."""
+    if change.authorised_at is not None:
+        return RoundStatus.AUTHORISED, "the change was authorised outside the vote"
+    if change.state == State.REJECTED:
+        return RoundStatus.REJECTED, "the change was rejected outside the vote"
+    return (
+        RoundStatus.WITHDRAWN,
+        f"the change left authorisation ({change.get_state_display().lower()})",
+    )
 
 
 @transaction.atomic
 def do_withdraw_authorisation(
     change: Change, *, actor: User | None, at: dt.datetime | None = None
 ) -> int:
-    """End the open round of a change that is no longer waiting for authorisation (cancelled,
-    or decided outside the round). Returns how many rounds were withdrawn (0 or 1)."""
+    """End the open round of a change that no longer waits for its vote: withdrawn when the
+    change was cancelled (or sent back), or marked with the outcome decided outside it (an
+    import, a replay). Returns how many rounds were ended (0 or 1)."""
     at = moment(at)
-    withdrawn = 0
     rounds = ApprovalRound.objects.select_for_update().filter(
         change=change, status__in=OPEN_ROUND_STATUSES
     )
     change.refresh_from_db(fields=["state", "authorised_at"])
     if change.state == State.AUTHORISE and change.authorised_at is None:
         return 0
+    status, reason = _ended_outside(change)
+    ended = 0
     for approval_round in rounds.select_related("change"):
-        _withdraw(approval_round, actor=actor, at=at, reason=_left_authorise_reason(change))
-        withdrawn += 1
-    return withdrawn
+        _withdraw(approval_round, actor=actor, at=at, reason=reason, status=status)
+        ended += 1
+    return ended
+
+
+def do_close_stale_rounds(now: dt.datetime | None = None) -> int:
+    """End the open rounds of every change that no longer waits for them, each change in its
+    own transaction (the periodic scan; the demo after its replay)."""
+    now = moment(now)
+    changes = Change.objects.filter(pk__in=stale_rounds().values("change")).order_by("pk")
+    return sum(do_withdraw_authorisation(change, actor=None, at=now) for change in changes)
 
 
 def stale_rounds() -> QuerySet[ApprovalRound]:
@@ -627,8 +648,9 @@ def do_apply_due_actions(now: dt.datetime | None = None) -> dict[str, int]:
     default action of every round past its due time, each in its own transaction."""
     now = moment(now)
     done: dict[str, int] = defaultdict(int)
-    for change in Change.objects.filter(pk__in=stale_rounds().values("change")):
-        done["withdrawn"] += do_withdraw_authorisation(change, actor=None, at=now)
+    ended = do_close_stale_rounds(now)
+    if ended:
+        done["withdrawn"] = ended
     for approval_round in due_rounds(now).order_by("due_at", "pk"):
         action = do_apply_due_action(approval_round, at=now)
         if action:

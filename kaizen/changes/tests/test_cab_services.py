@@ -327,3 +327,16 @@ def test_policy_checks_name_the_field():
         only_policy(route="team", rule="count", required=None, min_risk=3, max_risk=2)
     assert set(error.value.message_dict) == {"team", "required", "max_risk"}
     assert not ApprovalPolicy.objects.filter(name="Test policy").exists()
+
+
+def test_a_change_decided_outside_the_vote_ends_its_round_with_that_outcome(agent, board):
+    only_policy(route="cab", rule="count", required=2)
+    change = awaiting(agent)
+    from kaizen.changes import services
+
+    services.do_decide_authorisation(change, authorised=True, actor=None, at=REQUESTED_AT + HOUR)
+    assert approvals.do_close_stale_rounds(REQUESTED_AT + 2 * HOUR) == 1
+    approval_round = round_of(change)
+    assert approval_round.status == RoundStatus.AUTHORISED
+    assert approval_round.outcome_note == "the change was authorised outside the vote"
+    assert approvals.do_close_stale_rounds(REQUESTED_AT + 3 * HOUR) == 0
