@@ -176,3 +176,20 @@ def test_minutes_and_attendees_are_journaled(change_manager):
     event = JournalEvent.objects.for_subject(meeting).get(event_type=EventType.CAB_MEETING_UPDATED)
     assert set(event.changes) == {"minutes", "status", "attendees"}
     assert event.changes["attendees"]["new"] == [{"id": ann.pk, "repr": "Ann"}]
+
+
+def test_the_cab_command_runs_the_due_scan_and_plans_meetings(change_manager):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    meetings.do_create_schedule(
+        name="Weekly CAB", weekday=1, start_time=dt.time(10), actor=change_manager
+    )
+    out = io.StringIO()
+    call_command("cab", "plan", "--weeks", "3", stdout=out)
+    assert json.loads(out.getvalue()) == {"planned": 3}
+    out = io.StringIO()
+    call_command("cab", "due", stdout=out)
+    assert json.loads(out.getvalue()) == {}
