@@ -80,11 +80,7 @@ def explain_round(approval_round: Any) -> list[dict[str, Any]]:
     states = approvals.group_states(approval_round, list(approval_round.approvers.all()))
     return [
         {
-            "label": {
-                "board": "Approvers",
-                "manager": "Change manager (required as well)",
-                "escalation": "Change managers (escalated)",
-            }[state.group],
+            "label": approvals.GROUP_LABELS[state.group],
             "progress": quorum.progress_text(state.rule, state.tally),
             "approvers": state.approvers,
         }

@@ -56,6 +56,14 @@ FALLBACK_POLICY = ApprovalPolicy(
 )
 
 
+# How each group of approvers is named on the pages and in the outcome notes.
+GROUP_LABELS = {
+    ApproverGroup.BOARD: "Approvers",
+    ApproverGroup.MANAGER: "Change manager (required as well)",
+    ApproverGroup.ESCALATION: "Change managers (escalated)",
+}
+
+
 class GroupState(NamedTuple):
     group: str
     rule: quorum.GroupRule
@@ -466,19 +474,19 @@ def _decide_if_certain(approval_round: ApprovalRound, *, actor: User | None, at:
     if outcome is None:
         return
     words = "; ".join(
-        f"{ApproverGroup(state.group).label.lower()}s: "
-        f"{quorum.progress_text(state.rule, state.tally)}"
+        f"{GROUP_LABELS[state.group]}: {quorum.progress_text(state.rule, state.tally)}"
         for state in states
     )
     every = [approver for state in states for approver in state.approvers]
     if outcome == quorum.ESCALATE:
-        _escalate(approval_round, actor=actor, at=at, why=f"a tie ({words})")
+        _escalate(approval_round, actor=actor, at=at, why=f"a tie. {words}")
         return
     voters = _names(every, outcome)
-    note = f"{'Approved' if outcome == quorum.APPROVE else 'Rejected'} by {voters} ({words})"
+    verdict = "Approved" if outcome == quorum.APPROVE else "Rejected"
+    note = f"{verdict}{f' by {voters}' if voters else ''}. {words}."
     if outcome == quorum.REJECT:
         reasons = [f"{a.user}: {a.comment}" for a in every if a.decision == Decision.REJECT]
-        note += "".join(f"; {reason}" for reason in reasons)
+        note += f" Why: {'; '.join(reasons)}." if reasons else ""
     _conclude(approval_round, outcome == quorum.APPROVE, actor=actor, at=at, note=note)
 
 
