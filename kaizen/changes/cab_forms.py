@@ -49,6 +49,15 @@ class PolicyForm(StyledFormMixin, forms.ModelForm):
         fields = POLICY_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["change_type"].choices = [
+            ("", "Normal and emergency"),
+            *[(t.value, t.label) for t in ChangeType if t != ChangeType.STANDARD],
+        ]
+        self.fields["change_type"].help_text = ""
+        self.fields["team"].empty_label = "No team"
+
     def _post_clean(self) -> None:
         # The service checks the policy (naming the field); the form only parses values.
         pass

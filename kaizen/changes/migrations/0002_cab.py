@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
                 ('tie_action', models.CharField(choices=[('approve', 'Authorise the change'), ('reject', 'Reject the change'), ('escalate', 'Hand the decision to the change manager')], default='escalate', max_length=12, verbose_name='on a tie')),
                 ('due_hours', models.PositiveIntegerField(default=72, help_text='Hours from the request to the due time')),
                 ('due_action', models.CharField(choices=[('approve', 'Authorise the change'), ('reject', 'Reject the change'), ('escalate', 'Hand the decision to the change manager')], default='escalate', max_length=12, verbose_name='at the due time')),
-                ('is_active', models.BooleanField(default=True)),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('updated_at', models.DateTimeField()),
                 ('team', models.ForeignKey(blank=True, help_text='For the team route', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='approval_policies', to='people.team')),

@@ -57,6 +57,26 @@ class Fallback(models.TextChoices):
     ESCALATE = "escalate", "Hand the decision to the change manager"
 
 
+def who_decides(
+    route: str, team_name: str, rule: str, required: int | None, manager_too: bool
+) -> str:
+    """ "2 of the CAB members", "all the members of Network", "1 of the CAB members, and a
+    change manager": a policy's (or a round's copy of it) approvers in words."""
+    noun = {
+        Route.CHANGE_MANAGERS: "the change managers",
+        Route.CAB: "the CAB members",
+        Route.TEAM: f"the members of {team_name or 'a team'}",
+        Route.SERVICE_OWNERS: "the owners of the affected services",
+    }[Route(route)]
+    if rule == Rule.COUNT:
+        text = f"{required or 1} of {noun}"
+    elif rule == Rule.ALL:
+        text = f"all {noun}"
+    else:
+        text = f"a majority of {noun}" + (f" (quorum {required})" if required else "")
+    return text + (", and a change manager" if manager_too else "")
+
+
 class ApprovalPolicy(models.Model):
     """One ordered rule: the first active policy (by position) whose type and risk range match
     a change decides who authorises it and how."""
@@ -107,7 +127,7 @@ class ApprovalPolicy(models.Model):
     due_action = models.CharField(
         "at the due time", max_length=12, choices=Fallback.choices, default=Fallback.ESCALATE
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField()
 
@@ -120,6 +140,16 @@ class ApprovalPolicy(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("changes:policy_edit", args=[self.pk])
+
+    @property
+    def who_decides(self) -> str:
+        return who_decides(
+            self.route,
+            self.team.name if self.team_id else "",
+            self.rule,
+            self.required,
+            self.change_manager_too,
+        )
 
 
 class RoundStatus(models.TextChoices):
@@ -182,6 +212,12 @@ class ApprovalRound(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ROUND_STATUSES
+
+    @property
+    def who_decides(self) -> str:
+        return who_decides(
+            self.route, self.team_name, self.rule, self.required, self.change_manager_too
+        )
 
 
 class ApproverGroup(models.TextChoices):

@@ -172,7 +172,8 @@ def do_plan_scheduled_meetings(now: dt.datetime | None = None, *, weeks: int | N
                 continue
             meeting = CabMeeting.objects.create(
                 schedule=schedule,
-                title=f"{schedule.name}, {start.astimezone(zone):%d %b %Y}",
+                title=f"{schedule.name}, {start.astimezone(zone).day} "
+                f"{start.astimezone(zone):%b %Y}",
                 kind=MeetingKind.SCHEDULED,
                 starts_at=start,
                 ends_at=start + dt.timedelta(minutes=schedule.duration_minutes),
