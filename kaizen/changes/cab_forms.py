@@ -72,6 +72,7 @@ class DelegationForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["delegate"].queryset = people_choices().exclude(pk=user.pk)
+        self.fields["delegate"].empty_label = "Choose a person"
 
 
 class ScheduleForm(StyledFormMixin, forms.ModelForm):
