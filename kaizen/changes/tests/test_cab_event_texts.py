@@ -108,3 +108,47 @@ def test_meeting_events_read_in_words(settings, agent, change_manager):
             "Votes: Ann: Approve",
         ]
     ]
+
+
+def test_policy_schedule_delegation_and_meeting_edits_read_in_words(settings, change_manager):
+    settings.TIME_ZONE = "UTC"
+    from kaizen.changes.services import policies
+
+    policy = policies.do_create_policy(
+        actor=change_manager,
+        at=T0,
+        name="Network",
+        route="cab",
+        rule="count",
+        required=2,
+        due_hours=24,
+        due_action="reject",
+    )
+    (created,) = lines_for(policy, EventType.CHANGE_APPROVAL_POLICY_CREATED)
+    assert created[:3] == ["Name: Network", "Position: 100", "Lowest risk: Low"]
+    assert "Route: The CAB members" in created and "At the due time: Reject the change" in created
+    policies.do_update_policy(policy, actor=change_manager, required=3, is_active=False)
+    assert lines_for(policy, EventType.CHANGE_APPROVAL_POLICY_UPDATED) == [
+        ["Required: 2 → 3", "Active: Yes → No"]
+    ]
+
+    schedule = meetings.do_create_schedule(
+        name="Weekly CAB", weekday=1, start_time=dt.time(10), time_zone="UTC", actor=None, at=T0
+    )
+    (created,) = lines_for(schedule, EventType.CAB_SCHEDULE_CREATED)
+    assert created[:3] == ["Name: Weekly CAB", "Weekday: Tuesday", "Start time: 10:00:00"]
+    meetings.do_update_schedule(schedule, actor=change_manager, duration_minutes=90)
+    assert lines_for(schedule, EventType.CAB_SCHEDULE_UPDATED) == [["Duration minutes: 60 → 90"]]
+
+    ann, sam = make_cab_member("ann"), make_user("sam", first_name="Sam")
+    delegation = approvals.do_delegate(ann, sam, starts_at=T0, ends_at=T0 + HOUR, actor=ann, at=T0)
+    approvals.do_revoke_delegation(delegation, actor=ann, at=T0)
+    assert lines_for(ann, EventType.APPROVAL_DELEGATION_REVOKED) == [["Votes for them: Sam"]]
+
+    meeting = meetings.do_create_meeting(
+        title="Extra CAB", starts_at=T0, ends_at=T0 + HOUR, actor=change_manager
+    )
+    meetings.do_update_meeting(meeting, actor=change_manager, status="held", minutes="Done.")
+    assert lines_for(meeting, EventType.CAB_MEETING_UPDATED) == [
+        ["Status: Planned → Held", "Minutes: (none) → Done."]
+    ]

@@ -278,4 +278,3 @@ def test_the_lists_have_no_n_plus_1(web, agent, board, change_manager):
     assert_constant_queries(
         "changes", "cab_policy_list", lambda: client.get("/changes/approval-policies/"), more
     )
-
