@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kaizen.changes.cab_views import authorisation_panel
 from kaizen.changes.models import ApprovalPolicy, CabMeeting, Delegation, RoundStatus, State
-from kaizen.changes.services import meetings
+from kaizen.changes.services import approvals, meetings
 from kaizen.changes.tests.cab_helpers import (
     awaiting,
     make_cab_member,
@@ -144,8 +144,6 @@ def test_the_panel_shows_the_policy_votes_progress_and_buttons_for_an_approver(
 ):
     only_policy(route="cab", rule="count", required=2, due_action="reject")
     change = awaiting(agent)
-    from kaizen.changes.services import approvals
-
     approvals.do_cast_vote(change, "approve", comment="Looks safe", actor=board[0])
     html = _panel(board[1], change)
     assert "Test policy" in html
@@ -266,8 +264,6 @@ def test_the_lists_have_no_n_plus_1(web, agent, board, change_manager):
                 actor=change_manager,
             )
             meetings.do_add_to_agenda(meeting, change, actor=change_manager)
-            from kaizen.changes.services import approvals
-
             approvals.do_cast_vote(change, "abstain", actor=board[1])
 
     more()
@@ -277,4 +273,27 @@ def test_the_lists_have_no_n_plus_1(web, agent, board, change_manager):
     )
     assert_constant_queries(
         "changes", "cab_policy_list", lambda: client.get("/changes/approval-policies/"), more
+    )
+
+
+def test_the_meeting_page_has_no_n_plus_1(web, agent, board, change_manager):
+    only_policy(route="cab", rule="count", required=2)
+    meeting = meetings.do_create_meeting(
+        title="CAB",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+        attendees=board,
+        actor=change_manager,
+    )
+    client = web(change_manager)
+
+    def more():
+        for _ in range(2):
+            change = awaiting(agent)
+            meetings.do_add_to_agenda(meeting, change, actor=change_manager)
+            approvals.do_cast_vote(change, "approve", actor=board[0])
+
+    more()
+    assert_constant_queries(
+        "changes", "cab_meeting_detail", lambda: client.get(f"/changes/cab/{meeting.pk}/"), more
     )
