@@ -413,11 +413,13 @@ def do_cast_vote(
     actor: User,
     on_behalf_of: User | None = None,
     recorded_for: User | None = None,
+    decide: bool = True,
     at: dt.datetime | None = None,
 ) -> ApprovalRound:
     """`actor` votes approve, reject or abstain on the change's open round, for themselves, or
     for `on_behalf_of` who delegated their approvals to them for a period covering `at`.
-    (`recorded_for`: the chair of a CAB meeting records an attendee's vote, services/meetings.)
+    (`recorded_for`: the chair of a CAB meeting records an attendee's vote, services/meetings;
+    `decide=False`: the meeting records all its votes first, then `decide_if_certain` once.)
 
     A rejection needs a comment. A vote may be changed while the round is open (the latest
     counts; each is journaled). Nobody votes on a change they raised, own or implement. After
@@ -459,7 +461,8 @@ def do_cast_vote(
     if voter.pk != actor.pk:
         data["via"] = "meeting" if recorded_for else "delegation"
     record_event(EventType.CHANGE_VOTE_CAST, change, actor=actor, occurred_at=at, data=data)
-    _decide_if_certain(approval_round, actor=actor, at=at)
+    if decide:
+        decide_if_certain(approval_round, actor=actor, at=at)
     return approval_round
 
 
@@ -468,7 +471,10 @@ def _names(approvers: Iterable[Approver], decision: str) -> str:
     return ", ".join(names)
 
 
-def _decide_if_certain(approval_round: ApprovalRound, *, actor: User | None, at: dt.datetime):
+def decide_if_certain(
+    approval_round: ApprovalRound, *, actor: User | None, at: dt.datetime
+) -> None:
+    """Decide the round when the votes cast make its outcome certain (quorum.py)."""
     states = group_states(approval_round)
     outcome = quorum.round_outcome([(state.rule, state.tally) for state in states])
     if outcome is None:

@@ -25,7 +25,7 @@ from kaizen.changes.models import (
     RoundStatus,
     State,
 )
-from kaizen.changes.services.approvals import cab_members, do_cast_vote
+from kaizen.changes.services.approvals import cab_members, decide_if_certain, do_cast_vote
 from kaizen.changes.services.base import moment
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, m2m_change, record_event, to_journal_value
@@ -333,10 +333,21 @@ def do_record_agenda_decision(
     for person, _decision, _comment in votes:
         if person.pk not in present:
             raise ValidationError({"votes": f"{person} is not an attendee of this meeting"})
+    # The meeting votes at once: every vote is recorded, then the round is counted once (a
+    # vote after the deciding one would otherwise find the round closed).
+    approval_round = None
     for person, decision, comment in votes:
-        do_cast_vote(
-            item.change, decision, comment=comment, actor=actor, recorded_for=person, at=at
+        approval_round = do_cast_vote(
+            item.change,
+            decision,
+            comment=comment,
+            actor=actor,
+            recorded_for=person,
+            decide=False,
+            at=at,
         )
+    if approval_round is not None:
+        decide_if_certain(approval_round, actor=actor, at=at)
     if deferred:
         outcome = AgendaOutcome.DEFERRED
     else:

@@ -193,3 +193,27 @@ def test_the_cab_command_runs_the_due_scan_and_plans_meetings(change_manager):
     out = io.StringIO()
     call_command("cab", "due", stdout=out)
     assert json.loads(out.getvalue()) == {}
+
+
+def test_a_meeting_records_every_vote_before_counting(agent, change_manager):
+    members = [make_cab_member(name) for name in ("ann", "bob", "cy")]
+    only_policy(route="cab", rule="count", required=2)
+    change = awaiting(agent)
+    meeting = meetings.do_create_meeting(
+        title="Extra CAB",
+        starts_at=REQUESTED_AT + HOUR,
+        ends_at=REQUESTED_AT + 2 * HOUR,
+        attendees=members,
+        actor=change_manager,
+    )
+    item = meetings.do_add_to_agenda(meeting, change, actor=change_manager)
+    # Two approvals would decide; the third vote, cast in the same meeting, is kept too.
+    decided = meetings.do_record_agenda_decision(
+        item,
+        votes=[(m, "approve", "") for m in members],
+        actor=change_manager,
+        at=REQUESTED_AT + 90 * dt.timedelta(minutes=1),
+    )
+    assert decided.outcome == AgendaOutcome.AUTHORISED
+    assert [a.decision for a in round_of(change).approvers.all()] == ["approve"] * 3
+    assert round_of(change).outcome_note.startswith("Approved by Ann, Bob, Cy.")
