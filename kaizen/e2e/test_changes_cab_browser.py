@@ -36,7 +36,7 @@ def test_two_cab_members_authorise_a_change(page, browser, live_server):
     sign_in(bob, live_server.url, "bob", PASSWORD)
     bob.goto(f"{live_server.url}/changes/{change.number}/")
     panel = bob.locator("#authorisation")
-    assert "1 of 2 approvals needed (from 2); 1 still to vote" in panel.inner_text()
+    assert "1 of 2 approvals needed (2 asked); 1 still to vote" in panel.inner_text()
     assert "“Staging test went fine.”" in panel.inner_text()
     panel.locator("button[value=approve]").click()
     bob.wait_for_selector(f"text={change.number} is now authorised.")

@@ -116,9 +116,14 @@ def progress_text(rule: GroupRule, tally: Tally) -> str:
         return f"the first change manager to approve or reject decides; {still}"
     if rule.rule == "count":
         k = needed(rule, tally.size)
+        if tally.approve >= k:
+            return (
+                f"{tally.approve} approval{'s' if tally.approve != 1 else ''}, "
+                f"{k} needed ({tally.size} asked); {still}"
+            )
         return (
             f"{tally.approve} of {k} approval{'s' if k != 1 else ''} needed "
-            f"(from {tally.size}); {still}"
+            f"({tally.size} asked); {still}"
         )
     if rule.rule == "all":
         return f"{tally.approve} of {tally.size} approved, all are needed; {still}"

@@ -69,7 +69,7 @@ def test_cab_members_vote_through_the_api_and_the_round_says_where_it_stands(
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "open"
-    assert body["progress"] == ["1 of 2 approvals needed (from 2); 1 still to vote"]
+    assert body["progress"] == ["1 of 2 approvals needed (2 asked); 1 still to vote"]
     assert [(a["user"], a["decision"]) for a in body["approvers"]] == [
         ("ann", "approve"),
         ("bob", ""),

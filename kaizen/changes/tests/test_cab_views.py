@@ -147,7 +147,7 @@ def test_the_panel_shows_the_policy_votes_progress_and_buttons_for_an_approver(
     approvals.do_cast_vote(change, "approve", comment="Looks safe", actor=board[0])
     html = _panel(board[1], change)
     assert "Test policy" in html
-    assert "1 of 2 approvals needed (from 2); 1 still to vote" in html
+    assert "1 of 2 approvals needed (2 asked); 1 still to vote" in html
     assert "“Looks safe”" in html
     assert "Then, without a decision: reject the change." in html
     assert 'name="decision" value="approve"' in html
