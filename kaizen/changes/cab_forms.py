@@ -94,7 +94,10 @@ class MeetingForm(StyledFormMixin, forms.Form):
     ends_at = _datetime_field("Ends")
     location = forms.CharField(required=False, max_length=200)
     attendees = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="The CAB members are chosen; Ctrl-click (⌘-click) adds or removes a person.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -300,7 +300,14 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_create(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     _require_manager(request)
-    form = MeetingForm(request.POST or None, initial={"kind": request.GET.get("kind", "ad_hoc")})
+    kind = "emergency" if request.GET.get("kind") == "emergency" else "ad_hoc"
+    initial = {
+        "kind": kind,
+        "title": "Emergency CAB" if kind == "emergency" else "Ad-hoc CAB",
+        # The CAB members are the usual audience; the chair adds or removes people.
+        "attendees": list(approvals.cab_members()),
+    }
+    form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         meeting = run_service(
             form, meetings.do_create_meeting, actor=request.user, **form.cleaned_data
