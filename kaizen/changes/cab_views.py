@@ -8,6 +8,7 @@ they only see where the authorisation stands). Every write goes through the serv
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -328,7 +329,14 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     _require_manager(request)
     form = ScheduleForm(
-        request.POST or None, initial={"time_zone": "Europe/London", "duration_minutes": 60}
+        request.POST or None,
+        initial={
+            "name": "Weekly CAB",
+            "weekday": 1,
+            "start_time": "10:00",
+            "duration_minutes": 60,
+            "time_zone": settings.TIME_ZONE,
+        },
     )
     if request.method == "POST" and form.is_valid():
         schedule = run_service(
