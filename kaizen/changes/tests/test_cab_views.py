@@ -297,3 +297,34 @@ def test_the_meeting_page_has_no_n_plus_1(web, agent, board, change_manager):
     assert_constant_queries(
         "changes", "cab_meeting_detail", lambda: client.get(f"/changes/cab/{meeting.pk}/"), more
     )
+
+
+def test_a_change_manager_creates_a_weekly_schedule_and_its_meetings_are_planned(
+    web, change_manager
+):
+    client = web(change_manager)
+    assert 'value="Weekly CAB"' in client.get("/changes/cab/schedules/new/").content.decode()
+    response = client.post(
+        "/changes/cab/schedules/new/",
+        {
+            "name": "Weekly CAB",
+            "weekday": 1,
+            "start_time": "10:00",
+            "duration_minutes": 60,
+            "time_zone": "Mars/Olympus",
+        },
+    )
+    assert "is not a time zone" in response.content.decode()
+    response = client.post(
+        "/changes/cab/schedules/new/",
+        {
+            "name": "Weekly CAB",
+            "weekday": 1,
+            "start_time": "10:00",
+            "duration_minutes": 60,
+            "time_zone": "UTC",
+        },
+    )
+    assert response.status_code == 302
+    # Two weeks ahead: two Tuesdays.
+    assert CabMeeting.objects.filter(schedule__name="Weekly CAB").count() == 2
