@@ -208,6 +208,11 @@ if KAIZEN_AUTO_CLOSE_DAYS < 0:
 KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS = env_int("KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS", 72)
 if KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS < 1:
     raise ConfigurationError("KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS must be at least 1 (hours)")
+# Change enablement, CAB: the meetings of each weekly CAB schedule are planned this many weeks
+# ahead (nightly task; docs/change-cab.md).
+KAIZEN_CAB_PLAN_WEEKS = env_int("KAIZEN_CAB_PLAN_WEEKS", 2)
+if not 1 <= KAIZEN_CAB_PLAN_WEEKS <= 26:
+    raise ConfigurationError("KAIZEN_CAB_PLAN_WEEKS must be between 1 and 26 (weeks)")
 # Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
 # let it pass with outputs missing when a reason is given (journaled). Per initiative too.
 KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")

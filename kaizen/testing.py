@@ -124,7 +124,8 @@ def assert_constant_queries(
 
 
 def restore_seeded_rows() -> None:
-    """Put back the rows data migrations seed (the standard priority matrix), gone after a
+    """Put back the rows data migrations seed (the standard priority matrix, the default
+    change approval policies), gone after a
     transactional or live-server test's flush (get or create: nothing happens when they are
     there). Number counters need no seed: the first number taken creates its counter."""
     from importlib import import_module
@@ -136,3 +137,7 @@ def restore_seeded_rows() -> None:
         PriorityMatrix.objects.get_or_create(
             impact=impact, urgency=urgency, defaults={"priority": priority}
         )
+    # The default change approval policies (docs/change-cab.md), by name.
+    from django.apps import apps
+
+    import_module("kaizen.changes.migrations.0002_cab").seed_policies(apps, None)

@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from kaizen.catalog.ticket_sources import tickets_numbered
-from kaizen.changes.models import CausedIncidentStatus, ChangeAttachment, ChangeComment
+from kaizen.changes.models import (
+    AgendaOutcome,
+    CausedIncidentStatus,
+    ChangeAttachment,
+    ChangeComment,
+    Decision,
+    Fallback,
+)
 from kaizen.changes.permissions import can_comment_on_change, can_see_work_notes
 from kaizen.journal.events import EventType
 from kaizen.journal.presenting import Key, Link, register_event_shape
@@ -57,4 +64,69 @@ register_event_shape(
     EventType.CHANGE_TEMPLATE_PROPOSED,
     creates=True,
     keys={"version_number": Key("Version")},
+)
+
+
+# -- authorisation by the CAB (services/approvals.py, policies.py, meetings.py) ---------------
+
+VOTES = dict(Decision.choices)
+register_event_shape(
+    EventType.CHANGE_AUTHORISATION_REQUESTED,
+    keys={
+        "round": Key(hidden=True),
+        "policy": Key("Policy"),
+        "approvers": Key("Approvers"),
+        "due_at": Key("Due"),
+        "due_action": Key("At the due time", choices=dict(Fallback.choices)),
+        "reason": Key("Why these approvers"),
+    },
+)
+register_event_shape(
+    EventType.CHANGE_VOTE_CAST,
+    keys={
+        "round": Key(hidden=True),
+        "approver": Key("Approver"),
+        "decision": Key("Vote", choices=VOTES),
+        "previous": Key("Before", choices=VOTES),
+        "comment": Key("Comment"),
+        "via": Key(
+            "Cast", choices={"delegation": "by their delegate", "meeting": "in a CAB meeting"}
+        ),
+    },
+)
+register_event_shape(
+    EventType.CHANGE_AUTHORISATION_ESCALATED,
+    keys={"round": Key(hidden=True), "why": Key("Why"), "approvers": Key("Change managers")},
+)
+register_event_shape(
+    EventType.CHANGE_AUTHORISATION_WITHDRAWN,
+    keys={"round": Key(hidden=True), "reason": Key("Why")},
+)
+register_event_shape(
+    EventType.APPROVAL_DELEGATED,
+    EventType.APPROVAL_DELEGATION_REVOKED,
+    keys={
+        "delegation": Key(hidden=True),
+        "delegate": Key("Votes for them"),
+        "starts_at": Key("From"),
+        "ends_at": Key("Until"),
+        "reason": Key("Why"),
+    },
+)
+register_event_shape(
+    EventType.CHANGE_APPROVAL_POLICY_CREATED,
+    EventType.CAB_SCHEDULE_CREATED,
+    EventType.CAB_MEETING_CREATED,
+    creates=True,
+)
+register_event_shape(
+    EventType.CAB_AGENDA_ITEM_ADDED,
+    EventType.CAB_AGENDA_ITEM_DECIDED,
+    keys={
+        "change": Key("Change"),
+        "position": Key("Position"),
+        "outcome": Key("Outcome", choices=dict(AgendaOutcome.choices)),
+        "note": Key("Note"),
+        "votes": Key("Votes", choices=VOTES),
+    },
 )

@@ -52,3 +52,23 @@ def can_see_work_notes(user: User) -> bool:
 
 def can_view_change_calendar(user: User) -> bool:
     return can_work_changes(user) or is_cab_member(user)
+
+
+# -- authorisation by the CAB (cab_views.py, api/cab.py) ----------------------------------------
+
+
+def can_view_approvals(user: User) -> bool:
+    """The approval inbox, the policies, rounds and CAB meetings: agents and CAB members."""
+    return can_work_changes(user) or is_cab_member(user)
+
+
+def can_manage_approvals(user: User) -> bool:
+    """Edit approval policies, plan CAB meetings, keep their agenda, attendees, minutes and
+    decisions: the change managers and administrators."""
+    return is_admin(user) or is_change_manager(user)
+
+
+def can_delegate_approvals(user: User) -> bool:
+    """Anyone who may be asked to approve (a CAB member, an agent in a team or owning a
+    service, a change manager) may let someone vote for them while away."""
+    return can_view_approvals(user)

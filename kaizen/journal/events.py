@@ -74,6 +74,29 @@ class EventType(models.TextChoices):
     CHANGE_TEMPLATE_DECIDED = "changes.template.decided", "Standard change decided"
     CHANGE_TEMPLATE_RETIRED = "changes.template.retired", "Standard change retired"
     # changes: authorisation by the CAB (kaizen/changes/services/approvals.py, meetings.py)
+    CHANGE_APPROVAL_POLICY_CREATED = "changes.approval_policy.created", "Approval policy created"
+    CHANGE_APPROVAL_POLICY_UPDATED = "changes.approval_policy.updated", "Approval policy updated"
+    CHANGE_AUTHORISATION_REQUESTED = (
+        "changes.change.authorisation_requested",
+        "Authorisation requested",
+    )
+    CHANGE_VOTE_CAST = "changes.change.vote_cast", "Vote cast"
+    CHANGE_AUTHORISATION_ESCALATED = (
+        "changes.change.authorisation_escalated",
+        "Authorisation escalated",
+    )
+    CHANGE_AUTHORISATION_WITHDRAWN = (
+        "changes.change.authorisation_withdrawn",
+        "Authorisation request withdrawn",
+    )
+    APPROVAL_DELEGATED = "changes.delegation.created", "Approvals delegated"
+    APPROVAL_DELEGATION_REVOKED = "changes.delegation.revoked", "Delegation revoked"
+    CAB_SCHEDULE_CREATED = "changes.cab_schedule.created", "CAB schedule created"
+    CAB_SCHEDULE_UPDATED = "changes.cab_schedule.updated", "CAB schedule updated"
+    CAB_MEETING_CREATED = "changes.cab_meeting.created", "CAB meeting planned"
+    CAB_MEETING_UPDATED = "changes.cab_meeting.updated", "CAB meeting updated"
+    CAB_AGENDA_ITEM_ADDED = "changes.cab_meeting.agenda_item_added", "Change put on the agenda"
+    CAB_AGENDA_ITEM_DECIDED = "changes.cab_meeting.agenda_item_decided", "Agenda item decided"
     # changes: the change calendar (kaizen/changes/services/calendar.py, conflicts.py)
     # changes: risk (kaizen/changes/services/risk.py)
     # SLA engine

@@ -28,6 +28,11 @@ CATEGORIES: dict[str, Category] = {
             "SLA breaches on my incidents and my teams' incidents",
             agents_only=True,
         ),
+        Category(
+            "change_approvals",
+            "Changes waiting for my authorisation (CAB)",
+            agents_only=True,
+        ),
     )
 }
 

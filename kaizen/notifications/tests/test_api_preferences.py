@@ -38,7 +38,7 @@ def test_it_lists_my_categories_with_labels(agent):
         "label": "Updates on incidents I reported",
         "enabled": True,
     }
-    assert len(response.json()) == 4
+    assert len(response.json()) == 5
 
 
 def test_it_patches_only_the_listed_categories_of_the_caller(agent):
@@ -50,6 +50,7 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
         "incident_assigned": True,
         "sla_warning": False,
         "sla_breach": True,
+        "change_approvals": True,
     }
     assert not NotificationOptOut.objects.filter(user=other).exists()
     event = JournalEvent.objects.for_subject(agent).latest("id")
