@@ -12,6 +12,10 @@ register_nav_entry(
         "bi-arrow-left-right",
         15,
         can_work_changes,
-        children=(("Standard changes", "changes:template_list"),),
+        children=(
+            ("Approvals", "changes:approval_inbox"),
+            ("CAB meetings", "changes:meeting_list"),
+            ("Standard changes", "changes:template_list"),
+        ),
     )
 )

@@ -507,7 +507,13 @@ class _Replay:
 
     def move(self, state: str, at: dt.datetime, **kwargs: object) -> None:
         services.do_move_change(
-            self.change, state, actor=self.actor, expected_version=None, at=at, **kwargs
+            self.change,
+            state,
+            actor=self.actor,
+            expected_version=None,
+            at=at,
+            notify=False,
+            **kwargs,
         )
 
     def step(

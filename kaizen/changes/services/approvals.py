@@ -226,9 +226,12 @@ def _people_data(people: Iterable[User]) -> list[object]:
     return [to_journal_value(person) for person in people]
 
 
-def open_authorisation(change: Change, *, actor: User | None, at: dt.datetime) -> ApprovalRound:
+def open_authorisation(
+    change: Change, *, actor: User | None, at: dt.datetime, notify: bool = True
+) -> ApprovalRound:
     """Start the approval round the change's risk and type call for; it ends in
-    lifecycle.do_decide_authorisation. Called inside the lifecycle's transaction."""
+    lifecycle.do_decide_authorisation. Called inside the lifecycle's transaction. `notify`
+    False sends no mail (a replay of past changes)."""
     for stale in ApprovalRound.objects.filter(change=change, status__in=OPEN_ROUND_STATUSES):
         _withdraw(stale, actor=actor, at=at, reason="a new authorisation was requested")
     policy = matching_policy(change)
@@ -276,7 +279,8 @@ def open_authorisation(change: Change, *, actor: User | None, at: dt.datetime) -
             "reason": approval_round.reason,
         },
     )
-    _tell(approval_round, everyone, escalated=False)
+    if notify:
+        _tell(approval_round, everyone, escalated=False)
     return approval_round
 
 

@@ -225,12 +225,14 @@ def do_move_change(
     closure_notes: str = "",
     actual: dt.datetime | None = None,
     at: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Change:
     """Move the change to `state` along its type's path.
 
     Closed needs `closure_code` (and a recorded review); Cancelled needs `closure_notes`
     (why). Implement and Review record the actual start and end: `actual` when the work
-    started or ended earlier than now, else now. Moving to Authorise opens the approval round.
+    started or ended earlier than now, else now. Moving to Authorise opens the approval
+    round and mails its approvers (`notify` False: no mail, for a replay of past changes).
     """
     try:
         target = State(state)
@@ -259,7 +261,10 @@ def do_move_change(
         conflicts.check_schedule(locked)
     CHANGES.finish(locked, change, before, EventType.CHANGE_STATE_CHANGED, actor=actor, at=at)
     if target == State.AUTHORISE:
-        approvals.open_authorisation(locked, actor=actor, at=at)
+        approvals.open_authorisation(locked, actor=actor, at=at, notify=notify)
+    elif previous == State.AUTHORISE and target == State.CANCELLED:
+        # Cancelled while its approvers were voting: their round ends now, not at the scan.
+        approvals.do_withdraw_authorisation(locked, actor=actor, at=at)
     elif target == State.REVIEW:
         review.do_propose_caused_incidents(locked, at=at)
     hooks.change_moved(locked, previous)

@@ -18,6 +18,7 @@ from kaizen.core.context import correlation
 from kaizen.core.progress import Progress
 from kaizen.demo.catalog import load_catalog
 from kaizen.demo.changes import load_changes
+from kaizen.demo.changes_cab import load as load_cab
 from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
@@ -127,7 +128,10 @@ class Command(BaseCommand):
         # incidents opened on its services after it.
         self._say("Demo changes: replaying a year of change requests ...")
         with correlation(), transaction.atomic():
-            return load_changes()
+            added = load_changes()
+            # The CAB: members, a weekly meeting with this week's agenda, votes under way.
+            added.update(load_cab())
+            return added
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
