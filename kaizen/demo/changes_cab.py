@@ -102,11 +102,11 @@ def _votes(now: dt.datetime) -> int:
 
 def load(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    added = {"cab members": _grant_cab_roles()}
+    added = {"CAB members": _grant_cab_roles()}
     added["approval rounds ended by the replay"] = approvals.do_close_stale_rounds(now)
     schedule = _schedule(now)
     monday = _this_week(now)
-    added["cab meetings"] = meetings.do_plan_scheduled_meetings(monday, weeks=2)
+    added["CAB meetings"] = meetings.do_plan_scheduled_meetings(monday, weeks=2)
     meeting = (
         CabMeeting.objects.filter(schedule=schedule, kind=MeetingKind.SCHEDULED)
         .filter(starts_at__gte=monday, starts_at__lt=monday + dt.timedelta(days=7))

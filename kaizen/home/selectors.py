@@ -24,6 +24,9 @@ from django.utils import timezone
 from kaizen.analytics.store import connect, store_path
 from kaizen.analytics.sync import CURSOR, SYNCED_AT, read_state
 from kaizen.catalog.selectors import services_for
+from kaizen.changes.cab_selectors import waiting_for as approvals_waiting_for
+from kaizen.changes.models import Change
+from kaizen.changes.models import State as ChangeState
 from kaizen.core.heartbeats import (
     ANALYTICS_SYNC,
     NOTIFICATION_RETRY,
@@ -397,6 +400,105 @@ def incident_leader_blocks(user: User, role: str, kpi_rows: list[ScorecardRow]) 
     return [kpis, attainment, services]
 
 
+# -- change enablement ------------------------------------------------------------------------
+
+CHANGE_HORIZON = dt.timedelta(days=7)
+UNAUTHORISED_DAYS = 90
+
+
+def vote_block(user: User, now: dt.datetime) -> Block:
+    """A CAB member's (or change manager's) votes waiting, due soonest first."""
+    waiting = approvals_waiting_for(user, now)
+    rows = list(waiting[:ROWS])
+    count = waiting.count() if len(rows) == ROWS else len(rows)
+    overdue = sum(1 for approver in rows if approver.round.due_at <= now)
+    return Block(
+        key="change-votes",
+        role="CAB member",
+        title="Changes waiting for your vote",
+        link_label="The approval inbox",
+        link_url=_url("changes:approval_inbox"),
+        empty_text="No change waits for your vote.",
+        figures=[Figure("Waiting", count, _url("changes:approval_inbox"), _tone(count, "warning"))],
+        rows=[
+            Row(
+                text=f"{approver.round.change.number} {approver.round.change.title}",
+                url=approver.round.change.get_absolute_url(),
+                detail=(f"for {approver.user}" if approver.user_id != user.pk else "your vote"),
+                when_label="due",
+                when=approver.round.due_at,
+                tone="danger" if approver.round.due_at <= now else "",
+            )
+            for approver in rows
+        ],
+        note="Due soonest first; at the due time the policy's default action is taken.",
+        urgency=URGENT if overdue else ATTENTION if count else CALM,
+        empty=not count,
+    )
+
+
+def change_leader_blocks(user: User, role: str, now: dt.datetime) -> list[Block]:
+    """The change manager's: what waits for authorisation, what is planned in the coming
+    week, and unauthorised changes lately."""
+    changes = Change.objects.all()
+    counts = changes.aggregate(
+        waiting=Count("pk", filter=Q(state=ChangeState.AUTHORISE, authorised_at=None)),
+        authorised=Count("pk", filter=Q(state=ChangeState.AUTHORISE, authorised_at__isnull=False)),
+        planned=Count(
+            "pk",
+            filter=Q(
+                state=ChangeState.SCHEDULED,
+                planned_start__gte=now,
+                planned_start__lt=now + CHANGE_HORIZON,
+            ),
+        ),
+        implementing=Count("pk", filter=Q(state=ChangeState.IMPLEMENT)),
+        unauthorised=Count(
+            "pk",
+            filter=Q(
+                unauthorised=True,
+                actual_start__gte=now - dt.timedelta(days=UNAUTHORISED_DAYS),
+            ),
+        ),
+    )
+    waiting, unauthorised = counts["waiting"], counts["unauthorised"]
+    pipeline = Block(
+        key="change-pipeline",
+        role=role,
+        title="Changes in the pipeline",
+        link_label="Every open change",
+        link_url=_url("changes:list", state="open"),
+        empty_text="No change waits for authorisation, is planned this week or under way.",
+        figures=[
+            Figure(
+                "Waiting for authorisation",
+                waiting,
+                _url("changes:list", state="authorise"),
+                _tone(waiting, "warning"),
+            ),
+            Figure(
+                "Planned in the next 7 days",
+                counts["planned"],
+                _url("changes:list", state="scheduled", sort="planned_start"),
+            ),
+            Figure(
+                "Being implemented", counts["implementing"], _url("changes:list", state="implement")
+            ),
+            Figure(
+                f"Unauthorised, last {UNAUTHORISED_DAYS} days",
+                unauthorised,
+                _url("changes:list", unauthorised="yes"),
+                _tone(unauthorised, "danger"),
+            ),
+        ],
+        note="Planned: scheduled to start within a week. Unauthorised: started before (or "
+        "without) the authorisation it needed.",
+        urgency=URGENT if unauthorised else ATTENTION if waiting else CALM,
+        empty=not any(counts.values()),
+    )
+    return [pipeline]
+
+
 def csi_blocks(user: User, role: str, kpi_rows: list[ScorecardRow]) -> list[Block]:
     open_initiatives = list(
         Initiative.objects.filter(status__in=(Status.ACTIVE, Status.EVALUATING)).order_by("pk")
@@ -764,6 +866,18 @@ def home_blocks(user: User, *, now: dt.datetime | None = None) -> list[Block]:
             title = role_title(process, role)
             if process == Process.INCIDENT:
                 blocks += incident_leader_blocks(user, title, kpis.get(process, []))
+            elif process == Process.CHANGE:
+                blocks += change_leader_blocks(user, title, now)
+                name = SHORT_NAMES[process]
+                blocks.append(
+                    _kpi_block(
+                        "process-kpis-change",
+                        title,
+                        f"{name} KPIs off target",
+                        kpis.get(process, []),
+                        f"{name.lower()} ",
+                    )
+                )
             elif process == Process.IMPROVEMENT:
                 if can_manage_register(user):
                     every = [row for rows in kpis.values() for row in rows]
@@ -779,6 +893,12 @@ def home_blocks(user: User, *, now: dt.datetime | None = None) -> list[Block]:
                         f"{name.lower()} ",
                     )
                 )
+    # Held roles only (an administrator may vote as a change manager would, but is not asked).
+    if is_agent(user) and (
+        (Process.CHANGE.value, Role.CAB_MEMBER.value) in roles_of(user)
+        or _led(user, Process.CHANGE)
+    ):
+        blocks.append(vote_block(user, now))
     if user.is_authenticated and user.is_active and not is_agent(user):
         blocks += requester_blocks(user)
     if is_admin(user):

@@ -124,3 +124,28 @@ def test_an_administrators_home(client, admin_user, settings):
 
     add_rows()
     assert_home_queries("administrator", _home(client, "ada"), add_rows)
+
+
+def test_a_change_managers_home(client):
+    from kaizen.changes import services as change_services
+    from kaizen.changes.tests.cab_helpers import make_cab_member
+    from kaizen.changes.tests.factories import complete_fields
+
+    chen = make_user("chen")
+    people_services.do_grant_process_role(chen, Process.CHANGE, Role.MANAGER, actor=None)
+    people_services.do_grant_process_role(chen, Process.CHANGE, Role.CAB_MEMBER, actor=None)
+    make_cab_member("ann")
+
+    def add_rows():
+        for _ in range(2):
+            change = change_services.do_raise_change(
+                actor=None,
+                requester=make_user(f"req{next(_n)}"),
+                services=[make_service(f"Service {next(_n)}")],
+                **complete_fields(impact=1),
+            )
+            for state in ("assess", "authorise"):
+                change_services.do_move_change(change, state, actor=None, expected_version=None)
+
+    add_rows()
+    assert_home_queries("change_manager", _home(client, "chen"), add_rows)
