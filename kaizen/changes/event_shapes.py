@@ -130,3 +130,12 @@ register_event_shape(
         "votes": Key("Votes", choices=VOTES),
     },
 )
+register_event_shape(
+    EventType.CHANGE_WORK_DETECTED,
+    keys={
+        "ci": Key("Configuration item"),
+        "seen_at": Key("Seen"),
+        "source": Key("Seen by"),
+        "what": Key("What"),
+    },
+)

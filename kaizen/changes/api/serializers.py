@@ -371,3 +371,14 @@ class ChangeTemplateSerializer(serializers.ModelSerializer):
 class TemplateDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject", "retire"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class DetectedWorkSerializer(serializers.Serializer):
+    """Work seen on a configuration item by a tool (discovery, monitoring, an audit log)."""
+
+    configuration_item = serializers.PrimaryKeyRelatedField(
+        queryset=ConfigurationItem.objects.all(), help_text="Id of the configuration item"
+    )
+    seen_at = serializers.DateTimeField(help_text="When the work was seen")
+    description = serializers.CharField(max_length=4000, help_text="What was seen")
+    source = serializers.CharField(max_length=40, help_text="What saw it, e.g. 'discovery'")

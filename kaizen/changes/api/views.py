@@ -28,6 +28,7 @@ from kaizen.changes.api.serializers import (
     ChangeSerializer,
     ChangeTemplateSerializer,
     ChangeTransitionSerializer,
+    DetectedWorkSerializer,
     PortalChangeSerializer,
     TemplateDecisionSerializer,
 )
@@ -136,6 +137,31 @@ class ChangeViewSet(
             **fields,
         )
         serializer.instance = self._reloaded(change)
+
+    @extend_schema(
+        request=DetectedWorkSerializer,
+        responses={200: ChangeSerializer, 201: ChangeSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="detected-work")
+    def detected_work(self, request: Request) -> Response:
+        """Work seen on a configuration item: 200 with the change that covers it (its window
+        holds the moment, give or take an hour; the sighting is journaled on it), or 201 with
+        a new change in Review flagged unauthorised ("work recorded on X with no change").
+        Change managers and administrators."""
+        if not can_manage_change_catalogue(request.user):
+            raise exceptions.PermissionDenied("Change managers record detected work.")
+        serializer = DetectedWorkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        change, created = services.do_record_detected_work(
+            data["configuration_item"],
+            seen_at=data["seen_at"],
+            description=data["description"],
+            source=data["source"],
+            actor=request.user,
+        )
+        body = ChangeSerializer(self._reloaded(change), context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
         request=ChangeTransitionSerializer, responses={200: ChangeSerializer, 409: CONFLICT}

@@ -11,6 +11,7 @@ from kaizen.changes.services.categories import (
     do_create_change_category,
     do_update_change_category,
 )
+from kaizen.changes.services.imported import do_record_detected_work
 from kaizen.changes.services.lifecycle import (
     MOVE_LABELS,
     TRANSITIONS,
@@ -51,6 +52,7 @@ __all__ = [
     "do_propose_caused_incidents",
     "do_propose_template",
     "do_raise_change",
+    "do_record_detected_work",
     "do_record_review",
     "do_retire_template",
     "do_update_change",

@@ -1,17 +1,30 @@
 """Changes known from other tools' records: an imported incident that names the change that
-caused it (or its request for change) makes that change known to Kaizen by its number."""
+caused it (or its request for change) makes that change known to Kaizen by its number; work
+seen on a configuration item (a discovery scan, monitoring) is matched to the change that
+covers it, or recorded as an unauthorised change."""
 
 import datetime as dt
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
-from kaizen.changes.models import CausedIncident, CausedIncidentStatus, Change, State
+from kaizen.catalog.models import ConfigurationItem
+from kaizen.changes.models import (
+    CausedIncident,
+    CausedIncidentStatus,
+    Change,
+    ChangeType,
+    State,
+)
 from kaizen.changes.services.base import CHANGES
-from kaizen.changes.services.records import CHANGE_NUMBERS
+from kaizen.changes.services.records import CHANGE_NUMBERS, next_number
 from kaizen.core.numbering import advance_past
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event
+from kaizen.people.models import User
 
 
 @transaction.atomic
@@ -89,3 +102,88 @@ def do_record_imported_causes(
         known.add(number)
         added += 1
     return added
+
+
+# A change "covers" detected work when its window, widened by this much on each side, holds
+# the moment the work was seen (clocks and discovery scans are not exact to the minute).
+DETECTION_SLACK = dt.timedelta(hours=1)
+
+
+def covering_change(ci: ConfigurationItem, seen_at: dt.datetime) -> Change | None:
+    """The change on `ci` whose window (actual, else planned) holds `seen_at`, if any: an
+    authorised one in preference."""
+    on_ci = Change.objects.filter(configuration_items=ci).exclude(
+        state__in=(State.CANCELLED, State.REJECTED, State.DRAFT)
+    )
+    actual = Q(
+        actual_start__lte=seen_at + DETECTION_SLACK,
+    ) & (Q(actual_end__isnull=True) | Q(actual_end__gte=seen_at - DETECTION_SLACK))
+    planned = Q(
+        actual_start__isnull=True,
+        planned_start__lte=seen_at + DETECTION_SLACK,
+        planned_end__gte=seen_at - DETECTION_SLACK,
+    )
+    return (
+        on_ci.filter(actual | planned)
+        .order_by(F("authorised_at").asc(nulls_last=True), "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def do_record_detected_work(
+    ci: ConfigurationItem,
+    *,
+    seen_at: dt.datetime,
+    description: str,
+    source: str,
+    actor: User | None,
+) -> tuple[Change, bool]:
+    """Work seen on a configuration item (a discovery scan, monitoring, an audit log): matched
+    to the change that covers it, or recorded as an unauthorised change to be reviewed.
+    Returns (change, created). A match is journaled on the change; an unmatched one becomes a
+    change in Review, flagged unauthorised, with the work as its description."""
+    description = description.strip()
+    if not description:
+        raise ValidationError({"description": "say what was seen on the configuration item"})
+    if not source.strip():
+        raise ValidationError({"source": "say where the work was seen (e.g. the discovery scan)"})
+    if seen_at > timezone.now():
+        raise ValidationError({"seen_at": "not in the future"})
+    change = covering_change(ci, seen_at)
+    data = {"ci": ci.name, "seen_at": seen_at.isoformat(), "source": source.strip()}
+    if change is not None:
+        record_event(
+            EventType.CHANGE_WORK_DETECTED,
+            change,
+            actor=actor,
+            data={**data, "what": description[:500]},
+        )
+        return change, False
+    change = Change(
+        title=f"Unauthorised work on {ci.name}"[:160],
+        description=f"Seen by {source.strip()}: {description}",
+        change_type=ChangeType.NORMAL,
+        requester=None,
+        state=State.REVIEW,
+        actual_start=seen_at,
+        actual_end=seen_at,
+        opened_at=seen_at,
+        updated_at=seen_at,
+        unauthorised=True,
+        unauthorised_reason=f"work recorded on {ci.name} with no change",
+        imported_from=source.strip()[:40],
+    )
+    change.number = next_number()
+    change.save()
+    change.configuration_items.set([ci])
+    change.services.set(list(ci.services.all()))
+    record_event(
+        EventType.CHANGE_CREATED,
+        change,
+        actor=actor,
+        changes=CHANGES.initial_changes(change),
+        data=data,
+        occurred_at=seen_at,
+    )
+    return change, True

@@ -214,3 +214,43 @@ def test_categories_are_managed_by_change_managers(api, agent, change_manager):
     assert [
         row["name"] for row in api(agent).get("/api/v1/change-categories/").json()["results"]
     ] == ["Network"]
+
+
+def test_work_seen_on_a_ci_is_matched_to_its_change_or_recorded_as_unauthorised(
+    api, agent, change_manager
+):
+    from kaizen.changes.tests.factories import authorised_normal_change, move
+
+    switch, router = make_ci(name="sw1"), make_ci(name="rt1")
+    change = authorised_normal_change(agent, cis=[switch])
+    move(change, "scheduled", agent, T0 + dt.timedelta(days=2))
+    start = change.planned_start
+    url = f"{URL}detected-work/"
+    seen = {
+        "configuration_item": switch.pk,
+        "seen_at": (start + dt.timedelta(minutes=30)).isoformat(),
+        "description": "Firmware version changed from 9.1 to 9.3",
+        "source": "discovery",
+    }
+    assert api(agent).post(url, seen, format="json").status_code == 403
+    matched = api(change_manager).post(url, seen, format="json")
+    assert matched.status_code == 200 and matched.json()["number"] == change.number
+    assert (
+        JournalEvent.objects.for_subject(change)
+        .filter(event_type=EventType.CHANGE_WORK_DETECTED)
+        .exists()
+    )
+    # The same CI two days later, and another CI at the same time: no change covers them.
+    for ci, when in ((switch, start + dt.timedelta(days=2)), (router, start)):
+        unmatched = api(change_manager).post(
+            url,
+            {**seen, "configuration_item": ci.pk, "seen_at": when.isoformat()},
+            format="json",
+        )
+        assert unmatched.status_code == 201
+        row = unmatched.json()
+        assert row["unauthorised"] is True and row["state"] == "review"
+        assert row["unauthorised_reason"] == f"work recorded on {ci.name} with no change"
+        assert row["configuration_items"] == [ci.pk]
+    bad = api(change_manager).post(url, {**seen, "description": " "}, format="json")
+    assert bad.status_code == 400 and "description" in bad.json()

@@ -334,6 +334,21 @@ def test_change_events(requester, agent, change_manager, settings, tmp_path):
         f"File: plan.pdf <{attachment.get_absolute_url()}>",
         "Size: 1.0\xa0KB",
     ]
+    assert lines(
+        EventType.CHANGE_WORK_DETECTED,
+        change,
+        data={
+            "ci": "sw1",
+            "seen_at": "2026-03-02T10:30:00+00:00",
+            "source": "discovery",
+            "what": "Firmware 9.3",
+        },
+    ) == [
+        "Configuration item: sw1",
+        "Seen: 2 Mar 2026, 10:30",
+        "Seen by: discovery",
+        "What: Firmware 9.3",
+    ]
     category = ChangeCategory.objects.create(name="Network")
     assert lines(
         EventType.CHANGE_CATEGORY_CREATED, category, {"name": {"old": None, "new": "Network"}}
