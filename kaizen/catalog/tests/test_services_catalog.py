@@ -21,7 +21,7 @@ def test_it_creates_a_service_in_the_pipeline_and_journals_every_field(catalog_m
     event = last_event(service)
     assert event.event_type == EventType.SERVICE_CREATED
     assert event.actor == catalog_manager
-    assert event.changes["name"] == {"old": "", "new": "VPN"}
+    assert event.changes["name"] == {"old": None, "new": "VPN"}
     assert event.changes["lifecycle"] == {"old": None, "new": "pipeline"}
 
 
