@@ -6,7 +6,7 @@ stored clocks, planning and applying writes), refresh.py (after a ticket write),
 and scan.py (the periodic warnings and breaches)."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -140,6 +140,20 @@ def stored_periods(calendar: BusinessCalendar) -> list[str]:
 
 def stored_closures(calendar: BusinessCalendar) -> list[str]:
     return closures_value([(c.date, c.name) for c in calendar.closures.all()])
+
+
+def calendar_lists(
+    listed: Callable[[BusinessCalendar], list[str]],
+) -> Callable[[list[int]], dict[int, list[str]]]:
+    """The stored periods or closures of a batch of calendars, by id (`kaizen journal verify`)."""
+
+    def stored(pks: list[int]) -> dict[int, list[str]]:
+        calendars = BusinessCalendar.objects.filter(pk__in=pks).prefetch_related(
+            "periods", "closures"
+        )
+        return {calendar.pk: listed(calendar) for calendar in calendars}
+
+    return stored
 
 
 @transaction.atomic
