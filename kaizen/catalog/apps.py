@@ -15,7 +15,5 @@ class CatalogConfig(AppConfig):
         register(FoldedKind("catalog.service", SERVICES))
         register(FoldedKind("catalog.offering", OFFERINGS))
         register(
-            FoldedKind(
-                "catalog.ci", CIS, listed=(many_to_many(ConfigurationItem, "services"),)
-            )
+            FoldedKind("catalog.ci", CIS, listed=(many_to_many(ConfigurationItem, "services"),))
         )

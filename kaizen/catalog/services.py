@@ -298,9 +298,7 @@ def do_update_ci(
 @transaction.atomic
 def do_ensure_configuration_items(names: Iterable[str], *, source: str) -> dict[str, Any]:
     """CIs for the names met in imported data, found by name or created (type "other")."""
-    builders = {
-        name: partial(ConfigurationItem, name=name, ci_type=CIType.OTHER) for name in names
-    }
+    builders = {name: partial(ConfigurationItem, name=name, ci_type=CIType.OTHER) for name in names}
     return ensure_records(
         ConfigurationItem,
         "name",

@@ -34,9 +34,7 @@ class VersionConflict(StaleRecord):
         self.record = record
         self.expected_version = expected_version
         self.current_version = record.version
-        last = (
-            tracked.versioned_history(record).select_related("actor").order_by("-id").first()
-        )
+        last = tracked.versioned_history(record).select_related("actor").order_by("-id").first()
         who, when = "someone else", ""
         if last is not None:
             who = str(last.actor) if last.actor else "the system"

@@ -183,9 +183,7 @@ def verify_kind(kind: FoldedKind, batch_size: int = 2000) -> KindReport:
         report.events += history.count()
         lists = {listed.name: listed.stored(batch) for listed in kind.listed}
         labels = dict(
-            model._default_manager.filter(pk__in=batch).values_list(
-                "pk", kind.tracked.label_field
-            )
+            model._default_manager.filter(pk__in=batch).values_list("pk", kind.tracked.label_field)
         )
         for row in rows:
             pk = row["pk"]
@@ -196,9 +194,7 @@ def verify_kind(kind: FoldedKind, batch_size: int = 2000) -> KindReport:
                 stored = form(row[model_field.attname])
                 journal = form(state[name]) if name in state else form(model_field.get_default())
                 if journal != stored:
-                    report.mismatches.append(
-                        Mismatch(kind.name, record, name, journal, stored)
-                    )
+                    report.mismatches.append(Mismatch(kind.name, record, name, journal, stored))
             for listed in kind.listed:
                 stored_list = _list_form(list(lists[listed.name].get(pk, [])))
                 journal_list = _list_form(list(state.get(listed.name) or []))

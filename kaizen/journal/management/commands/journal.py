@@ -48,4 +48,5 @@ class Command(BaseCommand):
                 f"over {records} records of {len(reports)} kinds."
             )
             sys.exit(EXIT_MISMATCH)
-        self.stdout.write(f"The journal matches the data: {records} records of {len(reports)} kinds.")
+        kinds = len(reports)
+        self.stdout.write(f"The journal matches the data: {records} records of {kinds} kinds.")
