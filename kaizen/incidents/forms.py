@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from kaizen.catalog.models import ConfigurationItem, Lifecycle, Service, ServiceOffering
 from kaizen.catalog.selectors import services_for
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, VersionField
 from kaizen.incidents.models import (
     Category,
     Impact,
@@ -26,15 +26,6 @@ from kaizen.people.selectors import active_agents
 
 def active_teams() -> QuerySet[Team]:
     return Team.objects.filter(is_active=True)
-
-
-class VersionField(forms.IntegerField):
-    """The version the person read: the service refuses the change if the incident moved on."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, **kwargs)
 
 
 class IncidentForm(StyledFormMixin, forms.ModelForm):

@@ -67,7 +67,9 @@ def test_it_lets_the_owner_edit_their_service_but_not_its_owner(web, owner, cata
     client = web(owner)
     page = client.get(f"/catalog/services/{mail.slug}/edit/").content.decode()
     assert "<h1>Edit Mail</h1>" in page
-    data = service_data(name="Mail", slug="mail", summary="Email for all", owner=catalog_manager.pk)
+    data = service_data(
+        name="Mail", slug="mail", summary="Email for all", owner=catalog_manager.pk, version=1
+    )
     response = client.post(f"/catalog/services/{mail.slug}/edit/", data)
     assert response.status_code == 302
     mail.refresh_from_db()
@@ -80,7 +82,7 @@ def test_it_lets_the_owner_edit_their_service_but_not_its_owner(web, owner, cata
 
 
 def test_it_lets_a_catalogue_manager_hand_a_service_to_a_new_owner(web, catalog_manager, mail):
-    data = service_data(name="Mail", slug="mail", owner=catalog_manager.pk)
+    data = service_data(name="Mail", slug="mail", owner=catalog_manager.pk, version=1)
     assert web(catalog_manager).post("/catalog/services/mail/edit/", data).status_code == 302
     mail.refresh_from_db()
     assert mail.owner == catalog_manager
@@ -116,7 +118,8 @@ def test_it_adds_and_edits_an_offering(web, owner, mail):
     offering = ServiceOffering.objects.get(service=mail)
     edit = f"/catalog/services/mail/offerings/{offering.pk}/edit/"
     assert "Edit offering Shared mailbox" in client.get(edit).content.decode()
-    assert client.post(edit, {**data, "availability_hours": "24x7"}).status_code == 302
+    changed = {**data, "availability_hours": "24x7", "version": 1}
+    assert client.post(edit, changed).status_code == 302
     offering.refresh_from_db()
     assert offering.availability_hours == "24x7"
     assert last_event(offering).event_type == EventType.OFFERING_UPDATED

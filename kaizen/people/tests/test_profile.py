@@ -13,6 +13,7 @@ PROFILE = {
     "phone": "+351 555 0100",
     "time_zone": "Europe/Lisbon",
     "job_title": "Accountant",
+    "version": 1,
 }
 
 

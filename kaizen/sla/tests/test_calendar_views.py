@@ -315,6 +315,7 @@ def test_it_edits_the_hours_and_asks_to_remeasure_history(web, sla_manager, offi
         periods=periods,
         closures=[("2026-12-24", "Christmas Eve", "delete")],
         remeasure_since="2026-03-01",
+        version=1,
     )
     data.update({"periods-INITIAL_FORMS": "5", "closures-INITIAL_FORMS": "1"})
     response = client.post(EDIT, data)
