@@ -11,6 +11,11 @@ from kaizen.journal.verify import verify_journal
 EXIT_MISMATCH = 1
 
 
+def _count(number: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("ch") else "s")
+    return f"{number} {noun if number == 1 else plural}"
+
+
 class Command(BaseCommand):
     help = "The event journal: verify that it rebuilds every record's stored fields."
 
@@ -32,11 +37,12 @@ class Command(BaseCommand):
         for report in reports:
             count = len(report.mismatches)
             differing += count
-            line = f"{report.kind}: {report.records} records, {report.events} events"
+            counts = f"{_count(report.records, 'record')}, {_count(report.events, 'event')}"
+            line = f"{report.kind}: {counts}"
             if not count:
                 self.stdout.write(f"{line}: the journal matches")
                 continue
-            self.stdout.write(f"{line}: {count} mismatches")
+            self.stdout.write(f"{line}: {_count(count, 'mismatch')}")
             for mismatch in report.mismatches[: options["limit"]]:
                 self.stdout.write(f"  {mismatch}")
             if count > options["limit"]:
@@ -44,9 +50,11 @@ class Command(BaseCommand):
         records = sum(report.records for report in reports)
         if differing:
             self.stderr.write(
-                f"The journal does not match the data: {differing} mismatches "
-                f"over {records} records of {len(reports)} kinds."
+                f"The journal does not match the data: {_count(differing, 'mismatch')} "
+                f"over {_count(records, 'record')} of {len(reports)} kinds."
             )
             sys.exit(EXIT_MISMATCH)
         kinds = len(reports)
-        self.stdout.write(f"The journal matches the data: {records} records of {kinds} kinds.")
+        self.stdout.write(
+            f"The journal matches the data: {_count(records, 'record')} of {kinds} kinds."
+        )
