@@ -40,7 +40,7 @@ class VersionConflict(StaleRecord):
             who = str(last.actor) if last.actor else "the system"
             local = timezone.localtime(last.occurred_at)
             when = f" at {local:%d %b %Y %H:%M} {local.tzname()}"
-        name = getattr(record, tracked.label_field)
+        name = tracked.name_of(record)
         super().__init__(
             f"{name} was changed by {who}{when} while you were working on it "
             f"(version {record.version}, you had version {expected_version}). "
@@ -66,8 +66,9 @@ class TrackedRecord:
     conflict names is the last of the `versioned_events` when they are given, else the last
     event that is not one of the `unversioned_events` (comments, attachments: they never bump
     the version). `bookkeeping_fields` are saved with every update (those the model has).
-    `label_field` names the record in a conflict message. `after_write` runs after each
-    journaled write, in its transaction.
+    `label_field` names the record in a conflict message and in `kaizen journal verify`
+    (`label`, when given, names it in the message instead, e.g. a person by their name).
+    `after_write` runs after each journaled write, in its transaction.
     """
 
     model: type[models.Model]
@@ -78,7 +79,11 @@ class TrackedRecord:
     bookkeeping_fields: tuple[str, ...] = ("version", "updated_at")
     label_field: str = "number"
     noun: str = "record"
+    label: Callable[[Any], str] | None = None
     after_write: Callable[[Any], None] = field(default=_nothing_after)
+
+    def name_of(self, record: Any) -> str:
+        return self.label(record) if self.label else str(getattr(record, self.label_field))
 
     def versioned_history(self, record: Any) -> Any:
         """The record's events that changed its version."""

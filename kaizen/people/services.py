@@ -62,6 +62,7 @@ USERS = TrackedRecord(
     versioned_events=(EventType.USER_CREATED, EventType.USER_UPDATED),
     bookkeeping_fields=("version",),
     label_field="username",
+    label=str,
     noun="person",
 )
 # A team's members are a list beside its row, added and removed one by one (no lost update).

@@ -2,6 +2,7 @@
 
 import pytest
 
+from kaizen.catalog import services
 from kaizen.catalog.models import Service, ServiceOffering
 from kaizen.catalog.tests.helpers import last_event
 from kaizen.journal.events import EventType
@@ -141,3 +142,17 @@ def test_it_refuses_offerings_to_non_editors_and_hides_other_services_offerings(
     other = make_offering(make_service("Payroll"), "Payslip")
     assert web(agent).get("/catalog/services/mail/offerings/new/").status_code == 403
     assert web(owner).get(f"/catalog/services/mail/offerings/{other.pk}/edit/").status_code == 404
+
+
+def test_it_shows_who_changed_the_service_meanwhile_and_keeps_the_input(web, owner, mail):
+    services.do_update_service(mail, actor=owner, expected_version=1, summary="Email for all")
+    data = service_data(name="Mail", slug="mail", owner=owner.pk, category="Messaging", version=1)
+    response = web(owner).post("/catalog/services/mail/edit/", data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Mail was changed by Olga Owner at " in page
+    assert "(version 2, you had version 1). Your change was not saved" in page
+    assert 'value="Messaging"' in page  # the input is kept
+    assert 'name="version" value="2"' in page  # saving again is a deliberate choice
+    mail.refresh_from_db()
+    assert (mail.summary, mail.category) == ("Email for all", "Collaboration")
