@@ -15,7 +15,10 @@ from kaizen.demo.sla import load_sla
 from kaizen.imports.tests.conftest import read_dataset, write_csv
 from kaizen.testing import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# Each step commits on its own, as in `kaizen load_demo`: one transaction open for the whole
+# load would hold back the journal feed of a test running beside it on PostgreSQL (the feed
+# waits for every older transaction, see kaizen/journal/selectors.py).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
@@ -36,7 +39,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
             r"(\S+): (\d+) records?, (\d+) events?: the journal matches", line
         ).groups()
         counted[kind] = (int(records), int(events))
-    assert set(counted) == {
+    demo_kinds = {
         "catalog.ci",
         "catalog.offering",
         "catalog.service",
@@ -46,7 +49,8 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         "sla.calendar",
         "sla.definition",
     }
-    # Every kind is in the demo, each record with at least its created event.
-    assert all(events >= records > 0 for records, events in counted.values()), counted
+    assert demo_kinds <= set(counted)  # and the kinds the demo has none of (custom KPIs)
+    # Every kind of the demo is there, each record with at least its created event.
+    assert all(counted[kind][1] >= counted[kind][0] > 0 for kind in demo_kinds), counted
     assert counted["incidents.incident"][0] >= 200  # the imported ones and the demo's own
     assert lines[-1].startswith("The journal matches the data: ")

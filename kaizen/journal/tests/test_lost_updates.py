@@ -21,6 +21,8 @@ from rest_framework.test import APIClient
 from kaizen.catalog import services as catalog
 from kaizen.journal.tracking import VersionConflict
 from kaizen.journal.verify import verify_journal
+from kaizen.kpis import services as kpi_services
+from kaizen.kpis.tests.helpers import make_custom_kpi
 from kaizen.people import services as people
 from kaizen.sla import services as sla
 from kaizen.sla.tests.config_helpers import make_calendar, make_definition
@@ -111,6 +113,15 @@ KINDS = [
         ("target_minutes", 240),
         ("order", 10),
         frozenset({"target_minutes", "version", "updated_at"}),
+    ),
+    Kind(
+        "custom KPI",
+        lambda: make_custom_kpi(),
+        kpi_services.do_save_custom_kpi,
+        lambda record: f"/api/v1/custom-kpis/{record.key}/",
+        ("target", 2.0),
+        ("description", "Median hours to resolve a P1 incident."),
+        frozenset({"target", "version", "updated_at"}),
     ),
 ]
 
