@@ -43,6 +43,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         "catalog.ci",
         "catalog.offering",
         "catalog.service",
+        "incidents.category",
         "incidents.incident",
         "people.team",
         "people.user",
