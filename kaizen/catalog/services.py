@@ -20,9 +20,7 @@ from kaizen.journal.events import EventType
 from kaizen.journal.services import (
     apply_changes,
     ensure_records,
-    m2m_change,
     record_event,
-    to_journal_value,
 )
 from kaizen.journal.tracking import TrackedRecord
 from kaizen.people.models import User
@@ -76,10 +74,10 @@ OFFERINGS = TrackedRecord(
     label_field="name",
     noun="offering",
 )
-# A CI's services are a list beside its row: do_update_ci journals them as a change of its own.
 CIS = TrackedRecord(
     model=ConfigurationItem,
-    tracked_fields=CI_FIELDS,
+    tracked_fields=(*CI_FIELDS, "services"),
+    many_fields=("services",),
     related_fields=("support_team",),
     versioned_events=(EventType.CI_CREATED, EventType.CI_UPDATED),
     label_field="name",
@@ -262,11 +260,7 @@ def do_create_ci(
     ci.full_clean()
     ci.save()
     ci.services.set(services or [])
-    # Always journaled, empty too, so the journal alone says which services a CI supports.
-    linked = to_journal_value(sorted(services or [], key=lambda service: service.pk))
-    CIS.record_created(
-        EventType.CI_CREATED, ci, actor=actor, changes={"services": {"old": [], "new": linked}}
-    )
+    CIS.record_created(EventType.CI_CREATED, ci, actor=actor)
     return ci
 
 
@@ -285,13 +279,9 @@ def do_update_ci(
     before = CIS.snapshot(locked)
     if apply_changes(locked, fields, CI_FIELDS):
         locked.full_clean()
-    listed: dict[str, dict[str, Any]] = {}
     if services is not None:
-        services_change = m2m_change(locked.services.all(), services)
-        if services_change:
-            locked.services.set(services)
-            listed["services"] = services_change
-    CIS.finish(locked, ci, before, EventType.CI_UPDATED, actor=actor, changes=listed)
+        locked.services.set(services)
+    CIS.finish(locked, ci, before, EventType.CI_UPDATED, actor=actor)
     return ci
 
 
@@ -304,7 +294,8 @@ def do_ensure_configuration_items(names: Iterable[str], *, source: str) -> dict[
         "name",
         builders,
         event_type=EventType.CI_CREATED,
-        journaled_fields=CIS.tracked_fields,
+        # A new CI supports no service yet: the fold reads a missing list as empty.
+        journaled_fields=CI_FIELDS,
         actor_repr=source,
     )
 

@@ -65,7 +65,10 @@ class TrackedRecord:
     kaizen/journal/verify.py). `related_fields` are selected with the locked row. The change a
     conflict names is the last of the `versioned_events` when they are given, else the last
     event that is not one of the `unversioned_events` (comments, attachments: they never bump
-    the version). `bookkeeping_fields` are saved with every update (those the model has).
+    the version). `many_fields` (many-to-many, e.g. a change's affected services) are tracked
+    as the sorted list of their records; the service sets them on the locked record before
+    `finish`, which journals them but does not save them (the relation is written by `set()`).
+    `bookkeeping_fields` are saved with every update (those the model has).
     `label_field` names the record in a conflict message and in `kaizen journal verify`
     (`label`, when given, names it in the message instead, e.g. a person by their name).
     `after_write` runs after each journaled write, in its transaction.
@@ -74,6 +77,7 @@ class TrackedRecord:
     model: type[models.Model]
     tracked_fields: tuple[str, ...]
     related_fields: tuple[str, ...] = ()
+    many_fields: tuple[str, ...] = ()
     unversioned_events: tuple[EventType, ...] = ()
     versioned_events: tuple[EventType, ...] = ()
     bookkeeping_fields: tuple[str, ...] = ("version", "updated_at")
@@ -93,7 +97,14 @@ class TrackedRecord:
         return events.exclude(event_type__in=self.unversioned_events)
 
     def snapshot(self, record: Any) -> Snapshot:
-        return {name: to_journal_value(getattr(record, name)) for name in self.tracked_fields}
+        return {
+            name: (
+                to_journal_value(sorted(getattr(record, name).all(), key=lambda item: item.pk))
+                if name in self.many_fields
+                else to_journal_value(getattr(record, name))
+            )
+            for name in self.tracked_fields
+        }
 
     def changes_between(self, before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
         return {
@@ -177,7 +188,8 @@ class TrackedRecord:
                 record.version += 1
             if "updated_at" in self.bookkeeping_fields:
                 record.updated_at = at
-            record.save(update_fields=[*columns, *self.bookkeeping_fields])
+            written = [name for name in columns if name not in self.many_fields]
+            record.save(update_fields=[*written, *self.bookkeeping_fields])
         if changes or data:
             record_event(
                 event_type, record, actor=actor, changes=changes, data=data, occurred_at=at

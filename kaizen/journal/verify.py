@@ -171,7 +171,13 @@ def verify_kind(kind: FoldedKind, batch_size: int = 2000) -> KindReport:
     report = KindReport(kind.name)
     subject_type = ContentType.objects.get_for_model(model)
     events = JournalEvent.objects.filter(subject_type=subject_type)
-    columns = {name: model._meta.get_field(name) for name in kind.tracked.tracked_fields}
+    many = kind.tracked.many_fields
+    columns = {
+        name: model._meta.get_field(name)
+        for name in kind.tracked.tracked_fields
+        if name not in many
+    }
+    listed = (*kind.listed, *(many_to_many(model, name) for name in many))
     forms = {name: _column_form(model_field) for name, model_field in columns.items()}
     attnames = [model_field.attname for model_field in columns.values()]
     pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
@@ -181,7 +187,7 @@ def verify_kind(kind: FoldedKind, batch_size: int = 2000) -> KindReport:
         history = events.filter(subject_id__in=[str(pk) for pk in batch]).order_by("id")
         folded = _fold(kind, history.values_list("subject_id", "event_type", "changes", "data"))
         report.events += history.count()
-        lists = {listed.name: listed.stored(batch) for listed in kind.listed}
+        lists = {each.name: each.stored(batch) for each in listed}
         labels = dict(
             model._default_manager.filter(pk__in=batch).values_list("pk", kind.tracked.label_field)
         )
@@ -195,12 +201,12 @@ def verify_kind(kind: FoldedKind, batch_size: int = 2000) -> KindReport:
                 journal = form(state[name]) if name in state else form(model_field.get_default())
                 if journal != stored:
                     report.mismatches.append(Mismatch(kind.name, record, name, journal, stored))
-            for listed in kind.listed:
-                stored_list = _list_form(list(lists[listed.name].get(pk, [])))
-                journal_list = _list_form(list(state.get(listed.name) or []))
+            for listed_field in listed:
+                stored_list = _list_form(list(lists[listed_field.name].get(pk, [])))
+                journal_list = _list_form(list(state.get(listed_field.name) or []))
                 if journal_list != stored_list:
                     report.mismatches.append(
-                        Mismatch(kind.name, record, listed.name, journal_list, stored_list)
+                        Mismatch(kind.name, record, listed_field.name, journal_list, stored_list)
                     )
     stored_ids = {str(pk) for pk in pks}
     journaled = events.order_by().values_list("subject_id", flat=True).distinct()

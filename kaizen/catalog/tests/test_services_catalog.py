@@ -133,7 +133,7 @@ def test_it_journals_the_services_a_ci_supports(mail, change_manager):
     directory = make_service("Directory")
     ci = make_ci("mx-01", services=[mail])
     assert last_event(ci).changes["services"] == {
-        "old": [],
+        "old": None,
         "new": [{"id": mail.pk, "repr": "Mail"}],
     }
     services.do_update_ci(ci, actor=change_manager, services=[directory], location="DC1")
