@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_locations_and_imports'),
+        ("catalog", "0003_locations_and_imports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='configurationitem',
-            name='version',
+            model_name="configurationitem",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='service',
-            name='version',
+            model_name="service",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='serviceoffering',
-            name='version',
+            model_name="serviceoffering",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

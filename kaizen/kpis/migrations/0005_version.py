@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpis', '0004_measurementrun_scope_and_events_behind'),
+        ("kpis", "0004_measurementrun_scope_and_events_behind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customkpi',
-            name='version',
+            model_name="customkpi",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]

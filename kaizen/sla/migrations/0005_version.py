@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sla', '0004_recompute_settled_tickets'),
+        ("sla", "0004_recompute_settled_tickets"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='businesscalendar',
-            name='version',
+            model_name="businesscalendar",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
-            model_name='sladefinition',
-            name='version',
+            model_name="sladefinition",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
     ]
