@@ -2,6 +2,9 @@
 
 import json
 import os
+import sqlite3
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import count
@@ -9,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
@@ -141,3 +144,53 @@ def restore_seeded_rows() -> None:
     from django.apps import apps
 
     import_module("kaizen.changes.migrations.0002_cab").seed_policies(apps, None)
+
+
+@contextmanager
+def database_for_threads() -> Iterator[None]:
+    """Let threads write concurrently to the test database as they would to the real one.
+
+    PostgreSQL needs nothing. SQLite's test database lives in memory, shared between threads
+    through SQLite's shared cache, where a second writer fails at once ("database table is
+    locked") instead of waiting its turn as on a database file (busy_timeout). So on SQLite the
+    database is copied to a file, and connections opened by other threads meanwhile use the
+    file: run the threads' work, and read what they wrote, through `in_thread`. This thread's
+    own connection stays on the in-memory database (closing it would destroy that one).
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    settings_dict = connections.settings["default"]  # shared by every thread's connection
+    original = settings_dict["NAME"]
+    with tempfile.TemporaryDirectory(prefix="kaizen-threads-") as folder:
+        path = f"{folder}/db.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        connection.connection.backup(target)
+        target.close()
+        settings_dict["NAME"] = path
+        try:
+            yield
+        finally:
+            settings_dict["NAME"] = original
+
+
+def in_thread(function: Callable[[], Any]) -> Any:
+    """Run `function` in a thread of its own (its own database connection) and return its
+    result or raise its exception: to read what threads wrote under database_for_threads."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = function()
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

@@ -7,11 +7,11 @@ from kaizen.catalog.models import (
     ServiceOffering,
 )
 from kaizen.catalog.services import CI_FIELDS, OFFERING_FIELDS, SERVICE_FIELDS
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin
 from kaizen.people.models import Team, User, UserKind
 
 
-class ServiceForm(StyledFormMixin, forms.ModelForm):
+class ServiceForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Service
         fields = SERVICE_FIELDS
@@ -28,7 +28,7 @@ class LifecycleForm(forms.Form):
     reason = forms.CharField(required=False, max_length=250)
 
 
-class OfferingForm(StyledFormMixin, forms.ModelForm):
+class OfferingForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = ServiceOffering
         fields = OFFERING_FIELDS
@@ -53,7 +53,7 @@ class DependencyForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class ConfigurationItemForm(StyledFormMixin, forms.ModelForm):
+class ConfigurationItemForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = ConfigurationItem
         fields = (*CI_FIELDS, "services")

@@ -55,6 +55,8 @@ class Service(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -88,6 +90,8 @@ class ServiceOffering(models.Model):
     )
     is_requestable = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["service__name", "name"]
@@ -158,6 +162,8 @@ class ConfigurationItem(models.Model):
     services = models.ManyToManyField(Service, blank=True, related_name="configuration_items")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]

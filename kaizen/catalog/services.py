@@ -17,7 +17,12 @@ from kaizen.catalog.models import (
     ServiceOffering,
 )
 from kaizen.journal.events import EventType
-from kaizen.journal.services import apply_changes, ensure_records, m2m_change, record_event
+from kaizen.journal.services import (
+    apply_changes,
+    ensure_records,
+    record_event,
+)
+from kaizen.journal.tracking import TrackedRecord
 from kaizen.people.models import User
 
 SERVICE_FIELDS = (
@@ -47,6 +52,38 @@ OFFERING_FIELDS = (
 )
 CI_FIELDS = ("name", "ci_type", "status", "description", "location", "support_team")
 
+# How each record is locked, saved and journaled (kaizen/journal/tracking.py): an update locks
+# and re-reads the row, refuses a stale `expected_version`, and writes only what changed.
+SERVICES = TrackedRecord(
+    model=Service,
+    tracked_fields=(*SERVICE_FIELDS, "lifecycle"),
+    related_fields=("owner", "support_team"),
+    versioned_events=(
+        EventType.SERVICE_CREATED,
+        EventType.SERVICE_UPDATED,
+        EventType.SERVICE_LIFECYCLE_CHANGED,
+    ),
+    label_field="name",
+    noun="service",
+)
+OFFERINGS = TrackedRecord(
+    model=ServiceOffering,
+    tracked_fields=("service", *OFFERING_FIELDS),
+    related_fields=("service",),
+    bookkeeping_fields=("version",),
+    label_field="name",
+    noun="offering",
+)
+CIS = TrackedRecord(
+    model=ConfigurationItem,
+    tracked_fields=(*CI_FIELDS, "services"),
+    many_fields=("services",),
+    related_fields=("support_team",),
+    versioned_events=(EventType.CI_CREATED, EventType.CI_UPDATED),
+    label_field="name",
+    noun="configuration item",
+)
+
 # A retired service can be reinstated; nothing goes back into the pipeline once live.
 LIFECYCLE_TRANSITIONS = {
     Lifecycle.PIPELINE: {Lifecycle.LIVE, Lifecycle.RETIRED},
@@ -60,21 +97,25 @@ def do_create_service(
     *, actor: User | None, lifecycle: str = Lifecycle.PIPELINE, **fields: Any
 ) -> Service:
     service = Service(lifecycle=Lifecycle(lifecycle))
-    changes = apply_changes(service, fields, SERVICE_FIELDS)
-    changes["lifecycle"] = {"old": None, "new": service.lifecycle}
+    apply_changes(service, fields, SERVICE_FIELDS)
     service.full_clean()
     service.save()
-    record_event(EventType.SERVICE_CREATED, service, actor=actor, changes=changes)
+    SERVICES.record_created(EventType.SERVICE_CREATED, service, actor=actor)
     return service
 
 
 @transaction.atomic
-def do_update_service(service: Service, *, actor: User | None, **fields: Any) -> Service:
-    changes = apply_changes(service, fields, SERVICE_FIELDS)
-    if changes:
-        service.full_clean()
-        service.save()
-        record_event(EventType.SERVICE_UPDATED, service, actor=actor, changes=changes)
+def do_update_service(
+    service: Service, *, actor: User | None, expected_version: int | None = None, **fields: Any
+) -> Service:
+    """Raises VersionConflict when the service is no longer at `expected_version` (None: the
+    caller read no version, e.g. the demo loader; the fields given are still applied to the
+    current row, never to the caller's copy)."""
+    locked = SERVICES.lock(service, expected_version)
+    before = SERVICES.snapshot(locked)
+    if apply_changes(locked, fields, SERVICE_FIELDS):
+        locked.full_clean()
+    SERVICES.finish(locked, service, before, EventType.SERVICE_UPDATED, actor=actor)
     return service
 
 
@@ -84,31 +125,35 @@ def allowed_lifecycle_targets(service: Service) -> list[Lifecycle]:
 
 @transaction.atomic
 def do_change_service_lifecycle(
-    service: Service, lifecycle: str, *, actor: User | None, reason: str = ""
+    service: Service,
+    lifecycle: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> Service:
     try:
         target = Lifecycle(lifecycle)
     except ValueError as exc:
         raise ValidationError({"lifecycle": f"unknown lifecycle {lifecycle!r}"}) from exc
-    # Lock the row so two people moving the same service cannot both pass the check.
-    locked = Service.objects.select_for_update().get(pk=service.pk)
+    # The row is locked, so two people moving the same service cannot both pass the check.
+    locked = SERVICES.lock(service, expected_version)
+    before = SERVICES.snapshot(locked)
     current = Lifecycle(locked.lifecycle)
     if target not in LIFECYCLE_TRANSITIONS[current]:
         move = f"a {current.label.lower()} service cannot move to {target.label.lower()}"
         raise ValidationError({"lifecycle": move})
     if target == Lifecycle.LIVE and locked.owner_id is None:
         raise ValidationError({"lifecycle": "a service needs an owner before it goes live"})
-    locked.lifecycle = target
-    locked.save(update_fields=["lifecycle", "updated_at"])
-    record_event(
-        EventType.SERVICE_LIFECYCLE_CHANGED,
+    locked.lifecycle = target.value
+    SERVICES.finish(
         locked,
+        service,
+        before,
+        EventType.SERVICE_LIFECYCLE_CHANGED,
         actor=actor,
-        changes={"lifecycle": {"old": current.value, "new": target.value}},
         data={"reason": reason} if reason else None,
     )
-    service.lifecycle = locked.lifecycle
-    service.updated_at = locked.updated_at
     return service
 
 
@@ -124,24 +169,29 @@ def _check_offering_name(offering: ServiceOffering) -> None:
 @transaction.atomic
 def do_create_offering(service: Service, *, actor: User | None, **fields: Any) -> ServiceOffering:
     offering = ServiceOffering(service=service)
-    changes = apply_changes(offering, fields, OFFERING_FIELDS)
+    apply_changes(offering, fields, OFFERING_FIELDS)
     _check_offering_name(offering)
     offering.full_clean()
     offering.save()
-    record_event(EventType.OFFERING_CREATED, offering, actor=actor, changes=changes)
+    OFFERINGS.record_created(EventType.OFFERING_CREATED, offering, actor=actor)
     return offering
 
 
 @transaction.atomic
 def do_update_offering(
-    offering: ServiceOffering, *, actor: User | None, **fields: Any
+    offering: ServiceOffering,
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+    **fields: Any,
 ) -> ServiceOffering:
-    changes = apply_changes(offering, fields, OFFERING_FIELDS)
-    if changes:
-        _check_offering_name(offering)
-        offering.full_clean()
-        offering.save()
-        record_event(EventType.OFFERING_UPDATED, offering, actor=actor, changes=changes)
+    """Raises VersionConflict when the offering is no longer at `expected_version`."""
+    locked = OFFERINGS.lock(offering, expected_version)
+    before = OFFERINGS.snapshot(locked)
+    if apply_changes(locked, fields, OFFERING_FIELDS):
+        _check_offering_name(locked)
+        locked.full_clean()
+    OFFERINGS.finish(locked, offering, before, EventType.OFFERING_UPDATED, actor=actor)
     return offering
 
 
@@ -206,15 +256,11 @@ def do_create_ci(
     *, actor: User | None, services: list[Service] | None = None, **fields: Any
 ) -> ConfigurationItem:
     ci = ConfigurationItem()
-    changes = apply_changes(ci, fields, CI_FIELDS)
+    apply_changes(ci, fields, CI_FIELDS)
     ci.full_clean()
     ci.save()
-    if services:
-        ci.services.set(services)
-        services_change = m2m_change([], services)
-        if services_change:
-            changes["services"] = services_change
-    record_event(EventType.CI_CREATED, ci, actor=actor, changes=changes)
+    ci.services.set(services or [])
+    CIS.record_created(EventType.CI_CREATED, ci, actor=actor)
     return ci
 
 
@@ -223,35 +269,33 @@ def do_update_ci(
     ci: ConfigurationItem,
     *,
     actor: User | None,
+    expected_version: int | None = None,
     services: list[Service] | None = None,
     **fields: Any,
 ) -> ConfigurationItem:
-    changes = apply_changes(ci, fields, CI_FIELDS)
-    if changes:
-        ci.full_clean()
-        ci.save()
+    """Raises VersionConflict when the CI is no longer at `expected_version`. `services`
+    replaces the services the CI supports (None leaves them)."""
+    locked = CIS.lock(ci, expected_version)
+    before = CIS.snapshot(locked)
+    if apply_changes(locked, fields, CI_FIELDS):
+        locked.full_clean()
     if services is not None:
-        services_change = m2m_change(ci.services.all(), services)
-        if services_change:
-            ci.services.set(services)
-            changes["services"] = services_change
-    if changes:
-        record_event(EventType.CI_UPDATED, ci, actor=actor, changes=changes)
+        locked.services.set(services)
+    CIS.finish(locked, ci, before, EventType.CI_UPDATED, actor=actor)
     return ci
 
 
 @transaction.atomic
 def do_ensure_configuration_items(names: Iterable[str], *, source: str) -> dict[str, Any]:
     """CIs for the names met in imported data, found by name or created (type "other")."""
-    builders = {
-        name: partial(ConfigurationItem, name=name, ci_type=CIType.OTHER) for name in names
-    }
+    builders = {name: partial(ConfigurationItem, name=name, ci_type=CIType.OTHER) for name in names}
     return ensure_records(
         ConfigurationItem,
         "name",
         builders,
         event_type=EventType.CI_CREATED,
-        journaled_fields=("name", "ci_type", "status"),
+        # A new CI supports no service yet: the fold reads a missing list as empty.
+        journaled_fields=CI_FIELDS,
         actor_repr=source,
     )
 

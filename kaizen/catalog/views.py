@@ -24,7 +24,7 @@ from kaizen.catalog.permissions import (
     can_view_cmdb,
 )
 from kaizen.catalog.selectors import cis_for, offerings_for, service_list_for, services_for
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.permissions import can_view_timeline, is_agent
@@ -129,13 +129,20 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
         # A service owner edits the description of their service, not who owns it.
         form.fields["owner"].disabled = True
     if request.method == "POST" and form.is_valid():
+        version, fields = form.version_and_fields()
         updated = run_service(
-            form, services.do_update_service, service, actor=request.user, **form.cleaned_data
+            form,
+            services.do_update_service,
+            service,
+            actor=request.user,
+            expected_version=version,
+            **fields,
         )
         if updated:
             messages.success(request, "Service saved.")
             return redirect(updated)
-    return render(request, "catalog/service_form.html", {"form": form, "service": service})
+    context = {"form": form, "service": service}
+    return render(request, "catalog/service_form.html", context, status=conflict_status(form))
 
 
 @login_required
@@ -174,13 +181,19 @@ def offering_form(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
         service=service,
     )
     if request.method == "POST" and form.is_valid():
+        version, fields = form.version_and_fields()
         if offering:
             saved = run_service(
-                form, services.do_update_offering, offering, actor=request.user, **form.cleaned_data
+                form,
+                services.do_update_offering,
+                offering,
+                actor=request.user,
+                expected_version=version,
+                **fields,
             )
         else:
             saved = run_service(
-                form, services.do_create_offering, service, actor=request.user, **form.cleaned_data
+                form, services.do_create_offering, service, actor=request.user, **fields
             )
         if saved:
             messages.success(request, f"Offering {saved.name} saved.")
@@ -189,6 +202,7 @@ def offering_form(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
         request,
         "catalog/offering_form.html",
         {"form": form, "service": service, "offering": offering},
+        status=conflict_status(form),
     )
 
 
@@ -275,11 +289,17 @@ def ci_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise PermissionDenied("Only catalogue and change managers maintain the CMDB.")
     form = ConfigurationItemForm(request.POST or None, instance=detached(ci) if ci else None)
     if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
+        version, fields = form.version_and_fields()
         linked = list(fields.pop("services"))
         if ci:
             saved = run_service(
-                form, services.do_update_ci, ci, actor=request.user, services=linked, **fields
+                form,
+                services.do_update_ci,
+                ci,
+                actor=request.user,
+                expected_version=version,
+                services=linked,
+                **fields,
             )
         else:
             saved = run_service(
@@ -288,4 +308,5 @@ def ci_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if saved:
             messages.success(request, f"{saved} saved.")
             return redirect(saved)
-    return render(request, "catalog/ci_form.html", {"form": form, "ci": ci})
+    context = {"form": form, "ci": ci}
+    return render(request, "catalog/ci_form.html", context, status=conflict_status(form))

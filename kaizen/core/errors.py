@@ -17,3 +17,11 @@ class Conflict(Exception):
 
     def conflict_detail(self) -> dict[str, Any]:
         return {"detail": str(self)}
+
+
+class StaleRecord(Conflict):
+    """The record changed since the caller read it (optimistic locking). `current_version` is
+    the version to read again: the API answers 409 with it, and a web form takes it so that
+    saving again is a deliberate choice (kaizen.core.forms.run_service)."""
+
+    current_version: int

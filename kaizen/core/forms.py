@@ -1,4 +1,5 @@
-"""Shared form plumbing: Bootstrap styling and running a domain service from a form."""
+"""Shared form plumbing: Bootstrap styling, the version an edit form carries (optimistic
+locking), and running a domain service from a form."""
 
 import copy
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from kaizen.core.errors import StaleRecord
 from kaizen.core.models import TicketComment
 from kaizen.core.widgets import speed_up_selects
 
@@ -85,12 +87,47 @@ def detached(instance: M) -> M:
     return copy.copy(instance)
 
 
+class VersionedFormMixin:
+    """An edit form of a record with optimistic locking carries the version the person read
+    (hidden); a form for a new record has none. `version_and_fields()` splits cleaned_data
+    into what the service's `expected_version` takes and the fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk:
+            self.fields["version"] = VersionField()  # type: ignore[attr-defined]
+            self.initial.setdefault("version", instance.version)  # type: ignore[attr-defined]
+
+    def version_and_fields(self) -> tuple[int | None, dict[str, Any]]:
+        fields = dict(self.cleaned_data)  # type: ignore[attr-defined]
+        return fields.pop("version", None), fields
+
+
+def keep_input_after_conflict(form: forms.BaseForm, conflict: StaleRecord) -> None:
+    """The conflict's message goes on the form, which keeps the person's input and now carries
+    the current version: saving again is deliberate (and overwrites the other change)."""
+    form.add_error(None, f"{conflict} Your input is kept below: save again to apply it.")
+    form.data = form.data.copy()
+    form.data[form.add_prefix("version")] = conflict.current_version
+    form.conflict = conflict  # type: ignore[attr-defined]
+
+
+def conflict_status(*forms: forms.BaseForm | None) -> int:
+    """The status of a page that shows its forms again: 409 after a version conflict."""
+    return 409 if any(getattr(form, "conflict", None) for form in forms if form) else 200
+
+
 def run_service(
     form: forms.BaseForm, function: Callable[..., T], *args: Any, **kwargs: Any
 ) -> T | None:
-    """Call a `do_*` service; put its ValidationError on the form's fields and return None."""
+    """Call a `do_*` service; put its ValidationError on the form's fields, or a version
+    conflict on the form (keep_input_after_conflict), and return None."""
     try:
         return function(*args, **kwargs)
+    except StaleRecord as conflict:
+        keep_input_after_conflict(form, conflict)
+        return None
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():

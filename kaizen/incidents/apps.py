@@ -10,8 +10,14 @@ class IncidentsConfig(AppConfig):
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
         from kaizen.incidents import sla_kind
         from kaizen.incidents.models import Incident
+        from kaizen.incidents.services.base import INCIDENTS
+        from kaizen.incidents.services.categories import CATEGORIES
+        from kaizen.journal.verify import FoldedKind, register
 
         sla_kind.register()
+        # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
+        register(FoldedKind("incidents.incident", INCIDENTS))
+        register(FoldedKind("incidents.category", CATEGORIES))
         # Other processes find the incidents on a service or CI through this (e.g. a change's
         # candidates for the incidents it caused).
         register_ticket_source(

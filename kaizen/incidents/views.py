@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.core.listing import capped_counts, list_page
 from kaizen.core.widgets import share_model_choices
 from kaizen.incidents import services
@@ -86,23 +86,6 @@ def _workable(request: HttpRequest, number: str) -> Incident:
     incident = _incident_for(request, number)
     _require_agent(request)
     return incident
-
-
-def _run(form: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """run_service, plus a version conflict: the message goes on the form, which keeps the
-    person's input and now carries the current version (saving again is deliberate)."""
-    try:
-        return run_service(form, function, *args, **kwargs)
-    except services.ConflictError as conflict:
-        form.add_error(None, f"{conflict} Your input is kept below: save again to apply it.")
-        form.data = form.data.copy()
-        form.data["version"] = conflict.current_version
-        form.conflict = conflict
-        return None
-
-
-def _status(*forms: Any) -> int:
-    return 409 if any(getattr(form, "conflict", None) for form in forms if form) else 200
 
 
 def _show_errors(request: HttpRequest, form: Any) -> None:
@@ -296,7 +279,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         version = fields.pop("version")
-        saved = _run(
+        saved = run_service(
             form,
             services.do_update_incident,
             incident,
@@ -308,7 +291,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, f"{saved.number} saved.")
             return redirect(saved)
     context = {"form": form, "incident": incident}
-    return render(request, "incidents/form.html", context, status=_status(form))
+    return render(request, "incidents/form.html", context, status=conflict_status(form))
 
 
 # -- the incident page and its actions ----------------------------------------------------
@@ -352,7 +335,7 @@ def _render_incident(request: HttpRequest, incident: Incident, **forms: Any) -> 
     if agent:
         context["sla_clocks"] = explain_ticket_clocks(incident)
     template = "incidents/detail.html" if agent else "incidents/portal_detail.html"
-    return render(request, template, context, status=_status(*forms.values()))
+    return render(request, template, context, status=conflict_status(*forms.values()))
 
 
 @login_required
@@ -368,7 +351,7 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
     form = TransitionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        moved = _run(
+        moved = run_service(
             form,
             services.do_change_incident_state,
             incident,
@@ -393,7 +376,7 @@ def hold_reason(request: HttpRequest, number: str) -> HttpResponse:
     form = HoldReasonForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        changed = _run(
+        changed = run_service(
             form,
             services.do_change_incident_on_hold_reason,
             incident,
@@ -415,7 +398,7 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
     form = AssignForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        assigned = _run(
+        assigned = run_service(
             form,
             services.do_assign_incident,
             incident,

@@ -8,3 +8,8 @@ class KpisConfig(AppConfig):
 
     def ready(self) -> None:
         import kaizen.kpis.external  # noqa: F401 (registers the `external` KPI source)
+        from kaizen.journal.verify import FoldedKind, register
+        from kaizen.kpis.services import CUSTOM_KPIS
+
+        # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
+        register(FoldedKind("kpis.custom_kpi", CUSTOM_KPIS))

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from kaizen.analytics.families import breakdown_columns
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin
 from kaizen.kpis.external import MAX_CSV_BYTES
 from kaizen.kpis.models import CustomKPI, PeriodKind
 from kaizen.kpis.services import CUSTOM_KPI_FIELDS, DEFAULT_PERIOD_KINDS
@@ -23,7 +23,7 @@ FILTER_HELP = (
 )
 
 
-class CustomKPIForm(StyledFormMixin, forms.ModelForm):
+class CustomKPIForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = CustomKPI
         fields = list(CUSTOM_KPI_FIELDS)

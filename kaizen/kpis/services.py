@@ -14,6 +14,7 @@ from kaizen.analytics.families import breakdown_columns
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import apply_changes, record_event
+from kaizen.journal.tracking import TrackedRecord
 from kaizen.kpis.engine import EngineError
 from kaizen.kpis.external import ParsedFile, PointInput, RowError
 from kaizen.kpis.models import (
@@ -59,24 +60,40 @@ DEFAULT_BREAKDOWNS = ("service", "priority", "team", "category")
 
 # -- custom KPIs ------------------------------------------------------------------------------
 
+# How a custom KPI is locked, saved and journaled (kaizen/journal/tracking.py): an update locks
+# and re-reads the row, refuses a stale `expected_version`, and writes only what changed.
+CUSTOM_KPIS = TrackedRecord(
+    model=CustomKPI,
+    tracked_fields=CUSTOM_KPI_FIELDS,
+    related_fields=("owner",),
+    label_field="name",
+    noun="KPI",
+)
+
 
 @transaction.atomic
-def do_save_custom_kpi(kpi: CustomKPI | None, *, actor: Any, **fields: Any) -> CustomKPI:
+def do_save_custom_kpi(
+    kpi: CustomKPI | None, *, actor: Any, expected_version: int | None = None, **fields: Any
+) -> CustomKPI:
     """Create (`kpi` None) or change a custom KPI. Its key cannot change afterwards: stored
-    measurements and external points are filed under it."""
-    creating = kpi is None
-    kpi = kpi or CustomKPI()
-    if not creating and "key" in fields and fields["key"] != kpi.key:
-        raise ValidationError({"key": "a KPI's key cannot change (its measurements use it)"})
-    changes = apply_changes(kpi, fields, CUSTOM_KPI_FIELDS)
-    if not creating and not changes:
+    measurements and external points are filed under it. A change raises VersionConflict when
+    the KPI is no longer at `expected_version`."""
+    if kpi is None:
+        kpi = CustomKPI()
+        apply_changes(kpi, fields, CUSTOM_KPI_FIELDS)
+        kpi.full_clean()
+        if CustomKPI.objects.filter(key=kpi.key).exists():
+            raise ValidationError({"key": f"{kpi.key} is taken"})
+        kpi.save()
+        CUSTOM_KPIS.record_created(EventType.CUSTOM_KPI_CREATED, kpi, actor=actor)
         return kpi
-    kpi.full_clean()
-    if creating and CustomKPI.objects.filter(key=kpi.key).exists():
-        raise ValidationError({"key": f"{kpi.key} is taken"})
-    kpi.save()
-    event = EventType.CUSTOM_KPI_CREATED if creating else EventType.CUSTOM_KPI_UPDATED
-    record_event(event, kpi, actor=actor, changes=changes)
+    locked = CUSTOM_KPIS.lock(kpi, expected_version)
+    if "key" in fields and fields["key"] != locked.key:
+        raise ValidationError({"key": "a KPI's key cannot change (its measurements use it)"})
+    before = CUSTOM_KPIS.snapshot(locked)
+    if apply_changes(locked, fields, CUSTOM_KPI_FIELDS):
+        locked.full_clean()
+    CUSTOM_KPIS.finish(locked, kpi, before, EventType.CUSTOM_KPI_UPDATED, actor=actor)
     return kpi
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.journal.selectors import timeline_for
 from kaizen.kpis import quality, series, services
 from kaizen.kpis.collection import collect_recent
@@ -272,12 +272,18 @@ def custom_kpi_form(request: HttpRequest, key: str | None = None) -> HttpRespons
     form = CustomKPIForm(data, instance=detached(kpi) if kpi else None, initial=initial)
     if data is not None and form.is_valid():
         saved = run_service(
-            form, services.do_save_custom_kpi, kpi, actor=request.user, **form.kpi_fields()
+            form,
+            services.do_save_custom_kpi,
+            kpi,
+            actor=request.user,
+            expected_version=form.cleaned_data.get("version"),
+            **form.kpi_fields(),
         )
         if saved:
             messages.success(request, f"KPI {saved} saved.")
             return redirect(saved)
-    return render(request, "kpis/custom_kpi_form.html", {"form": form, "kpi": kpi})
+    context = {"form": form, "kpi": kpi}
+    return render(request, "kpis/custom_kpi_form.html", context, status=conflict_status(form))
 
 
 @login_required

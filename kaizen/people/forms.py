@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils import timezone
 
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin
 from kaizen.people.models import Process, Role, Team, User
 from kaizen.people.selectors import active_agents
 from kaizen.people.services import PROFILE_FIELDS, TEAM_FIELDS, USER_FIELDS
@@ -20,7 +20,7 @@ def time_zone_field() -> forms.ChoiceField:
     )
 
 
-class TeamForm(StyledFormMixin, forms.ModelForm):
+class TeamForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Team
         fields = TEAM_FIELDS
@@ -38,7 +38,7 @@ class TeamMemberForm(StyledFormMixin, forms.Form):
         self.fields["user"].queryset = active_agents().exclude(teams=team)
 
 
-class UserForm(StyledFormMixin, forms.ModelForm):
+class UserForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     time_zone = time_zone_field()
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -54,7 +54,7 @@ class UserForm(StyledFormMixin, forms.ModelForm):
         labels = {"is_superuser": "Administrator", "is_staff": "Can open the admin site"}
 
 
-class ProfileForm(StyledFormMixin, forms.ModelForm):
+class ProfileForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     time_zone = time_zone_field()
 
     class Meta:

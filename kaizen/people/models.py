@@ -33,6 +33,8 @@ class User(AbstractUser):
     department = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -60,6 +62,8 @@ class Team(models.Model):
     )
     members = models.ManyToManyField(User, blank=True, related_name="teams")
     is_active = models.BooleanField(default=True)
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -22,6 +22,7 @@ from kaizen.journal.services import (
     record_events,
     to_journal_value,
 )
+from kaizen.journal.tracking import TrackedRecord
 from kaizen.people.models import (
     ApiToken,
     Process,
@@ -51,6 +52,30 @@ USER_FIELDS = (
 PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "time_zone", "job_title")
 TEAM_FIELDS = ("name", "slug", "description", "email", "manager", "is_active")
 
+# How each record is locked, saved and journaled (kaizen/journal/tracking.py): an update locks
+# and re-reads the row, refuses a stale `expected_version`, and writes only what changed. A
+# password, sign-ins, roles and tokens are not fields people edit side by side: they neither
+# bump the version nor count as the change a conflict names.
+USERS = TrackedRecord(
+    model=User,
+    tracked_fields=USER_FIELDS,
+    versioned_events=(EventType.USER_CREATED, EventType.USER_UPDATED),
+    bookkeeping_fields=("version",),
+    label_field="username",
+    label=str,
+    noun="person",
+)
+# A team's members are a list beside its row, added and removed one by one (no lost update).
+TEAMS = TrackedRecord(
+    model=Team,
+    tracked_fields=TEAM_FIELDS,
+    related_fields=("manager",),
+    versioned_events=(EventType.TEAM_CREATED, EventType.TEAM_UPDATED),
+    bookkeeping_fields=("version",),
+    label_field="name",
+    noun="team",
+)
+
 
 def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
     instance.full_clean(exclude=exclude)
@@ -75,7 +100,7 @@ def do_create_user(
     """`password_hash` takes an already hashed password (Django's format), e.g. from another
     system's user export, or the demo loader's one shared password hashed once."""
     user = User()
-    changes = apply_changes(user, fields, USER_FIELDS)
+    apply_changes(user, fields, USER_FIELDS)
     if password_hash:
         user.password = password_hash
     elif password:
@@ -85,7 +110,7 @@ def do_create_user(
         user.set_unusable_password()
     _full_clean(user, exclude=["password"])
     user.save()
-    record_event(EventType.USER_CREATED, user, actor=actor, changes=changes)
+    USERS.record_created(EventType.USER_CREATED, user, actor=actor)
     return user
 
 
@@ -100,13 +125,21 @@ def do_create_administrator(*, actor: User | None, **fields: Any) -> User:
 
 
 def _update_user(
-    user: User, fields: dict[str, Any], allowed: tuple[str, ...], actor: User | None
+    user: User,
+    fields: dict[str, Any],
+    allowed: tuple[str, ...],
+    actor: User | None,
+    expected_version: int | None,
 ) -> User:
-    changes = apply_changes(user, fields, allowed)
-    if changes:
-        _full_clean(user, exclude=["password"])
-        user.save()
-        record_event(EventType.USER_UPDATED, user, actor=actor, changes=changes)
+    """Lock and re-read the person, then apply `fields`; the caller's `user` shows the result.
+    Raises VersionConflict when the person is no longer at `expected_version`."""
+    locked = USERS.lock(user, expected_version)
+    before = USERS.snapshot(locked)
+    if fields.keys() & {"is_active", "is_superuser"}:
+        _keep_an_administrator(locked, fields)
+    if apply_changes(locked, fields, allowed):
+        _full_clean(locked, exclude=["password"])
+    USERS.finish(locked, user, before, EventType.USER_UPDATED, actor=actor)
     return user
 
 
@@ -129,21 +162,27 @@ def _keep_an_administrator(user: User, fields: Mapping[str, Any]) -> None:
 
 @transaction.atomic
 def do_update_user(
-    user: User, *, actor: User | None, password: str | None = None, **fields: Any
+    user: User,
+    *,
+    actor: User | None,
+    expected_version: int | None = None,
+    password: str | None = None,
+    **fields: Any,
 ) -> User:
     """An administrator's edit: any field, including kind and privileges, and a new password.
     The last active administrator stays one (`_keep_an_administrator`)."""
-    _keep_an_administrator(user, fields)
-    _update_user(user, fields, USER_FIELDS, actor)
+    _update_user(user, fields, USER_FIELDS, actor, expected_version)
     if password:
         do_change_password(user, password, actor=actor)
     return user
 
 
 @transaction.atomic
-def do_update_profile(user: User, *, actor: User | None, **fields: Any) -> User:
+def do_update_profile(
+    user: User, *, actor: User | None, expected_version: int | None = None, **fields: Any
+) -> User:
     """A person editing their own details; refuses anything outside PROFILE_FIELDS."""
-    return _update_user(user, fields, PROFILE_FIELDS, actor)
+    return _update_user(user, fields, PROFILE_FIELDS, actor, expected_version)
 
 
 @transaction.atomic
@@ -173,28 +212,32 @@ def _check_member(member: User) -> None:
 @transaction.atomic
 def do_create_team(*, actor: User | None, members: list[User] | None = None, **fields: Any) -> Team:
     team = Team()
-    changes = apply_changes(team, fields, TEAM_FIELDS)
+    apply_changes(team, fields, TEAM_FIELDS)
     _check_team(team)
     for member in members or []:
         _check_member(member)
     team.save()
-    if members:
-        team.members.set(members)
-        changes["members"] = {
-            "old": [],
-            "new": to_journal_value(sorted(members, key=lambda m: m.pk)),
-        }
-    record_event(EventType.TEAM_CREATED, team, actor=actor, changes=changes)
+    team.members.set(members or [])
+    members_value = to_journal_value(sorted(members or [], key=lambda m: m.pk))
+    TEAMS.record_created(
+        EventType.TEAM_CREATED,
+        team,
+        actor=actor,
+        changes={"members": {"old": [], "new": members_value}},
+    )
     return team
 
 
 @transaction.atomic
-def do_update_team(team: Team, *, actor: User | None, **fields: Any) -> Team:
-    changes = apply_changes(team, fields, TEAM_FIELDS)
-    if changes:
-        _check_team(team)
-        team.save()
-        record_event(EventType.TEAM_UPDATED, team, actor=actor, changes=changes)
+def do_update_team(
+    team: Team, *, actor: User | None, expected_version: int | None = None, **fields: Any
+) -> Team:
+    """Raises VersionConflict when the team is no longer at `expected_version`."""
+    locked = TEAMS.lock(team, expected_version)
+    before = TEAMS.snapshot(locked)
+    if apply_changes(locked, fields, TEAM_FIELDS):
+        _check_team(locked)
+    TEAMS.finish(locked, team, before, EventType.TEAM_UPDATED, actor=actor)
     return team
 
 
@@ -319,7 +362,7 @@ def do_ensure_people(kinds: Mapping[str, str], *, source: str) -> dict[str, User
         "username",
         by_username,
         event_type=EventType.USER_CREATED,
-        journaled_fields=("username", "first_name", "kind"),
+        journaled_fields=USERS.tracked_fields,
         actor_repr=source,
     )
     return {name: users[imported_username(name)] for name in kinds}
@@ -340,7 +383,7 @@ def do_ensure_teams(names: Iterable[str], *, source: str) -> dict[str, Team]:
         "name",
         builders,
         event_type=EventType.TEAM_CREATED,
-        journaled_fields=("name", "slug"),
+        journaled_fields=TEAMS.tracked_fields,
         actor_repr=source,
     )
 

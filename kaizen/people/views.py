@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.people import services
@@ -124,18 +124,23 @@ def team_form(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     _require(can_manage_people(request.user), "Only administrators create and edit teams.")
     form = TeamForm(request.POST or None, instance=detached(team) if team else None)
     if request.method == "POST" and form.is_valid():
+        version, fields = form.version_and_fields()
         if team:
             saved = run_service(
-                form, services.do_update_team, team, actor=request.user, **form.cleaned_data
+                form,
+                services.do_update_team,
+                team,
+                actor=request.user,
+                expected_version=version,
+                **fields,
             )
         else:
-            saved = run_service(
-                form, services.do_create_team, actor=request.user, **form.cleaned_data
-            )
+            saved = run_service(form, services.do_create_team, actor=request.user, **fields)
         if saved:
             messages.success(request, f"Team {saved} saved.")
             return redirect(saved)
-    return render(request, "people/team_form.html", {"form": form, "team": team})
+    context = {"form": form, "team": team}
+    return render(request, "people/team_form.html", context, status=conflict_status(form))
 
 
 @login_required
@@ -206,18 +211,23 @@ def user_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require(can_manage_people(request.user), "Only administrators add and edit people.")
     form = UserForm(request.POST or None, instance=detached(person) if person else None)
     if request.method == "POST" and form.is_valid():
+        version, fields = form.version_and_fields()
         if person:
             saved = run_service(
-                form, services.do_update_user, person, actor=request.user, **form.cleaned_data
+                form,
+                services.do_update_user,
+                person,
+                actor=request.user,
+                expected_version=version,
+                **fields,
             )
         else:
-            saved = run_service(
-                form, services.do_create_user, actor=request.user, **form.cleaned_data
-            )
+            saved = run_service(form, services.do_create_user, actor=request.user, **fields)
         if saved:
             messages.success(request, f"{saved} saved.")
             return redirect(saved)
-    return render(request, "people/user_form.html", {"form": form, "person": person})
+    context = {"form": form, "person": person}
+    return render(request, "people/user_form.html", context, status=conflict_status(form))
 
 
 def _role_admin_target(request: HttpRequest, pk: int) -> User:
@@ -266,7 +276,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(request.POST or None, instance=detached(user))
     if request.method == "POST" and form.is_valid():
-        saved = run_service(form, services.do_update_profile, user, actor=user, **form.cleaned_data)
+        version, fields = form.version_and_fields()
+        saved = run_service(
+            form, services.do_update_profile, user, actor=user, expected_version=version, **fields
+        )
         if saved:
             messages.success(request, "Your profile was saved.")
             return redirect("people:profile")
@@ -275,7 +288,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "teams": user.teams.order_by("name"),
         "roles": user.process_roles.all(),
     }
-    return render(request, "people/profile.html", context)
+    return render(request, "people/profile.html", context, status=conflict_status(form))
 
 
 @never_cache  # the response may carry a new token's secret

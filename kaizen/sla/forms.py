@@ -21,7 +21,8 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
 from kaizen.catalog.models import Service, ServiceOffering
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.errors import StaleRecord
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin, keep_input_after_conflict
 from kaizen.people.models import Team
 from kaizen.sla.kinds import DEFAULT_KIND, kind_choices, on_hold_reason_choices
 from kaizen.sla.models import BusinessCalendar, EscalationAction, SLADefinition, TargetKind
@@ -133,6 +134,9 @@ def run_service_with_rows(
     service raises on `periods` (or one of a period's own fields) is shown above those rows."""
     try:
         return function(*args, **kwargs)
+    except StaleRecord as conflict:
+        keep_input_after_conflict(form, conflict)
+        return None
     except ValidationError as exc:
         errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
         for field, items in errors.items():
@@ -171,7 +175,7 @@ class RowFormSet(BaseFormSet):
 # -- business calendars -----------------------------------------------------------------------
 
 
-class CalendarForm(StyledFormMixin, forms.ModelForm):
+class CalendarForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=[("", "Choose a time zone"), *time_zone_choices()],
         help_text="Working periods are local times in this zone.",
@@ -340,7 +344,7 @@ class OfferingChoiceField(forms.ModelChoiceField):
         return f"{obj.service.name} — {obj.name}"
 
 
-class DefinitionForm(StyledFormMixin, forms.ModelForm):
+class DefinitionForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     target_hours = forms.IntegerField(min_value=0, label="Target: hours")
     target_minutes = forms.IntegerField(
         min_value=0, max_value=59, initial=0, label="and minutes", required=False

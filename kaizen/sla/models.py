@@ -25,6 +25,8 @@ class BusinessCalendar(models.Model):
         max_length=16, blank=True, help_text="Optional region, e.g. ENG, SCT, BY, CA"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -155,6 +157,8 @@ class SLADefinition(models.Model):
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["kind", "order", "name"]

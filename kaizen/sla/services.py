@@ -6,7 +6,7 @@ stored clocks, planning and applying writes), refresh.py (after a ticket write),
 and scan.py (the periodic warnings and breaches)."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from django.utils import timezone
 from kaizen.journal.events import EventType
 from kaizen.journal.selectors import committed_end
 from kaizen.journal.services import apply_changes, record_event
+from kaizen.journal.tracking import TrackedRecord
 from kaizen.sla import clock_rows, recompute
 from kaizen.sla.models import (
     BusinessCalendar,
@@ -52,6 +53,22 @@ DEFINITION_FIELDS = (
     "escalations",
 )
 
+# How each record is locked, saved and journaled (kaizen/journal/tracking.py): an update locks
+# and re-reads the row, refuses a stale `expected_version`, and writes only what changed. A
+# calendar's periods and closures are lists beside its row, journaled as changes of their own.
+CALENDARS = TrackedRecord(
+    model=BusinessCalendar,
+    tracked_fields=CALENDAR_FIELDS,
+    label_field="name",
+    noun="calendar",
+)
+DEFINITIONS = TrackedRecord(
+    model=SLADefinition,
+    tracked_fields=DEFINITION_FIELDS,
+    related_fields=("calendar", "service", "offering"),
+    label_field="name",
+    noun="SLA definition",
+)
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -94,17 +111,49 @@ def do_create_calendar(
     **fields: Any,
 ) -> BusinessCalendar:
     calendar = BusinessCalendar()
-    changes = apply_changes(calendar, fields, CALENDAR_FIELDS)
+    apply_changes(calendar, fields, CALENDAR_FIELDS)
     calendar.full_clean()
     check_holiday_region(calendar.holiday_country, calendar.holiday_subdivision)
     calendar.save()
     _set_periods(calendar, periods)
-    _set_closures(calendar, closures)
-    changes["periods"] = {"old": [], "new": _periods_value(periods)}
-    if closures:
-        changes["closures"] = {"old": [], "new": [f"{d} {n}" for d, n in closures]}
-    record_event(EventType.CALENDAR_CREATED, calendar, actor=actor, changes=changes)
+    _set_closures(calendar, sorted(closures))
+    CALENDARS.record_created(
+        EventType.CALENDAR_CREATED,
+        calendar,
+        actor=actor,
+        changes={
+            "periods": {"old": [], "new": _periods_value(periods)},
+            "closures": {"old": [], "new": closures_value(sorted(closures))},
+        },
+    )
     return calendar
+
+
+def closures_value(closures: Sequence[tuple[dt.date, str]]) -> list[str]:
+    return [f"{day} {name}" for day, name in closures]
+
+
+def stored_periods(calendar: BusinessCalendar) -> list[str]:
+    """The calendar's periods as the journal writes them (in the order it gave them)."""
+    return _periods_value([(p.weekday, p.start_time, p.end_time) for p in calendar.periods.all()])
+
+
+def stored_closures(calendar: BusinessCalendar) -> list[str]:
+    return closures_value([(c.date, c.name) for c in calendar.closures.all()])
+
+
+def calendar_lists(
+    listed: Callable[[BusinessCalendar], list[str]],
+) -> Callable[[list[int]], dict[int, list[str]]]:
+    """The stored periods or closures of a batch of calendars, by id (`kaizen journal verify`)."""
+
+    def stored(pks: list[int]) -> dict[int, list[str]]:
+        calendars = BusinessCalendar.objects.filter(pk__in=pks).prefetch_related(
+            "periods", "closures"
+        )
+        return {calendar.pk: listed(calendar) for calendar in calendars}
+
+    return stored
 
 
 @transaction.atomic
@@ -116,34 +165,41 @@ def do_update_calendar(
     remeasure: bool = False,
     periods: Sequence[tuple[int, dt.time, dt.time]] | None = None,
     closures: Sequence[tuple[dt.date, str]] | None = None,
+    expected_version: int | None = None,
     **fields: Any,
 ) -> BusinessCalendar:
-    changes = apply_changes(calendar, fields, CALENDAR_FIELDS)
-    calendar.full_clean()
-    check_holiday_region(calendar.holiday_country, calendar.holiday_subdivision)
+    """Raises VersionConflict when the calendar is no longer at `expected_version`.
+    `periods` and `closures` replace the lists (None leaves them)."""
+    locked = CALENDARS.lock(calendar, expected_version)
+    before = CALENDARS.snapshot(locked)
+    apply_changes(locked, fields, CALENDAR_FIELDS)
+    locked.full_clean()
+    check_holiday_region(locked.holiday_country, locked.holiday_subdivision)
+    listed: dict[str, dict[str, Any]] = {}
     if periods is not None:
-        old = _periods_value(
-            [(p.weekday, p.start_time, p.end_time) for p in calendar.periods.all()]
-        )
+        old = stored_periods(locked)
         if old != _periods_value(periods):
-            _set_periods(calendar, periods)
-            changes["periods"] = {"old": old, "new": _periods_value(periods)}
+            _set_periods(locked, periods)
+            listed["periods"] = {"old": old, "new": _periods_value(periods)}
     if closures is not None:
-        old = [f"{c.date} {c.name}" for c in calendar.closures.all()]
-        new = [f"{d} {n}" for d, n in sorted(closures)]
+        old = stored_closures(locked)
+        new = closures_value(sorted(closures))
         if old != new:
-            _set_closures(calendar, sorted(closures))
-            changes["closures"] = {"old": old, "new": new}
-    if changes:
-        calendar.save()  # bumps updated_at, which invalidates the cached calendar index
-        record_event(
-            EventType.CALENDAR_UPDATED,
-            calendar,
-            actor=actor,
-            changes=changes,
-            data={"remeasure_since": remeasure_since} if remeasure else None,
-        )
-        _remeasure(actor, remeasure_since if remeasure else timezone.now(), f"{calendar} changed")
+            _set_closures(locked, sorted(closures))
+            listed["closures"] = {"old": old, "new": new}
+    if not (listed or CALENDARS.changes_between(before, CALENDARS.snapshot(locked))):
+        return calendar
+    # The save bumps updated_at, which invalidates the cached calendar index.
+    CALENDARS.finish(
+        locked,
+        calendar,
+        before,
+        EventType.CALENDAR_UPDATED,
+        actor=actor,
+        changes=listed,
+        data={"remeasure_since": remeasure_since} if remeasure else None,
+    )
+    _remeasure(actor, remeasure_since if remeasure else timezone.now(), f"{calendar} changed")
     return calendar
 
 
@@ -154,11 +210,11 @@ def _remeasure(actor: Any, since: dt.datetime | None, reason: str) -> None:
 @transaction.atomic
 def do_create_sla_definition(*, actor: Any, **fields: Any) -> SLADefinition:
     definition = SLADefinition()
-    changes = apply_changes(definition, fields, DEFINITION_FIELDS)
+    apply_changes(definition, fields, DEFINITION_FIELDS)
     definition.full_clean()
     check_definition(definition)
     definition.save()
-    record_event(EventType.SLA_DEFINITION_CREATED, definition, actor=actor, changes=changes)
+    DEFINITIONS.record_created(EventType.SLA_DEFINITION_CREATED, definition, actor=actor)
     return definition
 
 
@@ -169,21 +225,24 @@ def do_update_sla_definition(
     actor: Any,
     remeasure_since: dt.datetime | None = None,
     remeasure: bool = False,
+    expected_version: int | None = None,
     **fields: Any,
 ) -> SLADefinition:
     """Change a definition. Open tickets are re-measured after commit; with `remeasure`, also
-    the history since `remeasure_since` (all of it when that is None)."""
-    changes = apply_changes(definition, fields, DEFINITION_FIELDS)
-    if not changes:
+    the history since `remeasure_since` (all of it when that is None). Raises
+    VersionConflict when the definition is no longer at `expected_version`."""
+    locked = DEFINITIONS.lock(definition, expected_version)
+    before = DEFINITIONS.snapshot(locked)
+    if not apply_changes(locked, fields, DEFINITION_FIELDS):
         return definition
-    definition.full_clean()
-    check_definition(definition)
-    definition.save()
-    record_event(
-        EventType.SLA_DEFINITION_UPDATED,
+    locked.full_clean()
+    check_definition(locked)
+    DEFINITIONS.finish(
+        locked,
         definition,
+        before,
+        EventType.SLA_DEFINITION_UPDATED,
         actor=actor,
-        changes=changes,
         data={"remeasure_since": remeasure_since} if remeasure else None,
     )
     # Open tickets always follow the new rules; settled history only when asked.

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kaizen.core.forms import detached
+from kaizen.core.forms import conflict_status, detached
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.models import Team
@@ -177,6 +177,7 @@ def calendar_form(request: HttpRequest, slug: str | None = None) -> HttpResponse
                 services.do_update_calendar,
                 calendar,
                 actor=request.user,
+                expected_version=form.cleaned_data["version"],
                 **form.remeasure(),
                 **fields,
             )
@@ -191,6 +192,7 @@ def calendar_form(request: HttpRequest, slug: str | None = None) -> HttpResponse
         request,
         "sla/calendar_form.html",
         {"form": form, "periods": periods, "closures": closures, "calendar": calendar},
+        status=conflict_status(form),
     )
 
 
@@ -268,6 +270,7 @@ def definition_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
                 services.do_update_sla_definition,
                 definition,
                 actor=request.user,
+                expected_version=form.cleaned_data["version"],
                 **form.remeasure(),
                 **fields,
             )
@@ -282,4 +285,5 @@ def definition_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
         request,
         "sla/definition_form.html",
         {"form": form, "escalations": escalations, "definition": definition},
+        status=conflict_status(form),
     )

@@ -12,6 +12,7 @@ from kaizen.catalog.models import (
 )
 from kaizen.catalog.selectors import services_for
 from kaizen.catalog.services import CI_FIELDS, OFFERING_FIELDS, SERVICE_FIELDS
+from kaizen.core.api.serializers import VersionedSerializer
 from kaizen.people.models import Team, User, UserKind
 
 
@@ -38,7 +39,7 @@ def team_field() -> serializers.SlugRelatedField:
     )
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(VersionedSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(kind=UserKind.AGENT, is_active=True),
         allow_null=True,
@@ -57,6 +58,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "owner_name",
             "lifecycle",
             "offering_count",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -68,13 +70,13 @@ class LifecycleSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=250, default="")
 
 
-class OfferingSerializer(serializers.ModelSerializer):
+class OfferingSerializer(VersionedSerializer):
     service = VisibleServiceField(help_text="Service slug; fixed once the offering exists")
     service_name = serializers.CharField(source="service.name", read_only=True)
 
     class Meta:
         model = ServiceOffering
-        fields = ["id", "service", "service_name", *OFFERING_FIELDS]
+        fields = ["id", "service", "service_name", *OFFERING_FIELDS, "version"]
         # The service reports a duplicate name on the `name` field.
         validators: list = []
 
@@ -95,10 +97,10 @@ class DependencySerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ConfigurationItemSerializer(serializers.ModelSerializer):
+class ConfigurationItemSerializer(VersionedSerializer):
     support_team = team_field()
     services = VisibleServiceField(many=True, required=False, help_text="Service slugs")
 
     class Meta:
         model = ConfigurationItem
-        fields = ["id", *CI_FIELDS, "services", "created_at", "updated_at"]
+        fields = ["id", *CI_FIELDS, "services", "version", "created_at", "updated_at"]

@@ -38,6 +38,7 @@ from kaizen.catalog.permissions import (
     can_view_cmdb,
 )
 from kaizen.catalog.selectors import cis_for, dependencies_for, offerings_for, service_list_for
+from kaizen.core.api.serializers import versioned_update, versioned_updates
 from kaizen.people.models import User
 
 
@@ -73,6 +74,7 @@ class CatalogViewSet(viewsets.GenericViewSet):
         raise NotImplementedError
 
 
+@versioned_updates(ServiceSerializer, "service")
 class ServiceViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -107,15 +109,12 @@ class ServiceViewSet(
 
     def perform_update(self, serializer: ServiceSerializer) -> None:
         service = serializer.instance
-        owner_changes = "owner" in serializer.validated_data and (
-            serializer.validated_data["owner"] != service.owner
-        )
+        version, fields = versioned_update(serializer)
+        owner_changes = "owner" in fields and fields["owner"] != service.owner
         if owner_changes and not can_manage_catalog(self.request.user):
             raise PermissionDenied("Only the catalogue's managers change a service's owner.")
         updated = services.do_update_service(
-            service,
-            actor=self.request.user,
-            **serializer.validated_data,
+            service, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self._reloaded(updated)
 
@@ -135,6 +134,7 @@ class ServiceViewSet(
         return Response(self.get_serializer(self._reloaded(service)).data)
 
 
+@versioned_updates(OfferingSerializer, "offering")
 class OfferingViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -164,10 +164,10 @@ class OfferingViewSet(
         )
 
     def perform_update(self, serializer: OfferingSerializer) -> None:
-        fields = dict(serializer.validated_data)
+        version, fields = versioned_update(serializer)
         fields.pop("service", None)
         serializer.instance = services.do_update_offering(
-            serializer.instance, actor=self.request.user, **fields
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
 
 
@@ -206,6 +206,7 @@ class DependencyViewSet(
         services.do_remove_service_dependency(dependency, actor=self.request.user)
 
 
+@versioned_updates(ConfigurationItemSerializer, "configuration item")
 class ConfigurationItemViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -241,8 +242,7 @@ class ConfigurationItemViewSet(
         )
 
     def perform_update(self, serializer: ConfigurationItemSerializer) -> None:
+        version, fields = versioned_update(serializer)
         serializer.instance = services.do_update_ci(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )

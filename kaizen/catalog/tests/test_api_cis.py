@@ -67,9 +67,9 @@ def test_it_lets_managers_create_a_ci_linked_to_services(
 def test_it_updates_fields_and_links_and_journals_them(api, change_manager, mx, mail):
     make_service("Directory", slug="directory")
     client = api(change_manager)
-    response = client.patch(f"{URL}{mx.pk}/", {"status": "maintenance"})
+    response = client.patch(f"{URL}{mx.pk}/", {"status": "maintenance", "version": 1})
     assert response.status_code == 200 and response.json()["services"] == ["mail"]
-    response = client.patch(f"{URL}{mx.pk}/", {"services": ["directory"]})
+    response = client.patch(f"{URL}{mx.pk}/", {"services": ["directory"], "version": 2})
     assert response.status_code == 200 and response.json()["services"] == ["directory"]
     event = last_event(mx)
     assert event.event_type == EventType.CI_UPDATED and event.actor == change_manager

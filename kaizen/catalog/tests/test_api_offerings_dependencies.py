@@ -60,7 +60,7 @@ def test_it_lets_the_service_owner_add_and_change_offerings(api, owner, mail):
     assert response.status_code == 201, response.json()
     offering = ServiceOffering.objects.get(pk=response.json()["id"])
     assert last_event(offering).event_type == EventType.OFFERING_CREATED
-    response = client.patch(f"{OFFERINGS}{offering.pk}/", {"is_requestable": False})
+    response = client.patch(f"{OFFERINGS}{offering.pk}/", {"is_requestable": False, "version": 1})
     assert response.status_code == 200 and response.json()["is_requestable"] is False
     assert last_event(offering).changes == {"is_requestable": {"old": True, "new": False}}
 

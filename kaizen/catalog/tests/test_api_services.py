@@ -125,7 +125,7 @@ def test_it_answers_400_naming_the_field(api, catalog_manager, mail, data, field
 
 
 def test_it_lets_the_owner_update_their_service(api, owner, mail):
-    response = api(owner).patch(f"{URL}mail/", {"summary": "Email for everyone"})
+    response = api(owner).patch(f"{URL}mail/", {"summary": "Email for everyone", "version": 1})
     assert response.status_code == 200, response.json()
     assert response.json()["summary"] == "Email for everyone"
     assert last_event(mail).changes == {
@@ -137,15 +137,24 @@ def test_it_refuses_the_owner_handing_the_service_to_someone_else(
     api, owner, catalog_manager, mail
 ):
     client = api(owner)
-    assert client.patch(f"{URL}mail/", {"owner": catalog_manager.pk}).status_code == 403
+    assert (
+        client.patch(f"{URL}mail/", {"owner": catalog_manager.pk, "version": 1}).status_code == 403
+    )
     # Sending the unchanged owner along with other fields is fine.
-    assert client.patch(f"{URL}mail/", {"owner": owner.pk, "category": "Email"}).status_code == 200
+    unchanged = {"owner": owner.pk, "category": "Email", "version": 1}
+    assert client.patch(f"{URL}mail/", unchanged).status_code == 200
     mail.refresh_from_db()
     assert mail.owner == owner and mail.category == "Email"
 
 
 def test_it_lets_a_catalogue_manager_replace_a_service_with_put(api, catalog_manager, mail):
-    data = {"name": "Email", "slug": "mail", "summary": "Mail", "owner": catalog_manager.pk}
+    data = {
+        "name": "Email",
+        "slug": "mail",
+        "summary": "Mail",
+        "owner": catalog_manager.pk,
+        "version": 1,
+    }
     response = api(catalog_manager).put(f"{URL}mail/", data)
     assert response.status_code == 200, response.json()
     mail.refresh_from_db()

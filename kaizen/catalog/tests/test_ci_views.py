@@ -75,7 +75,7 @@ def test_it_lets_a_change_manager_create_and_edit_a_ci(web, change_manager, mail
     assert list(ci.services.all()) == [mail]
     edit = f"/catalog/cis/{ci.pk}/edit/"
     assert "Edit db-01" in client.get(edit).content.decode()
-    assert client.post(edit, ci_data(status="maintenance")).status_code == 302
+    assert client.post(edit, ci_data(status="maintenance", version=1)).status_code == 302
     ci.refresh_from_db()
     assert ci.status == "maintenance" and not ci.services.exists()
     event = last_event(ci)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from kaizen.catalog import services
 from kaizen.catalog.models import Service, ServiceOffering
 from kaizen.catalog.tests.helpers import last_event
 from kaizen.journal.events import EventType
@@ -67,7 +68,9 @@ def test_it_lets_the_owner_edit_their_service_but_not_its_owner(web, owner, cata
     client = web(owner)
     page = client.get(f"/catalog/services/{mail.slug}/edit/").content.decode()
     assert "<h1>Edit Mail</h1>" in page
-    data = service_data(name="Mail", slug="mail", summary="Email for all", owner=catalog_manager.pk)
+    data = service_data(
+        name="Mail", slug="mail", summary="Email for all", owner=catalog_manager.pk, version=1
+    )
     response = client.post(f"/catalog/services/{mail.slug}/edit/", data)
     assert response.status_code == 302
     mail.refresh_from_db()
@@ -80,7 +83,7 @@ def test_it_lets_the_owner_edit_their_service_but_not_its_owner(web, owner, cata
 
 
 def test_it_lets_a_catalogue_manager_hand_a_service_to_a_new_owner(web, catalog_manager, mail):
-    data = service_data(name="Mail", slug="mail", owner=catalog_manager.pk)
+    data = service_data(name="Mail", slug="mail", owner=catalog_manager.pk, version=1)
     assert web(catalog_manager).post("/catalog/services/mail/edit/", data).status_code == 302
     mail.refresh_from_db()
     assert mail.owner == catalog_manager
@@ -116,7 +119,8 @@ def test_it_adds_and_edits_an_offering(web, owner, mail):
     offering = ServiceOffering.objects.get(service=mail)
     edit = f"/catalog/services/mail/offerings/{offering.pk}/edit/"
     assert "Edit offering Shared mailbox" in client.get(edit).content.decode()
-    assert client.post(edit, {**data, "availability_hours": "24x7"}).status_code == 302
+    changed = {**data, "availability_hours": "24x7", "version": 1}
+    assert client.post(edit, changed).status_code == 302
     offering.refresh_from_db()
     assert offering.availability_hours == "24x7"
     assert last_event(offering).event_type == EventType.OFFERING_UPDATED
@@ -138,3 +142,17 @@ def test_it_refuses_offerings_to_non_editors_and_hides_other_services_offerings(
     other = make_offering(make_service("Payroll"), "Payslip")
     assert web(agent).get("/catalog/services/mail/offerings/new/").status_code == 403
     assert web(owner).get(f"/catalog/services/mail/offerings/{other.pk}/edit/").status_code == 404
+
+
+def test_it_shows_who_changed_the_service_meanwhile_and_keeps_the_input(web, owner, mail):
+    services.do_update_service(mail, actor=owner, expected_version=1, summary="Email for all")
+    data = service_data(name="Mail", slug="mail", owner=owner.pk, category="Messaging", version=1)
+    response = web(owner).post("/catalog/services/mail/edit/", data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Mail was changed by Olga Owner at " in page
+    assert "(version 2, you had version 1). Your change was not saved" in page
+    assert 'value="Messaging"' in page  # the input is kept
+    assert 'name="version" value="2"' in page  # saving again is a deliberate choice
+    mail.refresh_from_db()
+    assert (mail.summary, mail.category) == ("Email for all", "Collaboration")

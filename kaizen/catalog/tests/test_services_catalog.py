@@ -21,7 +21,7 @@ def test_it_creates_a_service_in_the_pipeline_and_journals_every_field(catalog_m
     event = last_event(service)
     assert event.event_type == EventType.SERVICE_CREATED
     assert event.actor == catalog_manager
-    assert event.changes["name"] == {"old": "", "new": "VPN"}
+    assert event.changes["name"] == {"old": None, "new": "VPN"}
     assert event.changes["lifecycle"] == {"old": None, "new": "pipeline"}
 
 
@@ -133,7 +133,7 @@ def test_it_journals_the_services_a_ci_supports(mail, change_manager):
     directory = make_service("Directory")
     ci = make_ci("mx-01", services=[mail])
     assert last_event(ci).changes["services"] == {
-        "old": [],
+        "old": None,
         "new": [{"id": mail.pk, "repr": "Mail"}],
     }
     services.do_update_ci(ci, actor=change_manager, services=[directory], location="DC1")

@@ -55,6 +55,7 @@ TRACKED_FIELDS = (
     "cancelled_at",
     "unauthorised",
     "unauthorised_reason",
+    "reference_only",
 )
 MANY_FIELDS = ("services", "configuration_items")
 RELATED_FIELDS = (

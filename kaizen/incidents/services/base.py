@@ -84,9 +84,6 @@ INCIDENTS = TrackedRecord(
     noun="incident",
     after_write=_refresh_clocks,
 )
-# Saved on update: every tracked field but the number, and the bookkeeping; never the SLA
-# engine's columns, so a write here never overwrites what the engine stored.
-SAVED_FIELDS = INCIDENTS.saved_fields
 # A version conflict: who changed the incident when (a 409 in the API, a message on the page).
 ConflictError = VersionConflict
 

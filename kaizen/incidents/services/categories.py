@@ -9,12 +9,19 @@ from django.db import IntegrityError, transaction
 from kaizen.incidents.models import Category
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, build_event, record_event, record_events
+from kaizen.journal.tracking import TrackedRecord
 from kaizen.people.models import User
 
 CATEGORY_FIELDS = ("name", "parent")
 # What an existing category can change. The parent is fixed: incidents filed under a
 # subcategory name its parent as their category, and moving it would break that pair.
 UPDATABLE_FIELDS = ("name", "is_active")
+# The fields its events report, for `kaizen journal verify` (kaizen/journal/verify.py). A
+# category has no version: do_update_category locks and re-reads the row and applies only the
+# fields given, so two edits of different fields both hold.
+CATEGORIES = TrackedRecord(
+    model=Category, tracked_fields=("name", "parent", "is_active"), label_field="name"
+)
 
 
 def _created_changes(category: Category) -> dict[str, dict]:

@@ -6,6 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kaizen.analytics.families import breakdown_columns
+from kaizen.core.api.serializers import VersionedSerializer
 from kaizen.kpis.models import CustomKPI, ExternalDataPoint, Measurement, PeriodKind
 from kaizen.kpis.services import CUSTOM_KPI_FIELDS
 from kaizen.kpis.spec import KPIDefinition, Operator
@@ -91,7 +92,7 @@ class MeasurementQuerySerializer(serializers.Serializer):
     to = serializers.DateField(required=False, help_text="Periods starting before")
 
 
-class CustomKPISerializer(serializers.ModelSerializer):
+class CustomKPISerializer(VersionedSerializer):
     owner = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
@@ -105,7 +106,7 @@ class CustomKPISerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomKPI
-        fields = ["id", *CUSTOM_KPI_FIELDS, "created_at", "updated_at"]
+        fields = ["id", *CUSTOM_KPI_FIELDS, "version", "created_at", "updated_at"]
         # Validation is the model's (`CustomKPI.clean`, through the service): DRF's own copy
         # of the unique check would answer before the service could name the field its way.
         validators: list[Any] = []

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kaizen.core.api.pagination import PageNumberPagination
+from kaizen.core.api.serializers import versioned_updates
 from kaizen.kpis import services
 from kaizen.kpis.api.serializers import (
     CustomKPISerializer,
@@ -177,6 +178,7 @@ class KPIViewSet(viewsets.ViewSet):
         return Response(ExternalDataPointSerializer(recorded.replayed[0]).data)
 
 
+@versioned_updates(CustomKPISerializer, "KPI")
 class CustomKPIViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -211,9 +213,11 @@ class CustomKPIViewSet(
         serializer.instance = self.get_queryset().get(pk=kpi.pk)
 
     def perform_update(self, serializer: CustomKPISerializer) -> None:
+        fields = serializer.service_fields()
         kpi = services.do_save_custom_kpi(
             serializer.instance,
             actor=self.request.user,
-            **serializer.service_fields(),
+            expected_version=fields.pop("version"),
+            **fields,
         )
         serializer.instance = self.get_queryset().get(pk=kpi.pk)

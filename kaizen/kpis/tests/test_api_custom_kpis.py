@@ -40,7 +40,9 @@ def test_it_lets_only_improvement_leaders_write(api, agent, improvement_manager)
 def test_it_updates_and_deactivates(api, improvement_manager):
     make_custom_kpi()
     url = f"{LIST}custom.p1-resolution/"
-    response = api(improvement_manager).patch(url, {"target": 3, "active": False}, format="json")
+    response = api(improvement_manager).patch(
+        url, {"target": 3, "active": False, "version": 1}, format="json"
+    )
     assert response.status_code == 200 and response.json()["active"] is False
     assert CustomKPI.objects.get().target == 3
     assert api(improvement_manager).delete(url).status_code == 405
@@ -64,7 +66,7 @@ def test_it_names_the_field_of_bad_input(api, improvement_manager, overrides, fi
 def test_it_keeps_the_key(api, improvement_manager):
     make_custom_kpi()
     response = api(improvement_manager).patch(
-        f"{LIST}custom.p1-resolution/", {"key": "custom.other"}, format="json"
+        f"{LIST}custom.p1-resolution/", {"key": "custom.other", "version": 1}, format="json"
     )
     assert response.status_code == 400 and "key" in response.json()
 

@@ -80,7 +80,8 @@ def test_it_edits_a_kpi_but_not_its_key(web, improvement_manager):
     client = web(improvement_manager)
     assert client.get(f"/kpis/{kpi.key}/edit/").status_code == 200
     response = client.post(
-        f"/kpis/{kpi.key}/edit/", form_data(key="custom.renamed", target="3", active="")
+        f"/kpis/{kpi.key}/edit/",
+        form_data(key="custom.renamed", target="3", active="", version="1"),
     )
     assert response.status_code == 302
     kpi.refresh_from_db()

@@ -16,7 +16,7 @@ def test_it_creates_a_custom_kpi_and_journals_every_field(improvement_manager):
     kpi = do_save_custom_kpi(None, actor=improvement_manager, **custom_kpi_fields())
     event = JournalEvent.objects.get(event_type=EventType.CUSTOM_KPI_CREATED)
     assert event.subject_id == str(kpi.pk) and event.actor == improvement_manager
-    assert event.changes["column"] == {"old": "", "new": "resolution_hours"}
+    assert event.changes["column"] == {"old": None, "new": "resolution_hours"}
 
 
 def test_it_journals_only_what_changed_and_nothing_for_no_change(improvement_manager):

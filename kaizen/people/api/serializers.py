@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from kaizen.core.api.serializers import VersionedSerializer
 from kaizen.people.models import ApiToken, ProcessRole, Team, User
 from kaizen.people.selectors import active_agents
 from kaizen.people.services import PROFILE_FIELDS, USER_FIELDS
@@ -25,7 +26,7 @@ class ProcessRoleSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(VersionedSerializer):
     display_name = serializers.CharField(source="__str__", read_only=True)
     teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     process_roles = ProcessRoleSerializer(many=True, read_only=True)
@@ -41,6 +42,7 @@ class UserSerializer(serializers.ModelSerializer):
             "teams",
             "process_roles",
             "password",
+            "version",
         ]
         read_only_fields = ["last_login", "date_joined"]
         extra_kwargs = {
@@ -54,15 +56,15 @@ class UserSerializer(serializers.ModelSerializer):
         }
 
 
-class ProfileSerializer(serializers.ModelSerializer):
-    """What a person may change about themselves."""
+class ProfileSerializer(VersionedSerializer):
+    """What a person may change about themselves, and the version they read (`me`)."""
 
     class Meta:
         model = User
-        fields = list(PROFILE_FIELDS)
+        fields = [*PROFILE_FIELDS, "version"]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(VersionedSerializer):
     manager = serializers.PrimaryKeyRelatedField(
         queryset=active_agents(), allow_null=True, required=False
     )
@@ -70,7 +72,17 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "description", "email", "manager", "is_active", "members"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "email",
+            "manager",
+            "is_active",
+            "members",
+            "version",
+        ]
 
 
 class TeamMemberSerializer(serializers.Serializer):

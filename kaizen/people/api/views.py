@@ -8,12 +8,13 @@ the same services as the web UI.
 from typing import Any
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core.api.serializers import versioned_update, versioned_updates
 from kaizen.people import services
 from kaizen.people.api.serializers import (
     ApiTokenCreateSerializer,
@@ -66,6 +67,7 @@ class ChangeTeamMembers(permissions.BasePermission):
         return can_manage_team_members(request.user, obj)
 
 
+@versioned_updates(UserSerializer, "person")
 class UserViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -93,14 +95,20 @@ class UserViewSet(
         )
 
     def perform_update(self, serializer: UserSerializer) -> None:
+        version, fields = versioned_update(serializer)
         serializer.instance = services.do_update_user(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
 
     @extend_schema(methods=["GET"], responses=UserSerializer)
-    @extend_schema(methods=["PATCH"], request=ProfileSerializer, responses=UserSerializer)
+    @extend_schema(
+        methods=["PATCH"],
+        request=ProfileSerializer,
+        responses={
+            200: UserSerializer,
+            409: OpenApiResponse(description="Your details changed since you read `version`"),
+        },
+    )
     @action(
         detail=False,
         methods=["get", "patch"],
@@ -109,14 +117,19 @@ class UserViewSet(
         pagination_class=None,
     )
     def me(self, request: Request) -> Response:
-        """The caller; PATCH edits their own name, email, phone, time zone and job title."""
+        """The caller; PATCH edits their own name, email, phone, time zone and job title, with
+        the `version` read (409 if it moved)."""
         if request.method == "PATCH":
             body = ProfileSerializer(request.user, data=request.data, partial=True)
             body.is_valid(raise_exception=True)
-            services.do_update_profile(request.user, actor=request.user, **body.validated_data)
+            version, fields = versioned_update(body)
+            services.do_update_profile(
+                request.user, actor=request.user, expected_version=version, **fields
+            )
         return Response(UserSerializer(self.get_queryset().get(pk=request.user.pk)).data)
 
 
+@versioned_updates(TeamSerializer, "team")
 class TeamViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -147,10 +160,9 @@ class TeamViewSet(
         )
 
     def perform_update(self, serializer: TeamSerializer) -> None:
+        version, fields = versioned_update(serializer)
         serializer.instance = services.do_update_team(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
 
     @extend_schema(

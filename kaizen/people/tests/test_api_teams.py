@@ -46,7 +46,7 @@ def test_it_lets_an_administrator_create_and_update_a_team(admin_user, manager):
     )
     assert response.status_code == 201, response.content
     assert response.json()["members"] == []
-    response = client.patch("/api/v1/teams/network/", {"email": "net@example.com"})
+    response = client.patch("/api/v1/teams/network/", {"email": "net@example.com", "version": 1})
     assert response.status_code == 200
     team = Team.objects.get(slug="network")
     assert team.email == "net@example.com"
@@ -72,7 +72,7 @@ def test_it_names_the_field_of_a_bad_team(admin_user, team, data, field):
 
 def test_it_refuses_a_requester_as_manager(admin_user, team, requester):
     response = api_client(admin_user).patch(
-        "/api/v1/teams/service-desk/", {"manager": requester.pk}
+        "/api/v1/teams/service-desk/", {"manager": requester.pk, "version": 1}
     )
     assert response.status_code == 400
     assert "manager" in response.json()

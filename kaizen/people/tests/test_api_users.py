@@ -70,7 +70,7 @@ def test_it_shows_me_to_myself(requester):
 
 def test_it_lets_me_edit_my_profile_but_not_my_privileges(requester):
     response = api_client(requester).patch(
-        "/api/v1/users/me/", {"phone": "555", "kind": "agent", "is_superuser": True}
+        "/api/v1/users/me/", {"phone": "555", "kind": "agent", "is_superuser": True, "version": 1}
     )
     assert response.status_code == 200
     assert response.json()["phone"] == "555" and response.json()["kind"] == "requester"
@@ -115,7 +115,7 @@ def test_it_names_the_field_of_a_bad_person(admin_user, agent, data, field):
 
 def test_it_lets_an_administrator_update_a_person(admin_user, requester):
     response = api_client(admin_user).patch(
-        f"/api/v1/users/{requester.pk}/", {"kind": "agent", "department": "IT"}
+        f"/api/v1/users/{requester.pk}/", {"kind": "agent", "department": "IT", "version": 1}
     )
     assert response.status_code == 200
     requester.refresh_from_db()
@@ -154,7 +154,9 @@ def test_it_lists_people_in_a_constant_number_of_queries(agent, team):
 
 
 def test_it_refuses_to_deactivate_the_last_administrator_naming_the_field(admin_user):
-    response = api_client(admin_user).patch(f"/api/v1/users/{admin_user.pk}/", {"is_active": False})
+    response = api_client(admin_user).patch(
+        f"/api/v1/users/{admin_user.pk}/", {"is_active": False, "version": 1}
+    )
     assert response.status_code == 400
     assert response.json() == {
         "is_active": ["Ada Admin is the last active administrator: make someone else one first."]

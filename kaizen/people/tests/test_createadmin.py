@@ -49,8 +49,8 @@ def test_it_creates_an_administrator_without_asking(monkeypatch):
     assert Client().login(username="root", password=PASSWORD)
     [created] = events_for(admin)
     assert created.event_type == EventType.USER_CREATED and created.actor is None
-    assert created.changes["is_superuser"] == {"old": False, "new": True}
-    assert created.changes["kind"] == {"old": UserKind.REQUESTER, "new": UserKind.AGENT}
+    assert created.changes["is_superuser"] == {"old": None, "new": True}
+    assert created.changes["kind"] == {"old": None, "new": UserKind.AGENT}
 
 
 def test_it_reads_the_password_from_a_file(monkeypatch, tmp_path):

@@ -1,6 +1,7 @@
 import pytest
 
 from kaizen.journal.events import EventType
+from kaizen.people import services
 from kaizen.people.models import UserKind
 from kaizen.people.tests.helpers import events_for, signed_in
 
@@ -13,6 +14,7 @@ PROFILE = {
     "phone": "+351 555 0100",
     "time_zone": "Europe/Lisbon",
     "job_title": "Accountant",
+    "version": 1,
 }
 
 
@@ -47,3 +49,14 @@ def test_it_shows_a_field_error_for_a_bad_email_or_time_zone(client, requester):
     assert 'id="id_email_errors"' in page and 'id="id_time_zone_errors"' in page
     requester.refresh_from_db()
     assert requester.email == "rita@example.com"
+
+
+def test_it_shows_that_my_details_changed_meanwhile_and_keeps_my_input(client, requester):
+    services.do_update_profile(requester, actor=requester, expected_version=1, phone="555")
+    response = signed_in(client, requester).post("/profile/", {**PROFILE, "version": 1})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Rita Requester was changed by Rita Requester at " in page
+    assert 'value="Accountant"' in page and 'name="version" value="2"' in page
+    requester.refresh_from_db()
+    assert (requester.phone, requester.job_title) == ("555", "")

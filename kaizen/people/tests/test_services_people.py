@@ -27,7 +27,7 @@ def test_it_creates_a_user_and_journals_the_fields_but_not_the_password(admin_us
     [event] = events_for(user)
     assert event.event_type == EventType.USER_CREATED
     assert event.actor == admin_user
-    assert event.changes["first_name"] == {"old": "", "new": "Nina"}
+    assert event.changes["first_name"] == {"old": None, "new": "Nina"}
     assert user.check_password(PASSWORD)
     assert PASSWORD not in journal_text()
     assert user.password not in journal_text()

@@ -128,7 +128,7 @@ def test_it_lets_an_administrator_edit_a_team(client, admin_user, team):
     signed_in(client, admin_user)
     response = client.post(
         "/teams/service-desk/edit/",
-        {"name": "Service Desk", "slug": "service-desk", "email": "desk@example.com"},
+        {"name": "Service Desk", "slug": "service-desk", "email": "desk@example.com", "version": 1},
     )
     assert response.status_code == 302
     team.refresh_from_db()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from kaizen.catalog.models import Service, ServiceOffering
-from kaizen.core.api.serializers import WholeItemSerializer
+from kaizen.core.api.serializers import VersionedSerializer, WholeItemSerializer
 from kaizen.people.models import Team
 from kaizen.sla.forms import (
     MAX_CALCULATOR_MINUTES,
@@ -44,7 +44,7 @@ class CalendarClosureSerializer(WholeItemSerializer):
     name = serializers.CharField(max_length=120)
 
 
-class BusinessCalendarSerializer(serializers.ModelSerializer):
+class BusinessCalendarSerializer(VersionedSerializer):
     periods = WorkingPeriodSerializer(
         many=True, help_text="Weekly working periods; several per day for split shifts"
     )
@@ -74,6 +74,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
             "periods",
             "closures",
             "weekly_hours",
+            "version",
             "updated_at",
             "remeasure",
             "remeasure_since",
@@ -97,6 +98,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         return closures
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        data = super().validate(data)
         instance = self.instance
         country = data.get("holiday_country", instance.holiday_country if instance else "")
         subdivision = data.get(
@@ -144,7 +146,7 @@ class SLAEscalationStepSerializer(WholeItemSerializer):
         return data
 
 
-class SLADefinitionSerializer(serializers.ModelSerializer):
+class SLADefinitionSerializer(VersionedSerializer):
     calendar = serializers.SlugRelatedField(
         slug_field="slug", queryset=BusinessCalendar.objects.all(), help_text="Calendar slug"
     )
@@ -228,6 +230,7 @@ class SLADefinitionSerializer(serializers.ModelSerializer):
             "warning_thresholds",
             "escalations",
             "summary",
+            "version",
             "updated_at",
             "remeasure",
             "remeasure_since",

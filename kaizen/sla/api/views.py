@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core.api.serializers import versioned_updates
 from kaizen.sla import services
 from kaizen.sla.api.serializers import (
     BusinessCalendarSerializer,
@@ -75,6 +76,7 @@ def _remeasure(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@versioned_updates(BusinessCalendarSerializer, "calendar")
 class CalendarViewSet(ServiceLevelViewSet):
     """Business calendars: a time zone, weekly working periods, public holidays of a country
     (and region) and the organisation's own closed dates. No DELETE: definitions use them."""
@@ -100,6 +102,7 @@ class CalendarViewSet(ServiceLevelViewSet):
         calendar = services.do_update_calendar(
             serializer.instance,
             actor=self.request.user,
+            expected_version=fields.pop("version"),
             **_remeasure(fields),
             **fields,
         )
@@ -140,6 +143,7 @@ class CalendarViewSet(ServiceLevelViewSet):
             return Response(BusinessTimeResultSerializer(result).data)
 
 
+@versioned_updates(SLADefinitionSerializer, "SLA definition")
 class DefinitionViewSet(ServiceLevelViewSet):
     """SLA definitions: a response or resolution target in business minutes on a calendar,
     for the incidents it matches. No DELETE: deactivate instead (clocks keep their history)."""
@@ -169,6 +173,7 @@ class DefinitionViewSet(ServiceLevelViewSet):
         definition: SLADefinition = services.do_update_sla_definition(
             serializer.instance,
             actor=self.request.user,
+            expected_version=fields.pop("version"),
             **_remeasure(fields),
             **fields,
         )

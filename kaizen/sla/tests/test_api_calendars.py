@@ -169,7 +169,13 @@ def test_it_names_the_period_field_that_is_wrong(api, sla_manager):
 
 def test_it_updates_periods_and_closures_and_asks_to_remeasure(api, sla_manager, office):
     periods = [{"weekday": day, "start_time": "08:00", "end_time": "18:00"} for day in range(5)]
-    body = {"periods": periods, "closures": [], "remeasure": True, "remeasure_since": None}
+    body = {
+        "periods": periods,
+        "closures": [],
+        "remeasure": True,
+        "remeasure_since": None,
+        "version": 1,
+    }
     response = api(sla_manager).patch(OFFICE, body)
     assert response.status_code == 200, response.json()
     assert response.json()["weekly_hours"] == "Mon–Fri 08:00–18:00 (50 h a week)"
@@ -181,7 +187,7 @@ def test_it_updates_periods_and_closures_and_asks_to_remeasure(api, sla_manager,
 
 
 def test_it_patches_one_field_and_leaves_the_periods_alone(api, sla_manager, office):
-    response = api(sla_manager).patch(OFFICE, {"description": "London"})
+    response = api(sla_manager).patch(OFFICE, {"description": "London", "version": 1})
     assert response.status_code == 200, response.json()
     assert len(response.json()["periods"]) == 5
     assert last_event(office).changes == {"description": {"old": "", "new": "London"}}
@@ -189,7 +195,7 @@ def test_it_patches_one_field_and_leaves_the_periods_alone(api, sla_manager, off
 
 
 def test_it_replaces_a_calendar_with_put(api, admin_user, office):
-    body = calendar_body(name="UK office hours", slug="uk-office-hours")
+    body = calendar_body(name="UK office hours", slug="uk-office-hours", version=1)
     response = api(admin_user).put(OFFICE, body)
     assert response.status_code == 200, response.json()
     office.refresh_from_db()

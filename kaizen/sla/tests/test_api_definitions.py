@@ -83,6 +83,7 @@ def test_it_shows_agents_every_setting_and_a_summary(api, agent, definition, ema
         "summary": "Resolution within 8 business hours on 'UK office hours' for priority 1-2 "
         "incidents of Email; paused while awaiting caller, awaiting vendor; warnings at "
         "50/75/90 %; at 90 % notify the group",
+        "version": 1,
         "updated_at": body["updated_at"],
     }
 
@@ -198,6 +199,7 @@ def test_it_updates_a_definition_and_asks_to_remeasure(api, sla_manager, definit
         "is_active": False,
         "remeasure": True,
         "remeasure_since": "2026-01-01T00:00:00Z",
+        "version": 1,
     }
     response = api(sla_manager).patch(url(definition), body)
     assert response.status_code == 200, response.json()
@@ -212,7 +214,7 @@ def test_it_updates_a_definition_and_asks_to_remeasure(api, sla_manager, definit
 
 
 def test_it_replaces_a_definition_with_put(api, admin_user, definition):
-    body = definition_body(calendar="uk-office-hours", service=None, escalations=[])
+    body = definition_body(calendar="uk-office-hours", service=None, escalations=[], version=1)
     response = api(admin_user).put(url(definition), body)
     assert response.status_code == 200, response.json()
     definition.refresh_from_db()

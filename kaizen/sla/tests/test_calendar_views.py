@@ -6,6 +6,7 @@ import pytest
 
 from kaizen.journal.events import EventType
 from kaizen.people import services as people_services
+from kaizen.sla import services
 from kaizen.sla.models import BusinessCalendar
 from kaizen.sla.selectors import upcoming_holidays
 from kaizen.sla.tests.config_helpers import (
@@ -315,6 +316,7 @@ def test_it_edits_the_hours_and_asks_to_remeasure_history(web, sla_manager, offi
         periods=periods,
         closures=[("2026-12-24", "Christmas Eve", "delete")],
         remeasure_since="2026-03-01",
+        version=1,
     )
     data.update({"periods-INITIAL_FORMS": "5", "closures-INITIAL_FORMS": "1"})
     response = client.post(EDIT, data)
@@ -325,3 +327,24 @@ def test_it_edits_the_hours_and_asks_to_remeasure_history(web, sla_manager, offi
     assert event.event_type == EventType.CALENDAR_UPDATED
     assert set(event.changes) == {"periods", "closures"}
     assert event.data == {"remeasure_since": "2026-03-01T00:00:00+00:00"}
+
+
+def test_it_shows_who_changed_the_calendar_meanwhile_and_keeps_the_input(web, sla_manager, office):
+    services.do_update_calendar(office, actor=None, expected_version=1, description="London")
+    data = calendar_data(
+        name="UK office hours",
+        slug="uk-office-hours",
+        time_zone="Europe/London",
+        holiday_country="GB",
+        holiday_subdivision="ENG",
+        description="The London office",
+        version=1,
+    )
+    response = web(sla_manager).post(EDIT, data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "UK office hours was changed by the system at " in page
+    assert "(version 2, you had version 1). Your change was not saved" in page
+    assert "The London office</textarea>" in page and 'name="version" value="2"' in page
+    office.refresh_from_db()
+    assert office.description == "London" and office.periods.count() == 5

@@ -45,7 +45,7 @@ def test_it_creates_a_calendar_and_journals_every_field_with_its_periods(sla_man
     assert [str(p) for p in calendar.periods.all()] == ["Monday 22:00-00:00", "Tuesday 00:00-06:00"]
     event = last_event(calendar)
     assert event.event_type == EventType.CALENDAR_CREATED and event.actor == sla_manager
-    assert event.changes["time_zone"] == {"old": "", "new": "Europe/Berlin"}
+    assert event.changes["time_zone"] == {"old": None, "new": "Europe/Berlin"}
     assert event.changes["periods"] == {"old": [], "new": ["Mon 22:00-00:00", "Tue 00:00-06:00"]}
     assert event.changes["closures"] == {"old": [], "new": ["2026-12-31 Silvester"]}
 
@@ -157,7 +157,7 @@ def test_it_creates_a_definition_and_journals_every_setting(office, email, sla_m
     assert event.event_type == EventType.SLA_DEFINITION_CREATED and event.actor == sla_manager
     assert event.changes["calendar"] == {"old": None, "new": {"id": office.pk, "repr": office.name}}
     assert event.changes["target_minutes"] == {"old": None, "new": 30}
-    assert event.changes["conditions"] == {"old": {}, "new": {"channel": ["phone", "email"]}}
+    assert event.changes["conditions"] == {"old": None, "new": {"channel": ["phone", "email"]}}
     assert event.changes["escalations"]["new"] == [
         {"at": 100, "action": "reassign", "team": "service-desk"}
     ]

@@ -318,6 +318,7 @@ def test_it_edits_a_definition_and_asks_to_remeasure_history(web, sla_manager, d
         conditions="",
         escalations=[("90", "notify_group", ""), ("100", "notify_manager", "")],
         remeasure_since="2026-01-01",
+        version=1,
     )
     data["escalations-INITIAL_FORMS"] = "1"
     response = client.post(edit(definition), data)
@@ -349,6 +350,7 @@ def test_it_saves_an_unchanged_form_without_a_journal_row(web, sla_manager, defi
         warning_thresholds="90, 75, 50",
         conditions="{}",
         escalations=[("90", "notify_group", "")],
+        version=1,
     )
     assert web(sla_manager).post(edit(definition), data).status_code == 302
     assert last_event(definition).pk == before
