@@ -4,3 +4,4 @@ board (cab), the change calendar with its windows and conflicts (calendar), and 
 assessment (risk)."""
 
 from kaizen.changes.models.records import *  # noqa: F403
+from kaizen.changes.models.risk import *  # noqa: F403
