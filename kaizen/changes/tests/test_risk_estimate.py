@@ -200,9 +200,7 @@ def test_it_counts_failures_back_outs_and_incidents_in_the_window_not_others(
     service, ci = place["service"], place["ci"]
     ended = T0 - 30 * 24 * HOUR
     past_change(agent, services=[service], closure_code="failed", ended=ended - 90 * 24 * HOUR)
-    past_change(
-        agent, services=[service], closure_code="backed_out", ended=ended - 100 * 24 * HOUR
-    )
+    past_change(agent, services=[service], closure_code="backed_out", ended=ended - 100 * 24 * HOUR)
     in_window = past_change(agent, services=[service], ended=ended)
     make_incident(service=service, at=ended + 71 * HOUR)
     on_ci = past_change(agent, cis=[ci], services=[service], ended=ended - 10 * 24 * HOUR)
