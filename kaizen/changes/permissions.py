@@ -52,3 +52,20 @@ def can_see_work_notes(user: User) -> bool:
 
 def can_view_change_calendar(user: User) -> bool:
     return can_work_changes(user) or is_cab_member(user)
+
+
+# Risk (kaizen/changes/services/risk.py, evidence.py): requesters see nothing of it.
+
+
+def can_see_change_risk(user: User) -> bool:
+    """The stated risk's reasons, the answers and the evidence from past changes."""
+    return can_work_changes(user) or is_cab_member(user)
+
+
+def can_answer_risk_questionnaire(user: User) -> bool:
+    return can_work_changes(user)
+
+
+def can_edit_risk_questionnaire(user: User) -> bool:
+    """Publish a new version of the risk questionnaire and its rules."""
+    return can_manage_change_catalogue(user)

@@ -240,9 +240,16 @@ def do_answer_risk_questionnaire(
             for question, option in zip(questions, chosen, strict=True)
         ],
     }
-    CHANGES.finish(
+    changed = CHANGES.finish(
         locked, change, before, EventType.CHANGE_RISK_ANSWERED, actor=actor, at=at, data=data
     )
+    if not changed:
+        # The answers are part of the change even when the risk stays: whoever read the
+        # change before them must not save over them unknowingly.
+        locked.version += 1
+        locked.updated_at = at
+        locked.save(update_fields=["version", "updated_at"])
+        CHANGES.copy_into(change, locked)
     return locked
 
 
