@@ -155,8 +155,10 @@ class RiskRule(models.Model):
             label = CIType(self.ci_type).label.lower() if self.ci_type else "?"
             return f"a configuration item of class {label} is affected"
         if self.kind == RiskRuleKind.SERVICE_CRITICALITY:
+            if self.criticality == Criticality.CRITICAL:
+                return "an affected service is critical"
             label = Criticality(self.criticality).label.lower() if self.criticality else "?"
-            return f"an affected service is of {label} criticality or more"
+            return f"an affected service's criticality is {label} or higher"
         return {
             RiskRuleKind.EMERGENCY: "an emergency change",
             RiskRuleKind.HIGH_IMPACT: "a high-impact change",

@@ -69,7 +69,7 @@ class StatedRisk:
         label = self.risk.label.lower()
         if deciding is None:
             return f"Stated risk {label}."
-        return f"Stated risk {label}: {deciding.text[0].lower()}{deciding.text[1:]}"
+        return f"Stated risk {label}, decided by: {deciding.text}"
 
 
 def _answers_of(change: Change) -> list[RiskAnswer]:

@@ -53,7 +53,7 @@ def test_the_change_page_shows_the_stated_risk_its_reasons_and_the_evidence(web,
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="risk"' in html
-    assert "Stated risk high: rule 1: an emergency change; it raises the risk to high." in html
+    assert "<strong>Rule 1: an emergency change; it raises the risk to high.</strong>" in html
     # 4 of 10 failed; no other closed change: base rate (4.5) / (11); posterior mean
     # (2 * 4.5/11 + 4) / 12 = 0.4015.
     assert "40 % (90 % interval" in html and "from 10 similar changes" in html

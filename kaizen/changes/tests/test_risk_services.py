@@ -109,7 +109,7 @@ def test_rules_apply_in_order_and_only_raise(agent):
     stated = risk.assess_stated_risk(change)
     assert stated.risk == Risk.VERY_HIGH
     assert stated.reasons[0].deciding
-    assert stated.summary.startswith("Stated risk very high: the answers to the risk")
+    assert stated.summary.startswith("Stated risk very high, decided by: The answers to the risk")
 
 
 def test_rules_on_ci_class_and_service_criticality(agent):
@@ -288,3 +288,12 @@ def test_the_assessment_keeps_the_estimate_as_it_stood_at_authorisation(agent):
     event = JournalEvent.objects.for_subject(change).order_by("-id").first()
     assert event.event_type == EventType.CHANGE_RISK_ASSESSED
     assert risk.do_record_missing_risk_assessments() == 0
+
+
+def test_the_demo_answers_some_open_changes_once_and_records_assessments(agent):
+    from kaizen.demo.changes_risk import load
+
+    changes = [raise_change(agent) for _ in range(6)]
+    first = load(T0 + HOUR)
+    assert first["risk_answers"] == len([c for c in changes if c.pk % 3 != 0])
+    assert load(T0 + 2 * HOUR) == {"risk_answers": 0, "risk_assessments": 0}
