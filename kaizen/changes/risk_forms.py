@@ -27,6 +27,7 @@ class RiskAnswersForm(StyledFormMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         given = {answer.question_id: answer.option_id for answer in answers}
+        self.questionnaire_id = questionnaire.pk
         self.questions = list(questionnaire.questions.all())
         for question in self.questions:
             name = answer_field(question)

@@ -26,6 +26,8 @@ from kaizen.changes.services.evidence import CREDIBILITY, disagreement, evidence
 
 # -- serializers ------------------------------------------------------------------------------
 
+RISK_HELP = "1 low, 2 moderate, 3 high, 4 very high"
+
 
 class OptionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -46,7 +48,9 @@ class RuleSerializer(serializers.Serializer):
     criticality = serializers.ChoiceField(
         choices=Criticality.choices, required=False, allow_blank=True
     )
-    at_least = serializers.ChoiceField(choices=Risk.choices)
+    at_least = serializers.IntegerField(
+        min_value=Risk.LOW, max_value=Risk.VERY_HIGH, help_text=RISK_HELP
+    )
     condition = serializers.CharField(read_only=True)
 
 
@@ -84,7 +88,7 @@ class AnswersInputSerializer(serializers.Serializer):
 
 class ChangeRiskSerializer(serializers.Serializer):
     number = serializers.CharField()
-    risk = serializers.ChoiceField(choices=Risk.choices)
+    risk = serializers.IntegerField(help_text=RISK_HELP)
     risk_label = serializers.CharField()
     summary = serializers.CharField()
     reasons = ReasonSerializer(many=True)
@@ -119,7 +123,7 @@ class EvidenceSerializer(serializers.Serializer):
     credibility = serializers.FloatField()
     base_rate = serializers.FloatField()
     in_words = serializers.CharField()
-    stated_risk = serializers.ChoiceField(choices=Risk.choices)
+    stated_risk = serializers.IntegerField(help_text=RISK_HELP)
     disagreement = serializers.CharField(allow_null=True)
     similar = SimilarSerializer(many=True)
 

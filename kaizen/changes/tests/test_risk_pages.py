@@ -260,3 +260,54 @@ def test_the_api_gives_the_evidence_with_its_interval_and_sample(api, agent):
     assert low < body["probability"] < high
     assert body["similar"][0]["outcome"] in {"Successful", "Backed out"}
     assert body["disagreement"] is None
+
+
+# --- no N+1 ----------------------------------------------------------------------------------
+
+
+def test_the_risk_page_reads_a_constant_number_of_queries(web, agent):
+    from kaizen.testing import assert_constant_queries
+
+    service = make_service()
+    change = raise_change(agent, services_=[service])
+    risk.do_answer_risk_questionnaire(
+        change, answers=default_answers(*BEST), actor=agent, expected_version=None
+    )
+    client = web(agent)
+
+    def more_similar_changes():
+        for code in ("failed", "successful", "backed_out"):
+            past_change(agent, services=[service], closure_code=code)
+
+    more_similar_changes()
+    assert_constant_queries(
+        "changes",
+        "risk_change_page",
+        lambda: client.get(f"/changes/{change.number}/risk/"),
+        more_similar_changes,
+    )
+
+
+def test_the_questionnaire_page_reads_a_constant_number_of_queries(web, agent, change_manager):
+    from kaizen.testing import assert_constant_queries
+
+    client = web(agent)
+    assert_constant_queries(
+        "changes",
+        "risk_questionnaire_page",
+        lambda: client.get("/changes/risk/questionnaire/"),
+        lambda: risk.do_publish_risk_questionnaire(
+            actor=change_manager,
+            questions=[
+                {
+                    "text": f"Q{n}?",
+                    "options": [{"label": "a", "weight": 0}, {"label": "b", "weight": 2}],
+                }
+                for n in range(4)
+            ],
+            rules=[{"kind": "emergency", "at_least": 3}, {"kind": "high_impact", "at_least": 3}],
+            moderate_from=2,
+            high_from=4,
+            very_high_from=6,
+        ),
+    )
