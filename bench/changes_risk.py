@@ -26,6 +26,12 @@ from _setup import setup_django
 
 START = dt.datetime(2023, 11, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+# What the evidence's incident test probes: an incident on this service (or CI) opened in this
+# window. Without them each probe walks every incident of the service.
+INCIDENT_INDEXES = [
+    ("bench_incident_service_opened", "service_id"),
+    ("bench_incident_ci_opened", "configuration_item_id"),
+]
 
 
 def seed_catalogue(rng: random.Random, services: int, cis: int):
@@ -201,6 +207,12 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--data-dir", help="folder of the SQLite database (reused if it exists)")
+    parser.add_argument(
+        "--incident-indexes",
+        action="store_true",
+        help="create the incidents' (service, opened_at) and (configuration_item, opened_at) "
+        "indexes docs/change-risk.md asks the incidents app for (else drop them)",
+    )
     args = parser.parse_args()
     if args.data_dir:
         os.environ["KAIZEN_DATA_DIR"] = os.path.abspath(args.data_dir)
@@ -234,6 +246,10 @@ def main() -> None:
         incidents = seed_incidents(rng, args.incidents, teams, members, callers, services, cis)
     seeded_s = time.perf_counter() - started
     with connection.cursor() as cursor:
+        for name, column in INCIDENT_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            if args.incident_indexes:
+                cursor.execute(f"CREATE INDEX {name} ON incidents_incident ({column}, opened_at)")
         cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
 
     changes = new_changes(rng, args.requests + 10, teams, members, services, cis)
@@ -262,6 +278,7 @@ def main() -> None:
                 "database": vendor,
                 "closed_changes": written["changes"],
                 "incidents": incidents,
+                "incident_indexes": args.incident_indexes,
                 "seed_s": round(seeded_s, 1),
                 "requests": len(timings),
                 "tiers": tiers,

@@ -74,8 +74,8 @@ def seed(apps, schema_editor=None):
         )
 
 
-# The evidence's tiers read closed changes newest first per template, category, team
-# (services/evidence.py). The change table is the records part's model: these indexes are
+# The evidence's tiers read closed changes newest first per template, category, team, and its
+# prior the most recently closed ones (services/evidence.py). The change table is the records part's model: these indexes are
 # created here, outside the model state, so that the risk part owns them.
 EVIDENCE_INDEXES = [
     ("change_risk_closed", "state, closed_at"),

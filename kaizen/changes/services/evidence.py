@@ -12,11 +12,11 @@ or CIs from its actual start until KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS after its
 that nobody dismissed as not caused by it. Incidents are another process's records: they are
 found through kaizen.catalog.ticket_sources, never imported.
 
-The estimate is a Beta-binomial: a weak Beta prior centred on the base rate of all closed
-changes (worth PRIOR_WEIGHT changes), updated with the tier's counts; the posterior mean and
-its equal-tailed 90 % credible interval (scipy.stats.beta). `as_of` evaluates everything as it
-was known at a moment (changes closed and incidents opened before it), so an estimate can be
-recomputed later exactly as it stood then.
+The estimate is a Beta-binomial: a weak Beta prior centred on the base rate of the
+BASE_WINDOW most recently closed changes (worth PRIOR_WEIGHT changes), updated with the tier's
+counts; the posterior mean and its equal-tailed 90 % credible interval (scipy.stats.beta).
+`as_of` evaluates everything as it was known at a moment (changes closed and incidents opened
+before it), so an estimate can be recomputed later exactly as it stood then.
 """
 
 import datetime as dt
@@ -34,6 +34,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 from scipy.stats import beta as beta_distribution
 
@@ -51,6 +52,7 @@ from kaizen.changes.models import (
 MIN_SIMILAR = 10
 MAX_SAMPLE = 200
 LISTED = 10
+BASE_WINDOW = 2000
 # The prior counts as this many changes: enough to keep an estimate from 0 or 100 % after
 # three changes, too little to outweigh ten real ones.
 PRIOR_WEIGHT = 2.0
@@ -198,21 +200,21 @@ def closed_changes(as_of: dt.datetime | None = None) -> QuerySet[Change]:
 
 
 def base_counts(as_of: dt.datetime | None = None) -> tuple[int, int]:
-    """(went wrong, all) over every closed change, for the prior. Counted from the closure
-    codes and the confirmed incident links only: the incident-window test over every change
-    would be the costliest query of the evidence, for a prior worth PRIOR_WEIGHT changes."""
-    closed = closed_changes(as_of)
-    counts = closed.aggregate(
-        total=Count("pk"), failed=Count("pk", filter=Q(closure_code__in=FAILED_CLOSURE_CODES))
-    )
+    """(went wrong, all) over the BASE_WINDOW most recently closed changes, for the prior:
+    today's practice rather than a decade's, at a bounded cost. Counted from the closure codes
+    and the confirmed incident links only: the incident-window test over so many changes would
+    be the costliest query of the evidence, for a prior worth PRIOR_WEIGHT changes."""
+    recent = closed_changes(as_of).order_by("-closed_at", "-pk").values("pk")[:BASE_WINDOW]
     confirmed = CausedIncident.objects.filter(
-        status=CausedIncidentStatus.CONFIRMED,
-        change__in=closed.exclude(closure_code__in=FAILED_CLOSURE_CODES),
+        change=OuterRef("pk"), status=CausedIncidentStatus.CONFIRMED
     )
     if as_of is not None:
         confirmed = confirmed.filter(created_at__lt=as_of)
-    caused = confirmed.values("change_id").distinct().count()
-    return counts["failed"] + caused, counts["total"]
+    went_wrong = Q(closure_code__in=FAILED_CLOSURE_CODES) | Q(Exists(confirmed))
+    counts = Change.objects.filter(pk__in=Subquery(recent)).aggregate(
+        total=Count("pk"), bad=Count("pk", filter=went_wrong)
+    )
+    return counts["bad"], counts["total"]
 
 
 # --- similarity ------------------------------------------------------------------------------
