@@ -235,8 +235,9 @@ def do_answer_risk_questionnaire(
     data = {
         "questionnaire": questionnaire.version_number,
         "score": sum(option.weight for option in chosen),
+        # In words, as the timeline shows them; the answer rows hold the same as ids.
         "answers": [
-            {"question": question.text, "answer": option.label, "weight": option.weight}
+            f"{question.text} {option.label} (weight {option.weight})"
             for question, option in zip(questions, chosen, strict=True)
         ],
     }

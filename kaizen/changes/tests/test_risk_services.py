@@ -160,10 +160,7 @@ def test_answering_is_journaled_on_the_change_with_the_answers_and_score(agent):
     assert event.actor == agent
     assert event.changes == {"risk": {"old": Risk.LOW, "new": Risk.MODERATE}}
     assert event.data["score"] == 4
-    assert event.data["answers"] == [
-        {"question": "Tested?", "answer": "No", "weight": 3},
-        {"question": "Back-out?", "answer": "Untested", "weight": 1},
-    ]
+    assert event.data["answers"] == ["Tested? No (weight 3)", "Back-out? Untested (weight 1)"]
     assert change.version == version + 1
 
 
