@@ -294,3 +294,16 @@ def test_the_demo_answers_some_open_changes_once_and_records_assessments(agent):
     first = load(T0 + HOUR)
     assert first["risk_answers"] == len([c for c in changes if c.pk % 3 != 0])
     assert load(T0 + 2 * HOUR) == {"risk_answers": 0, "risk_assessments": 0}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="lifecycle.do_decide_authorisation (records part) does not call "
+    "risk.do_record_risk_assessment yet: remove this mark when it does",
+)
+def test_authorising_a_change_records_its_assessment_then(agent):
+    change = raise_change(agent)
+    move(change, "assess", agent, T0 + HOUR)
+    move(change, "authorise", agent, T0 + 2 * HOUR)
+    services.do_decide_authorisation(change, authorised=True, actor=None, at=T0 + 3 * HOUR)
+    assert RiskAssessment.objects.get(change=change).assessed_at == T0 + 3 * HOUR
