@@ -311,4 +311,3 @@ def test_the_questionnaire_page_reads_a_constant_number_of_queries(web, agent, c
             very_high_from=6,
         ),
     )
-
