@@ -144,6 +144,8 @@ def restore_seeded_rows() -> None:
     from django.apps import apps
 
     import_module("kaizen.changes.migrations.0002_cab").seed_policies(apps, None)
+    # The default risk questionnaire and rules (docs/change-risk.md).
+    import_module("kaizen.changes.migrations.0002_risk").seed(apps, None)
 
 
 @contextmanager

@@ -13,8 +13,11 @@ from kaizen.changes.models import (
     ChangeComment,
     Decision,
     Fallback,
+    Risk,
+    RiskRuleKind,
 )
 from kaizen.changes.permissions import can_comment_on_change, can_see_work_notes
+from kaizen.changes.services.evidence import TIERS
 from kaizen.journal.events import EventType
 from kaizen.journal.presenting import Key, Link, register_event_shape
 from kaizen.journal.ticket_activity import register_ticket_activity_shapes
@@ -137,5 +140,56 @@ register_event_shape(
         "seen_at": Key("Seen"),
         "source": Key("Seen by"),
         "what": Key("What"),
+    },
+)
+
+
+def _rule_words(rule: Any) -> str:
+    """A risk rule as the questionnaire page says it: "Emergency change: at least high"."""
+    kind = dict(RiskRuleKind.choices).get(rule.get("kind"), str(rule.get("kind")))
+    which = rule.get("ci_type") or rule.get("criticality") or ""
+    at_least = dict(Risk.choices).get(rule.get("at_least"), str(rule.get("at_least")))
+    return f"{kind}{f' ({which})' if which else ''}: at least {str(at_least).lower()}"
+
+
+# Risk (services/risk.py): the answers as the person chose them, the estimate in words.
+register_event_shape(
+    EventType.CHANGE_RISK_ANSWERED,
+    keys={
+        "questionnaire": Key("Questionnaire version"),
+        "score": Key("Score"),
+        "answers": Key("Answers"),
+    },
+)
+register_event_shape(
+    EventType.CHANGE_RISK_ASSESSED,
+    keys={
+        "stated_risk": Key("Stated risk", choices={str(v): label for v, label in Risk.choices}),
+        "estimate": Key("Estimated failure probability"),
+        "tier": Key("Compared with", choices={tier.key: tier.label for tier in TIERS}),
+        "assessed_at": Key("As it stood on"),
+        **{
+            name: Key(hidden=True)
+            for name in (
+                "probability",
+                "interval_low",
+                "interval_high",
+                "sample_size",
+                "bad_outcomes",
+            )
+        },
+    },
+)
+register_event_shape(
+    EventType.RISK_QUESTIONNAIRE_PUBLISHED,
+    creates=True,
+    keys={
+        "version_number": Key("Version"),
+        "moderate_from": Key("Moderate from score"),
+        "high_from": Key("High from score"),
+        "very_high_from": Key("Very high from score"),
+        "questions": Key("Questions", text=lambda question: str(question.get("text", ""))),
+        "rules": Key("Rules", text=_rule_words),
+        "note": Key("Note"),
     },
 )

@@ -72,3 +72,20 @@ def can_delegate_approvals(user: User) -> bool:
     """Anyone who may be asked to approve (a CAB member, an agent in a team or owning a
     service, a change manager) may let someone vote for them while away."""
     return can_view_approvals(user)
+
+
+# Risk (kaizen/changes/services/risk.py, evidence.py): requesters see nothing of it.
+
+
+def can_see_change_risk(user: User) -> bool:
+    """The stated risk's reasons, the answers and the evidence from past changes."""
+    return can_work_changes(user) or is_cab_member(user)
+
+
+def can_answer_risk_questionnaire(user: User) -> bool:
+    return can_work_changes(user)
+
+
+def can_edit_risk_questionnaire(user: User) -> bool:
+    """Publish a new version of the risk questionnaire and its rules."""
+    return can_manage_change_catalogue(user)

@@ -242,6 +242,10 @@ class Incident(models.Model):
             # time the tab badge counts the warnings not due soon from the index alone (SQLite
             # scanned the table for them: views._breaching_halves).
             models.Index(fields=["sla_state", "state", "sla_due_at"], name="incident_sla_state"),
+            # The incidents opened on a service or CI in a window: a change's candidates for
+            # the incidents it caused, and its risk evidence (kaizen.catalog.ticket_sources).
+            models.Index(fields=["service", "opened_at"], name="incident_service_opened"),
+            models.Index(fields=["configuration_item", "opened_at"], name="incident_ci_opened"),
         ]
 
     def __str__(self) -> str:

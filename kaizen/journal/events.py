@@ -100,6 +100,12 @@ class EventType(models.TextChoices):
     CAB_AGENDA_ITEM_DECIDED = "changes.cab_meeting.agenda_item_decided", "Agenda item decided"
     # changes: the change calendar (kaizen/changes/services/calendar.py, conflicts.py)
     # changes: risk (kaizen/changes/services/risk.py)
+    CHANGE_RISK_ANSWERED = "changes.risk.answered", "Risk questionnaire answered"
+    CHANGE_RISK_ASSESSED = "changes.risk.assessed", "Risk estimate recorded"
+    RISK_QUESTIONNAIRE_PUBLISHED = (
+        "changes.risk_questionnaire.published",
+        "Risk questionnaire published",
+    )
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"
     CALENDAR_UPDATED = "sla.calendar.updated", "Business calendar updated"

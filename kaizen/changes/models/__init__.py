@@ -5,3 +5,4 @@ assessment (risk)."""
 
 from kaizen.changes.models.cab import *  # noqa: F403
 from kaizen.changes.models.records import *  # noqa: F403
+from kaizen.changes.models.risk import *  # noqa: F403

@@ -268,6 +268,17 @@ class Change(models.Model):
             models.Index(fields=["assignment_group", "state", "id"], name="change_group_state"),
             models.Index(fields=["requester", "state"], name="change_requester_state"),
             models.Index(fields=["implementer", "state"], name="change_implementer_state"),
+            # The risk evidence's tiers: closed changes newest first per template, category and
+            # team, and the most recently closed ones for its prior (services/evidence.py).
+            models.Index(fields=["state", "closed_at"], name="change_risk_closed"),
+            models.Index(fields=["template", "state", "closed_at"], name="change_risk_template"),
+            models.Index(
+                fields=["category", "assignment_group", "state", "closed_at"],
+                name="change_risk_category_team",
+            ),
+            models.Index(
+                fields=["assignment_group", "state", "closed_at"], name="change_risk_team"
+            ),
         ]
 
     def __str__(self) -> str:

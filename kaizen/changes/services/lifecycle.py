@@ -18,7 +18,7 @@ from django.db import transaction
 
 from kaizen.changes import hooks
 from kaizen.changes.models import Change, ChangeType, ClosureCode, State
-from kaizen.changes.services import approvals, conflicts, review
+from kaizen.changes.services import approvals, conflicts, review, risk
 from kaizen.changes.services.base import CHANGES, moment
 from kaizen.changes.services.records import check_change, refuse_if_final
 from kaizen.journal.events import EventType
@@ -267,6 +267,9 @@ def do_move_change(
         approvals.do_withdraw_authorisation(locked, actor=actor, at=at)
     elif target == State.REVIEW:
         review.do_propose_caused_incidents(locked, at=at)
+    if target == State.SCHEDULED and locked.change_type == ChangeType.STANDARD:
+        # A standard change is let through by being scheduled (it has no authorisation).
+        risk.do_record_risk_assessment(locked, actor=actor, at=at)
     hooks.change_moved(locked, previous)
     return locked
 
@@ -301,6 +304,10 @@ def do_decide_authorisation(
         event = EventType.CHANGE_REJECTED
     data = {"note": note.strip()} if note.strip() else None
     CHANGES.finish(locked, change, before, event, actor=actor, at=at, data=data)
-    if not authorised:
+    if authorised:
+        # What the risk and its evidence were when the change was let through: the
+        # accuracy of the estimate is measured on these (the Brier score).
+        risk.do_record_risk_assessment(locked, actor=actor, at=at)
+    else:
         hooks.change_moved(locked, State.AUTHORISE)
     return locked

@@ -197,6 +197,12 @@ def do_raise_change(
         configuration_items = template.configuration_items.all()
     change.services.set(list(services or ()))
     change.configuration_items.set(list(configuration_items or ()))
+    # The risk rules read the services and CIs (a critical service, a CI class): now they are
+    # set, derive again.
+    derived = (change.priority, change.risk)
+    derive(change)
+    if (change.priority, change.risk) != derived:
+        change.save(update_fields=["priority", "risk"])
     record_event(
         EventType.CHANGE_CREATED,
         change,

@@ -97,6 +97,7 @@ def test_normal_change_walks_its_path_with_authorisation(agent):
         EventType.CHANGE_STATE_CHANGED,
         EventType.CHANGE_AUTHORISATION_REQUESTED,  # the approval round opens (approvals.py)
         EventType.CHANGE_AUTHORISED,
+        EventType.CHANGE_RISK_ASSESSED,
         EventType.CHANGE_STATE_CHANGED,
         EventType.CHANGE_STATE_CHANGED,
         EventType.CHANGE_STATE_CHANGED,
