@@ -75,6 +75,12 @@ class EventType(models.TextChoices):
     CHANGE_TEMPLATE_RETIRED = "changes.template.retired", "Standard change retired"
     # changes: authorisation by the CAB (kaizen/changes/services/approvals.py, meetings.py)
     # changes: the change calendar (kaizen/changes/services/calendar.py, conflicts.py)
+    CHANGE_WINDOW_CREATED = "changes.window.created", "Change window created"
+    CHANGE_WINDOW_UPDATED = "changes.window.updated", "Change window updated"
+    CHANGE_WINDOW_DELETED = "changes.window.deleted", "Change window deleted"
+    CHANGE_CONFLICT_ACKNOWLEDGED = "changes.change.conflict_acknowledged", "Conflict acknowledged"
+    CALENDAR_FEED_CREATED = "changes.calendar_feed.created", "Calendar feed address created"
+    CALENDAR_FEED_REVOKED = "changes.calendar_feed.revoked", "Calendar feed address revoked"
     # changes: risk (kaizen/changes/services/risk.py)
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"

@@ -3,4 +3,5 @@ themselves and their standard templates (records), the authorisation by the chan
 board (cab), the change calendar with its windows and conflicts (calendar), and the risk
 assessment (risk)."""
 
+from kaizen.changes.models.calendar import *  # noqa: F403
 from kaizen.changes.models.records import *  # noqa: F403
