@@ -1,8 +1,13 @@
 """Permission-aware reads: a user only ever gets the changes, comments and files they may see."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 
 from kaizen.changes.models import (
+    FAILED_CLOSURE_CODES,
+    CausedIncidentStatus,
     Change,
     ChangeAttachment,
     ChangeComment,
@@ -67,3 +72,47 @@ def templates_for(user: User) -> QuerySet[ChangeTemplate]:
 
 def approved_templates() -> QuerySet[ChangeTemplate]:
     return ChangeTemplate.objects.filter(status=TemplateStatus.APPROVED).order_by("name")
+
+
+@dataclass(frozen=True)
+class TemplateRecord:
+    """How the changes raised from one template version went."""
+
+    changes: int
+    closed: int
+    failed: int
+    caused_incidents: int
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failed / self.closed if self.closed else None
+
+
+def template_records(template_ids: Iterable[int]) -> dict[int, TemplateRecord]:
+    """Per template version: its changes, those closed, failed or backed out, and the
+    incidents confirmed as caused by them (two queries, whatever the number of templates)."""
+    ids = list(template_ids)
+    counts = (
+        Change.objects.filter(template_id__in=ids)
+        .values("template_id")
+        .annotate(
+            changes=Count("pk"),
+            closed=Count("pk", filter=Q(closed_at__isnull=False)),
+            failed=Count("pk", filter=Q(closure_code__in=FAILED_CLOSURE_CODES)),
+        )
+    )
+    caused = dict(
+        Change.objects.filter(
+            template_id__in=ids, caused_incidents__status=CausedIncidentStatus.CONFIRMED
+        )
+        .values("template_id")
+        .annotate(n=Count("caused_incidents"))
+        .values_list("template_id", "n")
+    )
+    records = {pk: TemplateRecord(0, 0, 0, 0) for pk in ids}
+    for row in counts:
+        pk = row["template_id"]
+        records[pk] = TemplateRecord(
+            row["changes"], row["closed"], row["failed"], caused.get(pk, 0)
+        )
+    return records

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from kaizen.core.models import TicketComment
 from kaizen.core.widgets import speed_up_selects
 
 T = TypeVar("T")
@@ -32,6 +33,47 @@ class StyledFormMixin:
             # Django's Textarea defaults to 10 rows: too tall for short descriptions.
             if isinstance(widget, forms.Textarea) and str(widget.attrs.get("rows")) == "10":
                 widget.attrs["rows"] = 3
+
+
+class VersionField(forms.IntegerField):
+    """The version the person read: the service refuses the change if the record moved on."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, **kwargs)
+
+
+class TicketCommentForm(StyledFormMixin, forms.Form):
+    """A comment on any process's ticket: agents may make it a work note; the ticket's
+    requester (an incident's caller, a change's requester) writes comments only."""
+
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
+        max_length=TicketComment.MAX_LENGTH,
+    )
+    is_work_note = forms.BooleanField(required=False)
+
+    def __init__(
+        self, *args: Any, agent: bool, requester_word: str = "caller", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        body = self.fields["body"].widget
+        if agent:
+            body.attrs["placeholder"] = (
+                f"A comment for the {requester_word}, or tick “work note” below"
+            )
+            self.fields[
+                "is_work_note"
+            ].label = f"Work note (agents only, not shown to the {requester_word})"
+        else:
+            body.attrs["placeholder"] = "Write to the service desk…"
+            del self.fields["is_work_note"]
+
+
+class TicketAttachmentForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(allow_empty_file=True)
 
 
 def detached(instance: M) -> M:

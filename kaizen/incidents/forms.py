@@ -7,12 +7,16 @@ from django.db.models import Q, QuerySet
 
 from kaizen.catalog.models import ConfigurationItem, Lifecycle, Service, ServiceOffering
 from kaizen.catalog.selectors import services_for
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import (
+    StyledFormMixin,
+    TicketAttachmentForm,
+    TicketCommentForm,
+    VersionField,
+)
 from kaizen.incidents.models import (
     Category,
     Impact,
     Incident,
-    IncidentComment,
     OnHoldReason,
     Priority,
     ResolutionCode,
@@ -26,15 +30,6 @@ from kaizen.people.selectors import active_agents
 
 def active_teams() -> QuerySet[Team]:
     return Team.objects.filter(is_active=True)
-
-
-class VersionField(forms.IntegerField):
-    """The version the person read: the service refuses the change if the incident moved on."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, **kwargs)
 
 
 class IncidentForm(StyledFormMixin, forms.ModelForm):
@@ -149,28 +144,9 @@ class HoldReasonForm(StyledFormMixin, forms.Form):
     version = VersionField(required=False)
 
 
-class CommentForm(StyledFormMixin, forms.Form):
-    body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Comment",
-        max_length=IncidentComment.MAX_LENGTH,
-    )
-    is_work_note = forms.BooleanField(
-        required=False, label="Work note (agents only, not shown to the caller)"
-    )
-
-    def __init__(self, *args: Any, agent: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        body = self.fields["body"].widget
-        if agent:
-            body.attrs["placeholder"] = "A comment for the caller, or tick “work note” below"
-        else:
-            body.attrs["placeholder"] = "Write to the service desk…"
-            del self.fields["is_work_note"]
-
-
-class AttachmentForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(allow_empty_file=True)
+# Comments and files on an incident: the shared ticket forms (the caller is the requester).
+CommentForm = TicketCommentForm
+AttachmentForm = TicketAttachmentForm
 
 
 class BulkForm(StyledFormMixin, forms.Form):

@@ -7,6 +7,10 @@ meanwhile; None skips the check).
 
 from kaizen.changes.services.activity import do_add_change_attachment, do_add_change_comment
 from kaizen.changes.services.base import CHANGES, TRACKED_FIELDS, ConflictError
+from kaizen.changes.services.categories import (
+    do_create_change_category,
+    do_update_change_category,
+)
 from kaizen.changes.services.lifecycle import (
     MOVE_LABELS,
     TRANSITIONS,
@@ -37,6 +41,8 @@ __all__ = [
     "allowed_targets",
     "do_add_change_attachment",
     "do_add_change_comment",
+    "do_create_change_category",
+    "do_update_change_category",
     "do_decide_authorisation",
     "do_decide_caused_incident",
     "do_decide_template",

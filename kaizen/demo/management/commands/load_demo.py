@@ -17,6 +17,7 @@ from kaizen.analytics.sync import sync
 from kaizen.core.context import correlation
 from kaizen.core.progress import Progress
 from kaizen.demo.catalog import load_catalog
+from kaizen.demo.changes import load_changes
 from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
@@ -75,7 +76,8 @@ class Command(BaseCommand):
         # incidents then take numbers after the highest imported one.
         imported = self._import_servicenow(options["without_servicenow"])
         incidents = self._load_incidents()
-        added = {**people, **catalog, **sla, **imported, **incidents}
+        changes = self._load_changes()
+        added = {**people, **catalog, **sla, **imported, **incidents, **changes}
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
         report = sync()
@@ -119,6 +121,13 @@ class Command(BaseCommand):
             transaction.atomic(),
         ):
             return load_incidents(on_progress=lambda done, of: bar.update(done, total=of))
+
+    def _load_changes(self) -> dict[str, int]:
+        # After the incidents: a recent change's candidates for the incidents it caused are the
+        # incidents opened on its services after it.
+        self._say("Demo changes: replaying a year of change requests ...")
+        with correlation(), transaction.atomic():
+            return load_changes()
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
