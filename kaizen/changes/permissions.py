@@ -52,3 +52,16 @@ def can_see_work_notes(user: User) -> bool:
 
 def can_view_change_calendar(user: User) -> bool:
     return can_work_changes(user) or is_cab_member(user)
+
+
+# The change calendar (calendar part).
+
+
+def can_manage_change_windows(user: User) -> bool:
+    """Create, edit and delete blackout and maintenance windows."""
+    return is_admin(user) or is_change_manager(user)
+
+
+def can_acknowledge_conflicts(user: User) -> bool:
+    """Acknowledge a change's schedule conflicts with a reason (whoever plans changes)."""
+    return can_work_changes(user)

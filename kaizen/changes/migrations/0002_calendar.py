@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('recurrence', models.CharField(choices=[('once', 'Once'), ('weekly', 'Every week')], max_length=8)),
                 ('starts_at', models.DateTimeField(blank=True, null=True)),
                 ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('weekday', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('weekday', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], null=True)),
                 ('start_time', models.TimeField(blank=True, null=True)),
                 ('end_time', models.TimeField(blank=True, null=True)),
                 ('time_zone', models.CharField(blank=True, max_length=64, validators=[kaizen.people.models.validate_time_zone])),

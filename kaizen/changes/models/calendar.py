@@ -17,6 +17,7 @@ __all__ = [
     "ConflictAcknowledgement",
     "ConflictKind",
     "Recurrence",
+    "Weekday",
     "WindowKind",
 ]
 
@@ -29,6 +30,16 @@ class WindowKind(models.TextChoices):
 class Recurrence(models.TextChoices):
     ONCE = "once", "Once"
     WEEKLY = "weekly", "Every week"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
 
 
 class ChangeWindow(models.Model):
@@ -49,7 +60,7 @@ class ChangeWindow(models.Model):
     recurrence = models.CharField(max_length=8, choices=Recurrence.choices)
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
-    weekday = models.PositiveSmallIntegerField(null=True, blank=True)  # 0 = Monday
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
     start_time = models.TimeField(null=True, blank=True)
     end_time = models.TimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])

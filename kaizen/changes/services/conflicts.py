@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kaizen.catalog.models import ConfigurationItem, Service, ServiceDependency
 from kaizen.changes.calendar_windows import covering, merged, window_intervals
@@ -52,6 +52,8 @@ from kaizen.people.models import User, person_name
 
 # The states in which a change is booked on the calendar.
 BOOKED_STATES = (State.SCHEDULED, State.IMPLEMENT)
+# The states in which a change's plan is still checked (and its conflicts acknowledged).
+PLANNING_STATES = (State.DRAFT, State.ASSESS, State.AUTHORISE, State.SCHEDULED)
 # What a proposed plan may give instead of the saved values.
 PLAN_FIELDS = frozenset(
     {"planned_start", "planned_end", "implementer", "services", "configuration_items"}
@@ -73,6 +75,8 @@ class Conflict:
     start: dt.datetime
     end: dt.datetime
     other: Change | None = None
+    # What the conflict is with, in words, beside the link to the other change.
+    detail: str = ""
     window: ChangeWindow | None = None
     service: Service | None = None
     acknowledgement: ConflictAcknowledgement | None = field(default=None, compare=False)
@@ -168,20 +172,26 @@ def _scopes(change_ids: Iterable[int]) -> tuple[dict[int, set[int]], dict[int, s
     return services, cis
 
 
-def _overlapping_changes(
-    change_id: int | None, start: dt.datetime, end: dt.datetime
-) -> list[Change]:
+def booked_between(start: dt.datetime, end: dt.datetime) -> tuple[QuerySet, QuerySet]:
+    """The changes booked on the calendar (scheduled or implementing) whose planned window
+    overlaps [start, end), as two querysets to read (and narrow) apart: the scheduled ones
+    through a range of the index on (state, planned_start, planned_end) bounded below by the
+    longest window allowed, and the implementing ones (few, and an emergency change is
+    implemented without being scheduled, so its window was never held to the bound)."""
     longest = dt.timedelta(hours=settings.KAIZEN_CHANGE_LONGEST_WINDOW_HOURS)
     overlap = Q(planned_start__lt=end, planned_end__gt=start)
     scheduled = Change.objects.filter(
         overlap, state=State.SCHEDULED, planned_start__gte=start - longest
     )
-    # Implementing changes are few, and an emergency change is implemented without being
-    # scheduled (its window was never held to the bound).
-    implementing = Change.objects.filter(overlap, state=State.IMPLEMENT)
+    return scheduled, Change.objects.filter(overlap, state=State.IMPLEMENT)
+
+
+def _overlapping_changes(
+    change_id: int | None, start: dt.datetime, end: dt.datetime
+) -> list[Change]:
     columns = ("id", "number", "title", "state", "planned_start", "planned_end", "implementer_id")
     found = {}
-    for rows in (scheduled, implementing):
+    for rows in booked_between(start, end):
         for row in rows.exclude(pk=change_id).only(*columns).order_by():
             found[row.pk] = row
     return sorted(found.values(), key=lambda row: (row.planned_start, row.number))
@@ -248,6 +258,7 @@ def _booked_conflicts(change_id: int | None, plan: Plan, scope: set[int]) -> lis
                     start=row.planned_start,
                     end=row.planned_end,
                     other=row,
+                    detail="; ".join(words),
                 )
             )
         if implementer is not None and row.implementer_id == plan.implementer_id:
@@ -263,6 +274,7 @@ def _booked_conflicts(change_id: int | None, plan: Plan, scope: set[int]) -> lis
                     start=row.planned_start,
                     end=row.planned_end,
                     other=row,
+                    detail=f"{name} implements both",
                 )
             )
     return conflicts
@@ -397,6 +409,13 @@ def do_acknowledge_conflict(
     on the change; holds until the plan or the conflict changes."""
     at = moment(at)
     locked = Change.objects.select_for_update().get(pk=change.pk)
+    if locked.state not in PLANNING_STATES:
+        raise ValidationError(
+            {
+                "conflict": f"{locked.number} is {locked.get_state_display().lower()}: its plan "
+                "is no longer checked against the calendar"
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": "say why the change may go ahead despite the conflict"})
     found = next((c for c in find_conflicts(locked, **proposed) if c.key == conflict), None)
