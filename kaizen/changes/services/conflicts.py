@@ -446,10 +446,11 @@ def do_acknowledge_conflict(
         EventType.CHANGE_CONFLICT_ACKNOWLEDGED,
         locked,
         actor=actor,
+        # In words, as the timeline shows them; the acknowledgement row keeps the conflict's
+        # key and fingerprint.
         data={
-            "conflict": found.key,
-            "kind": found.kind,
-            "description": found.description,
+            "conflict": found.description,
+            "kind": found.kind_label,
             "reason": acknowledgement.reason,
             "planned_start": found.planned_start,
             "planned_end": found.planned_end,

@@ -223,7 +223,8 @@ def test_an_acknowledged_conflict_lets_scheduling_pass_and_is_journaled(agent, m
         event_type=EventType.CHANGE_CONFLICT_ACKNOWLEDGED
     )
     assert event.actor == agent
-    assert event.data["conflict"] == f"booked:{other.number}"
+    assert event.data["conflict"] == find_conflicts(change)[0].description
+    assert event.data["kind"] == "Same CI or service booked"
     assert event.data["reason"] == "Both touch different mailboxes on mx-01"
     assert move(change, "scheduled", agent, T0 + dt.timedelta(days=3)).state == State.SCHEDULED
     with pytest.raises(ValidationError):  # once is enough
