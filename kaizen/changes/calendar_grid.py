@@ -31,10 +31,12 @@ class Booking:
     state: str
     start: dt.datetime
     end: dt.datetime
-
-    @property
-    def url(self) -> str:
-        return reverse("changes:detail", args=[self.number])
+    # Filled in by build_days, in the reader's time zone: a month has thousands of these, and
+    # formatting them in the template cost more than reading them.
+    url: str = ""
+    start_text: str = ""
+    hours_text: str = ""
+    span_text: str = ""
 
     @property
     def is_implementing(self) -> bool:
@@ -54,6 +56,10 @@ class Occurrence:
     end: dt.datetime
 
     @property
+    def span_text(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
     def is_blackout(self) -> bool:
         return self.window.kind == WindowKind.BLACKOUT
 
@@ -63,6 +69,7 @@ class Day:
     day: dt.date
     in_period: bool = True
     is_today: bool = False
+    iso: str = ""
     bookings: list[Booking] = field(default_factory=list)
     count: int = 0
     windows: list[Occurrence] = field(default_factory=list)
@@ -113,9 +120,13 @@ def build_days(
     days: dict[dt.date, Day] = {}
     day = first
     while day <= last:
-        days[day] = Day(day, in_from <= day <= in_to, day == today)
+        days[day] = Day(day, in_from <= day <= in_to, day == today, day.isoformat())
         day += ONE_DAY
+    zone = timezone.get_current_timezone()
+    # The change page's address with a placeholder, reversed once.
+    url = reverse("changes:detail", args=["CHG0"]).replace("CHG0", "{}")
     for booking in bookings:
+        shown = False
         for local in _local_days(booking.start, booking.end):
             cell = days.get(local)
             if cell is None:
@@ -123,8 +134,15 @@ def build_days(
             cell.count += 1
             if len(cell.bookings) < per_day:
                 cell.bookings.append(booking)
+                shown = True
+        if shown:
+            start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
+            booking.url = url.format(booking.number)
+            booking.start_text = f"{start:%H:%M}"
+            booking.hours_text = f"{start:%H:%M}–{end:%H:%M}"
+            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b, %H:%M}"
+            booking.span_text = f"{start:%a %d %b %Y, %H:%M} to {until}"
     start, end = local_midnight(first), local_midnight(last + ONE_DAY)
-    zone = timezone.get_current_timezone()
     for window in windows:
         for begin, finish in window_intervals(window, start, end):
             occurrence = Occurrence(window, begin.astimezone(zone), finish.astimezone(zone))

@@ -51,6 +51,7 @@ from kaizen.changes.services.conflicts import (
 from kaizen.core.forms import run_service
 from kaizen.core.listing import list_page
 from kaizen.core.times import local_text
+from kaizen.core.widgets import speed_up_selects
 from kaizen.journal.selectors import timeline_for
 
 # How many changes a month cell and a week column show before "+N more".
@@ -72,6 +73,7 @@ def _filters(
     request: HttpRequest, filter_class: type[CalendarFilter] = CalendarFilter
 ) -> CalendarFilter:
     filterset = filter_class(request.GET or None, queryset=Change.objects.all(), request=request)
+    speed_up_selects(filterset.form)
     for field in filterset.form.fields.values():
         css = "form-select" if hasattr(field, "queryset") else "form-control"
         field.widget.attrs.setdefault("class", f"{css} {css}-sm")
@@ -103,6 +105,7 @@ def _calendar_context(request: HttpRequest, view: str, filterset: CalendarFilter
         "view": view,
         "filters_query": _query_without(request, "month", "week", "start", "end", "page"),
         "can_manage_windows": can_manage_change_windows(request.user),
+        "list_url": reverse("changes:calendar_list"),
     }
 
 
