@@ -2,25 +2,29 @@
 windows in force, per local day of the reader's time zone.
 
 A month with thousands of changes must not draw thousands of boxes: each day shows its first
-few changes (by start) and "+N more", which links to that day in the list. The rows are read
-as plain tuples of the columns shown, in two indexed queries (services/conflicts.booked_between).
+few changes (by start) and "+N more", which links to that day in the list. The period's
+changes are read as (id, start, end) tuples in two indexed queries
+(services/conflicts.booked_between), and the number, title and state of the few shown in one
+more.
 """
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from kaizen.changes.calendar_filters import local_midnight
 from kaizen.changes.calendar_windows import window_intervals
-from kaizen.changes.models import ChangeWindow, State, WindowKind
+from kaizen.changes.models import Change, ChangeWindow, State, WindowKind
 from kaizen.changes.services.conflicts import booked_between
 
 ONE_DAY = dt.timedelta(days=1)
-COLUMNS = ("pk", "number", "title", "state", "planned_start", "planned_end")
 
 
 @dataclass
@@ -72,6 +76,7 @@ class Day:
     iso: str = ""
     bookings: list[Booking] = field(default_factory=list)
     count: int = 0
+    shown: list[int] = field(default_factory=list)
     windows: list[Occurrence] = field(default_factory=list)
 
     @property
@@ -83,20 +88,80 @@ class Day:
         return any(occurrence.is_blackout for occurrence in self.windows)
 
 
+# (id, planned start, planned end), the times naive in UTC: comparing them with the days'
+# boundaries needs no time zone arithmetic per change.
+Span = tuple[int, dt.datetime, dt.datetime]
+
+
+def naive_utc(value: dt.datetime | str) -> dt.datetime:
+    """A time as the database cursor gives it (SQLite: naive UTC, PostgreSQL: aware) or an
+    aware one, as a naive UTC datetime."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def booked_spans(
+    start: dt.datetime, end: dt.datetime, narrow: Callable[[QuerySet], QuerySet]
+) -> list[Span]:
+    """The booked changes overlapping [start, end) that `narrow` (the filters) keeps, by
+    start. Read through the cursor: Django's per-value converters cost more than the query
+    over a month of thousands of changes."""
+    spans: dict[int, Span] = {}
+    for part in booked_between(start, end):
+        rows = narrow(part).order_by().values_list("pk", "planned_start", "planned_end")
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        if fetched and (isinstance(fetched[0][1], str) or fetched[0][1].tzinfo is not None):
+            fetched = [(pk, naive_utc(begin), naive_utc(finish)) for pk, begin, finish in fetched]
+        for row in fetched:
+            spans[row[0]] = row
+    return sorted(spans.values(), key=lambda span: (span[1], span[0]))
+
+
+def count_between(spans: Iterable[Span], start: dt.datetime, end: dt.datetime) -> int:
+    """How many of the spans overlap [start, end) (aware)."""
+    low, high = naive_utc(start), naive_utc(end)
+    return sum(1 for _pk, begin, finish in spans if begin < high and finish > low)
+
+
+def bookings_of(spans: Iterable[Span]) -> dict[int, Booking]:
+    """The changes' numbers, titles and states, in one query."""
+    by_pk = {span[0]: span for span in spans}
+    rows = (
+        Change.objects.filter(pk__in=by_pk).order_by().values_list("pk", "number", "title", "state")
+    )
+    return {
+        pk: Booking(
+            pk,
+            number,
+            title,
+            state,
+            by_pk[pk][1].replace(tzinfo=dt.UTC),
+            by_pk[pk][2].replace(tzinfo=dt.UTC),
+        )
+        for pk, number, title, state in rows
+    }
+
+
 def booked_rows(
     start: dt.datetime, end: dt.datetime, narrow: Callable[[QuerySet], QuerySet]
 ) -> list[Booking]:
-    """The booked changes overlapping [start, end) that `narrow` (the filters) keeps, by start."""
-    rows: dict[int, Booking] = {}
-    for part in booked_between(start, end):
-        for values in narrow(part).order_by().values_list(*COLUMNS):
-            rows[values[0]] = Booking(*values)
-    return sorted(rows.values(), key=lambda row: (row.start, row.number))
+    """Every booked change overlapping [start, end) that `narrow` keeps, by start (the API)."""
+    spans = booked_spans(start, end, narrow)
+    found = bookings_of(spans)
+    return [found[span[0]] for span in spans if span[0] in found]
 
 
-def _local_days(start: dt.datetime, end: dt.datetime) -> Iterable[dt.date]:
+def _local_days(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> Iterable[dt.date]:
     """The local dates an interval [start, end) touches."""
-    zone = timezone.get_current_timezone()
     day = start.astimezone(zone).date()
     last = (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
     while day <= last:
@@ -107,51 +172,57 @@ def _local_days(start: dt.datetime, end: dt.datetime) -> Iterable[dt.date]:
 def build_days(
     first: dt.date,
     last: dt.date,
-    bookings: list[Booking],
+    spans: list[Span],
     windows: Iterable[ChangeWindow],
     *,
     per_day: int,
     period: tuple[dt.date, dt.date] | None = None,
 ) -> list[Day]:
-    """One Day per local date from `first` to `last`, each with its first `per_day` bookings
-    and its count, and the windows' occurrences touching it."""
+    """One Day per local date from `first` to `last`, each with its first `per_day` booked
+    changes (of `spans`, by start) and its count, and the windows' occurrences touching it."""
     today = timezone.localdate()
+    zone = timezone.get_current_timezone()
     in_from, in_to = period or (first, last)
-    days: dict[dt.date, Day] = {}
+    cells: list[Day] = []
     day = first
     while day <= last:
-        days[day] = Day(day, in_from <= day <= in_to, day == today, day.isoformat())
+        cells.append(Day(day, in_from <= day <= in_to, day == today, day.isoformat()))
         day += ONE_DAY
-    zone = timezone.get_current_timezone()
+    # The days' boundaries in naive UTC: a change's days are found by bisection.
+    bounds = [naive_utc(local_midnight(cell.day)) for cell in cells]
+    bounds.append(naive_utc(local_midnight(last + ONE_DAY)))
+    shown: set[int] = set()
+    for pk, begin, finish in spans:
+        first_index = max(bisect.bisect_right(bounds, begin) - 1, 0)
+        last_index = min(bisect.bisect_left(bounds, finish) - 1, len(cells) - 1)
+        for cell in cells[first_index : last_index + 1]:
+            cell.count += 1
+            if len(cell.shown) < per_day:
+                cell.shown.append(pk)
+                shown.add(pk)
+    found = bookings_of(span for span in spans if span[0] in shown)
     # The change page's address with a placeholder, reversed once.
     url = reverse("changes:detail", args=["CHG0"]).replace("CHG0", "{}")
-    for booking in bookings:
-        shown = False
-        for local in _local_days(booking.start, booking.end):
-            cell = days.get(local)
-            if cell is None:
-                continue
-            cell.count += 1
-            if len(cell.bookings) < per_day:
-                cell.bookings.append(booking)
-                shown = True
-        if shown:
-            start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
-            booking.url = url.format(booking.number)
-            booking.start_text = f"{start:%H:%M}"
-            booking.hours_text = f"{start:%H:%M}–{end:%H:%M}"
-            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b, %H:%M}"
-            booking.span_text = f"{start:%a %d %b %Y, %H:%M} to {until}"
+    for booking in found.values():
+        begin, finish = booking.start.astimezone(zone), booking.end.astimezone(zone)
+        booking.url = url.format(booking.number)
+        booking.start_text = f"{begin:%H:%M}"
+        booking.hours_text = f"{begin:%H:%M}–{finish:%H:%M}"
+        until = f"{finish:%H:%M}" if finish.date() == begin.date() else f"{finish:%a %d %b, %H:%M}"
+        booking.span_text = f"{begin:%a %d %b %Y, %H:%M} to {until}"
+    for cell in cells:
+        cell.bookings = [found[pk] for pk in cell.shown if pk in found]
+    by_day = {cell.day: cell for cell in cells}
     start, end = local_midnight(first), local_midnight(last + ONE_DAY)
     for window in windows:
         for begin, finish in window_intervals(window, start, end):
             occurrence = Occurrence(window, begin.astimezone(zone), finish.astimezone(zone))
-            for local in _local_days(begin, finish):
-                if local in days:
-                    days[local].windows.append(occurrence)
-    for cell in days.values():
+            for local in _local_days(begin, finish, zone):
+                if local in by_day:
+                    by_day[local].windows.append(occurrence)
+    for cell in cells:
         cell.windows.sort(key=lambda o: (not o.is_blackout, o.start, o.window.name))
-    return list(days.values())
+    return cells
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:

@@ -29,7 +29,13 @@ from kaizen.changes.calendar_filters import (
     windows_for_filter,
 )
 from kaizen.changes.calendar_forms import AcknowledgeForm, PlanForm, WindowForm
-from kaizen.changes.calendar_grid import booked_rows, build_days, month_bounds, weeks
+from kaizen.changes.calendar_grid import (
+    booked_spans,
+    build_days,
+    count_between,
+    month_bounds,
+    weeks,
+)
 from kaizen.changes.models import (
     CalendarFeedToken,
     Change,
@@ -118,7 +124,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
     first, last, grid_first, grid_last = month_bounds(month)
     filterset = _filters(request)
     month_start, month_end = local_midnight(first), local_midnight(last + dt.timedelta(days=1))
-    bookings = booked_rows(
+    spans = booked_spans(
         local_midnight(grid_first),
         local_midnight(grid_last + dt.timedelta(days=1)),
         _narrow(filterset),
@@ -126,7 +132,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
     days = build_days(
         grid_first,
         grid_last,
-        bookings,
+        spans,
         windows_for_filter(filterset),
         per_day=MONTH_PER_DAY,
         period=(first, last),
@@ -141,7 +147,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
         "previous": previous.strftime("%Y-%m"),
         "following": following.strftime("%Y-%m"),
         "this_month": today.strftime("%Y-%m"),
-        "total": sum(1 for b in bookings if b.start < month_end and b.end > month_start),
+        "total": count_between(spans, month_start, month_end),
     }
     return render(request, "changes/calendar/month.html", context)
 
@@ -154,10 +160,10 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     monday = day - dt.timedelta(days=day.weekday())
     sunday = monday + dt.timedelta(days=6)
     filterset = _filters(request)
-    bookings = booked_rows(
+    spans = booked_spans(
         local_midnight(monday), local_midnight(sunday + dt.timedelta(days=1)), _narrow(filterset)
     )
-    days = build_days(monday, sunday, bookings, windows_for_filter(filterset), per_day=WEEK_PER_DAY)
+    days = build_days(monday, sunday, spans, windows_for_filter(filterset), per_day=WEEK_PER_DAY)
     context = {
         **_calendar_context(request, "week", filterset),
         "days": days,
@@ -215,6 +221,8 @@ def window_list(request: HttpRequest) -> HttpResponse:
 def _initial(window: ChangeWindow) -> dict[str, Any]:
     initial = {name: getattr(window, name) for name in calendar_services.WINDOW_FIELDS}
     initial["services"] = list(window.services.all())
+    # A one-off window keeps no time zone; the form offers the site's should it turn weekly.
+    initial["time_zone"] = window.time_zone or settings.TIME_ZONE
     return initial
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -161,7 +162,7 @@ def change_calendar(request: Request) -> Response:
             "state": row.state,
             "planned_start": row.start,
             "planned_end": row.end,
-            "url": request.build_absolute_uri(row.url),
+            "url": request.build_absolute_uri(reverse("changes:detail", args=[row.number])),
         }
         for row in booked_rows(start, end, narrow)
     ]
