@@ -1,4 +1,4 @@
-"""The demo calendar (kaizen/demo/changes_calendar.py): what it adds, and nothing on a second run."""
+"""The demo calendar (kaizen/demo/changes_calendar.py): what it adds; nothing on a rerun."""
 
 import datetime as dt
 
