@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         # table's rows. Raw SQL: the Change model belongs to the records part.
         migrations.RunSQL(
             "CREATE INDEX change_state_start_end ON changes_change "
-            "(state, planned_start, planned_end)",
+            "(state, planned_start, planned_end, id)",
             "DROP INDEX change_state_start_end",
         ),
     ]
