@@ -251,3 +251,17 @@ def test_the_calendar_pages_read_a_constant_number_of_queries(web, agent, change
         ("calendar_windows", "/changes/calendar/windows/"),
     ]:
         assert_constant_queries("changes", key, lambda url=url: client.get(url), add_rows)
+
+
+def test_the_days_are_the_readers_local_days(web, agent):
+    agent.time_zone = "Europe/London"
+    agent.save(update_fields=["time_zone"])
+    # 23:30-00:30 UTC on 1-2 July is 00:30-01:30 BST on 2 July only; 22:30-23:30 UTC on
+    # 2 July is 23:30 BST on the 2nd.
+    july_1 = dt.datetime(2026, 7, 1, tzinfo=UTC)
+    late = booked(agent, day=july_1, start=23.5, end=24.5)
+    page = web(agent).get("/changes/calendar/?month=2026-07").content.decode()
+    days = {part[:10]: part for part in page.split('data-day="')[1:]}
+    assert late.number not in days["2026-07-01"]
+    assert late.number in days["2026-07-02"] and "00:30 " + late.number in days["2026-07-02"]
+    assert 'data-day="2026-07-02" data-count="1"' in page
