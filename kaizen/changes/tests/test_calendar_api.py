@@ -209,3 +209,31 @@ def test_the_window_list_reads_a_constant_number_of_queries(api, agent, change_m
     assert_constant_queries(
         "changes", "calendar_api_windows", lambda: client.get(WINDOWS), add_rows
     )
+
+
+def test_the_calendar_reads_a_constant_number_of_queries(api, agent, change_manager, mail):
+    client = api(agent)
+    hours = iter(range(20))
+
+    def add_rows():
+        for _ in range(3):
+            start = next(hours)
+            booked(agent, start, start + 0.5, services_=[mail])
+        do_create_window(
+            actor=change_manager,
+            kind="blackout",
+            name=f"Mail freeze {start}",
+            starts_at=dt.datetime(2026, 3, 20, tzinfo=UTC),
+            ends_at=dt.datetime(2026, 3, 21, tzinfo=UTC),
+            services=[mail],
+        )
+
+    add_rows()
+    assert_constant_queries(
+        "changes",
+        "calendar_api_calendar",
+        lambda: client.get(
+            "/api/v1/change-calendar/", {"start": "2026-03-01", "end": "2026-03-31"}
+        ),
+        add_rows,
+    )
