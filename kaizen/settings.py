@@ -213,6 +213,12 @@ if KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS < 1:
 KAIZEN_CAB_PLAN_WEEKS = env_int("KAIZEN_CAB_PLAN_WEEKS", 2)
 if not 1 <= KAIZEN_CAB_PLAN_WEEKS <= 26:
     raise ConfigurationError("KAIZEN_CAB_PLAN_WEEKS must be between 1 and 26 (weeks)")
+# The change calendar: the longest planned window a scheduled change may have. The conflict
+# check looks this far back for changes still running, so it reads a bounded slice of the
+# calendar however many changes are booked (docs/change-calendar.md).
+KAIZEN_CHANGE_LONGEST_WINDOW_HOURS = env_int("KAIZEN_CHANGE_LONGEST_WINDOW_HOURS", 168)
+if KAIZEN_CHANGE_LONGEST_WINDOW_HOURS < 1:
+    raise ConfigurationError("KAIZEN_CHANGE_LONGEST_WINDOW_HOURS must be at least 1 (hours)")
 # Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
 # let it pass with outputs missing when a reason is given (journaled). Per initiative too.
 KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")

@@ -76,9 +76,7 @@ class SyncReport:
         changes, 2,841 incident events"."""
         from kaizen.analytics.families import get_family
 
-        parts = [
-            f"{rows:,} {get_family(table).noun}" for table, rows in sorted(self.rows.items())
-        ]
+        parts = [f"{rows:,} {get_family(table).noun}" for table, rows in sorted(self.rows.items())]
         return ", ".join(parts) or "nothing"
 
     def as_dict(self) -> dict[str, Any]:

@@ -193,3 +193,21 @@ register_event_shape(
         "note": Key("Note"),
     },
 )
+
+# The change calendar (services/calendar.py, conflicts.py).
+register_event_shape(EventType.CHANGE_WINDOW_CREATED, creates=True)
+register_event_shape(
+    EventType.CHANGE_CONFLICT_ACKNOWLEDGED,
+    keys={
+        "conflict": Key("Conflict"),
+        "kind": Key("Kind"),
+        "reason": Key("Why it may go ahead"),
+        "planned_start": Key("Planned start"),
+        "planned_end": Key("Planned end"),
+    },
+)
+register_event_shape(
+    EventType.CALENDAR_FEED_CREATED,
+    EventType.CALENDAR_FEED_REVOKED,
+    keys={"prefix": Key("Address starting")},
+)

@@ -13,6 +13,7 @@ register_nav_entry(
         15,
         can_work_changes,
         children=(
+            ("Calendar", "changes:calendar"),
             ("Approvals", "changes:approval_inbox"),
             ("CAB meetings", "changes:meeting_list"),
             ("Standard changes", "changes:template_list"),

@@ -89,3 +89,16 @@ def can_answer_risk_questionnaire(user: User) -> bool:
 def can_edit_risk_questionnaire(user: User) -> bool:
     """Publish a new version of the risk questionnaire and its rules."""
     return can_manage_change_catalogue(user)
+
+
+# The change calendar (calendar part).
+
+
+def can_manage_change_windows(user: User) -> bool:
+    """Create, edit and delete blackout and maintenance windows."""
+    return is_admin(user) or is_change_manager(user)
+
+
+def can_acknowledge_conflicts(user: User) -> bool:
+    """Acknowledge a change's schedule conflicts with a reason (whoever plans changes)."""
+    return can_work_changes(user)

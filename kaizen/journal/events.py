@@ -99,6 +99,12 @@ class EventType(models.TextChoices):
     CAB_AGENDA_ITEM_ADDED = "changes.cab_meeting.agenda_item_added", "Change put on the agenda"
     CAB_AGENDA_ITEM_DECIDED = "changes.cab_meeting.agenda_item_decided", "Agenda item decided"
     # changes: the change calendar (kaizen/changes/services/calendar.py, conflicts.py)
+    CHANGE_WINDOW_CREATED = "changes.window.created", "Change window created"
+    CHANGE_WINDOW_UPDATED = "changes.window.updated", "Change window updated"
+    CHANGE_WINDOW_DELETED = "changes.window.deleted", "Change window deleted"
+    CHANGE_CONFLICT_ACKNOWLEDGED = "changes.change.conflict_acknowledged", "Conflict acknowledged"
+    CALENDAR_FEED_CREATED = "changes.calendar_feed.created", "Calendar feed address created"
+    CALENDAR_FEED_REVOKED = "changes.calendar_feed.revoked", "Calendar feed address revoked"
     # changes: risk (kaizen/changes/services/risk.py)
     CHANGE_RISK_ANSWERED = "changes.risk.answered", "Risk questionnaire answered"
     CHANGE_RISK_ASSESSED = "changes.risk.assessed", "Risk estimate recorded"

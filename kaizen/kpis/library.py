@@ -686,6 +686,7 @@ PROBLEM_KPIS = (
     ),
 )
 
+
 def changes(aggregate: Aggregate, placed_by: str, **fields: object) -> Measure:
     """A measure over change facts, each change placed in the period of `placed_by`."""
     return Measure(
@@ -759,8 +760,7 @@ CHANGE_KPIS = (
     measured(
         "change.lead_time_hours_median",
         "Median change lead time",
-        "How long a change typically takes from being raised to the start of its "
-        "implementation.",
+        "How long a change typically takes from being raised to the start of its implementation.",
         "median of lead_time_hours (actual_start - opened_at), by actual_start",
         Unit.HOURS,
         LOWER,

@@ -64,7 +64,7 @@ class TicketKind:
 
     @property
     def plural_label(self) -> str:
-        """"incidents", "changes", "requests": the kind in a sentence."""
+        """ "incidents", "changes", "requests": the kind in a sentence."""
         return f"{self.label.lower()}s"
 
     @property

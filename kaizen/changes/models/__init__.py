@@ -4,5 +4,6 @@ board (cab), the change calendar with its windows and conflicts (calendar), and 
 assessment (risk)."""
 
 from kaizen.changes.models.cab import *  # noqa: F403
+from kaizen.changes.models.calendar import *  # noqa: F403
 from kaizen.changes.models.records import *  # noqa: F403
 from kaizen.changes.models.risk import *  # noqa: F403

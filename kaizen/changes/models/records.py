@@ -265,6 +265,12 @@ class Change(models.Model):
         ordering = ["-opened_at", "-id"]
         indexes = [
             models.Index(fields=["state", "planned_start", "id"], name="change_state_start"),
+            # The calendar's conflict check reads a range of planned starts of booked changes
+            # and tests each planned end from the index alone (services/conflicts.py).
+            models.Index(
+                fields=["state", "planned_start", "planned_end", "id"],
+                name="change_state_start_end",
+            ),
             models.Index(fields=["assignment_group", "state", "id"], name="change_group_state"),
             models.Index(fields=["requester", "state"], name="change_requester_state"),
             models.Index(fields=["implementer", "state"], name="change_implementer_state"),

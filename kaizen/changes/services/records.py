@@ -264,7 +264,9 @@ def do_update_change(
     _refuse_late_edits(locked, changed)
     derive(locked)
     check_change(locked)
-    if locked.state == State.SCHEDULED and changed & (SCHEDULE_FIELDS | {"services"}):
+    if locked.state == State.SCHEDULED and changed & (
+        SCHEDULE_FIELDS | {"services", "configuration_items"}
+    ):
         conflicts.check_schedule(locked)
     CHANGES.finish(locked, change, before, EventType.CHANGE_UPDATED, actor=actor, at=at)
     return locked

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from kaizen.analytics.sync import sync
 from kaizen.core.context import correlation
@@ -19,6 +20,8 @@ from kaizen.core.progress import Progress
 from kaizen.demo.catalog import load_catalog
 from kaizen.demo.changes import load_changes
 from kaizen.demo.changes_cab import load as load_cab
+from kaizen.demo.changes_calendar import load as load_change_calendar
+from kaizen.demo.changes_risk import load as load_change_risk
 from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
@@ -131,6 +134,11 @@ class Command(BaseCommand):
             added = load_changes()
             # The CAB: members, a weekly meeting with this week's agenda, votes under way.
             added.update(load_cab())
+            # The calendar's blackout and maintenance windows, an acknowledged conflict.
+            added.update(load_change_calendar(timezone.now()))
+            # Risk questionnaires answered on open changes, the estimates changes had when
+            # they were authorised.
+            added.update(load_change_risk())
             return added
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
