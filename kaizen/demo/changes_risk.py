@@ -50,4 +50,4 @@ def load(now: dt.datetime | None = None) -> dict[str, int]:
             )
             answered += 1
     assessed = risk.do_record_missing_risk_assessments()
-    return {"risk_answers": answered, "risk_assessments": assessed}
+    return {"changes with risk answers": answered, "risk assessments": assessed}

@@ -294,8 +294,8 @@ def test_the_demo_answers_some_open_changes_once_and_records_assessments(agent):
 
     changes = [raise_change(agent) for _ in range(6)]
     first = load(T0 + HOUR)
-    assert first["risk_answers"] == len([c for c in changes if c.pk % 3 != 0])
-    assert load(T0 + 2 * HOUR) == {"risk_answers": 0, "risk_assessments": 0}
+    assert first["changes with risk answers"] == len([c for c in changes if c.pk % 3 != 0])
+    assert load(T0 + 2 * HOUR) == {"changes with risk answers": 0, "risk assessments": 0}
 
 
 def test_authorising_a_change_records_its_assessment_then(agent):
