@@ -44,7 +44,13 @@ from kaizen.changes.selectors import (
     template_records,
     templates_for,
 )
-from kaizen.core.forms import TicketAttachmentForm, TicketCommentForm, detached, run_service
+from kaizen.core.forms import (
+    TicketAttachmentForm,
+    TicketCommentForm,
+    conflict_status,
+    detached,
+    run_service,
+)
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.journal.ticket_activity import max_attachment_bytes
@@ -81,21 +87,9 @@ def _workable(request: HttpRequest, number: str) -> Change:
     return change
 
 
-def _run(form: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """run_service, plus a version conflict: the message goes on the form, which keeps the
-    person's input and now carries the current version (saving again is deliberate)."""
-    try:
-        return run_service(form, function, *args, **kwargs)
-    except services.ConflictError as conflict:
-        form.add_error(None, f"{conflict} Your input is kept below: save again to apply it.")
-        form.data = form.data.copy()
-        form.data["version"] = conflict.current_version
-        form.conflict = conflict
-        return None
-
-
 def _status(*forms: Any) -> int:
-    if any(getattr(form, "conflict", None) for form in forms if form):
+    """409 after a version conflict, 400 when a form was refused, else 200."""
+    if conflict_status(*forms) == 409:
         return 409
     if any(form.errors for form in forms if form is not None and form.is_bound):
         return 400
@@ -184,7 +178,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        saved = _run(
+        saved = run_service(
             form,
             services.do_update_change,
             change,
@@ -265,7 +259,7 @@ def transition(request: HttpRequest, number: str) -> HttpResponse:
     form = TransitionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        moved = _run(
+        moved = run_service(
             form,
             services.do_move_change,
             change,
@@ -290,7 +284,7 @@ def review(request: HttpRequest, number: str) -> HttpResponse:
     form = ReviewForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        reviewed = _run(
+        reviewed = run_service(
             form,
             services.do_record_review,
             change,

@@ -65,7 +65,6 @@ class EventType(models.TextChoices):
     CHANGE_AUTHORISED = "changes.change.authorised", "Change authorised"
     CHANGE_REJECTED = "changes.change.rejected", "Change rejected"
     CHANGE_REVIEWED = "changes.change.reviewed", "Post-implementation review recorded"
-    CHANGE_FLAGGED_UNAUTHORISED = "changes.change.flagged_unauthorised", "Unauthorised change"
     CHANGE_WORK_DETECTED = "changes.change.work_detected", "Work seen on its configuration item"
     CAUSED_INCIDENT_PROPOSED = "changes.caused_incident.proposed", "Caused incident proposed"
     CAUSED_INCIDENT_DECIDED = "changes.caused_incident.decided", "Caused incident decided"

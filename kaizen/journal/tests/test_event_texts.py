@@ -302,9 +302,15 @@ def test_change_events(requester, agent, change_manager, settings, tmp_path):
     assert lines(
         EventType.CHANGE_REVIEWED, change, {"objectives_met": {"old": None, "new": False}}
     ) == ["Objectives met: (none) → No"]
+    # The move that starts the work early carries the flag: one event, both changes.
     assert lines(
-        EventType.CHANGE_FLAGGED_UNAUTHORISED, change, {"unauthorised": {"old": False, "new": True}}
-    ) == ["Unauthorised: No → Yes"]
+        EventType.CHANGE_STATE_CHANGED,
+        change,
+        {
+            "state": {"old": "scheduled", "new": "implement"},
+            "unauthorised": {"old": False, "new": True},
+        },
+    ) == ["State: Scheduled → Implement", "Unauthorised: No → Yes"]
     incident = make_incident(requester)
     url = incident.get_absolute_url()
     for event_type, status, now in (
