@@ -800,6 +800,22 @@ CHANGE_KPIS = (
         target=48,
         warning=96,
     ),
+    measured(
+        "change.risk_brier_score",
+        "Accuracy of the change risk estimate (Brier score)",
+        "How well the risk evidence's failure probability, as recorded when each change was "
+        "let through, foretold how it went: the mean squared difference between the estimate "
+        "and the outcome (1 if the change failed, was backed out or was followed by an "
+        "incident, else 0). 0 is perfect; always saying 50 % scores 0.25.",
+        "mean of (estimated_failure_probability - went_wrong)^2 over closed changes with a "
+        "recorded estimate, by closed_at",
+        Unit.NUMBER,
+        LOWER,
+        changes(Aggregate.MEAN, "closed_at", column="risk_squared_error"),
+        process="change",
+        target=0.1,
+        warning=0.2,
+    ),
 )
 
 REQUEST_REASON = (

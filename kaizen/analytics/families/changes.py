@@ -27,7 +27,10 @@ from kaizen.changes.models import (
     CausedIncidentStatus,
     Change,
     ClosureCode,
+    RiskAssessment,
+    State,
 )
+from kaizen.changes.services.evidence import with_outcomes
 from kaizen.journal.events import EventType
 
 CHANGE_FACTS = """
@@ -73,6 +76,9 @@ CREATE TABLE IF NOT EXISTS change_facts (
     unauthorised BOOLEAN NOT NULL,
     caused_incidents INTEGER NOT NULL, -- incidents confirmed as caused by the change
     caused_incident BOOLEAN NOT NULL,
+    estimated_failure_probability DOUBLE, -- the risk evidence's estimate when accepted (0-1)
+    went_wrong BOOLEAN,              -- closed: failed, backed out or followed by an incident
+    risk_squared_error DOUBLE,       -- (estimate - went wrong)^2: its mean is the Brier score
     last_event_id BIGINT
 )
 """
@@ -123,6 +129,9 @@ CHANGE_FACT_SCHEMA = pa.schema(
         ("unauthorised", pa.bool_()),
         ("caused_incidents", pa.int32()),
         ("caused_incident", pa.bool_()),
+        ("estimated_failure_probability", pa.float64()),
+        ("went_wrong", pa.bool_()),
+        ("risk_squared_error", pa.float64()),
         ("last_event_id", pa.int64()),
     ]
 )
@@ -178,6 +187,27 @@ def _caused(ids: Sequence[int]) -> dict[int, int]:
     return dict(rows)
 
 
+def _outcomes(ids: Sequence[int]) -> dict[int, tuple[float | None, bool]]:
+    """Per closed change: its recorded risk estimate (None without one) and whether it went
+    wrong as the risk evidence counts it (services/evidence.py: failed, backed out, or
+    followed by an incident nobody dismissed)."""
+    closed = Change.objects.filter(pk__in=ids, state=State.CLOSED)
+    rows = with_outcomes(closed).values_list(
+        "pk", "risk_assessment__probability", "failed", "followed_by_incident"
+    )
+    return {
+        pk: (probability, bool(failed) or bool(followed))
+        for pk, probability, failed, followed in rows
+    }
+
+
+def _squared_error(outcome: tuple[float | None, bool] | None) -> float | None:
+    if outcome is None or outcome[0] is None:
+        return None
+    probability, wrong = outcome
+    return (probability - (1.0 if wrong else 0.0)) ** 2
+
+
 def change_fact_table(rows: Sequence[tuple], *, names: Names) -> pa.Table:
     column = dict(zip(CHANGE_VALUES, zip(*rows, strict=True), strict=True))
     ids = list(column["id"])
@@ -186,6 +216,10 @@ def change_fact_table(rows: Sequence[tuple], *, names: Names) -> pa.Table:
         Change.configuration_items.through.objects, "configurationitem", ids
     )
     caused = _caused(ids)
+    outcomes = _outcomes(ids)
+    estimates = dict(
+        RiskAssessment.objects.filter(change_id__in=ids).values_list("change_id", "probability")
+    )
     people = names.people([*column["implementer_id"], *column["requester_id"]])
     times = {name: utc_column(column[name]) for name in TIMES}
     codes = column["closure_code"]
@@ -223,6 +257,9 @@ def change_fact_table(rows: Sequence[tuple], *, names: Names) -> pa.Table:
         "unauthorised": booleans(column["unauthorised"]),
         "caused_incidents": [caused.get(pk, 0) for pk in ids],
         "caused_incident": [caused.get(pk, 0) > 0 for pk in ids],
+        "estimated_failure_probability": [estimates.get(pk) for pk in ids],
+        "went_wrong": [outcomes[pk][1] if pk in outcomes else None for pk in ids],
+        "risk_squared_error": [_squared_error(outcomes.get(pk)) for pk in ids],
         "last_event_id": pa.nulls(len(ids), pa.int64()),
     }
     return pa.table(facts, schema=CHANGE_FACT_SCHEMA)
@@ -275,6 +312,9 @@ COLUMN_LABELS = {
     "caused_incidents": "incidents caused",
     "caused_incident": "caused an incident",
     "reference_only": "known only by reference",
+    "estimated_failure_probability": "estimated failure probability when accepted",
+    "went_wrong": "went wrong",
+    "risk_squared_error": "squared error of the risk estimate",
     "last_event_id": "last journal event",
 }
 
@@ -285,7 +325,7 @@ CHANGES = register(
         noun="changes",
         column_labels=COLUMN_LABELS,
         ddl=CHANGE_FACTS,
-        version="1",
+        version="2",
         model=Change,
         key="change_id",
         breakdowns=BREAKDOWN_COLUMNS,

@@ -8,6 +8,7 @@ import pytest
 
 from kaizen.analytics.sync import sync
 from kaizen.changes import services
+from kaizen.changes.models import RiskAssessment
 from kaizen.changes.services.imported import do_record_referenced_change
 from kaizen.changes.tests.factories import approved_template
 from kaizen.incidents.tests.helpers import make_incident
@@ -119,6 +120,10 @@ def story(agent, change_manager, requester, analytics_store):
     c5 = raise_at(agent, at(4, 5, 9))
     move(c5, "cancelled", at(4, 6, 9), closure_notes="Not needed")
     raise_at(agent, at(4, 7, 9))
+    # The risk estimates recorded when each was let through (authorised; C4: scheduled), set
+    # here so the Brier score can be worked out by hand.
+    for change, probability in ((c1, 0.2), (c2, 0.5), (c3, 0.1), (c4, 0.3)):
+        assert RiskAssessment.objects.filter(change=change).update(probability=probability) == 1
     # Known only because an imported incident names it: counted in none of the figures.
     do_record_referenced_change(
         "CHG0009999", imported_from="servicenow", first_seen_at=at(3, 20, 9), source_attributes={}
@@ -138,6 +143,9 @@ EXPECTED = {
     "change.unauthorised_count": {MARCH: (1, 1), APRIL: NONE},  # C3
     # 48, 6, 1 | none authorised in April
     "change.authorisation_hours_median": {MARCH: (6, 3), APRIL: NONE},
+    # closed, by closed_at: C1 ok at 0.2 -> 0.04, C2 failed (and caused one) at 0.5 -> 0.25 |
+    # C3 backed out at 0.1 -> 0.81, C4 ok with issues at 0.3 -> 0.09
+    "change.risk_brier_score": {MARCH: ((0.04 + 0.25) / 2, 2), APRIL: ((0.81 + 0.09) / 2, 2)},
 }
 
 
