@@ -359,6 +359,9 @@ SPECTACULAR_SETTINGS = {
         "ChangeStateEnum": "kaizen.changes.models.State",
         "ChangeRiskEnum": "kaizen.changes.models.Risk",
         "ChangeClosureCodeEnum": "kaizen.changes.models.ClosureCode",
+        "ChangeVoteDecisionEnum": "kaizen.changes.models.Decision",
+        "ChangeFallbackEnum": "kaizen.changes.models.Fallback",
+        "ChangeTemplateDecisionEnum": "kaizen.changes.api.serializers.TemplateDecision",
         "UserKindEnum": "kaizen.people.models.UserKind",
         # Named after their model, so the next app with a "level" or "priority" choice set
         # does not collide with the improvement register's.

@@ -410,6 +410,26 @@ def inbox_payload(user: User) -> list[dict[str, Any]]:
     ]
 
 
+# One item of the inbox. Built with type(): one of its keys, "for" (the approver the vote is
+# cast for: yourself, or whoever delegated to you), is a Python keyword.
+InboxItemSerializer = type(
+    "InboxItemSerializer",
+    (serializers.Serializer,),
+    {
+        "round": serializers.IntegerField(help_text="The approval round's id"),
+        "change": serializers.CharField(help_text="The change's number"),
+        "title": serializers.CharField(),
+        "for": serializers.CharField(help_text="User name of the approver"),
+        "due_at": serializers.DateTimeField(),
+    },
+)
+
+
+class InboxSerializer(serializers.Serializer):
+    waiting = InboxItemSerializer(many=True)
+
+
+@extend_schema(responses={200: InboxSerializer})
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated])
 def approval_inbox(request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -368,8 +369,14 @@ class ChangeTemplateSerializer(serializers.ModelSerializer):
         ]
 
 
+class TemplateDecision(models.TextChoices):
+    APPROVE = "approve", "Approve the proposed version"
+    REJECT = "reject", "Reject the proposed version"
+    RETIRE = "retire", "Retire the approved version"
+
+
 class TemplateDecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approve", "reject", "retire"])
+    decision = serializers.ChoiceField(choices=TemplateDecision.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
