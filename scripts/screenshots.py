@@ -51,6 +51,9 @@ SHOTS = [
     ("change-approvals.png", "olu.adeyemi", "/changes/approvals/"),
     ("change-cab-meetings.png", "olu.adeyemi", "/changes/cab/"),
     ("change-new.png", "tom.baker", "/changes/new/"),
+    ("change-calendar.png", "olu.adeyemi", "/changes/calendar/"),
+    ("change-calendar-week.png", "olu.adeyemi", "/changes/calendar/week/"),
+    ("change-risk-questionnaire.png", "olu.adeyemi", "/changes/risk/questionnaire/"),
     ("sla-definitions.png", "eva.schmidt", "/sla/"),
     ("sla-calendar.png", "eva.schmidt", "/sla/calendars/uk-office-hours/"),
     ("portal-report.png", "emma.jones", "/incidents/report/"),
@@ -121,6 +124,15 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             page.screenshot(path=OUT / name, full_page=name in FULL_PAGE)
             print(f"{name}: {page.title()}")
+        if "change-detail.png".startswith(args.only):
+            # A change in review: its risk, authorisation, schedule, review and the incidents
+            # proposed as caused by it.
+            sign_in(page, args.url, "olu.adeyemi", password)
+            page.goto(f"{args.url}/changes/?state=review&sort=-opened")
+            page.locator("#change-list tbody a").first.click()
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=OUT / "change-detail.png", full_page=True)
+            print(f"change-detail.png: {page.title()}")
         if args.only and not "incident-detail.png".startswith(args.only):
             browser.close()
             return
