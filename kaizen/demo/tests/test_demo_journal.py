@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from kaizen.demo.catalog import load_catalog
+from kaizen.demo.changes import load_changes
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.management.commands.load_demo import Command
 from kaizen.demo.people import load_people
@@ -30,6 +31,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
     load_sla()
     Command(stdout=StringIO())._import_servicenow(skip=False)
     load_incidents()
+    load_changes()
     out = StringIO()
     call_command("journal", "verify", stdout=out)  # exits with status 1 on any mismatch
     lines = out.getvalue().splitlines()
@@ -43,6 +45,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         "catalog.ci",
         "catalog.offering",
         "catalog.service",
+        "changes.change",
         "incidents.category",
         "incidents.incident",
         "people.team",
