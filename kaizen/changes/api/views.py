@@ -8,12 +8,10 @@ version).
 
 from typing import Any
 
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -47,8 +45,20 @@ from kaizen.changes.selectors import (
     comments_for,
     templates_for,
 )
+from kaizen.core.api.ticket_activity import TicketActivity, ticket_activity_actions
 
 CONFLICT = OpenApiResponse(description="The change moved on since you read `version`")
+# Comments, work notes and files: the actions every ticket viewset shares.
+CHANGE_ACTIVITY = TicketActivity(
+    comments=comments_for,
+    attachments=lambda user, change: attachments_for(change),
+    may_comment=can_comment_on_change,
+    may_attach=can_comment_on_change,
+    may_write_work_notes=can_see_work_notes,
+    add_comment=services.do_add_change_comment,
+    add_attachment=services.do_add_change_attachment,
+    requester="the requester",
+)
 WRITES = {
     "create",
     "partial_update",
@@ -72,6 +82,7 @@ class WorkChanges(permissions.BasePermission):
 
 
 class ChangeViewSet(
+    ticket_activity_actions(CHANGE_ACTIVITY, ChangeCommentSerializer, ChangeAttachmentSerializer),
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -261,84 +272,6 @@ class ChangeViewSet(
             reason=serializer.validated_data["reason"],
         )
         return Response(CausedIncidentSerializer(decided).data)
-
-    @extend_schema(
-        methods=["GET"], request=None, responses={200: ChangeCommentSerializer(many=True)}
-    )
-    @extend_schema(
-        methods=["POST"], request=ChangeCommentSerializer, responses={201: ChangeCommentSerializer}
-    )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    def comments(self, request: Request, number: str) -> Response:
-        """The conversation, oldest first. Agents also read and write work notes."""
-        change = self.get_object()
-        if request.method == "GET":
-            return Response(
-                ChangeCommentSerializer(comments_for(request.user, change), many=True).data
-            )
-        if not can_comment_on_change(request.user, change):
-            raise exceptions.PermissionDenied("Only agents and the requester comment.")
-        serializer = ChangeCommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        work_note = serializer.validated_data.get("is_work_note", False)
-        if work_note and not can_see_work_notes(request.user):
-            raise exceptions.PermissionDenied("Work notes are for agents.")
-        comment = services.do_add_change_comment(
-            change, serializer.validated_data["body"], actor=request.user, is_work_note=work_note
-        )
-        return Response(ChangeCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        methods=["GET"], request=None, responses={200: ChangeAttachmentSerializer(many=True)}
-    )
-    @extend_schema(
-        methods=["POST"],
-        request={"multipart/form-data": ChangeAttachmentSerializer},
-        responses={201: ChangeAttachmentSerializer},
-    )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        pagination_class=None,
-        filter_backends=[],
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
-    )
-    def attachments(self, request: Request, number: str) -> Response:
-        """Files on the change (upload as multipart/form-data, field `file`)."""
-        change = self.get_object()
-        if request.method == "GET":
-            return Response(ChangeAttachmentSerializer(attachments_for(change), many=True).data)
-        if not can_comment_on_change(request.user, change):
-            raise exceptions.PermissionDenied("Only agents and the requester add files.")
-        serializer = ChangeAttachmentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attachment = services.do_add_change_attachment(
-            change, serializer.validated_data["file"], actor=request.user
-        )
-        return Response(ChangeAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=None,
-        responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")},
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
-        url_name="attachment-download",
-        filter_backends=[],
-    )
-    def attachment_download(self, request: Request, number: str, attachment_id: str) -> Any:
-        change = self.get_object()
-        attachment = attachments_for(change).filter(pk=attachment_id).first()
-        if attachment is None:
-            raise Http404("No such attachment.")
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
 
 
 class ManageCatalogue(permissions.BasePermission):

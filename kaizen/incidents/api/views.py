@@ -8,15 +8,14 @@ version conflict a 409 naming who changed the incident when, with the current ve
 
 from typing import Any
 
-from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core.api.ticket_activity import TicketActivity, ticket_activity_actions
 from kaizen.incidents import services
 from kaizen.incidents.api.serializers import (
     AssignSerializer,
@@ -61,9 +60,21 @@ class WorkIncidents(permissions.BasePermission):
 
 
 CONFLICT = OpenApiResponse(description="The incident changed since you read `version`")
+# Comments, work notes and files: the actions every ticket viewset shares.
+INCIDENT_ACTIVITY = TicketActivity(
+    comments=comments_for,
+    attachments=lambda user, incident: attachments_for(user, incident).select_related("incident"),
+    may_comment=can_comment_on_incident,
+    may_attach=can_attach_to_incident,
+    may_write_work_notes=can_see_work_notes,
+    add_comment=services.do_add_incident_comment,
+    add_attachment=services.do_add_incident_attachment,
+    requester="the caller",
+)
 
 
 class IncidentViewSet(
+    ticket_activity_actions(INCIDENT_ACTIVITY, CommentSerializer, AttachmentSerializer),
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -172,84 +183,6 @@ class IncidentViewSet(
             expected_version=data["version"],
         )
         return self._answer(assigned)
-
-    @extend_schema(methods=["GET"], request=None, responses={200: CommentSerializer(many=True)})
-    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    def comments(self, request: Request, number: str) -> Response:
-        """The conversation, oldest first. Agents also read and write work notes."""
-        incident = self.get_object()
-        if request.method == "GET":
-            rows = comments_for(request.user, incident)
-            return Response(CommentSerializer(rows, many=True).data)
-        if not can_comment_on_incident(request.user, incident):
-            raise exceptions.PermissionDenied("Only agents and the caller comment.")
-        serializer = CommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        work_note = serializer.validated_data["is_work_note"]
-        if work_note and not can_see_work_notes(request.user):
-            raise exceptions.PermissionDenied("Work notes are for agents.")
-        comment = services.do_add_incident_comment(
-            incident,
-            serializer.validated_data["body"],
-            actor=request.user,
-            is_work_note=work_note,
-        )
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(methods=["GET"], request=None, responses={200: AttachmentSerializer(many=True)})
-    @extend_schema(
-        methods=["POST"],
-        request={"multipart/form-data": AttachmentSerializer},
-        responses={201: AttachmentSerializer},
-    )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        pagination_class=None,
-        filter_backends=[],
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
-    )
-    def attachments(self, request: Request, number: str) -> Response:
-        """Files on the incident (upload as multipart/form-data, field `file`)."""
-        incident = self.get_object()
-        if request.method == "GET":
-            rows = attachments_for(request.user, incident).select_related("incident")
-            return Response(AttachmentSerializer(rows, many=True).data)
-        if not can_attach_to_incident(request.user, incident):
-            raise exceptions.PermissionDenied("Only agents and the caller add files.")
-        serializer = AttachmentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attachment = services.do_add_incident_attachment(
-            incident,
-            serializer.validated_data["file"],
-            actor=request.user,
-        )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=None,
-        responses={(200, "application/octet-stream"): OpenApiResponse(description="The file")},
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path=r"attachments/(?P<attachment_id>[0-9]+)",
-        url_name="attachment-download",
-        filter_backends=[],
-    )
-    def attachment_download(self, request: Request, number: str, attachment_id: str) -> Any:
-        """Download one attachment."""
-        incident = self.get_object()
-        attachment = attachments_for(request.user, incident).filter(pk=attachment_id).first()
-        if attachment is None:
-            raise Http404("No such attachment.")
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
 
 
 class PriorityMatrixAccess(permissions.BasePermission):
