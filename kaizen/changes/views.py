@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -52,6 +52,7 @@ from kaizen.core.forms import (
     run_service,
 )
 from kaizen.core.listing import list_page
+from kaizen.core.ticket_views import attachment_response, post_attachment, post_comment
 from kaizen.journal.selectors import timeline_for
 from kaizen.journal.ticket_activity import max_attachment_bytes
 from kaizen.people.permissions import can_view_timeline
@@ -367,22 +368,14 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
     change = _change_for(request, number)
     if not can_comment_on_change(request.user, change):
         raise PermissionDenied("Only agents and the requester comment on a change.")
-    worker = can_work_changes(request.user)
-    form = TicketCommentForm(request.POST, agent=worker, requester_word="requester")
-    if form.is_valid():
-        work_note = form.cleaned_data.get("is_work_note", False)
-        added = run_service(
-            form,
-            services.do_add_change_comment,
-            change,
-            form.cleaned_data["body"],
-            actor=request.user,
-            is_work_note=work_note,
-        )
-        if added:
-            messages.success(request, "Work note added." if work_note else "Comment added.")
-            return redirect(f"{change.get_absolute_url()}#activity")
-    return _render_change(request, change, comment_form=form)
+    return post_comment(
+        request,
+        change,
+        agent=can_work_changes(request.user),
+        add_comment=services.do_add_change_comment,
+        render_page=_render_change,
+        requester_word="requester",
+    )
 
 
 @login_required
@@ -391,33 +384,19 @@ def attach(request: HttpRequest, number: str) -> HttpResponse:
     change = _change_for(request, number)
     if not can_comment_on_change(request.user, change):
         raise PermissionDenied("Only agents and the requester add files to a change.")
-    form = TicketAttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        added = run_service(
-            form,
-            services.do_add_change_attachment,
-            change,
-            form.cleaned_data["file"],
-            actor=request.user,
-        )
-        if added:
-            messages.success(request, f"{added.original_name} attached.")
-            return redirect(f"{change.get_absolute_url()}#attachments")
-    return _render_change(request, change, attachment_form=form)
+    return post_attachment(
+        request,
+        change,
+        add_attachment=services.do_add_change_attachment,
+        render_page=_render_change,
+    )
 
 
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = attachment_for(request.user, pk)
-    if attachment is None:
-        raise Http404("No such attachment.")
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    """Files are served only to people who may see their change (404 for anyone else)."""
+    return attachment_response(attachment_for(request.user, pk))
 
 
 # -- the standard change catalogue --------------------------------------------------------

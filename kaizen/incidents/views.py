@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.core.listing import capped_counts, list_page
+from kaizen.core.ticket_views import attachment_response, post_attachment, post_comment
 from kaizen.core.widgets import share_model_choices
 from kaizen.incidents import services
 from kaizen.incidents.filters import IncidentFilter, MyIncidentFilter
@@ -420,22 +421,13 @@ def comment(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident_for(request, number)
     if not can_comment_on_incident(request.user, incident):
         raise PermissionDenied("Only agents and the caller comment on an incident.")
-    agent = can_work_incidents(request.user)
-    form = CommentForm(request.POST, agent=agent)
-    if form.is_valid():
-        work_note = form.cleaned_data.get("is_work_note", False)
-        added = run_service(
-            form,
-            services.do_add_incident_comment,
-            incident,
-            form.cleaned_data["body"],
-            actor=request.user,
-            is_work_note=work_note,
-        )
-        if added:
-            messages.success(request, "Work note added." if work_note else "Comment added.")
-            return redirect(f"{incident.get_absolute_url()}#activity")
-    return _render_incident(request, incident, comment_form=form)
+    return post_comment(
+        request,
+        incident,
+        agent=can_work_incidents(request.user),
+        add_comment=services.do_add_incident_comment,
+        render_page=_render_incident,
+    )
 
 
 @login_required
@@ -444,34 +436,19 @@ def attach(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident_for(request, number)
     if not can_attach_to_incident(request.user, incident):
         raise PermissionDenied("Only agents and the caller add files to an incident.")
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        added = run_service(
-            form,
-            services.do_add_incident_attachment,
-            incident,
-            form.cleaned_data["file"],
-            actor=request.user,
-        )
-        if added:
-            messages.success(request, f"{added.original_name} attached.")
-            return redirect(f"{incident.get_absolute_url()}#attachments")
-    return _render_incident(request, incident, attachment_form=form)
+    return post_attachment(
+        request,
+        incident,
+        add_attachment=services.do_add_incident_attachment,
+        render_page=_render_incident,
+    )
 
 
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Files are served only to people who may see their incident (404 for anyone else)."""
-    attachment = attachment_for(request.user, pk)
-    if attachment is None:
-        raise Http404("No such attachment.")
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    return attachment_response(attachment_for(request.user, pk))
 
 
 # -- configuration ------------------------------------------------------------------------
