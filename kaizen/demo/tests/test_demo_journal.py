@@ -57,4 +57,9 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
     # Every kind of the demo is there, each record with at least its created event.
     assert all(counted[kind][1] >= counted[kind][0] > 0 for kind in demo_kinds), counted
     assert counted["incidents.incident"][0] >= 200  # the imported ones and the demo's own
+    # The demo's own changes besides those the imported log names (known only by reference).
+    from kaizen.changes.models import Change
+
+    assert Change.objects.filter(reference_only=True).exists()
+    assert Change.objects.filter(imported_from="").count() >= 250
     assert lines[-1].startswith("The journal matches the data: ")
