@@ -866,23 +866,13 @@ def home_blocks(user: User, *, now: dt.datetime | None = None) -> list[Block]:
             title = role_title(process, role)
             if process == Process.INCIDENT:
                 blocks += incident_leader_blocks(user, title, kpis.get(process, []))
-            elif process == Process.CHANGE:
-                blocks += change_leader_blocks(user, title, now)
-                name = SHORT_NAMES[process]
-                blocks.append(
-                    _kpi_block(
-                        "process-kpis-change",
-                        title,
-                        f"{name} KPIs off target",
-                        kpis.get(process, []),
-                        f"{name.lower()} ",
-                    )
-                )
             elif process == Process.IMPROVEMENT:
                 if can_manage_register(user):
                     every = [row for rows in kpis.values() for row in rows]
                     blocks += csi_blocks(user, title, every)
             else:
+                if process == Process.CHANGE:
+                    blocks += change_leader_blocks(user, title, now)
                 name = SHORT_NAMES[process]
                 blocks.append(
                     _kpi_block(
