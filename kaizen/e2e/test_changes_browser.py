@@ -93,12 +93,14 @@ def test_a_normal_change_from_raising_to_closing(page, browser, live_server):
     page.click("button:has-text('Schedule')")
     page.wait_for_selector("text=is now scheduled")
 
-    page.click("button:has-text('Start implementation')")
+    page.click("#state button[data-bs-target='#move-implement']")
+    page.wait_for_selector("#move-implement.show button[type=submit]", state="visible")
     page.click("#move-implement button[type=submit]")
     page.wait_for_selector("text=is now implement")
     # Mail breaks while the gateway is upgraded.
     incident = make_incident(make_user("rita"), service=mail, short_description="No mail")
-    page.click("button:has-text('Finish implementation')")
+    page.click("#state button[data-bs-target='#move-review']")
+    page.wait_for_selector("#move-review.show button[type=submit]", state="visible")
     page.click("#move-review button[type=submit]")
     page.wait_for_selector("text=is now review")
     caused = page.locator("#caused")
@@ -110,10 +112,13 @@ def test_a_normal_change_from_raising_to_closing(page, browser, live_server):
     page.fill("#review-form textarea", "Test the failover of the relay first.")
     page.click("#review-form button[type=submit]")
     page.wait_for_selector("text=Post-implementation review recorded.")
-    page.click("button:has-text('Close')")
+    # The state card's own toggle (not the messages' close buttons), then its form once shown.
+    page.click("#state button[data-bs-target='#move-closed']")
+    page.wait_for_selector("#move-closed.show #closure-code", state="visible")
     page.select_option("#closure-code", "failed")
     page.click("#move-closed button[type=submit]")
-    page.wait_for_selector("text=is now closed")
+    # Closing runs the improvement and review listeners: give a loaded machine its time.
+    page.wait_for_selector("text=is now closed", timeout=45_000)
     page.screenshot(path="/tmp/change-e2e-closed.png", full_page=True)
 
     change.refresh_from_db()
