@@ -81,6 +81,29 @@ MOVED_ELSEWHERE = {
 }
 
 
+# What the change records as it moves (its own endpoints write them): read-only here.
+RECORDED_FIELDS = (
+    "state",
+    "closure_code",
+    "closure_notes",
+    "actual_start",
+    "actual_end",
+    "objectives_met",
+    "lessons_learned",
+    "opened_at",
+    "submitted_at",
+    "authorisation_requested_at",
+    "authorised_at",
+    "rejected_at",
+    "reviewed_at",
+    "closed_at",
+    "cancelled_at",
+    "unauthorised",
+    "unauthorised_reason",
+    "imported_from",
+)
+
+
 class ChangeSerializer(serializers.ModelSerializer):
     """A change request. POST raises one in Draft (standard: give `template`); PATCH edits what
     it says and needs the `version` you read (409 if it moved on)."""
@@ -126,51 +149,13 @@ class ChangeSerializer(serializers.ModelSerializer):
             "configuration_items",
             "priority",
             "risk",
-            "state",
-            "closure_code",
-            "closure_notes",
-            "actual_start",
-            "actual_end",
-            "objectives_met",
-            "lessons_learned",
-            "opened_at",
-            "submitted_at",
-            "authorisation_requested_at",
-            "authorised_at",
-            "rejected_at",
-            "reviewed_at",
-            "closed_at",
-            "cancelled_at",
-            "unauthorised",
-            "unauthorised_reason",
-            "imported_from",
+            *RECORDED_FIELDS,
             "version",
             "updated_at",
             "allowed_transitions",
             "url",
         ]
-        read_only_fields = [
-            "number",
-            "state",
-            "closure_code",
-            "closure_notes",
-            "actual_start",
-            "actual_end",
-            "objectives_met",
-            "lessons_learned",
-            "opened_at",
-            "submitted_at",
-            "authorisation_requested_at",
-            "authorised_at",
-            "rejected_at",
-            "reviewed_at",
-            "closed_at",
-            "cancelled_at",
-            "unauthorised",
-            "unauthorised_reason",
-            "imported_from",
-            "updated_at",
-        ]
+        read_only_fields = ["number", *RECORDED_FIELDS, "updated_at"]
 
     def get_allowed_transitions(self, change: Change) -> list[str]:
         return [state.value for state in allowed_targets(change)]
