@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kaizen.sla",
     "kaizen.incidents",
     "kaizen.changes",
+    "kaizen.problems",
     "kaizen.notifications",
     "kaizen.imports",
     "kaizen.analytics",

@@ -3,14 +3,15 @@ process.
 
 Processes do not import each other (.importlinter), yet one must often ask about another's
 records on the same part of the catalogue: the incidents opened on a changed service after
-the change (candidates "caused by this change"), later the changes that fix a problem's CI.
-Each process registers its tickets here from its AppConfig.ready(); a reader asks by the
-source's key and gets plain rows.
+the change (candidates "caused by this change"), the incidents a problem explains, the change
+that fixes a problem. Each process registers its tickets here from its AppConfig.ready(); a
+reader asks by the source's key and gets plain rows, and acts on another process's ticket only
+through the actions that process registered (each one of its own journaled services).
 """
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
@@ -22,10 +23,22 @@ class TicketSource:
     label: str  # "Incident"
     model: type[models.Model]
     opened_field: str
-    service_field: str  # a foreign key to catalog.Service
-    ci_field: str  # a foreign key to catalog.ConfigurationItem
+    # Foreign keys to catalog.Service and catalog.ConfigurationItem; "" for a ticket that
+    # names several (a change): it is then found by number and text, not by service or CI.
+    service_field: str
+    ci_field: str
     title_field: str
     number_field: str = "number"
+    # The category's name, through a relation when it is one ("category__name"); "" if none.
+    category_field: str = ""
+    state_field: str = "state"
+    open_states: tuple[str, ...] = ()
+    # add_note(ticket, body, *, actor, at, is_work_note): a comment or work note on the ticket.
+    add_note: Callable[..., Any] | None = None
+    # resolve(ticket, notes, *, actor, at): resolve an open ticket through its lifecycle.
+    resolve: Callable[..., Any] | None = None
+    # The text a person searches tickets by, besides the number and title ("description").
+    text_fields: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,10 @@ class TicketRow:
     service_id: int | None
     configuration_item_id: int | None
     url: str
+    pk: Any = None
+    category: str = ""
+    state: str = ""
+    is_open: bool = False
 
 
 _SOURCES: dict[str, TicketSource] = {}
@@ -50,20 +67,42 @@ def ticket_source(key: str) -> TicketSource | None:
 
 
 def _rows(source: TicketSource, queryset: Any) -> list[TicketRow]:
-    values = queryset.values_list(
+    values = queryset.annotate(
+        _service_id=models.F(f"{source.service_field}_id")
+        if source.service_field
+        else models.Value(None, models.IntegerField()),
+        _ci_id=models.F(f"{source.ci_field}_id")
+        if source.ci_field
+        else models.Value(None, models.IntegerField()),
+    ).values_list(
         "pk",
         source.number_field,
         source.title_field,
         source.opened_field,
-        f"{source.service_field}_id",
-        f"{source.ci_field}_id",
+        "_service_id",
+        "_ci_id",
+        source.state_field,
+        *([source.category_field] if source.category_field else []),
     )
     model = source.model
     rows = []
-    for pk, number, title, opened_at, service_id, ci_id in values:
+    for pk, number, title, opened_at, service_id, ci_id, state, *category in values:
         record = model(pk=pk, **{source.number_field: number})
         url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
-        rows.append(TicketRow(number, title, opened_at, service_id, ci_id, url))
+        rows.append(
+            TicketRow(
+                number,
+                title,
+                opened_at,
+                service_id,
+                ci_id,
+                url,
+                pk=pk,
+                category=(category[0] or "") if category else "",
+                state=state,
+                is_open=state in source.open_states,
+            )
+        )
     return rows
 
 
@@ -81,7 +120,7 @@ def tickets_on(
     installed)."""
     source = _SOURCES.get(key)
     service_ids, ci_ids = list(service_ids), list(ci_ids)
-    if source is None or not (service_ids or ci_ids):
+    if source is None or not (service_ids or ci_ids) or not source.service_field:
         return []
     on = models.Q(**{f"{source.service_field}__in": service_ids}) | models.Q(
         **{f"{source.ci_field}__in": ci_ids}
@@ -104,3 +143,30 @@ def tickets_numbered(key: str, numbers: Iterable[str]) -> dict[str, TicketRow]:
         return {}
     queryset = source.model.objects.filter(**{f"{source.number_field}__in": numbers})
     return {row.number: row for row in _rows(source, queryset)}
+
+
+def ticket_records(key: str, numbers: Iterable[str]) -> dict[str, Any]:
+    """The source's ticket records (model instances) by number, to act on through the
+    source's registered actions."""
+    source = _SOURCES.get(key)
+    numbers = list(numbers)
+    if source is None or not numbers:
+        return {}
+    records = source.model.objects.filter(**{f"{source.number_field}__in": numbers})
+    return {getattr(record, source.number_field): record for record in records}
+
+
+def search_tickets(key: str, text: str, *, limit: int = 20) -> list[TicketRow]:
+    """The source's tickets whose number starts with, or whose title or text fields hold,
+    `text`: newest first."""
+    source = _SOURCES.get(key)
+    text = text.strip()
+    if source is None or not text:
+        return []
+    match = models.Q(**{f"{source.number_field}__istartswith": text}) | models.Q(
+        **{f"{source.title_field}__icontains": text}
+    )
+    for name in source.text_fields:
+        match |= models.Q(**{f"{name}__icontains": text})
+    queryset = source.model.objects.filter(match).order_by(f"-{source.opened_field}", "-pk")
+    return _rows(source, queryset[:limit])

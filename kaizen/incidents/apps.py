@@ -8,8 +8,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
-        from kaizen.incidents import sla_kind
-        from kaizen.incidents.models import Incident
+        from kaizen.incidents import sla_kind, ticket_actions
+        from kaizen.incidents.models import OPEN_STATES, Incident
         from kaizen.incidents.services.base import INCIDENTS
         from kaizen.incidents.services.categories import CATEGORIES
         from kaizen.journal.verify import FoldedKind, register
@@ -29,5 +29,10 @@ class IncidentsConfig(AppConfig):
                 service_field="service",
                 ci_field="configuration_item",
                 title_field="short_description",
+                category_field="category__name",
+                open_states=tuple(OPEN_STATES),
+                add_note=ticket_actions.add_note,
+                resolve=ticket_actions.resolve,
+                text_fields=("description",),
             )
         )

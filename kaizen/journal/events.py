@@ -111,6 +111,28 @@ class EventType(models.TextChoices):
         "changes.risk_questionnaire.published",
         "Risk questionnaire published",
     )
+    # problems (kaizen/problems/services/): the subject is the problem, the known error or the
+    # candidate; linking is journaled on the problem and on the incident it links
+    PROBLEM_CREATED = "problems.problem.created", "Problem raised"
+    PROBLEM_UPDATED = "problems.problem.updated", "Problem updated"
+    PROBLEM_STATE_CHANGED = "problems.problem.state_changed", "Problem state changed"
+    PROBLEM_COMMENTED = "problems.problem.commented", "Comment added"
+    PROBLEM_WORK_NOTE_ADDED = "problems.problem.work_note_added", "Work note added"
+    PROBLEM_ATTACHMENT_ADDED = "problems.problem.attachment_added", "Attachment added"
+    PROBLEM_INCIDENT_LINKED = "problems.problem.incident_linked", "Incident linked"
+    PROBLEM_INCIDENT_UNLINKED = "problems.problem.incident_unlinked", "Incident unlinked"
+    INCIDENT_PROBLEM_LINKED = "problems.incident.linked", "Linked to a problem"
+    INCIDENT_PROBLEM_UNLINKED = "problems.incident.unlinked", "Unlinked from a problem"
+    PROBLEM_LINKED_INCIDENTS_RESOLVED = (
+        "problems.problem.linked_incidents_resolved",
+        "Linked incidents resolved with the problem",
+    )
+    KNOWN_ERROR_CREATED = "problems.knownerror.created", "Known error recorded"
+    KNOWN_ERROR_UPDATED = "problems.knownerror.updated", "Known error updated"
+    KNOWN_ERROR_APPLIED = "problems.knownerror.applied", "Known error applied to an incident"
+    PROBLEM_CANDIDATE_FOUND = "problems.candidate.found", "Problem candidate found"
+    PROBLEM_CANDIDATE_ACCEPTED = "problems.candidate.accepted", "Problem candidate accepted"
+    PROBLEM_CANDIDATE_DISMISSED = "problems.candidate.dismissed", "Problem candidate dismissed"
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"
     CALENDAR_UPDATED = "sla.calendar.updated", "Business calendar updated"

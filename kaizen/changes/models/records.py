@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from kaizen.catalog.models import ConfigurationItem, Service
 from kaizen.core.models import TicketAttachment, TicketComment
+from kaizen.core.priority import Impact, Priority, Urgency
 from kaizen.people.models import Team, User
 
 __all__ = [
@@ -71,25 +72,6 @@ class ClosureCode(models.TextChoices):
 # The outcomes that count as a failed change in the evidence and the KPIs.
 FAILED_CLOSURE_CODES = (ClosureCode.FAILED, ClosureCode.BACKED_OUT)
 __all__ += ["FAILED_CLOSURE_CODES"]
-
-
-class Impact(models.IntegerChoices):
-    HIGH = 1, "1 - High"
-    MEDIUM = 2, "2 - Medium"
-    LOW = 3, "3 - Low"
-
-
-class Urgency(models.IntegerChoices):
-    HIGH = 1, "1 - High"
-    MEDIUM = 2, "2 - Medium"
-    LOW = 3, "3 - Low"
-
-
-class Priority(models.IntegerChoices):
-    CRITICAL = 1, "1 - Critical"
-    HIGH = 2, "2 - High"
-    MODERATE = 3, "3 - Moderate"
-    LOW = 4, "4 - Low"
 
 
 class Risk(models.IntegerChoices):

@@ -13,17 +13,15 @@ from kaizen.changes.models import (
     Change,
     ChangeTemplate,
     ChangeType,
-    Impact,
-    Priority,
     State,
     TemplateStatus,
-    Urgency,
 )
 from kaizen.changes.services import conflicts
 from kaizen.changes.services import risk as risk_rules
 from kaizen.changes.services.base import CHANGES, moment
 from kaizen.core.numbering import NumberFormat, advance_past
 from kaizen.core.numbering import next_number as next_number_of
+from kaizen.core.priority import check_impact_urgency, priority_of
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.people.models import User
@@ -60,20 +58,6 @@ AFTER_IMPLEMENTATION_FIELDS = frozenset(
 
 CHANGE_NUMBERS = NumberFormat(sequence="change", prefix="CHG")
 
-# Impact x urgency -> priority, the usual 3 x 3 grid folded into four priorities (a change
-# has no "planning" priority: every change is planned).
-PRIORITY_GRID: dict[tuple[int, int], int] = {
-    (Impact.HIGH, Urgency.HIGH): Priority.CRITICAL,
-    (Impact.HIGH, Urgency.MEDIUM): Priority.HIGH,
-    (Impact.MEDIUM, Urgency.HIGH): Priority.HIGH,
-    (Impact.HIGH, Urgency.LOW): Priority.MODERATE,
-    (Impact.MEDIUM, Urgency.MEDIUM): Priority.MODERATE,
-    (Impact.LOW, Urgency.HIGH): Priority.MODERATE,
-    (Impact.MEDIUM, Urgency.LOW): Priority.LOW,
-    (Impact.LOW, Urgency.MEDIUM): Priority.LOW,
-    (Impact.LOW, Urgency.LOW): Priority.LOW,
-}
-
 
 def next_number() -> str:
     return next_number_of(
@@ -93,8 +77,7 @@ def _check_number(number: str) -> str:
 
 def derive(change: Change) -> None:
     """Priority from impact and urgency, and the stated risk from the rules."""
-    if (change.impact, change.urgency) in PRIORITY_GRID:
-        change.priority = PRIORITY_GRID[(change.impact, change.urgency)]
+    change.priority = priority_of(change.impact, change.urgency) or change.priority
     change.risk = risk_rules.stated_risk(change)
 
 
@@ -103,10 +86,7 @@ def check_change(change: Change) -> None:
     errors: dict[str, str] = {}
     if not change.title.strip():
         errors["title"] = "say in a line what the change does"
-    if change.impact not in Impact.values:
-        errors["impact"] = f"{change.impact!r} is not an impact (1, 2 or 3)"
-    if change.urgency not in Urgency.values:
-        errors["urgency"] = f"{change.urgency!r} is not an urgency (1, 2 or 3)"
+    errors.update(check_impact_urgency(change.impact, change.urgency))
     start, end = change.planned_start, change.planned_end
     if (start is None) != (end is None):
         errors["planned_end" if end is None else "planned_start"] = (

@@ -1,0 +1,30 @@
+"""What another process may do to an incident, registered with the catalogue's ticket sources
+(kaizen/catalog/ticket_sources.py): each action is one of the incident's own services, so the
+incident's rules, journal and notifications apply as if a person did it on the incident page."""
+
+import datetime as dt
+
+from kaizen.incidents.models import Incident, ResolutionCode, State
+from kaizen.incidents.services.activity import do_add_incident_comment
+from kaizen.incidents.services.lifecycle import do_change_incident_state
+from kaizen.people.models import User
+
+
+def add_note(
+    incident: Incident, body: str, *, actor: User | None, at: dt.datetime, is_work_note: bool
+) -> None:
+    do_add_incident_comment(incident, body, actor=actor, is_work_note=is_work_note, at=at)
+
+
+def resolve(incident: Incident, notes: str, *, actor: User | None, at: dt.datetime) -> None:
+    """Resolve the open incident with a workaround or fix described by `notes` (a problem's
+    resolution: the cause is removed, so the incident is solved)."""
+    do_change_incident_state(
+        incident,
+        State.RESOLVED,
+        actor=actor,
+        expected_version=None,
+        resolution_code=ResolutionCode.SOLVED,
+        resolution_notes=notes,
+        at=at,
+    )
