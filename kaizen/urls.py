@@ -11,6 +11,7 @@ urlpatterns = [
     path("catalog/", include("kaizen.catalog.urls")),
     path("incidents/", include("kaizen.incidents.urls")),
     path("changes/", include("kaizen.changes.urls")),
+    path("problems/", include("kaizen.problems.urls")),
     path("sla/", include("kaizen.sla.urls")),
     path("kpis/", include("kaizen.kpis.urls")),
     path("improvement/", include("kaizen.improvement.urls")),
