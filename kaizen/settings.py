@@ -209,6 +209,10 @@ if KAIZEN_AUTO_CLOSE_DAYS < 0:
 KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS = env_int("KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS", 72)
 if KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS < 1:
     raise ConfigurationError("KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS must be at least 1 (hours)")
+# How many known errors an incident's page and form suggest (docs/known-errors.md).
+KAIZEN_KNOWN_ERROR_SUGGESTIONS = env_int("KAIZEN_KNOWN_ERROR_SUGGESTIONS", 5)
+if not 1 <= KAIZEN_KNOWN_ERROR_SUGGESTIONS <= 50:
+    raise ConfigurationError("KAIZEN_KNOWN_ERROR_SUGGESTIONS must be between 1 and 50")
 # Change enablement, CAB: the meetings of each weekly CAB schedule are planned this many weeks
 # ahead (nightly task; docs/change-cab.md).
 KAIZEN_CAB_PLAN_WEEKS = env_int("KAIZEN_CAB_PLAN_WEEKS", 2)

@@ -39,6 +39,9 @@ class TicketSource:
     resolve: Callable[..., Any] | None = None
     # The text a person searches tickets by, besides the number and title ("description").
     text_fields: tuple[str, ...] = field(default=())
+    # When the ticket was resolved (a datetime field, empty while open); "" if the source has
+    # no such time. Read by ticket_resolution_times.
+    resolved_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,3 +173,18 @@ def search_tickets(key: str, text: str, *, limit: int = 20) -> list[TicketRow]:
         match |= models.Q(**{f"{name}__icontains": text})
     queryset = source.model.objects.filter(match).order_by(f"-{source.opened_field}", "-pk")
     return _rows(source, queryset[:limit])
+
+
+def ticket_resolution_times(
+    key: str, numbers: Iterable[str]
+) -> dict[str, tuple[dt.datetime, dt.datetime | None]]:
+    """(opened at, resolved at or None) of the source's tickets by number, in one query; empty
+    when the source records no resolution time."""
+    source = _SOURCES.get(key)
+    numbers = list(numbers)
+    if source is None or not source.resolved_field or not numbers:
+        return {}
+    values = source.model.objects.filter(**{f"{source.number_field}__in": numbers}).values_list(
+        source.number_field, source.opened_field, source.resolved_field
+    )
+    return {number: (opened, resolved) for number, opened, resolved in values}

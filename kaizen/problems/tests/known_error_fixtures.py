@@ -1,0 +1,65 @@
+"""Known-error test data: Pam the problem manager, a problem with a workaround, its known
+error published, and incidents made through the incident services (tests may import any app)."""
+
+import datetime as dt
+
+import pytest
+
+from kaizen.incidents.tests.helpers import make_incident
+from kaizen.people import services as people_services
+from kaizen.people.models import Process, Role
+from kaizen.problems.models import KnownError
+from kaizen.problems.services import known_errors
+from kaizen.problems.services.records import do_raise_problem
+from kaizen.testing import make_ci, make_service, make_user
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def problem_manager(db):
+    """Pam: manages the problem process."""
+    user = make_user("pam", first_name="Pam", last_name="Problem")
+    people_services.do_grant_process_role(user, Process.PROBLEM, Role.MANAGER, actor=None)
+    return user
+
+
+@pytest.fixture
+def vpn(db):
+    return make_service("VPN")
+
+
+@pytest.fixture
+def gateway(db):
+    return make_ci("vpn-gw-01")
+
+
+@pytest.fixture
+def problem(db, vpn, gateway, problem_manager):
+    problem = do_raise_problem(
+        actor=problem_manager,
+        at=T0,
+        statement="VPN drops after 10 minutes",
+        description="Remote users lose the VPN tunnel with a timeout after about ten minutes.",
+        workaround="Reconnect with the 'Legacy' profile, which keeps the tunnel alive.",
+        category="Network",
+        services=[vpn],
+        configuration_items=[gateway],
+    )
+    return problem
+
+
+def publish(known_error: KnownError, actor, **options) -> KnownError:
+    return known_errors.do_publish_known_error(known_error, actor=actor, at=T0 + HOUR, **options)
+
+
+@pytest.fixture
+def known_error(problem, problem_manager):
+    recorded = known_errors.do_record_known_error(problem, actor=problem_manager, at=T0)
+    return publish(recorded, problem_manager)
+
+
+def incident(**fields):
+    fields.setdefault("at", T0 + 2 * HOUR)
+    return make_incident(**fields)
