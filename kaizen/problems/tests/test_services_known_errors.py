@@ -13,17 +13,7 @@ from kaizen.journal.tracking import VersionConflict
 from kaizen.problems.models import KnownErrorStatus, LinkedIncident
 from kaizen.problems.services import known_errors
 from kaizen.problems.services.links import do_link_incidents
-from kaizen.problems.tests.known_error_fixtures import (  # noqa: F401 (fixtures)
-    HOUR,
-    T0,
-    gateway,
-    incident,
-    known_error,
-    problem,
-    problem_manager,
-    publish,
-    vpn,
-)
+from kaizen.problems.tests.known_error_fixtures import HOUR, T0, incident, publish
 
 pytestmark = pytest.mark.django_db
 
