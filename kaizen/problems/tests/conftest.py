@@ -1,5 +1,9 @@
 """Fixtures of the problem tests (each part keeps its own module of them)."""
 
+import pytest
+
+from kaizen.problems.suggestions import forget_index
+
 from kaizen.problems.tests.known_error_fixtures import (  # noqa: F401
     gateway,
     known_error,
@@ -7,3 +11,10 @@ from kaizen.problems.tests.known_error_fixtures import (  # noqa: F401
     problem_manager,
     vpn,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_suggestion_index():
+    forget_index()
+    yield
+    forget_index()

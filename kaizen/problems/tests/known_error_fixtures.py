@@ -63,3 +63,28 @@ def known_error(problem, problem_manager):
 def incident(**fields):
     fields.setdefault("at", T0 + 2 * HOUR)
     return make_incident(**fields)
+
+
+def make_known_error(
+    title: str,
+    symptom: str,
+    *,
+    services=(),
+    configuration_items=(),
+    category: str = "",
+    published: bool = True,
+    actor=None,
+) -> KnownError:
+    """A known error of a problem of its own, with a workaround, published unless said."""
+    problem = do_raise_problem(
+        actor=actor,
+        at=T0,
+        statement=title,
+        description=symptom,
+        workaround=f"Workaround for {title.lower()}.",
+        category=category,
+        services=services,
+        configuration_items=configuration_items,
+    )
+    recorded = known_errors.do_record_known_error(problem, actor=actor, at=T0)
+    return publish(recorded, actor) if published else recorded
