@@ -3,7 +3,6 @@
 import pytest
 
 from kaizen.problems.suggestions import forget_index
-
 from kaizen.problems.tests.known_error_fixtures import (  # noqa: F401
     gateway,
     known_error,
