@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.core.listing import capped_counts, list_page
+from kaizen.core.ticket_panels import rendered_panels
 from kaizen.core.ticket_views import attachment_response, post_attachment, post_comment
 from kaizen.core.widgets import share_model_choices
 from kaizen.incidents import services
@@ -254,7 +255,8 @@ def report(request: HttpRequest) -> HttpResponse:
                 request, f"Thank you: {incident.number} is recorded and the service desk is on it."
             )
             return redirect(incident)
-    return render(request, "incidents/report.html", {"form": form})
+    context = {"form": form, "panels": rendered_panels("incident", "report", request)}
+    return render(request, "incidents/report.html", context)
 
 
 @login_required
@@ -269,7 +271,10 @@ def create(request: HttpRequest) -> HttpResponse:
         if incident:
             messages.success(request, f"{incident.number} opened.")
             return redirect(incident)
-    return render(request, "incidents/form.html", {"form": form, "incident": None})
+    panels = rendered_panels("incident", "form", request)
+    return render(
+        request, "incidents/form.html", {"form": form, "incident": None, "panels": panels}
+    )
 
 
 @login_required
@@ -291,7 +296,8 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
         if saved:
             messages.success(request, f"{saved.number} saved.")
             return redirect(saved)
-    context = {"form": form, "incident": incident}
+    panels = rendered_panels("incident", "form", request, incident)
+    context = {"form": form, "incident": incident, "panels": panels}
     return render(request, "incidents/form.html", context, status=conflict_status(form))
 
 
@@ -335,6 +341,7 @@ def _render_incident(request: HttpRequest, incident: Incident, **forms: Any) -> 
         context["timeline"] = timeline_for(incident)
     if agent:
         context["sla_clocks"] = explain_ticket_clocks(incident)
+        context["panels"] = rendered_panels("incident", "detail", request, incident)
     template = "incidents/detail.html" if agent else "incidents/portal_detail.html"
     return render(request, template, context, status=conflict_status(*forms.values()))
 

@@ -1,5 +1,12 @@
-"""API of the known_error part."""
+"""API of the known-error part, under /api/v1/: the known errors (agents, problem managers)
+with their suggestions, and the portal's self-help articles (anyone signed in)."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from kaizen.problems.api import known_errors
+
+router = SimpleRouter()
+router.register("known-errors", known_errors.KnownErrorViewSet, basename="known-error")
+router.register("known-error-articles", known_errors.ArticleViewSet, basename="known-error-article")
+
+urlpatterns = router.urls
