@@ -39,6 +39,8 @@ class TicketSource:
     resolve: Callable[..., Any] | None = None
     # The text a person searches tickets by, besides the number and title ("description").
     text_fields: tuple[str, ...] = field(default=())
+    # The names of the categories a ticket may have now (for another process's forms).
+    category_names: Callable[[], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -170,3 +172,11 @@ def search_tickets(key: str, text: str, *, limit: int = 20) -> list[TicketRow]:
         match |= models.Q(**{f"{name}__icontains": text})
     queryset = source.model.objects.filter(match).order_by(f"-{source.opened_field}", "-pk")
     return _rows(source, queryset[:limit])
+
+
+def category_names(key: str) -> list[str]:
+    """The source's category names, or none when it has none (or is not installed)."""
+    source = _SOURCES.get(key)
+    if source is None or source.category_names is None:
+        return []
+    return source.category_names()
