@@ -42,6 +42,8 @@ class TicketSource:
     # When the ticket was resolved (a datetime field, empty while open); "" if the source has
     # no such time. Read by ticket_resolution_times.
     resolved_field: str = ""
+    # The names of the categories a ticket may have now (for another process's forms).
+    category_names: Callable[[], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,14 @@ def search_tickets(key: str, text: str, *, limit: int = 20) -> list[TicketRow]:
         match |= models.Q(**{f"{name}__icontains": text})
     queryset = source.model.objects.filter(match).order_by(f"-{source.opened_field}", "-pk")
     return _rows(source, queryset[:limit])
+
+
+def category_names(key: str) -> list[str]:
+    """The source's category names, or none when it has none (or is not installed)."""
+    source = _SOURCES.get(key)
+    if source is None or source.category_names is None:
+        return []
+    return source.category_names()
 
 
 def ticket_resolution_times(

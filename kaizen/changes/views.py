@@ -131,7 +131,9 @@ def create(request: HttpRequest) -> HttpResponse:
     """Raise a normal or emergency change (a standard one comes from its template)."""
     if not can_raise_change(request.user):
         raise PermissionDenied("Changes are raised by agents.")
-    form = ChangeForm(request.POST or None, raising=True, initial={"owner": request.user})
+    # "Raise a change for the fix" on a problem's page names the problem.
+    initial = {"owner": request.user, "problem_reference": request.GET.get("problem", "")[:60]}
+    form = ChangeForm(request.POST or None, raising=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)

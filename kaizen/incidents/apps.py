@@ -34,6 +34,7 @@ class IncidentsConfig(AppConfig):
                 add_note=ticket_actions.add_note,
                 resolve=ticket_actions.resolve,
                 text_fields=("description",),
+                category_names=ticket_actions.category_names,
                 resolved_field="resolved_at",
             )
         )
