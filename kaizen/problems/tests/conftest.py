@@ -7,7 +7,6 @@ from kaizen.problems.tests.known_error_fixtures import (  # noqa: F401
     gateway,
     known_error,
     problem,
-    problem_manager,
     vpn,
 )
 

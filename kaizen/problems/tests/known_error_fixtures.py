@@ -1,4 +1,4 @@
-"""Known-error test data: Pam the problem manager, a problem with a workaround, its known
+"""Known-error test data: a problem with a workaround, its known
 error published, and incidents made through the incident services (tests may import any app)."""
 
 import datetime as dt
@@ -6,23 +6,13 @@ import datetime as dt
 import pytest
 
 from kaizen.incidents.tests.helpers import make_incident
-from kaizen.people import services as people_services
-from kaizen.people.models import Process, Role
 from kaizen.problems.models import KnownError
 from kaizen.problems.services import known_errors
 from kaizen.problems.services.records import do_raise_problem
-from kaizen.testing import make_ci, make_service, make_user
+from kaizen.testing import make_ci, make_service
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
-
-
-@pytest.fixture
-def problem_manager(db):
-    """Pam: manages the problem process."""
-    user = make_user("pam", first_name="Pam", last_name="Problem")
-    people_services.do_grant_process_role(user, Process.PROBLEM, Role.MANAGER, actor=None)
-    return user
 
 
 @pytest.fixture

@@ -28,13 +28,17 @@ def test_known_error_events_read_in_words(settings, known_error, problem_manager
         "Symptom: Remote users lose the VPN tunnel with a timeout after about ten minutes.",
     ]
     (published,) = lines_for(known_error, EventType.KNOWN_ERROR_PUBLISHED, agent)
-    assert published == ["Status: Draft → Published to agents", "Published at: (none) → 2 Mar 2026, 10:00"]
+    assert published == [
+        "Status: Draft → Published to agents",
+        "Published at: (none) → 2 Mar 2026, 10:00",
+    ]
     known_errors.do_update_known_error(
         known_error, actor=problem_manager, expected_version=None, workaround="Use Legacy."
     )
     (updated,) = lines_for(known_error, EventType.KNOWN_ERROR_UPDATED, agent)
     assert updated == [
-        "Workaround: Reconnect with the 'Legacy' profile, which keeps the tunnel alive. → Use Legacy."
+        "Workaround: Reconnect with the 'Legacy' profile, which keeps the tunnel alive."
+        " → Use Legacy."
     ]
     worked = incident()
     known_errors.do_apply_known_error(known_error, worked.number, actor=agent, at=T0 + 3 * HOUR)
@@ -47,7 +51,7 @@ def test_known_error_events_read_in_words(settings, known_error, problem_manager
     assert on_incident == [
         "Known error: KE0000001 </problems/known-errors/KE0000001/>",
         "Title: VPN drops after 10 minutes",
-        "Problem: PRB0000001",
+        "Problem: PRB0000001 </problems/PRB0000001/>",
         "Workaround added as a work note: Yes",
     ]
     known_errors.do_retire_known_error(known_error, actor=problem_manager, at=T0 + 4 * HOUR)
