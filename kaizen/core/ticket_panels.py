@@ -44,17 +44,28 @@ def register_ticket_panel(ticket_key: str, panel: TicketPanel) -> None:
     _PANELS.setdefault(ticket_key, {})[panel.name] = panel
 
 
+class _Panel:
+    """One panel, rendered when the page prints it (so after the page's own template began,
+    and not at all when the page leaves it out)."""
+
+    def __init__(self, panel: TicketPanel, place: str, request: HttpRequest, ticket: Any):
+        self.panel, self.place, self.request, self.ticket = panel, place, request, ticket
+
+    def __html__(self) -> SafeString:
+        context = self.panel.context(self.request, self.ticket)
+        if context is None:
+            return SafeString("")
+        # Rendered by the template engine, so escaped and safe as any page.
+        return render_to_string(self.panel.template, {**context, "place": self.place}, self.request)
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+
 def rendered_panels(
     ticket_key: str, place: str, request: HttpRequest, ticket: Any = None
-) -> list[SafeString]:
-    """The HTML of each panel registered for the ticket's key and place, in their order."""
+) -> list[_Panel]:
+    """The panels registered for the ticket's key and place, in their order: print each in the
+    page's template (`{% for panel in panels %}{{ panel }}{% endfor %}`)."""
     panels = sorted(_PANELS.get(ticket_key, {}).values(), key=lambda panel: panel.order)
-    shown = []
-    for panel in panels:
-        if place not in panel.places:
-            continue
-        context = panel.context(request, ticket)
-        if context is not None:
-            # Rendered by the template engine, so escaped and safe as any page.
-            shown.append(render_to_string(panel.template, {**context, "place": place}, request))
-    return shown
+    return [_Panel(panel, place, request, ticket) for panel in panels if place in panel.places]

@@ -59,13 +59,26 @@ class IncidentText:
 class _Index:
     def __init__(self, stamp: tuple[Any, ...]) -> None:
         self.stamp = stamp
-        rows = list(
-            KnownError.objects.filter(status=KnownErrorStatus.PUBLISHED)
-            .order_by("id")
-            .values_list("id", "title", "symptom", "category")
+        # None published: nothing to read (and no query, whichever index came before).
+        rows = (
+            list(
+                KnownError.objects.filter(status=KnownErrorStatus.PUBLISHED)
+                .order_by("id")
+                .values_list("id", "title", "symptom", "category")
+            )
+            if stamp[0]
+            else []
         )
         self.ids = np.array([row[0] for row in rows], dtype=np.int64)
         position = {pk: index for index, pk in enumerate(self.ids.tolist())}
+        if not rows:
+            self.by: dict[str, dict[Any, np.ndarray]] = {
+                "category": {},
+                "service": {},
+                "configuration_item": {},
+            }
+            self.matrix, self.words = None, np.array([])
+            return
         self.by = {
             "category": _positions(
                 ((category.strip().lower(), position[pk]) for pk, _, _, category in rows)

@@ -88,9 +88,7 @@ def test_managers_record_edit_publish_and_retire(client, request, who, problem):
     kept = {"symptom": "x", "workaround": "Use the Legacy profile."}
     response = client.post(f"{page}edit/", {"title": "", **kept, "version": 1})
     assert response.status_code == 200 and "title" in response.context["form"].errors
-    response = client.post(
-        f"{page}edit/", {"title": "VPN tunnel drops", **kept, "version": 1}
-    )
+    response = client.post(f"{page}edit/", {"title": "VPN tunnel drops", **kept, "version": 1})
     assert response.status_code == 302
     stale = client.post(f"{page}edit/", {"title": "Stale", **kept, "version": 1})
     assert stale.status_code == 409
@@ -124,7 +122,9 @@ def test_the_page_shows_use_and_resolution_times_with_and_without(client, agent,
     assert "2 h" in text and "10 h" in text and "not resolved" in text
 
 
-def test_the_incident_page_shows_problems_and_suggestions_and_applies(client, agent, known_error, vpn):
+def test_the_incident_page_shows_problems_and_suggestions_and_applies(
+    client, agent, known_error, vpn
+):
     worked = incident(short_description="VPN timeout at home", service=vpn)
     client.force_login(agent)
     page = client.get(f"/incidents/{worked.number}/")
@@ -175,9 +175,7 @@ def test_pages_cost_a_constant_number_of_queries(client, agent, known_error, vpn
     assert_constant_queries(
         "problems", "known_error_list", lambda: client.get("/problems/known-errors/"), more
     )
-    assert_constant_queries(
-        "problems", "known_error_detail", lambda: client.get(PAGES[1]), more
-    )
+    assert_constant_queries("problems", "known_error_detail", lambda: client.get(PAGES[1]), more)
     # The suggestion index is rebuilt (three queries) when the published set changed: each
     # measured request comes after one that rebuilt it.
     client.get(f"/incidents/{worked.number}/")
