@@ -51,7 +51,15 @@ class KnownError(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "category"], name="known_error_status")]
+        indexes = [
+            models.Index(fields=["status", "category"], name="known_error_status"),
+            # Covers the suggestion index's freshness check (count, ids, latest change and
+            # versions of the published ones) without reading the rows: kaizen/problems/
+            # suggestions.py asks it on every suggestion.
+            models.Index(
+                fields=["status", "updated_at", "version", "id"], name="known_error_stamp"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
