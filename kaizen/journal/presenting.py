@@ -271,6 +271,8 @@ def _keyed_value(value: Any, key: Key, names: _Names) -> Any:
     named value keeps its link, a list or mapping reads as one line of text."""
     if _is_empty(value):
         return None
+    if key.text is not None and isinstance(value, dict | list) and key.names is key.choices is None:
+        return _text(key.text(value))  # a structure the key reads whole (a problem's analysis)
     if key.span and isinstance(value, list):
         ends = [_value(item, None, names) for item in value]
         if all(end is None for end in ends):
