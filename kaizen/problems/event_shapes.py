@@ -51,12 +51,14 @@ def analysis_text(value: Any) -> str:
 
 
 register_event_shape(
-    EventType.PROBLEM_CREATED, creates=True, change_keys={"analysis": Key(text=analysis_text)}
+    EventType.PROBLEM_CREATED,
+    creates=True,
+    change_keys={"analysis": Key(text=analysis_text, whole=True)},
 )
 register_event_shape(
     EventType.PROBLEM_UPDATED,
     EventType.PROBLEM_STATE_CHANGED,
-    change_keys={"analysis": Key(text=analysis_text)},
+    change_keys={"analysis": Key(text=analysis_text, whole=True)},
     keys={"reason": Key("Why")},
 )
 register_ticket_activity_shapes(

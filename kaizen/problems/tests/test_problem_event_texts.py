@@ -2,6 +2,7 @@
 for each, recorded by the services themselves."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kaizen.incidents.tests.helpers import make_incident
 from kaizen.journal.events import EventType
@@ -9,7 +10,7 @@ from kaizen.journal.presenting import present
 from kaizen.journal.selectors import timeline_for
 from kaizen.journal.tests.test_event_texts import lines_of
 from kaizen.problems.models import State
-from kaizen.problems.services.activity import do_add_problem_comment
+from kaizen.problems.services.activity import do_add_problem_attachment, do_add_problem_comment
 from kaizen.problems.services.lifecycle import LinkedIncidents, do_move_problem
 from kaizen.problems.services.links import do_link_incidents, do_unlink_incident
 from kaizen.problems.services.records import do_update_problem
@@ -64,6 +65,11 @@ def test_problem_events_read_in_words(settings, problem_manager):
     do_add_problem_comment(problem, "Asked the vendor", actor=problem_manager)
     assert lines_for(problem, EventType.PROBLEM_COMMENTED, problem_manager) == [
         [f"Comment: “Asked the vendor” </problems/{problem.number}/#comment-2>"]
+    ]
+    upload = SimpleUploadedFile("trace.txt", b"timeout at 12:00", content_type="text/plain")
+    do_add_problem_attachment(problem, upload, actor=problem_manager)
+    assert lines_for(problem, EventType.PROBLEM_ATTACHMENT_ADDED, problem_manager) == [
+        ["File: trace.txt </problems/attachments/1/>", "Size: 16\xa0bytes"]
     ]
     do_link_incidents(problem, [incident.number], actor=problem_manager)
     problem = walk(
