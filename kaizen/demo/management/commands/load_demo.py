@@ -22,10 +22,10 @@ from kaizen.demo.changes import load_changes
 from kaizen.demo.changes_cab import load as load_cab
 from kaizen.demo.changes_calendar import load as load_change_calendar
 from kaizen.demo.changes_risk import load as load_change_risk
-from kaizen.demo.problems import load_problems
 from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
+from kaizen.demo.problems import load_problems
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
 from kaizen.imports.models import ImportRun
