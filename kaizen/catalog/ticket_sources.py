@@ -55,6 +55,7 @@ class TicketRow:
     category: str = ""
     state: str = ""
     is_open: bool = False
+    state_label: str = ""
 
 
 _SOURCES: dict[str, TicketSource] = {}
@@ -87,6 +88,7 @@ def _rows(source: TicketSource, queryset: Any) -> list[TicketRow]:
         *([source.category_field] if source.category_field else []),
     )
     model = source.model
+    labels = dict(model._meta.get_field(source.state_field).flatchoices)
     rows = []
     for pk, number, title, opened_at, service_id, ci_id, state, *category in values:
         record = model(pk=pk, **{source.number_field: number})
@@ -103,6 +105,7 @@ def _rows(source: TicketSource, queryset: Any) -> list[TicketRow]:
                 category=(category[0] or "") if category else "",
                 state=state,
                 is_open=state in source.open_states,
+                state_label=str(labels.get(state, state)),
             )
         )
     return rows

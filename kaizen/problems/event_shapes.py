@@ -72,7 +72,7 @@ register_event_shape(
     EventType.PROBLEM_INCIDENT_LINKED,
     EventType.PROBLEM_INCIDENT_UNLINKED,
     keys={
-        "incident": Key("Incident", names=incident_names),
+        "incidents": Key("Incidents", names=incident_names),
         "known_error": Key("From known error"),
     },
 )

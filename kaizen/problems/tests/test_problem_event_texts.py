@@ -44,7 +44,7 @@ def test_problem_events_read_in_words(settings, problem_manager):
     incident = make_incident()
     do_link_incidents(problem, [incident.number], actor=problem_manager)
     do_unlink_incident(problem, incident.number, actor=problem_manager)
-    incident_line = f"Incident: {incident.number} </incidents/{incident.number}/>"
+    incident_line = f"Incidents: {incident.number}"
     assert lines_for(problem, EventType.PROBLEM_INCIDENT_LINKED, problem_manager) == [
         [incident_line]
     ]
