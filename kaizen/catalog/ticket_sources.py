@@ -41,6 +41,8 @@ class TicketSource:
     text_fields: tuple[str, ...] = field(default=())
     # The names of the categories a ticket may have now (for another process's forms).
     category_names: Callable[[], list[str]] | None = None
+    # A field naming another process's ticket by its number (a change's "problem it fixes").
+    reference_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,3 +185,15 @@ def category_names(key: str) -> list[str]:
     if source is None or source.category_names is None:
         return []
     return source.category_names()
+
+
+def tickets_referencing(key: str, number: str, *, limit: int = 50) -> list[TicketRow]:
+    """The source's tickets whose reference field names `number` (e.g. the changes raised to
+    fix a problem), newest first."""
+    source = _SOURCES.get(key)
+    if source is None or not source.reference_field or not number:
+        return []
+    queryset = source.model.objects.filter(**{source.reference_field: number}).order_by(
+        f"-{source.opened_field}", "-pk"
+    )
+    return _rows(source, queryset[:limit])

@@ -15,7 +15,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.catalog.ticket_sources import tickets_numbered
+from kaizen.catalog.ticket_sources import tickets_numbered, tickets_referencing
 from kaizen.core.forms import (
     TicketAttachmentForm,
     TicketCommentForm,
@@ -195,6 +195,7 @@ def _render_problem(request: HttpRequest, problem: Problem, **forms: Any) -> Htt
         if problem.fix_change_number
         else None,
         "fix_effect": hooks.fix_effect(problem) if problem.resolved_at else None,
+        "changes": tickets_referencing("change", problem.number),
         "comments": list(comments_for(problem)),
         "attachments": list(attachments_for(problem)),
         "can_comment": problem.state != State.CLOSED,
