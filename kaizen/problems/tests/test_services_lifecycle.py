@@ -250,7 +250,11 @@ def test_linking_is_journaled_on_both_records_and_unknown_numbers_are_named(prob
     do_unlink_incident(problem, first.number, actor=problem_manager)
     assert list(problem.incident_links.values_list("incident_number", flat=True)) == [second.number]
     assert events_of(first)[-1] == EventType.INCIDENT_PROBLEM_UNLINKED
-    assert events_of(problem).count(EventType.PROBLEM_INCIDENT_LINKED) == 2
+    # One event on the problem for each linking, naming every incident it linked.
+    linked = JournalEvent.objects.for_subject(problem).get(
+        event_type=EventType.PROBLEM_INCIDENT_LINKED
+    )
+    assert linked.data == {"incidents": [first.number, second.number]}
     assert events_of(problem).count(EventType.PROBLEM_INCIDENT_UNLINKED) == 1
     problem.refresh_from_db()
     assert problem.version == 1  # links do not change what the problem says

@@ -166,3 +166,35 @@ def test_list_and_detail_pages_do_constant_queries(client, problem_manager):
         lambda: client.get(first.get_absolute_url()),
         lambda: do_link_incidents(first, [make_incident().number], actor=problem_manager),
     )
+
+
+def test_a_change_raised_for_the_fix_names_the_problem_both_ways(client, problem_manager):
+    from kaizen.changes.tests.factories import raise_change
+
+    problem = raise_problem(problem_manager, statement="Mail bounces at peak")
+    client.force_login(problem_manager)
+    page = client.get(problem.get_absolute_url()).content.decode()
+    assert f"/changes/new/?problem={problem.number}" in page
+    form = client.get(f"/changes/new/?problem={problem.number}").content.decode()
+    assert f'value="{problem.number}"' in form
+    change = raise_change(problem_manager, problem_reference=problem.number)
+    page = client.get(problem.get_absolute_url()).content.decode()
+    assert f'href="{change.get_absolute_url()}"' in page
+    change_page = client.get(change.get_absolute_url()).content.decode()
+    assert f'<a href="{problem.get_absolute_url()}">{problem.number}</a> Mail bounces at peak' in (
+        change_page
+    )
+    response = client.post(
+        f"/problems/{problem.number}/analysis/",
+        {
+            "version": problem.version,
+            "fix": "Raise the pool",
+            "fix_change_number": "CHG404",
+            "workaround": "",
+            "root_cause": "",
+            "cause_category": "",
+            "analysis_method": "",
+        },
+    )
+    assert response.status_code == 400
+    assert "there is no change CHG404" in response.content.decode()
