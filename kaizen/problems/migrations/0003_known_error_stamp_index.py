@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0004_version'),
-        ('problems', '0001_initial'),
+        ('problems', '0002_problem_sla'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
