@@ -197,3 +197,18 @@ def test_pages_cost_a_constant_number_of_queries(client, agent, known_error, vpn
     assert_constant_queries(
         "problems", "article_list", lambda: client.get("/problems/self-help/"), more_articles
     )
+
+
+def test_the_problem_page_include_lists_known_errors_and_offers_recording(
+    rf, agent, problem_manager, known_error, problem
+):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/")
+    request.user = problem_manager
+    html = render_to_string("problems/_known_errors.html", {"problem": problem}, request)
+    assert "KE0000001" in html and "Published to agents" in html
+    assert f"/problems/known-errors/new/?problem={problem.number}" in html
+    request.user = agent
+    html = render_to_string("problems/_known_errors.html", {"problem": problem}, request)
+    assert "KE0000001" in html and "Record known error" not in html

@@ -142,3 +142,16 @@ def test_applying_a_draft_or_to_an_unknown_incident_is_refused(problem, problem_
         known_errors.do_apply_known_error(published, "INC9999999", actor=agent)
     assert refused.value.message_dict == {"incident": ["there is no incident INC9999999"]}
     assert not LinkedIncident.objects.exists()
+
+
+def test_the_journal_alone_rebuilds_each_known_error(known_error, problem_manager, agent, vpn):
+    from kaizen.journal.verify import verify_journal
+
+    known_errors.do_update_known_error(
+        known_error, actor=problem_manager, expected_version=None, services=[], title="VPN"
+    )
+    known_errors.do_apply_known_error(known_error, incident().number, actor=agent)
+    known_errors.do_retire_known_error(known_error, actor=problem_manager)
+    reports = {report.kind: report for report in verify_journal()}
+    assert reports["problems.knownerror"].mismatches == []
+    assert reports["problems.knownerror"].records == 1
