@@ -137,3 +137,14 @@ def run_service(
         else:
             form.add_error(None, exc)
         return None
+
+
+def show_errors(request: Any, form: forms.BaseForm) -> None:
+    """A form's errors as messages on the page the view redirects to ("incident: there is no
+    incident INC404"), for the small forms of a page's side panels."""
+    from django.contrib import messages
+
+    for field, errors in form.errors.items():
+        label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
+        for error in errors:
+            messages.error(request, f"{label}{error}")

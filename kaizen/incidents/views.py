@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import conflict_status, detached, run_service
+from kaizen.core.forms import conflict_status, detached, run_service, show_errors
 from kaizen.core.listing import capped_counts, list_page
 from kaizen.core.ticket_panels import rendered_panels
 from kaizen.core.ticket_views import attachment_response, post_attachment, post_comment
@@ -88,13 +88,6 @@ def _workable(request: HttpRequest, number: str) -> Incident:
     incident = _incident_for(request, number)
     _require_agent(request)
     return incident
-
-
-def _show_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
-        for error in errors:
-            messages.error(request, f"{label}{error}")
 
 
 # -- lists --------------------------------------------------------------------------------
@@ -195,7 +188,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, incidents=incidents_for(request.user))
     back = reverse("incidents:queue", args=["mine"])
     if not form.is_valid():
-        _show_errors(request, form)
+        show_errors(request, form)
         return _redirect_back(request, back)
     data = form.cleaned_data
     incidents = data["incidents"].order_by("number")

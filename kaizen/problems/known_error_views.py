@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kaizen.catalog.ticket_sources import tickets_numbered
-from kaizen.core.forms import conflict_status, detached, run_service
+from kaizen.core.forms import conflict_status, detached, run_service, show_errors
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.problems.known_error_filters import ArticleFilter, KnownErrorFilter
@@ -47,13 +47,6 @@ def _require_manager(request: HttpRequest) -> None:
 def _known_error(request: HttpRequest, number: str) -> KnownError:
     _require_agent(request)
     return get_object_or_404(known_errors_for(request.user), number=number)
-
-
-def _show_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
-        for error in errors:
-            messages.error(request, f"{label}{error}")
 
 
 @login_required
@@ -174,7 +167,7 @@ def known_error_publish(request: HttpRequest, number: str) -> HttpResponse:
         if published:
             where = "to agents and the portal" if published.published_to_portal else "to agents"
             messages.success(request, f"{published.number} published {where}.")
-    _show_errors(request, form)
+    show_errors(request, form)
     return redirect(known_error)
 
 
@@ -192,7 +185,7 @@ def known_error_retire(request: HttpRequest, number: str) -> HttpResponse:
         expected_version=form.cleaned_data["version"],
     ):
         messages.success(request, f"{known_error.number} retired: no longer suggested.")
-    _show_errors(request, form)
+    show_errors(request, form)
     return redirect(known_error)
 
 
@@ -203,7 +196,7 @@ def known_error_apply(request: HttpRequest, number: str) -> HttpResponse:
     known_error = _known_error(request, number)
     form = ApplyForm(request.POST)
     if not form.is_valid():
-        _show_errors(request, form)
+        show_errors(request, form)
         return redirect(known_error)
     incident = form.cleaned_data["incident"].strip()
     link = run_service(
@@ -220,7 +213,7 @@ def known_error_apply(request: HttpRequest, number: str) -> HttpResponse:
             request,
             f"{known_error.number} applied: {incident} linked to {link.problem.number}{copied}.",
         )
-    _show_errors(request, form)
+    show_errors(request, form)
     row = tickets_numbered("incident", [incident]).get(incident)
     if form.cleaned_data["back"] == "incident" and row and row.url:
         return redirect(row.url)
