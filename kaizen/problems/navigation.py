@@ -10,5 +10,6 @@ register_nav_entry(
         "bi-bug",
         16,
         can_work_problems,
+        children=(("Known errors", "problems:known_error_list"),),
     )
 )

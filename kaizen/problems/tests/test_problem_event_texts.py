@@ -58,18 +58,20 @@ def test_problem_events_read_in_words(settings, problem_manager):
     assert lines_for(incident, EventType.INCIDENT_PROBLEM_UNLINKED, problem_manager) == [
         [problem_line]
     ]
-    do_add_problem_comment(problem, "Seen on node B", actor=problem_manager, is_work_note=True)
+    note = do_add_problem_comment(
+        problem, "Seen on node B", actor=problem_manager, is_work_note=True
+    )
     assert lines_for(problem, EventType.PROBLEM_WORK_NOTE_ADDED, problem_manager) == [
-        [f"Work note: “Seen on node B” </problems/{problem.number}/#comment-1>"]
+        [f"Work note: “Seen on node B” </problems/{problem.number}/#comment-{note.pk}>"]
     ]
-    do_add_problem_comment(problem, "Asked the vendor", actor=problem_manager)
+    comment = do_add_problem_comment(problem, "Asked the vendor", actor=problem_manager)
     assert lines_for(problem, EventType.PROBLEM_COMMENTED, problem_manager) == [
-        [f"Comment: “Asked the vendor” </problems/{problem.number}/#comment-2>"]
+        [f"Comment: “Asked the vendor” </problems/{problem.number}/#comment-{comment.pk}>"]
     ]
     upload = SimpleUploadedFile("trace.txt", b"timeout at 12:00", content_type="text/plain")
-    do_add_problem_attachment(problem, upload, actor=problem_manager)
+    attachment = do_add_problem_attachment(problem, upload, actor=problem_manager)
     assert lines_for(problem, EventType.PROBLEM_ATTACHMENT_ADDED, problem_manager) == [
-        ["File: trace.txt </problems/attachments/1/>", "Size: 16\xa0bytes"]
+        [f"File: trace.txt </problems/attachments/{attachment.pk}/>", "Size: 16\xa0bytes"]
     ]
     do_link_incidents(problem, [incident.number], actor=problem_manager)
     problem = walk(
