@@ -323,9 +323,7 @@ def _cluster(
         starts = periods(now, window_days, cluster_days - window_days)
         window = dt.timedelta(days=window_days)
         first = now - dt.timedelta(days=cluster_days)
-        counts: Counter[int] = Counter(
-            len(starts) - 1 - int((now - at) / window) for at in opened
-        )
+        counts: Counter[int] = Counter(len(starts) - 1 - int((now - at) / window) for at in opened)
         series = [
             {"start": start.isoformat(), "count": None if start < first else counts[index]}
             for index, start in enumerate(starts)

@@ -187,9 +187,7 @@ def rate_words(finding: detection.RateFinding, label: str, tested: int) -> str:
     )
 
 
-def rate_proposals(
-    findings: list[detection.RateFinding], tested: int
-) -> list[Proposal]:
+def rate_proposals(findings: list[detection.RateFinding], tested: int) -> list[Proposal]:
     names = _names(findings)
     proposals = []
     for finding in findings:
@@ -350,9 +348,8 @@ def record_proposals(proposals: list[Proposal], *, at: dt.datetime, result: Scan
             _apply(candidate, proposal, at)
             candidate.save()
             result.updated.append(str(candidate))
-        elif (
-            candidate.status == CandidateStatus.DISMISSED
-            and len(proposal.numbers) > (candidate.dismissed_incident_count or 0)
+        elif candidate.status == CandidateStatus.DISMISSED and len(proposal.numbers) > (
+            candidate.dismissed_incident_count or 0
         ):
             dismissed_with = candidate.dismissed_incident_count
             _apply(candidate, proposal, at)
