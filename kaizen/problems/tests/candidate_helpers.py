@@ -4,8 +4,6 @@ import datetime as dt
 from functools import partial
 from itertools import count
 
-import pytest
-
 from kaizen.incidents.services.categories import do_create_category
 from kaizen.incidents.tests.helpers import make_incident
 from kaizen.people import services as people_services
@@ -19,8 +17,7 @@ _numbers = count(1)
 assert_constant_queries = partial(shared_assert_constant_queries, "problems")
 
 
-@pytest.fixture
-def problem_manager(db):
+def make_problem_manager():
     """Pia: the problem process's manager (decides on candidates)."""
     user = make_user("pia", first_name="Pia", last_name="Problem")
     people_services.do_grant_process_role(user, Process.PROBLEM, Role.MANAGER, actor=None)

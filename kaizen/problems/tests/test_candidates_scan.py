@@ -19,11 +19,11 @@ from kaizen.problems.models import (
 from kaizen.problems.services import candidates as services
 from kaizen.problems.services.links import do_link_incidents
 from kaizen.problems.services.records import do_raise_problem
-from kaizen.problems.tests.candidate_helpers import (  # noqa: F401 (fixture)
+from kaizen.problems.tests.candidate_helpers import (
     NOW,
     category,
+    make_problem_manager,
     open_incidents,
-    problem_manager,
 )
 from kaizen.testing import make_ci, make_service
 
@@ -36,6 +36,11 @@ def events(event_type: str) -> list[JournalEvent]:
 
 def scan(at=NOW):
     return services.do_scan_candidates(now=at)
+
+
+@pytest.fixture
+def problem_manager(db):
+    return make_problem_manager()
 
 
 @pytest.fixture
