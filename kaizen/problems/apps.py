@@ -8,6 +8,7 @@ class ProblemsConfig(AppConfig):
 
     def ready(self) -> None:
         from kaizen.journal.verify import FoldedKind, register
+        from kaizen.problems import candidate_event_shapes  # noqa: F401 (registers shapes)
         from kaizen.problems.services.base import KNOWN_ERRORS, PROBLEMS
 
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).

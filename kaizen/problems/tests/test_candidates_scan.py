@@ -203,3 +203,32 @@ def test_a_cluster_whose_words_shift_is_the_same_candidate(requester):
     scan()
     (again,) = Candidate.objects.filter(kind=CandidateKind.SIMILAR_TEXT)
     assert again.pk == first.pk and again.incident_count == 8
+
+
+def test_the_command_scans_and_prints_what_it_found(requester, email):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    open_incidents(requester, per_week=1, recent=8, service=email)
+    out = StringIO()
+    call_command("problems", "scan", "--at", "2026-12-07T06:00", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert printed["found"] == [
+        "Incident rate on a service: More incidents than usual on service Email"
+    ]
+    assert printed["incidents_read"] == 20 and printed["incidents_explained"] == 0
+    call_command("problems", "scan", "--at", "2026-12-07T06:00", stdout=StringIO())
+    assert Candidate.objects.count() == 1
+
+
+def test_the_nightly_task_runs_the_scan(requester, email):
+    from django.utils import timezone
+
+    from kaizen.incidents.tests.helpers import make_incident
+    from kaizen.problems.tasks import scan_candidates
+
+    for hours in (5, 30):
+        make_incident(requester, at=timezone.now() - dt.timedelta(hours=hours), service=email)
+    assert scan_candidates()["incidents_read"] == 2
