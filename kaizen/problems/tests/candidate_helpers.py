@@ -49,3 +49,40 @@ def open_incidents(
             )
         )
     return made
+
+
+def make_candidate(numbers=(), *, kind="service_rate", subject_key=None, **fields):
+    """A recorded candidate (as a scan would record it) naming incidents by number."""
+    from kaizen.problems.models import Candidate
+
+    numbers = list(numbers)
+    fields.setdefault("subject_label", f"More incidents than usual on service {subject_key}")
+    fields.setdefault("expected_count", 1.0 if kind != "similar_text" else None)
+    fields.setdefault("p_value", 0.0001 if kind != "similar_text" else None)
+    fields.setdefault(
+        "evidence",
+        {
+            "words": "8 incidents were opened on service Email in the 7 days from 2026-11-30 "
+            "to 2026-12-07, where its own history expects 1.0.",
+            "test": "exact conditional test of two Poisson rates",
+            "series": [
+                {"start": "2026-11-23T06:00:00+00:00", "count": None},
+                {"start": "2026-11-30T06:00:00+00:00", "count": len(numbers)},
+            ],
+            "control_limit": 4.0,
+            "adjusted_p_value": 0.0002,
+            "subjects_tested": 3,
+            "history_count": 12,
+        },
+    )
+    return Candidate.objects.create(
+        kind=kind,
+        subject_key=subject_key or f"key-{next(_numbers)}",
+        window_start=NOW - dt.timedelta(days=7),
+        window_end=NOW,
+        incident_count=len(numbers),
+        incident_numbers=numbers,
+        found_at=NOW,
+        refreshed_at=NOW,
+        **fields,
+    )
