@@ -44,7 +44,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, candidate):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response["Location"]
     assert client.post(dismiss(candidate), {"reason": "x"}).status_code == 302
-    assert CandidateStatus.OPEN == type(candidate).objects.get().status
+    assert type(candidate).objects.get().status == CandidateStatus.OPEN
 
 
 def test_it_forbids_requesters(web, requester, candidate):
