@@ -46,6 +46,11 @@ DIMENSIONS = (SERVICE, CI, CATEGORY)
 # Pairs are found a block of rows at a time, so the product of one block stays small.
 BLOCK_ROWS = 2000
 LABEL_TERMS = 5
+# A loose cluster is split by clustering it again this much stricter, up to TIGHTEST.
+STEP, TIGHTEST = 0.05, 0.95
+# Words of two letters or more (digits may follow): host, ticket and error numbers are left
+# out, so "disk full on srv-042" and "disk full on srv-117" read alike.
+WORDS = r"(?u)\b[^\W\d_]{2,}\w*\b"
 
 
 @dataclass
@@ -239,7 +244,6 @@ def text_clusters(
 ) -> list[ClusterFinding]:
     """Groups of at least `min_size` incidents whose descriptions are alike (module
     docstring), largest first, at most `max_clusters`."""
-    from sklearn.cluster import DBSCAN
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     by_text: dict[str, list[Row]] = defaultdict(list)
@@ -253,34 +257,23 @@ def text_clusters(
         return []
     texts = list(by_text)
     weights = np.array([len(by_text[text]) for text in texts], dtype=float)
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, dtype=np.float32, token_pattern=WORDS
+    )
     try:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # nothing but stop words
         return []
     pairs = similar_pairs(matrix, similarity)
-    # DBSCAN reads distances; a stored 0 would be read as "no edge", so identical vectors
-    # (texts differing only in stop words or punctuation) keep a tiny distance.
-    distances = pairs.copy()
-    distances.data = np.maximum(1.0 - distances.data, 1e-9)
-    labels = DBSCAN(
-        eps=1.0 - similarity + 1e-9, min_samples=min_size, metric="precomputed"
-    ).fit_predict(distances, sample_weight=weights)
-    members: dict[int, list[int]] = defaultdict(list)
-    for index, label in enumerate(labels):
-        if label >= 0:
-            members[label].append(index)
+    groups = _tight_groups(
+        np.arange(len(texts)), pairs, matrix, weights, similarity, similarity, min_size
+    )
     vocabulary = vectorizer.get_feature_names_out()
     clusters = []
-    for indexes in members.values():
+    for indexes, closeness in groups:
         size = int(weights[indexes].sum())
-        if size < min_size:
-            continue
-        block = matrix[indexes]
-        centre = np.asarray(block.T @ weights[indexes]).ravel() / size
+        centre = _centre(matrix, weights, indexes)
         terms = [str(vocabulary[i]) for i in np.argsort(-centre)[:LABEL_TERMS] if centre[i] > 0]
-        norm = float(np.linalg.norm(centre)) or 1.0
-        closeness = np.asarray(block @ centre).ravel() / norm
         typical = texts[indexes[int(np.argmax(closeness))]]
         incident_rows = [row for i in indexes for row in by_text[texts[i]]]
         clusters.append(
@@ -288,7 +281,7 @@ def text_clusters(
                 incident_rows,
                 terms,
                 originals[typical],
-                float(np.average(closeness, weights=weights[indexes])),
+                float(np.average(closeness, weights=weights[indexes])) if size else 0.0,
                 now=now,
                 window_days=window_days,
                 cluster_days=cluster_days,
@@ -296,6 +289,56 @@ def text_clusters(
         )
     clusters.sort(key=lambda cluster: (-len(cluster.numbers), cluster.signature))
     return clusters[:max_clusters]
+
+
+def _centre(matrix: sparse.csr_matrix, weights: np.ndarray, indexes: np.ndarray) -> np.ndarray:
+    """The weighted mean of the rows: the group's centre."""
+    block = matrix[indexes]
+    return np.asarray(block.T @ weights[indexes]).ravel() / weights[indexes].sum()
+
+
+def _tight_groups(
+    indexes: np.ndarray,
+    pairs: sparse.csr_matrix,
+    matrix: sparse.csr_matrix,
+    weights: np.ndarray,
+    threshold: float,
+    similarity: float,
+    min_size: int,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """DBSCAN over the pairs of `indexes` at least `threshold` alike; each group with its
+    members' closeness to its centre (cosine). DBSCAN chains: A like B like C puts A and C
+    together however unlike they are, so a group whose members are on average less than
+    `similarity` alike to its centre is clustered again at a stricter threshold (up to
+    TIGHTEST), until its parts are tight."""
+    from sklearn.cluster import DBSCAN
+
+    if weights[indexes].sum() < min_size:
+        return []
+    graph = pairs[indexes][:, indexes].tocsr()
+    graph.data[graph.data < threshold] = 0.0
+    graph.eliminate_zeros()
+    # DBSCAN reads distances; a stored 0 would be read as "no edge", so identical vectors
+    # (texts differing only in stop words, numbers or punctuation) keep a tiny distance.
+    graph.data = np.maximum(1.0 - graph.data, 1e-9)
+    labels = DBSCAN(
+        eps=1.0 - threshold + 1e-9, min_samples=min_size, metric="precomputed"
+    ).fit_predict(graph, sample_weight=weights[indexes])
+    groups = []
+    for label in set(labels) - {-1}:
+        members = indexes[labels == label]
+        if weights[members].sum() < min_size:
+            continue
+        centre = _centre(matrix, weights, members)
+        closeness = np.asarray(matrix[members] @ centre).ravel() / (np.linalg.norm(centre) or 1.0)
+        tight = np.average(closeness, weights=weights[members]) >= similarity
+        if tight or threshold >= TIGHTEST:
+            groups.append((members, closeness))
+        else:
+            groups += _tight_groups(
+                members, pairs, matrix, weights, threshold + STEP, similarity, min_size
+            )
+    return groups
 
 
 def _most_common(values: Iterable[Any], size: int) -> Any:
