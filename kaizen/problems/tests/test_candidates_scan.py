@@ -65,6 +65,9 @@ def test_a_spike_on_a_service_is_found_and_the_steady_one_is_not(requester, emai
         "8 incidents were opened on service Email in the 7 days from 2026-11-30 to 2026-12-07, "
         "where its own history (12 incidents in the 84 days before) expects 1.0."
     )
+    # sum over k = 8..20 of C(20, k) (1/13)^k (12/13)^(20-k) = 0.0000663; two subjects tested.
+    assert "the chance of 8 or more would be 1 in 15,079" in candidate.evidence["words"]
+    assert "categories tested, it is 1 in 7,540 (Benjamini-Hochberg)" in candidate.evidence["words"]
     assert [point["count"] for point in candidate.evidence["series"]] == [1] * 12 + [8]
     assert result.found == [str(candidate)] and result.subjects_tested == 2
     (found,) = events(EventType.PROBLEM_CANDIDATE_FOUND)
