@@ -43,5 +43,8 @@ def test_candidate_events_read_in_words(requester):
     ]
     problem = services.do_accept_candidate(candidate, actor=manager, statement="Mail drops")
     assert lines_for(candidate, EventType.PROBLEM_CANDIDATE_ACCEPTED) == [
-        [f"Problem raised: {problem.number} Mail drops", "Incidents linked: 9"]
+        [
+            f"Problem raised: {problem.number} Mail drops </problems/{problem.number}/>",
+            "Incidents linked: 9",
+        ]
     ]
