@@ -2,10 +2,11 @@
 
 from django import forms
 
+from kaizen.core.forms import StyledFormMixin
 from kaizen.problems.models import Problem
 
 
-class AcceptCandidateForm(forms.Form):
+class AcceptCandidateForm(StyledFormMixin, forms.Form):
     statement = forms.CharField(
         max_length=Problem._meta.get_field("statement").max_length,
         required=False,
@@ -14,7 +15,7 @@ class AcceptCandidateForm(forms.Form):
     )
 
 
-class DismissCandidateForm(forms.Form):
+class DismissCandidateForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why it is not a problem",
