@@ -19,8 +19,8 @@ Two kinds of evidence:
   a few every night by chance. The c-chart's upper limit (expected + 3 x sqrt(expected)) is
   kept beside it, the rule people know from control charts.
 - **Incidents with similar descriptions.** The texts of the last `cluster_days` are turned
-  into TF-IDF vectors (scikit-learn, English stop words left out), identical texts counted
-  once with their weight, every pair at least `similarity` alike by cosine kept (a sparse
+  into TF-IDF vectors (scikit-learn, English stop words and numbers left out), texts with
+  the same words counted once with their weight, every pair at least `similarity` alike by cosine kept (a sparse
   matrix product, a block of rows at a time), and the pairs clustered by DBSCAN over that
   neighbourhood graph (a cluster's core has at least `min_size` incidents within the
   similarity). A cluster's label is its most telling words (the largest weights of its mean
@@ -29,6 +29,7 @@ Two kinds of evidence:
 
 import datetime as dt
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -215,7 +216,9 @@ def p_value_words(p: float) -> str:
 
 
 def _normalised(text: str) -> str:
-    return " ".join(text.lower().split())
+    """The words the vectors are made of, so texts differing only in case, spacing,
+    punctuation or numbers are one row (weighted by how many incidents say it)."""
+    return " ".join(re.findall(WORDS, text.lower()))
 
 
 def similar_pairs(matrix: sparse.csr_matrix, threshold: float) -> sparse.csr_matrix:
