@@ -237,6 +237,9 @@ def main() -> None:
                 "clusters": len(clusters),
                 "largest_clusters": largest,
                 "new_failure_found": any("quota" in c.terms for c in clusters),
+                "new_failure_rank": next(
+                    (i + 1 for i, c in enumerate(clusters) if "quota" in c.terms), None
+                ),
                 "candidates": by_kind,
                 "phases": phases,
                 "scan_s": scans,

@@ -20,8 +20,9 @@ Two kinds of evidence:
   kept beside it, the rule people know from control charts.
 - **Incidents with similar descriptions.** The texts of the last `cluster_days` are turned
   into TF-IDF vectors (scikit-learn, English stop words and numbers left out), texts with
-  the same words counted once with their weight, every pair at least `similarity` alike by cosine kept (a sparse
-  matrix product, a block of rows at a time), and the pairs clustered by DBSCAN over that
+  the same words counted once with their weight, every pair at least `similarity` alike by
+  cosine kept (a sparse matrix product, a block of rows at a time), and the pairs clustered
+  by DBSCAN over that
   neighbourhood graph (a cluster's core has at least `min_size` incidents within the
   similarity). A cluster's label is its most telling words (the largest weights of its mean
   vector) and its most typical description (the one nearest that mean).
@@ -87,6 +88,10 @@ class ClusterFinding:
     first_opened_at: dt.datetime | None = None
     last_opened_at: dt.datetime | None = None
     series: list[dict[str, Any]] = field(default_factory=list)
+    # Its incidents of the last window, and the chance of that many if the group's incidents
+    # were spread evenly over the clustered days (binomial): a new failure ranks first.
+    recent_count: int = 0
+    recent_p_value: float = 1.0
 
     @property
     def signature(self) -> str:
@@ -246,7 +251,8 @@ def text_clusters(
     cluster_days: int = 90,
 ) -> list[ClusterFinding]:
     """Groups of at least `min_size` incidents whose descriptions are alike (module
-    docstring), largest first, at most `max_clusters`."""
+    docstring), at most `max_clusters`: those most concentrated in the last `window_days`
+    first (the least likely if the group's incidents were spread evenly), then the largest."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     by_text: dict[str, list[Row]] = defaultdict(list)
@@ -290,7 +296,10 @@ def text_clusters(
                 cluster_days=cluster_days,
             )
         )
-    clusters.sort(key=lambda cluster: (-len(cluster.numbers), cluster.signature))
+    # The most sudden first (a new failure among perennial ones), then the largest.
+    clusters.sort(
+        key=lambda cluster: (cluster.recent_p_value, -len(cluster.numbers), cluster.signature)
+    )
     return clusters[:max_clusters]
 
 
@@ -365,7 +374,11 @@ def _cluster(
 ) -> ClusterFinding:
     opened = [row[1] for row in rows]
     series: list[dict[str, Any]] = []
+    recent, recent_p = 0, 1.0
     if now is not None:
+        recent = sum(1 for at in opened if at >= now - dt.timedelta(days=window_days))
+        share = min(window_days / cluster_days, 1.0)
+        recent_p = float(stats.binom.sf(recent - 1, len(opened), share)) if recent else 1.0
         starts = periods(now, window_days, cluster_days - window_days)
         window = dt.timedelta(days=window_days)
         first = now - dt.timedelta(days=cluster_days)
@@ -384,4 +397,6 @@ def _cluster(
         first_opened_at=min(opened),
         last_opened_at=max(opened),
         series=series,
+        recent_count=recent,
+        recent_p_value=recent_p,
     )

@@ -226,13 +226,17 @@ def rate_proposals(findings: list[detection.RateFinding], tested: int) -> list[P
     return proposals
 
 
-def cluster_words(cluster: detection.ClusterFinding, days: int, similarity: float) -> str:
+def cluster_words(
+    cluster: detection.ClusterFinding, days: int, similarity: float, window_days: int
+) -> str:
     return (
         f"{len(cluster.numbers)} incidents opened in the last {days} days describe the same "
         f"thing: their words ({', '.join(cluster.terms)}) are at least {similarity:.0%} alike "
         "(cosine of TF-IDF vectors) to other incidents of the group, "
         f"{cluster.mean_similarity:.0%} alike to the group's centre on average. The first was "
-        f"opened on {_day(cluster.first_opened_at)}, the last on {_day(cluster.last_opened_at)}. "
+        f"opened on {_day(cluster.first_opened_at)}, the last on {_day(cluster.last_opened_at)}; "
+        f"{cluster.recent_count} in the last {window_days} days (if they were spread evenly, "
+        f"the chance of that many would be {detection.p_value_words(cluster.recent_p_value)}). "
         "Incidents already linked to a problem are not counted."
     )
 
@@ -243,6 +247,7 @@ def cluster_proposals(
     now: dt.datetime,
     days: int,
     similarity: float,
+    window_days: int,
 ) -> list[Proposal]:
     return [
         Proposal(
@@ -256,7 +261,9 @@ def cluster_proposals(
             p_value=None,
             evidence={
                 "test": "similar descriptions (TF-IDF, cosine, DBSCAN)",
-                "words": cluster_words(cluster, days, similarity),
+                "words": cluster_words(cluster, days, similarity, window_days),
+                "recent_count": cluster.recent_count,
+                "recent_p_value": cluster.recent_p_value,
                 "terms": cluster.terms,
                 "representative": cluster.representative,
                 "service_id": cluster.service_id,
@@ -399,7 +406,11 @@ def do_scan_candidates(
         cluster_days=options.cluster_days,
     )
     proposals = rate_proposals(findings, result.subjects_tested) + cluster_proposals(
-        clusters, now=now, days=options.cluster_days, similarity=options.similarity
+        clusters,
+        now=now,
+        days=options.cluster_days,
+        similarity=options.similarity,
+        window_days=options.window_days,
     )
     record_proposals(proposals, at=now, result=result)
     return result

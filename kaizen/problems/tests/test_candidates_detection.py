@@ -133,3 +133,23 @@ def test_p_values_in_words():
     assert detection.p_value_words(0.0004) == "1 in 2,500"
     assert detection.p_value_words(4e-7) == "1 in 2.5 million"
     assert detection.p_value_words(1e-12) == "below 1 in a billion"
+
+
+def test_a_sudden_cluster_ranks_before_a_larger_steady_one():
+    steady = [
+        (f"S{i}", NOW - dt.timedelta(days=1 + i * 8, hours=3), None, None, "", "Printer jams")
+        for i in range(10)
+    ]  # one every 8 days over 80 days: 1 of them in the last 7 days
+    sudden = [
+        (f"N{i}", NOW - dt.timedelta(hours=3 + i * 20), None, None, "", "Disk quota exceeded")
+        for i in range(6)
+    ]  # all 6 in the last 7 days
+    first, second = detection.text_clusters(
+        steady + sudden, min_size=5, similarity=0.75, now=NOW, window_days=7, cluster_days=90
+    )
+    assert set(first.terms) == {"disk", "quota", "exceeded"}
+    assert first.recent_count == 6
+    # If the 6 were spread evenly over 90 days, each fell in the last 7 with probability 7/90.
+    assert math.isclose(first.recent_p_value, (7 / 90) ** 6, rel_tol=1e-9)
+    assert second.numbers == sorted(f"S{i}" for i in range(10)) and second.recent_count == 1
+    assert math.isclose(second.recent_p_value, 1 - (83 / 90) ** 10, rel_tol=1e-9)
