@@ -224,6 +224,30 @@ if not 1 <= KAIZEN_CAB_PLAN_WEEKS <= 26:
 KAIZEN_CHANGE_LONGEST_WINDOW_HOURS = env_int("KAIZEN_CHANGE_LONGEST_WINDOW_HOURS", 168)
 if KAIZEN_CHANGE_LONGEST_WINDOW_HOURS < 1:
     raise ConfigurationError("KAIZEN_CHANGE_LONGEST_WINDOW_HOURS must be at least 1 (hours)")
+# Problem candidates found from the incident data (docs/problem-candidates.md): the nightly
+# scan's hour, the recent window and the history its rate is compared with, the smallest count
+# and the false discovery rate of the rate tests, and the text clusters' window, size and
+# similarity (percent, cosine of TF-IDF vectors).
+KAIZEN_PROBLEM_SCAN_HOUR = env_int("KAIZEN_PROBLEM_SCAN_HOUR", 3)
+KAIZEN_PROBLEM_SCAN_WINDOW_DAYS = env_int("KAIZEN_PROBLEM_SCAN_WINDOW_DAYS", 7)
+KAIZEN_PROBLEM_SCAN_HISTORY_DAYS = env_int("KAIZEN_PROBLEM_SCAN_HISTORY_DAYS", 84)
+KAIZEN_PROBLEM_SCAN_MIN_INCIDENTS = env_int("KAIZEN_PROBLEM_SCAN_MIN_INCIDENTS", 5)
+KAIZEN_PROBLEM_SCAN_FALSE_DISCOVERY_PCT = env_int("KAIZEN_PROBLEM_SCAN_FALSE_DISCOVERY_PCT", 1)
+KAIZEN_PROBLEM_SCAN_CLUSTER_DAYS = env_int("KAIZEN_PROBLEM_SCAN_CLUSTER_DAYS", 90)
+KAIZEN_PROBLEM_SCAN_CLUSTER_MIN_SIZE = env_int("KAIZEN_PROBLEM_SCAN_CLUSTER_MIN_SIZE", 5)
+KAIZEN_PROBLEM_SCAN_SIMILARITY_PCT = env_int("KAIZEN_PROBLEM_SCAN_SIMILARITY_PCT", 75)
+for _name, _low, _high in (
+    ("KAIZEN_PROBLEM_SCAN_HOUR", 0, 23),
+    ("KAIZEN_PROBLEM_SCAN_WINDOW_DAYS", 1, 90),
+    ("KAIZEN_PROBLEM_SCAN_HISTORY_DAYS", 7, 730),
+    ("KAIZEN_PROBLEM_SCAN_MIN_INCIDENTS", 2, 10000),
+    ("KAIZEN_PROBLEM_SCAN_FALSE_DISCOVERY_PCT", 1, 20),
+    ("KAIZEN_PROBLEM_SCAN_CLUSTER_DAYS", 1, 365),
+    ("KAIZEN_PROBLEM_SCAN_CLUSTER_MIN_SIZE", 2, 10000),
+    ("KAIZEN_PROBLEM_SCAN_SIMILARITY_PCT", 10, 99),
+):
+    if not _low <= globals()[_name] <= _high:
+        raise ConfigurationError(f"{_name} must be between {_low} and {_high}")
 # Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
 # let it pass with outputs missing when a reason is given (journaled). Per initiative too.
 KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")

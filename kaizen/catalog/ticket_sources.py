@@ -10,7 +10,7 @@ through the actions that process registered (each one of its own journaled servi
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,3 +215,32 @@ def ticket_resolution_times(
         source.number_field, source.opened_field, source.resolved_field
     )
     return {number: (opened, resolved) for number, opened, resolved in values}
+
+
+def ticket_columns(
+    key: str, *, opened_from: dt.datetime, opened_until: dt.datetime, chunk_size: int = 5000
+) -> Iterator[tuple[str, dt.datetime, int | None, int | None, str, str]]:
+    """(number, opened_at, service id, CI id, category name, text) of every ticket of the
+    source opened in [opened_from, opened_until), streamed in the database's order, for scans
+    over many tickets (the problem candidates). The text is the title and the text fields,
+    one after the other. Nothing when the source is not registered."""
+    source = _SOURCES.get(key)
+    if source is None:
+        return
+    none = models.Value(None, models.IntegerField())
+    columns = source.model.objects.filter(
+        **{f"{source.opened_field}__gte": opened_from, f"{source.opened_field}__lt": opened_until}
+    ).values_list(
+        source.number_field,
+        source.opened_field,
+        models.F(f"{source.service_field}_id") if source.service_field else none,
+        models.F(f"{source.ci_field}_id") if source.ci_field else none,
+        source.category_field or models.Value(""),
+        source.title_field,
+        *source.text_fields,
+    )
+    for number, opened_at, service_id, ci_id, category, title, *texts in columns.iterator(
+        chunk_size=chunk_size
+    ):
+        text = " ".join(part for part in (title, *texts) if part)
+        yield number, opened_at, service_id, ci_id, category or "", text

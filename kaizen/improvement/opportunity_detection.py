@@ -30,9 +30,11 @@ evidence, so the 1.25x rule for dismissed opportunities means "clearly more of i
   Strength = breaches = n x (100 - value) / 100, the incidents that missed their target.
 - recurring_incidents: incidents opened in the last RECURRING_DAYS days in the analytics
   store, grouped by configuration item and by (category, subcategory), both set; a group of
-  at least RECURRING_MIN incidents. Kaizen has no problem management yet, so every such group
-  counts as "without a problem record". The RECURRING_PER_GROUPING largest groups of each
-  grouping are kept, so a busy service desk is not flooded with a hundred of them. Strength =
+  at least RECURRING_MIN incidents that no problem record explains: the incidents linked to a
+  problem (kaizen.problems.models.LinkedIncident) are left out of the counts, the weekly series
+  and the breakdown (the engine reads a view of the facts without them). The
+  RECURRING_PER_GROUPING largest groups of each grouping are kept, so a busy service desk is
+  not flooded with a hundred of them. Strength =
   the number of incidents.
 - change_incidents: the share of implemented changes that caused an incident
   (change.caused_incidents_pct) by service, by standard change template and by team, over
@@ -57,6 +59,8 @@ import datetime as dt
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,9 +97,10 @@ CHANGE_MIN_CHANGES = 5
 CHANGE_MIN_CAUSING = 2
 SUBCATEGORY_SEPARATOR = " › "
 
-NO_PROBLEMS = (
-    "Kaizen has no problem management yet: every group of recurring incidents is one without "
-    "a problem record."
+UNEXPLAINED = (
+    "Only incidents not linked to a problem record are counted: those a problem explains are "
+    "being investigated already. Problem candidates (found nightly from the same incidents) "
+    "test whether a rate is above its usual and group similar descriptions."
 )
 NO_SURVEYS = (
     "Kaizen has no satisfaction surveys yet (satisfaction.csat_mean is not measurable), so "
@@ -163,7 +168,7 @@ def detect_opportunities(today: dt.date) -> Detected:
             logger.exception("opportunity scan: %s failed", kind)
             detected.skipped[str(kind)] = f"could not be computed: {error}"
     detected.skipped[str(OpportunityKind.SATISFACTION_DROP)] = f"not available: {NO_SURVEYS}"
-    detected.notes[str(OpportunityKind.RECURRING_INCIDENTS)] = NO_PROBLEMS
+    detected.notes[str(OpportunityKind.RECURRING_INCIDENTS)] = UNEXPLAINED
     return detected
 
 
@@ -470,10 +475,49 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
     definition = get_kpi(VOLUME_KPI)
     start = today - dt.timedelta(days=RECURRING_DAYS)
     end = today + dt.timedelta(days=1)
+    with unexplained_incident_facts() as connection:
+        return _recurring_groups(engine, definition, start, end, today, connection)
+
+
+@contextmanager
+def unexplained_incident_facts() -> Iterator[Any]:
+    """A read connection to the analytics store whose `incident_facts` leaves out the
+    incidents linked to a problem (a temporary view over the stored table, which the KPI
+    engine reads by that name)."""
+    import pyarrow as pa
+
+    from kaizen.analytics.store import connect
+    from kaizen.problems.models import LinkedIncident
+
+    numbers = list(LinkedIncident.objects.values_list("incident_number", flat=True).distinct())
+    with connect(read_only=True) as connection:
+        connection.execute("SET enable_progress_bar = false")
+        [(database,)] = connection.execute("SELECT current_database()").fetchall()
+        connection.register(
+            "linked_to_problems", pa.table({"number": pa.array(numbers, pa.string())})
+        )
+        connection.execute(
+            "CREATE TEMP VIEW incident_facts AS SELECT * FROM "
+            f'"{database}".main.incident_facts AS facts WHERE facts.number IS NULL OR '
+            "facts.number NOT IN (SELECT number FROM linked_to_problems)"
+        )
+        yield connection
+
+
+def _recurring_groups(
+    engine: Any,
+    definition: KPIDefinition,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    connection: Any,
+) -> list[Finding]:
     window = {"start": start.isoformat(), "end": today.isoformat()}
     findings = []
     for grouping in (("ci",), ("category", "subcategory")):
-        overall = engine.compute(definition, period="all", by=grouping, start=start, end=end)
+        overall = engine.compute(
+            definition, period="all", by=grouping, start=start, end=end, connection=connection
+        )
         groups = [
             row
             for row in overall.rows
@@ -483,9 +527,16 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
         groups = groups[:RECURRING_PER_GROUPING]
         if not groups:
             continue
-        weekly = engine.compute(definition, period="week", by=grouping, start=start, end=end)
+        weekly = engine.compute(
+            definition, period="week", by=grouping, start=start, end=end, connection=connection
+        )
         by_service = engine.compute(
-            definition, period="all", by=(*grouping, "service"), start=start, end=end
+            definition,
+            period="all",
+            by=(*grouping, "service"),
+            start=start,
+            end=end,
+            connection=connection,
         )
         for row in groups:
             key = tuple(row[name] for name in grouping)
@@ -507,8 +558,9 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
             what = group_words(grouping, key)
             summary = (
                 f"{row['n']} incidents were opened on {what} in the last "
-                f"{RECURRING_DAYS} days ({window['start']} to {window['end']}): a recurring "
-                f"failure worth a problem investigation. {NO_PROBLEMS}"
+                f"{RECURRING_DAYS} days ({window['start']} to {window['end']}) that no problem "
+                f"record explains: a recurring failure worth a problem investigation. "
+                f"{UNEXPLAINED}"
             )
             findings.append(
                 Finding(
@@ -534,7 +586,7 @@ def recurring_incidents(today: dt.date) -> list[Finding]:
                         "series": series,
                         "breakdown": services,
                         "breakdown_dimension": "service",
-                        "problem_management": NO_PROBLEMS,
+                        "problem_management": UNEXPLAINED,
                         "strength_formula": "number of incidents",
                         "summary": summary,
                     },

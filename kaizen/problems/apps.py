@@ -9,7 +9,10 @@ class ProblemsConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
         from kaizen.journal.verify import FoldedKind, register
-        from kaizen.problems import sla_kind
+        from kaizen.problems import (
+            candidate_event_shapes,  # noqa: F401 (registers shapes)
+            sla_kind,
+        )
         from kaizen.problems.models import OPEN_STATES, Problem
         from kaizen.problems.services.base import KNOWN_ERRORS, PROBLEMS
 

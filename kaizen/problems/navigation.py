@@ -10,6 +10,9 @@ register_nav_entry(
         "bi-bug",
         16,
         can_work_problems,
-        children=(("Known errors", "problems:known_error_list"),),
+        children=(
+            ("Candidates", "problems:candidate_list"),
+            ("Known errors", "problems:known_error_list"),
+        ),
     )
 )

@@ -55,7 +55,7 @@ def test_it_scans_and_prints_the_result_as_json(worsening):
     ]
     assert printed["updated"] == printed["reopened"] == printed["unchanged"] == []
     assert printed["skipped"]["satisfaction_drop"].startswith("not available")
-    assert "problem management" in printed["notes"]["recurring_incidents"]
+    assert "not linked to a problem record" in printed["notes"]["recurring_incidents"]
 
 
 def test_a_second_scan_changes_nothing_and_says_so(worsening):

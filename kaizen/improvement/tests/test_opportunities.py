@@ -11,7 +11,7 @@ from django.utils import timezone
 from kaizen.analysis import stats
 from kaizen.analysis.direction import Direction
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
-from kaizen.improvement.opportunity_detection import NO_PROBLEMS, fingerprint
+from kaizen.improvement.opportunity_detection import UNEXPLAINED, fingerprint
 from kaizen.improvement.services.opportunities import REOPEN_FACTOR, do_scan_opportunities
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
@@ -195,7 +195,7 @@ def test_it_keeps_the_five_worst_hot_spots_per_dimension():
     assert services == ["S6", "S5", "S4", "S3", "S2"]
 
 
-def test_it_finds_recurring_incidents_and_says_there_is_no_problem_management():
+def test_it_finds_recurring_incidents_and_says_only_unexplained_ones_count():
     def incident(number, ci, day, subcategory="mailbox"):
         return {
             "incident_id": number,
@@ -222,10 +222,53 @@ def test_it_finds_recurring_incidents_and_says_there_is_no_problem_management():
     )
     ci = found[("ci", "db-01")]
     assert ci.strength == 6 and ci.kpi_key == "incident.opened"
-    assert NO_PROBLEMS in ci.summary and ci.summary.startswith("6 incidents")
+    assert UNEXPLAINED in ci.summary and ci.summary.startswith("6 incidents")
+    assert "that no problem record explains" in ci.summary
     assert sum(row["n"] for row in ci.evidence["series"]) == 6
     assert ci.evidence["range"] == {"start": "2026-02-14", "end": "2026-05-15"}
-    assert result.notes["recurring_incidents"] == NO_PROBLEMS
+    assert result.notes["recurring_incidents"] == UNEXPLAINED
+
+
+def test_incidents_linked_to_a_problem_do_not_count_as_recurring():
+    from kaizen.problems.models import LinkedIncident
+    from kaizen.problems.services.records import do_raise_problem
+
+    insert_incident_facts(
+        *(
+            {
+                "incident_id": n,
+                "number": f"INC{n:05d}",
+                "opened_at": dt.datetime(2026, 4, n, 9),
+                "ci": "db-01",
+                "service": "Email" if n < 7 else "Chat",
+            }
+            for n in range(1, 9)
+        )
+    )
+    problem = do_raise_problem(actor=None, statement="db-01 runs out of connections")
+    for n in (1, 2):  # linked without the incident records: only the numbers matter here
+        LinkedIncident.objects.create(
+            problem=problem, incident_number=f"INC{n:05d}", linked_at=dt.datetime.now(dt.UTC)
+        )
+
+    do_scan_opportunities(today=TODAY)
+
+    (found,) = by_kind("recurring_incidents")
+    assert found.title == "Recurring incidents: 6 on configuration item db-01"  # 8 - 2 linked
+    assert sum(row["n"] for row in found.evidence["series"]) == 6
+    assert found.evidence["breakdown"] == [
+        {"value": "Email", "count": 4},
+        {"value": "Chat", "count": 2},
+    ]
+    LinkedIncident.objects.create(
+        problem=problem, incident_number="INC00003", linked_at=dt.datetime.now(dt.UTC)
+    )
+    LinkedIncident.objects.create(
+        problem=problem, incident_number="INC00004", linked_at=dt.datetime.now(dt.UTC)
+    )
+    from kaizen.improvement.opportunity_detection import recurring_incidents
+
+    assert recurring_incidents(TODAY) == []  # 4 left: below the 5 that make a group
 
 
 def test_it_names_a_subcategory_once_in_the_title():

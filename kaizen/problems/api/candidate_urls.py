@@ -1,5 +1,10 @@
-"""API of the candidate part."""
+"""Problem candidates: the API's addresses, under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from kaizen.problems.api import candidates
+
+router = SimpleRouter()
+router.register("problem-candidates", candidates.CandidateViewSet, basename="problem-candidate")
+
+urlpatterns = router.urls
