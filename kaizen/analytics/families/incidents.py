@@ -72,8 +72,8 @@ CREATE TABLE IF NOT EXISTS incident_facts (
     sla_source VARCHAR,              -- 'kaizen', 'recorded' or NULL (not measured)
     first_contact_resolution BOOLEAN,
     problem VARCHAR,                 -- the problem it is linked to (the first linked), by number
-    workaround_applied BOOLEAN NOT NULL, -- worked with a known error's workaround
-    known_error BOOLEAN NOT NULL,    -- matched a known error (a repeat incident)
+    workaround_applied BOOLEAN,      -- worked with a known error's workaround
+    known_error BOOLEAN,             -- matched a known error (a repeat incident)
     last_event_id BIGINT             -- the journal event the row reflects (provenance)
 )
 """
