@@ -10,8 +10,8 @@ from kaizen.kpis import engine, library
 from kaizen.kpis.sources import source_columns
 from kaizen.kpis.spec import Direction, Source, Unit
 from kaizen.kpis.tests.test_change_kpis import EXPECTED as CHANGE_EXPECTED
-from kaizen.kpis.tests.test_problem_kpis import EXPECTED as PROBLEM_EXPECTED
 from kaizen.kpis.tests.test_engine import story  # noqa: F401 (fixture)
+from kaizen.kpis.tests.test_problem_kpis import EXPECTED as PROBLEM_EXPECTED
 from kaizen.people.models import Process
 
 MARCH, APRIL = "2016-03-01", "2016-04-01"
