@@ -39,6 +39,14 @@ def change_manager(db):
 
 
 @pytest.fixture
+def problem_manager(db):
+    """Pia: problem manager (owns problems' lifecycle and the known-error database)."""
+    user = make_user("pia", first_name="Pia", last_name="Problem")
+    people_services.do_grant_process_role(user, Process.PROBLEM, Role.MANAGER, actor=None)
+    return user
+
+
+@pytest.fixture
 def admin_user(db):
     """Ada: administrator."""
     return make_user("ada", first_name="Ada", last_name="Admin", is_superuser=True, is_staff=True)

@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "ChangeClosureCodeEnum": "kaizen.changes.models.ClosureCode",
         "ChangeVoteDecisionEnum": "kaizen.changes.models.Decision",
         "ChangeFallbackEnum": "kaizen.changes.models.Fallback",
+        "ProblemStateEnum": "kaizen.problems.models.State",
+        "ProblemClosureCodeEnum": "kaizen.problems.models.ClosureCode",
         "ChangeTemplateDecisionEnum": "kaizen.changes.api.serializers.TemplateDecision",
         "UserKindEnum": "kaizen.people.models.UserKind",
         # Named after their model, so the next app with a "level" or "priority" choice set

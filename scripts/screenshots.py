@@ -54,6 +54,8 @@ SHOTS = [
     ("change-calendar.png", "olu.adeyemi", "/changes/calendar/"),
     ("change-calendar-week.png", "olu.adeyemi", "/changes/calendar/week/"),
     ("change-risk-questionnaire.png", "olu.adeyemi", "/changes/risk/questionnaire/"),
+    # Problem management (docs/problems.md).
+    ("problems.png", "priya.nair", "/problems/?state=open"),
     ("sla-definitions.png", "eva.schmidt", "/sla/"),
     ("sla-calendar.png", "eva.schmidt", "/sla/calendars/uk-office-hours/"),
     ("portal-report.png", "emma.jones", "/incidents/report/"),
@@ -133,6 +135,20 @@ def main() -> None:
             page.wait_for_load_state("networkidle")
             page.screenshot(path=OUT / "change-detail.png", full_page=True)
             print(f"change-detail.png: {page.title()}")
+        # Problems found by their statement (their numbers follow the imported ones).
+        for name, search in (
+            ("problem-known-error.png", "northwind"),
+            ("problem-four-ps.png", "monthly update"),
+            ("problem-fixed.png", "expense app"),
+        ):
+            if name.startswith(args.only):
+                sign_in(page, args.url, "priya.nair", password)
+                page.goto(f"{args.url}/problems/?q={search}")
+                page.locator("#problem-list tbody a").first.click()
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1200)  # the charts' animation
+                page.screenshot(path=OUT / name, full_page=True)
+                print(f"{name}: {page.title()}")
         if args.only and not "incident-detail.png".startswith(args.only):
             browser.close()
             return

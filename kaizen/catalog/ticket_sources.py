@@ -39,6 +39,10 @@ class TicketSource:
     resolve: Callable[..., Any] | None = None
     # The text a person searches tickets by, besides the number and title ("description").
     text_fields: tuple[str, ...] = field(default=())
+    # The names of the categories a ticket may have now (for another process's forms).
+    category_names: Callable[[], list[str]] | None = None
+    # A field naming another process's ticket by its number (a change's "problem it fixes").
+    reference_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class TicketRow:
     category: str = ""
     state: str = ""
     is_open: bool = False
+    state_label: str = ""
 
 
 _SOURCES: dict[str, TicketSource] = {}
@@ -85,6 +90,7 @@ def _rows(source: TicketSource, queryset: Any) -> list[TicketRow]:
         *([source.category_field] if source.category_field else []),
     )
     model = source.model
+    labels = dict(model._meta.get_field(source.state_field).flatchoices)
     rows = []
     for pk, number, title, opened_at, service_id, ci_id, state, *category in values:
         record = model(pk=pk, **{source.number_field: number})
@@ -101,6 +107,7 @@ def _rows(source: TicketSource, queryset: Any) -> list[TicketRow]:
                 category=(category[0] or "") if category else "",
                 state=state,
                 is_open=state in source.open_states,
+                state_label=str(labels.get(state, state)),
             )
         )
     return rows
@@ -169,4 +176,24 @@ def search_tickets(key: str, text: str, *, limit: int = 20) -> list[TicketRow]:
     for name in source.text_fields:
         match |= models.Q(**{f"{name}__icontains": text})
     queryset = source.model.objects.filter(match).order_by(f"-{source.opened_field}", "-pk")
+    return _rows(source, queryset[:limit])
+
+
+def category_names(key: str) -> list[str]:
+    """The source's category names, or none when it has none (or is not installed)."""
+    source = _SOURCES.get(key)
+    if source is None or source.category_names is None:
+        return []
+    return source.category_names()
+
+
+def tickets_referencing(key: str, number: str, *, limit: int = 50) -> list[TicketRow]:
+    """The source's tickets whose reference field names `number` (e.g. the changes raised to
+    fix a problem), newest first."""
+    source = _SOURCES.get(key)
+    if source is None or not source.reference_field or not number:
+        return []
+    queryset = source.model.objects.filter(**{source.reference_field: number}).order_by(
+        f"-{source.opened_field}", "-pk"
+    )
     return _rows(source, queryset[:limit])

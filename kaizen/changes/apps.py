@@ -28,5 +28,6 @@ class ChangesConfig(AppConfig):
                 title_field="title",
                 open_states=tuple(OPEN_STATES),
                 text_fields=("description",),
+                reference_field="problem_reference",
             )
         )

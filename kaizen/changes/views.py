@@ -16,6 +16,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kaizen.catalog.ticket_sources import tickets_numbered
 from kaizen.changes import cab_views, calendar_views, risk_views, services
 from kaizen.changes.filters import ChangeFilter
 from kaizen.changes.forms import (
@@ -131,7 +132,9 @@ def create(request: HttpRequest) -> HttpResponse:
     """Raise a normal or emergency change (a standard one comes from its template)."""
     if not can_raise_change(request.user):
         raise PermissionDenied("Changes are raised by agents.")
-    form = ChangeForm(request.POST or None, raising=True, initial={"owner": request.user})
+    # "Raise a change for the fix" on a problem's page names the problem.
+    initial = {"owner": request.user, "problem_reference": request.GET.get("problem", "")[:60]}
+    form = ChangeForm(request.POST or None, raising=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)
@@ -215,6 +218,12 @@ def _render_change(request: HttpRequest, change: Change, **forms: Any) -> HttpRe
         "requester_word": "requester",
         "caused": list(change.caused_incidents.select_related("decided_by")),
         "caused_hours": settings.KAIZEN_CHANGE_CAUSED_INCIDENT_HOURS,
+        # The problem it fixes, linked when problem management knows it.
+        "problem": tickets_numbered("problem", [change.problem_reference]).get(
+            change.problem_reference
+        )
+        if change.problem_reference
+        else None,
     }
     if worker:
         targets = services.allowed_targets(change)

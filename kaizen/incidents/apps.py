@@ -34,5 +34,6 @@ class IncidentsConfig(AppConfig):
                 add_note=ticket_actions.add_note,
                 resolve=ticket_actions.resolve,
                 text_fields=("description",),
+                category_names=ticket_actions.category_names,
             )
         )

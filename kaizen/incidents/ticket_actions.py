@@ -4,7 +4,7 @@ incident's rules, journal and notifications apply as if a person did it on the i
 
 import datetime as dt
 
-from kaizen.incidents.models import Incident, ResolutionCode, State
+from kaizen.incidents.models import Category, Incident, ResolutionCode, State
 from kaizen.incidents.services.activity import do_add_incident_comment
 from kaizen.incidents.services.lifecycle import do_change_incident_state
 from kaizen.people.models import User
@@ -28,3 +28,9 @@ def resolve(incident: Incident, notes: str, *, actor: User | None, at: dt.dateti
         resolution_notes=notes,
         at=at,
     )
+
+
+def category_names() -> list[str]:
+    """The active top-level and sub-category names, each once, sorted."""
+    names = Category.objects.filter(is_active=True).values_list("name", flat=True)
+    return sorted(set(names), key=str.casefold)

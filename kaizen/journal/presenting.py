@@ -81,8 +81,8 @@ class Key:
     `names` names raw values (a scalar, each item of a list, each key of a mapping) in bulk;
     `choices` gives labels to values (of a scalar, of list items, of a mapping's values);
     `span` reads a [start, end] pair as "1 Mar 2026 – 31 Mar 2026"; `text` turns a scalar
-    into its text (a percentage, a file size); `hidden` leaves the key out (an id another
-    key already names)."""
+    into its text (a percentage, a file size), or the whole value with `whole`; `hidden` leaves
+    the key out (an id another key already names)."""
 
     label: str | None = None
     hidden: bool = False
@@ -90,6 +90,8 @@ class Key:
     choices: Mapping[str, str] | None = None
     span: bool = False
     text: Callable[[Any], str] | None = None
+    # `text` reads the whole value, a list or mapping included (a problem's analysis).
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,8 @@ def _keyed_value(value: Any, key: Key, names: _Names) -> Any:
     named value keeps its link, a list or mapping reads as one line of text."""
     if _is_empty(value):
         return None
+    if key.whole and key.text is not None:
+        return _text(key.text(value))
     if key.span and isinstance(value, list):
         ends = [_value(item, None, names) for item in value]
         if all(end is None for end in ends):

@@ -6,6 +6,7 @@ TrackedRecord, comment and attachment models and event types."""
 import datetime as dt
 import mimetypes
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -227,3 +228,45 @@ def register_ticket_activity_shapes(
             "size": Key("Size", text=lambda value: str(filesizeformat(value))),
         },
     )
+
+
+@dataclass(frozen=True)
+class TicketActivity:
+    """One process's comments, work notes and attachments: its models, event types and the
+    refusal of its final states, so each process's services are one call each."""
+
+    tracked: TrackedRecord
+    comment_model: type[models.Model]
+    attachment_model: type[models.Model]
+    comment_event: EventType
+    work_note_event: EventType
+    attachment_event: EventType
+    refuse: Refusal
+
+    def comment(
+        self, ticket: Any, body: str, *, actor: Any, is_work_note: bool, at: dt.datetime
+    ) -> Any:
+        return add_comment(
+            self.tracked,
+            ticket,
+            self.comment_model,
+            body=body,
+            actor=actor,
+            is_work_note=is_work_note,
+            at=at,
+            comment_event=self.comment_event,
+            work_note_event=self.work_note_event,
+            refuse=self.refuse,
+        )
+
+    def attach(self, ticket: Any, upload: UploadedFile, *, actor: Any, at: dt.datetime) -> Any:
+        return add_attachment(
+            self.tracked,
+            ticket,
+            self.attachment_model,
+            upload,
+            actor=actor,
+            at=at,
+            event=self.attachment_event,
+            refuse=self.refuse,
+        )

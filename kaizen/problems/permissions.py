@@ -9,6 +9,7 @@ articles published to the portal.
 
 from kaizen.people.models import Process, User
 from kaizen.people.permissions import LEADERSHIP, has_process_role, is_admin, is_agent
+from kaizen.problems.models import Problem
 
 
 def can_work_problems(user: User) -> bool:
@@ -30,3 +31,23 @@ def can_manage_problems(user: User) -> bool:
 
 def can_read_portal_articles(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active)
+
+
+def works_on(user: User, problem: Problem) -> bool:
+    """The problem's owner, or a member of its assignment group."""
+    if not is_agent(user):
+        return False
+    if problem.owner_id == user.pk:
+        return True
+    group_id = problem.assignment_group_id
+    return group_id is not None and user.teams.filter(pk=group_id).exists()
+
+
+def can_edit_problem(user: User, problem: Problem) -> bool:
+    """Edit what the problem says and the analysis: problem managers, its owner and group."""
+    return can_manage_problems(user) or works_on(user, problem)
+
+
+def can_move_problem(user: User, problem: Problem) -> bool:
+    """Move it through its lifecycle: problem managers and the problem's owner."""
+    return can_manage_problems(user) or (is_agent(user) and problem.owner_id == user.pk)

@@ -8,9 +8,19 @@ from django.db import transaction
 from kaizen.changes.models import Change, ChangeAttachment, ChangeComment
 from kaizen.changes.services.base import CHANGES, moment
 from kaizen.changes.services.records import refuse_if_final
-from kaizen.journal import ticket_activity
 from kaizen.journal.events import EventType
+from kaizen.journal.ticket_activity import TicketActivity
 from kaizen.people.models import User
+
+ACTIVITY = TicketActivity(
+    tracked=CHANGES,
+    comment_model=ChangeComment,
+    attachment_model=ChangeAttachment,
+    comment_event=EventType.CHANGE_COMMENTED,
+    work_note_event=EventType.CHANGE_WORK_NOTE_ADDED,
+    attachment_event=EventType.CHANGE_ATTACHMENT_ADDED,
+    refuse=refuse_if_final,
+)
 
 
 @transaction.atomic
@@ -23,18 +33,7 @@ def do_add_change_comment(
     at: dt.datetime | None = None,
 ) -> ChangeComment:
     """A comment the requester sees, or a work note for agents only."""
-    return ticket_activity.add_comment(
-        CHANGES,
-        change,
-        ChangeComment,
-        body=body,
-        actor=actor,
-        is_work_note=is_work_note,
-        at=moment(at),
-        comment_event=EventType.CHANGE_COMMENTED,
-        work_note_event=EventType.CHANGE_WORK_NOTE_ADDED,
-        refuse=refuse_if_final,
-    )
+    return ACTIVITY.comment(change, body, actor=actor, is_work_note=is_work_note, at=moment(at))
 
 
 @transaction.atomic
@@ -42,13 +41,4 @@ def do_add_change_attachment(
     change: Change, upload: UploadedFile, *, actor: User | None, at: dt.datetime | None = None
 ) -> ChangeAttachment:
     """Store the file under changes/<number>/ in the default storage and record it."""
-    return ticket_activity.add_attachment(
-        CHANGES,
-        change,
-        ChangeAttachment,
-        upload,
-        actor=actor,
-        at=moment(at),
-        event=EventType.CHANGE_ATTACHMENT_ADDED,
-        refuse=refuse_if_final,
-    )
+    return ACTIVITY.attach(change, upload, actor=actor, at=moment(at))

@@ -121,3 +121,57 @@ def ticket_activity_actions(
             )
 
     return TicketActivityActions
+
+
+def comment_serializer_for(model: type) -> type[serializers.ModelSerializer]:
+    """The serializer of a process's comment model (a TicketComment)."""
+
+    class TicketCommentSerializer(serializers.ModelSerializer):
+        author = serializers.StringRelatedField()
+        body = serializers.CharField(max_length=model.MAX_LENGTH)
+
+        class Meta:
+            fields = ["id", "author", "body", "is_work_note", "created_at"]
+            read_only_fields = ["id", "author", "created_at"]
+
+    TicketCommentSerializer.Meta.model = model
+    TicketCommentSerializer.__name__ = f"{model.__name__}Serializer"
+    return TicketCommentSerializer
+
+
+def attachment_serializer_for(model: type, url_name: str) -> type[serializers.ModelSerializer]:
+    """The serializer of a process's attachment model (a TicketAttachment), with the address
+    of its download (`url_name` takes the attachment's id)."""
+    from django.urls import reverse
+
+    class TicketAttachmentSerializer(serializers.ModelSerializer):
+        file = serializers.FileField(write_only=True)
+        uploaded_by = serializers.StringRelatedField()
+        url = serializers.SerializerMethodField()
+
+        class Meta:
+            fields = [
+                "id",
+                "file",
+                "original_name",
+                "size",
+                "content_type",
+                "uploaded_by",
+                "created_at",
+                "url",
+            ]
+            read_only_fields = [
+                "id",
+                "original_name",
+                "size",
+                "content_type",
+                "uploaded_by",
+                "created_at",
+            ]
+
+        def get_url(self, attachment: Any) -> str:
+            return reverse(url_name, args=[attachment.pk])
+
+    TicketAttachmentSerializer.Meta.model = model
+    TicketAttachmentSerializer.__name__ = f"{model.__name__}Serializer"
+    return TicketAttachmentSerializer

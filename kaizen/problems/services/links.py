@@ -4,6 +4,7 @@ process is not imported here)."""
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -72,14 +73,12 @@ def do_link_incidents(
             for number in new
         ]
     )
+    data: dict[str, Any] = {"incidents": new}
+    if known_error is not None:
+        data["known_error"] = known_error.number
+    record_event(EventType.PROBLEM_INCIDENT_LINKED, locked, actor=actor, data=data, occurred_at=at)
     incidents = ticket_records(INCIDENT, new)
     for number in new:
-        data = {"incident": number}
-        if known_error is not None:
-            data["known_error"] = known_error.number
-        record_event(
-            EventType.PROBLEM_INCIDENT_LINKED, locked, actor=actor, data=data, occurred_at=at
-        )
         record_event(
             EventType.INCIDENT_PROBLEM_LINKED,
             incidents[number],
@@ -105,7 +104,7 @@ def do_unlink_incident(
         EventType.PROBLEM_INCIDENT_UNLINKED,
         locked,
         actor=actor,
-        data={"incident": number},
+        data={"incidents": [number]},
         occurred_at=at,
     )
     incident = ticket_records(INCIDENT, [number]).get(number)

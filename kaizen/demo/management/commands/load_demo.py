@@ -25,6 +25,7 @@ from kaizen.demo.changes_risk import load as load_change_risk
 from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
+from kaizen.demo.problems import load_problems
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
 from kaizen.imports.models import ImportRun
@@ -81,7 +82,8 @@ class Command(BaseCommand):
         imported = self._import_servicenow(options["without_servicenow"])
         incidents = self._load_incidents()
         changes = self._load_changes()
-        added = {**people, **catalog, **sla, **imported, **incidents, **changes}
+        problems = self._load_problems()
+        added = {**people, **catalog, **sla, **imported, **incidents, **changes, **problems}
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
         report = sync()
@@ -140,6 +142,12 @@ class Command(BaseCommand):
             # they were authorised.
             added.update(load_change_risk())
             return added
+
+    def _load_problems(self) -> dict[str, int]:
+        # After the incidents: each problem explains the demo incidents of its kind.
+        self._say("Demo problems: investigating the recurring incidents ...")
+        with correlation(), transaction.atomic():
+            return load_problems()
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
