@@ -3,8 +3,9 @@
 `incident_facts_between()` (an id range, for whole-table reads) and `incident_fact_tables()`
 (given incidents, chunk by chunk) give one row per incident (every column of INCIDENT_FACTS
 but `last_event_id`, which the writer fills from the incident event facts) as Arrow tables,
-from three queries per chunk whatever its size (no N+1): the incidents with their catalogue
-names, their resolution clocks, and the people not named yet.
+from four queries per chunk whatever its size (no N+1): the incidents with their catalogue
+names, their resolution clocks, the people not named yet, and their problem links (the problem
+process names incidents by number: kaizen.problems.models.LinkedIncident).
 """
 
 from collections.abc import Collection, Iterator, Sequence
