@@ -9,9 +9,11 @@ class ProblemsConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
         from kaizen.journal.verify import FoldedKind, register
+        from kaizen.problems import sla_kind
         from kaizen.problems.models import OPEN_STATES, Problem
         from kaizen.problems.services.base import KNOWN_ERRORS, PROBLEMS
 
+        sla_kind.register()
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
         register(FoldedKind("problems.problem", PROBLEMS))
         register(FoldedKind("problems.knownerror", KNOWN_ERRORS))

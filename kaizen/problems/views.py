@@ -56,6 +56,7 @@ from kaizen.problems.services.activity import do_add_problem_attachment, do_add_
 from kaizen.problems.services.lifecycle import allowed_targets, closure_codes_for, do_move_problem
 from kaizen.problems.services.links import do_link_incidents, do_unlink_incident
 from kaizen.problems.services.records import do_raise_problem, do_update_problem
+from kaizen.sla.refresh import explain_ticket_clocks
 
 SORTS = {
     "number": "number",
@@ -229,6 +230,8 @@ def _render_problem(request: HttpRequest, problem: Problem, **forms: Any) -> Htt
     }
     if can_view_timeline(user):
         context["timeline"] = timeline_for(problem)
+    # Shown only where problem targets apply (most sites set none).
+    context["sla_clocks"] = explain_ticket_clocks(problem) if problem.sla_clocks.exists() else None
     status = _status(*forms.values()) if forms else 200
     return render(request, "problems/detail.html", context, status=status)
 

@@ -7,6 +7,7 @@ catalogue's ticket sources. The category is the incident category's name, so a p
 the incidents it explains are grouped alike.
 """
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 
@@ -159,6 +160,16 @@ class Problem(models.Model):
     # Known only because imported incidents name it: its number is real, little else is.
     reference_only = models.BooleanField(default=False)
     source_attributes = models.JSONField(default=dict, blank=True)
+    # Written by the SLA app only (problems are a ticket kind registered with it, see
+    # sla_kind.py): the nearest due time of the running clocks, and how they stand.
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_state = models.CharField(max_length=16, blank=True, default="", editable=False)
+    sla_clocks = GenericRelation(
+        "sla.SLAClock",
+        content_type_field="ticket_type",
+        object_id_field="ticket_id",
+        related_query_name="problem",
+    )
     # Optimistic locking: every change of the problem's fields adds one.
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField()
@@ -170,6 +181,7 @@ class Problem(models.Model):
             models.Index(fields=["assignment_group", "state", "id"], name="problem_group_state"),
             models.Index(fields=["owner", "state"], name="problem_owner_state"),
             models.Index(fields=["closure_code", "risk_review_on"], name="problem_risk_review"),
+            models.Index(fields=["state", "sla_due_at"], name="problem_state_due"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kaizen.journal.events import EventType
 from kaizen.journal.tracking import TrackedRecord
 from kaizen.problems.models import KnownError, Problem
+from kaizen.sla import refresh as sla_refresh
 
 # Every field a problem event reports. The created event carries all of them, every later
 # event each one that changed, so the problem facts can be rebuilt from the journal alone.
@@ -50,6 +51,12 @@ PROBLEM_FIELDS = (
     "reference_only",
 )
 
+
+def refresh_clocks(problem: Problem) -> None:
+    """The problem's SLA clocks follow each write (problems are an SLA ticket kind)."""
+    sla_refresh.refresh_ticket_clocks(problem)
+
+
 PROBLEMS = TrackedRecord(
     model=Problem,
     tracked_fields=PROBLEM_FIELDS,
@@ -64,6 +71,7 @@ PROBLEMS = TrackedRecord(
         EventType.PROBLEM_LINKED_INCIDENTS_RESOLVED,
     ),
     noun="problem",
+    after_write=refresh_clocks,
 )
 
 KNOWN_ERROR_FIELDS = (

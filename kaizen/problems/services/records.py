@@ -24,7 +24,7 @@ from kaizen.problems.models import (
     Problem,
     State,
 )
-from kaizen.problems.services.base import PROBLEMS, moment
+from kaizen.problems.services.base import PROBLEMS, moment, refresh_clocks
 
 PROBLEM_NUMBERS = NumberFormat(sequence="problem", prefix="PRB")
 
@@ -198,6 +198,7 @@ def do_raise_problem(
         changes=PROBLEMS.initial_changes(problem),
         occurred_at=at,
     )
+    refresh_clocks(problem)
     return problem
 
 

@@ -29,8 +29,10 @@ def walk(problem: Problem, *states: str, actor: User | None, at: dt.datetime = T
     """Move the problem through `states`, recording what each needs on the way."""
     for state in states:
         if state == State.KNOWN_ERROR and not problem.root_cause:
-            problem = do_update_problem(problem, actor=actor, expected_version=None, **ANALYSIS)
+            problem = do_update_problem(
+                problem, actor=actor, expected_version=None, at=at, **ANALYSIS
+            )
         if state in (State.FIX_IN_PROGRESS, State.RESOLVED) and not problem.fix:
-            problem = do_update_problem(problem, actor=actor, expected_version=None, **FIX)
+            problem = do_update_problem(problem, actor=actor, expected_version=None, at=at, **FIX)
         problem = do_move_problem(problem, state, actor=actor, expected_version=None, at=at)
     return problem
