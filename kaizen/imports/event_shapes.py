@@ -13,6 +13,9 @@ register_event_shape(
         "records_refused": Key("Records refused"),
         "events_written": Key("History events written"),
         "problems_by_reason": Key("Problems (rows by reason)"),
+        "problems_named": Key("Problem records named"),
+        "problems_created": Key("Problem records created"),
+        "problem_links_added": Key("Incidents linked to problems"),
         "seconds": Key("Took", text=lambda value: f"{value:g} s"),
     },
 )

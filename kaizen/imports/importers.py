@@ -11,6 +11,7 @@ from kaizen.imports import (
     eventlog_mapping,
     eventlog_profile,
     linked_changes,
+    linked_problems,
     servicenow,
     tickets,
 )
@@ -37,6 +38,14 @@ class Importer:
     after_run: Callable[[str], dict[str, int]] | None = None
 
 
+def _servicenow_named(source: str) -> dict[str, int]:
+    """What a ServiceNow log's incidents name: the changes, then the problems."""
+    return {
+        **linked_changes.link_named_changes(source),
+        **linked_problems.link_named_problems(source),
+    }
+
+
 def _time_zone(options: dict[str, Any]) -> str:
     return options.get("time_zone") or settings.TIME_ZONE
 
@@ -47,7 +56,7 @@ IMPORTERS: dict[str, Importer] = {
         required_columns=lambda options: servicenow.REQUIRED_COLUMNS,
         parse=lambda rows, options: servicenow.parse(rows, time_zone=_time_zone(options)),
         number_column=lambda options: "number",
-        after_run=linked_changes.link_named_changes,
+        after_run=_servicenow_named,
     ),
     ImportKind.TICKETS_CSV: Importer(
         source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),

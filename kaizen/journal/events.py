@@ -136,6 +136,7 @@ class EventType(models.TextChoices):
     PROBLEM_CANDIDATE_FOUND = "problems.candidate.found", "Problem candidate found"
     PROBLEM_CANDIDATE_ACCEPTED = "problems.candidate.accepted", "Problem candidate accepted"
     PROBLEM_CANDIDATE_DISMISSED = "problems.candidate.dismissed", "Problem candidate dismissed"
+    PROBLEM_RISK_REVIEW_DUE = "problems.problem.risk_review_due", "Accepted risk due for review"
     # SLA engine
     CALENDAR_CREATED = "sla.calendar.created", "Business calendar created"
     CALENDAR_UPDATED = "sla.calendar.updated", "Business calendar updated"

@@ -14,6 +14,7 @@ the code that measures them (kaizen.improvement.kpi_source) and registered here
 
 from collections.abc import Iterable
 
+from kaizen.analytics.problem_kind import FIX_WINDOW_WEEKS
 from kaizen.kpis.spec import (
     AGE_HOURS,
     Aggregate,
@@ -619,70 +620,141 @@ AVAILABILITY_KPIS = (
     ),
 )
 
-PROBLEM_REASON = "Kaizen has no problem management yet: there are no problem records to measure."
+
+def problems(aggregate: Aggregate, placed_by: str | None, **fields: object) -> Measure:
+    """A measure over problem facts, each problem placed in the period of `placed_by` (None:
+    taken at each period's end, over the interval its `fields` name)."""
+    return Measure(
+        source=Source.PROBLEMS,
+        aggregate=aggregate,
+        period_column=placed_by,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
 PROBLEM_KPIS = (
-    not_yet(
+    measured(
         "problem.opened",
         "Problems opened",
-        "problem",
-        "How many problems were raised to find the causes of incidents.",
+        "How many problems were raised to find the causes of incidents. Problems known only "
+        "because imported incidents name them count from when the first of them was opened.",
         "count of problems, by opened_at",
         Unit.COUNT,
         HIGHER,
-        reason=PROBLEM_REASON,
-        required_fields=("problem.opened_at",),
+        problems(Aggregate.COUNT, "opened_at"),
+        process="problem",
     ),
-    not_yet(
+    measured(
         "problem.known_errors_open",
         "Open known errors",
-        "problem",
         "Known errors (diagnosed, with a workaround) not yet removed at the period's end.",
-        "count of known errors with identified_at <= period end < resolved_at",
+        "count of problems with known_error_at < period end <= first of (resolved_at, "
+        "closed_at), taken at each period's end",
         Unit.COUNT,
         LOWER,
-        reason=PROBLEM_REASON,
-        required_fields=("known_error.identified_at", "known_error.resolved_at"),
+        problems(
+            Aggregate.COUNT,
+            None,
+            interval_start="known_error_at",
+            interval_end=("resolved_at", "closed_at"),
+        ),
+        process="problem",
     ),
-    not_yet(
+    measured(
         "problem.root_cause_hours_median",
         "Median time to root cause",
-        "problem",
         "How long it typically takes from raising a problem to identifying its root cause.",
-        "median of (root_cause_at - opened_at) in hours, by root_cause_at",
+        "median (continuous) of root_cause_hours (root_cause_at - opened_at), by root_cause_at",
         Unit.HOURS,
         LOWER,
-        reason=PROBLEM_REASON,
-        required_fields=("problem.opened_at", "problem.root_cause_at"),
+        problems(Aggregate.MEDIAN, "root_cause_at", column="root_cause_hours"),
+        process="problem",
         target=240,
         warning=480,
     ),
-    not_yet(
-        "problem.incidents_with_problem_pct",
-        "Incidents linked to a problem",
-        "problem",
-        "The share of incidents attached to a problem or known error: how much of the "
-        "incident load is being worked at its cause.",
-        "100 x incidents linked to a problem / incidents, by opened_at",
+    measured(
+        "problem.known_error_hours_median",
+        "Median time to known error",
+        "How long it typically takes from raising a problem until it is a known error: its "
+        "cause found and a workaround at hand for the incidents it still causes.",
+        "median (continuous) of known_error_hours (known_error_at - opened_at), by known_error_at",
+        Unit.HOURS,
+        LOWER,
+        problems(Aggregate.MEDIAN, "known_error_at", column="known_error_hours"),
+        process="problem",
+        target=360,
+        warning=720,
+    ),
+    measured(
+        "problem.workaround_pct",
+        "Problems with a workaround",
+        "The share of problems that have a workaround recorded: incidents they cause can be "
+        "restored without waiting for the fix. Problems known only by reference are left "
+        "out: what they recorded is not known.",
+        "100 x problems with has_workaround true / problems not known only by reference, by "
+        "opened_at",
         Unit.PERCENT,
         HIGHER,
-        reason=PROBLEM_REASON,
-        required_fields=("incident.problem",),
+        problems(
+            Aggregate.SHARE,
+            "opened_at",
+            filters=(Filter("reference_only", Operator.IS_TRUE, False),),
+            numerator=(Filter("has_workaround", Operator.IS_TRUE, True),),
+        ),
+        process="problem",
+        target=80,
+        warning=60,
+        required_fields=("opened_at",),
+    ),
+    measured(
+        "problem.incidents_with_problem_pct",
+        "Incidents linked to a problem",
+        "The share of incidents attached to a problem or known error: how much of the "
+        "incident load is being worked at its cause.",
+        "100 x incidents linked to a problem (problem not null) / incidents, by opened_at",
+        Unit.PERCENT,
+        HIGHER,
+        incidents(
+            Aggregate.SHARE, "opened_at", numerator=(Filter("problem", Operator.IS_NULL, False),)
+        ),
+        process="problem",
         target=30,
         warning=15,
+        required_fields=("opened_at",),
     ),
-    not_yet(
+    measured(
         "problem.repeat_incidents_pct",
         "Repeat incidents",
-        "problem",
         "The share of incidents matching a known error: recurring failures problem "
-        "management should remove.",
-        "100 x incidents matching a known error / incidents, by opened_at",
+        "management should remove. An incident matches when it was linked by applying a "
+        "known-error article, or linked to a problem that was already a known error when the "
+        "incident was opened.",
+        "100 x incidents with known_error true / incidents, by opened_at",
         Unit.PERCENT,
         LOWER,
-        reason=PROBLEM_REASON,
-        required_fields=("incident.known_error",),
+        incidents(
+            Aggregate.SHARE, "opened_at", numerator=(Filter("known_error", Operator.IS_TRUE, True),)
+        ),
+        process="problem",
         target=10,
         warning=20,
+        required_fields=("opened_at",),
+    ),
+    measured(
+        "problem.incidents_avoided",
+        "Incidents avoided after fixes",
+        f"For each problem fixed (resolved, and not closed as a duplicate, cancelled or risk "
+        f"accepted): the incidents of its kind in the {FIX_WINDOW_WEEKS} weeks before its "
+        f"resolution (what would have come again at that rate) minus those in the "
+        f"{FIX_WINDOW_WEEKS} weeks after, counted once the after window has passed; summed "
+        f"over the problems resolved in the period. Negative when incidents rose.",
+        f"sum of incidents_avoided (incidents_before - incidents_after, each over "
+        f"{FIX_WINDOW_WEEKS} weeks) over fixed problems, by resolved_at",
+        Unit.COUNT,
+        HIGHER,
+        problems(Aggregate.SUM, "resolved_at", column="incidents_avoided"),
+        process="problem",
+        required_fields=("resolved_at",),
     ),
 )
 

@@ -51,6 +51,7 @@ class Source(StrEnum):
     INCIDENTS = "incident_facts"  # one row per incident
     INCIDENT_EVENTS = "incident_event_facts"  # one row per incident journal event
     CHANGES = "change_facts"  # one row per change
+    PROBLEMS = "problem_facts"  # one row per problem
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
     IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
 

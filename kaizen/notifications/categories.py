@@ -33,6 +33,11 @@ CATEGORIES: dict[str, Category] = {
             "Changes waiting for my authorisation (CAB)",
             agents_only=True,
         ),
+        Category(
+            "problem_risk_review",
+            "Accepted problem risks due for review, with what they cost since",
+            agents_only=True,
+        ),
     )
 }
 

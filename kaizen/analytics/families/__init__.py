@@ -94,6 +94,9 @@ class RecordFamily(FactFamily):
     # Event types that edit a record the facts show by name -> the model's fields pointing
     # at that record (the event's subject).
     renames: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # (events) -> more records whose facts show what these events changed, for links the
+    # model's fields do not hold (an incident named by a problem's link): found by the family.
+    touched_with: Callable[[Sequence[Any]], set[int]] | None = None
 
     def content_type_id(self) -> int:
         return ContentType.objects.get_for_model(self.model).pk
@@ -111,7 +114,8 @@ class RecordFamily(FactFamily):
             return None
         own_type = self.content_type_id()
         subjects = {int(event.subject_id) for event in events if event.subject_type_id == own_type}
-        return subjects | self._renamed(events)
+        related = self.touched_with(events) if self.touched_with is not None else set()
+        return subjects | self._renamed(events) | related
 
     def _renamed(self, events: Sequence[Any]) -> set[int]:
         """Records that show a record renamed (or otherwise edited) in these events."""

@@ -3,12 +3,14 @@
 `incident_facts_between()` (an id range, for whole-table reads) and `incident_fact_tables()`
 (given incidents, chunk by chunk) give one row per incident (every column of INCIDENT_FACTS
 but `last_event_id`, which the writer fills from the incident event facts) as Arrow tables,
-from three queries per chunk whatever its size (no N+1): the incidents with their catalogue
-names, their resolution clocks, and the people not named yet.
+from four queries per chunk whatever its size (no N+1): the incidents with their catalogue
+names, their resolution clocks, the people not named yet, and their problem links (the problem
+process names incidents by number: kaizen.problems.models.LinkedIncident).
 """
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +34,7 @@ from kaizen.analytics.facts import (
 from kaizen.analytics.families import FactContext, RecordFamily, register
 from kaizen.incidents.models import OPEN_STATES, Incident, State
 from kaizen.journal.events import EventType
+from kaizen.problems.models import KnownError, LinkedIncident, Problem
 from kaizen.sla.models import ClockState, SLAClock, TargetKind
 
 INCIDENT_FACTS = """
@@ -69,6 +72,9 @@ CREATE TABLE IF NOT EXISTS incident_facts (
     sla_met BOOLEAN,                 -- Kaizen's resolution clock if any, else recorded verdict
     sla_source VARCHAR,              -- 'kaizen', 'recorded' or NULL (not measured)
     first_contact_resolution BOOLEAN,
+    problem VARCHAR,                 -- the problem it is linked to (the first linked), by number
+    workaround_applied BOOLEAN,      -- worked with a known error's workaround
+    known_error BOOLEAN,             -- matched a known error (a repeat incident)
     last_event_id BIGINT             -- the journal event the row reflects (provenance)
 )
 """
@@ -108,6 +114,9 @@ INCIDENT_FACT_SCHEMA = pa.schema(
         ("sla_met", pa.bool_()),
         ("sla_source", pa.string()),
         ("first_contact_resolution", pa.bool_()),
+        ("problem", pa.string()),
+        ("workaround_applied", pa.bool_()),
+        ("known_error", pa.bool_()),
         ("last_event_id", pa.int64()),
     ]
 )
@@ -282,6 +291,7 @@ def incident_fact_table(
                 column["state"], column["reassignment_count"], column["reopen_count"], strict=True
             )
         ],
+        **problem_columns(column["number"], column["opened_at"]),
         "last_event_id": pa.nulls(len(ids), pa.int64()),
     }
     return pa.table(facts, schema=INCIDENT_FACT_SCHEMA)
@@ -332,6 +342,62 @@ def incident_fact_tables(
             yield table
 
 
+def problem_columns(numbers: Sequence[str], opened_at: Sequence[str]) -> dict[str, list]:
+    """What the incidents' problem links say (one query): the problem each is linked to (the
+    first linked, when several), whether a known error's workaround was applied to it, and
+    whether it matched a known error: linked through a known-error article, or to a problem
+    that was already a known error when the incident was opened (opened_at as UtcText)."""
+    links = (
+        LinkedIncident.objects.filter(incident_number__in=numbers)
+        .order_by("linked_at", "pk")
+        .values_list(
+            "incident_number",
+            "problem__number",
+            "workaround_applied",
+            "known_error_id",
+            UtcText("problem__known_error_at"),
+        )
+    )
+    problem: dict[str, str] = {}
+    applied: set[str] = set()
+    known_error_since: dict[str, list[str | None]] = {}
+    for number, problem_number, workaround, article, known_error_at in fetch_rows(links):
+        problem.setdefault(number, problem_number)
+        if workaround:
+            applied.add(number)
+        known_error_since.setdefault(number, []).append("" if article else known_error_at)
+    opened = dict(zip(numbers, opened_at, strict=True))
+    return {
+        "problem": [problem.get(number) for number in numbers],
+        "workaround_applied": [number in applied for number in numbers],
+        "known_error": [
+            any(since is not None and since <= opened[number] for since in sinces)
+            for number, sinces in ((n, known_error_since.get(n, [])) for n in numbers)
+        ],
+    }
+
+
+# A problem's events that may change what its linked incidents' facts say (when it became a
+# known error), and a known error applied to an incident already linked.
+PROBLEM_MOVES = frozenset(
+    {EventType.PROBLEM_STATE_CHANGED, EventType.PROBLEM_UPDATED, EventType.KNOWN_ERROR_APPLIED}
+)
+
+
+def incidents_of_problems(events: Sequence[Any]) -> set[int]:
+    """The incidents linked to the problems (or known errors' problems) these events moved."""
+    moved = [event for event in events if event.event_type in PROBLEM_MOVES]
+    if not moved:
+        return set()
+    types = ContentType.objects.get_for_models(Problem, KnownError)
+    problems = {int(e.subject_id) for e in moved if e.subject_type_id == types[Problem].pk}
+    articles = {int(e.subject_id) for e in moved if e.subject_type_id == types[KnownError].pk}
+    numbers = LinkedIncident.objects.filter(
+        Q(problem_id__in=problems) | Q(problem__known_errors__in=articles)
+    ).values_list("incident_number", flat=True)
+    return set(Incident.objects.filter(number__in=numbers).values_list("pk", flat=True))
+
+
 # Events after which any incident's facts may have changed: a recompute re-measures SLA clocks,
 # a calendar change moves business hours.
 REFRESH_ALL_EVENTS = frozenset(
@@ -374,6 +440,9 @@ COLUMN_LABELS = {
     "sla_met": "SLA verdict",
     "sla_source": "where the SLA verdict came from",
     "first_contact_resolution": "first contact resolution",
+    "problem": "linked problem",
+    "workaround_applied": "worked with a known error's workaround",
+    "known_error": "matched a known error",
     "last_event_id": "last journal event",
 }
 
@@ -395,7 +464,7 @@ INCIDENTS = register(
         noun="incidents",
         column_labels=COLUMN_LABELS,
         ddl=INCIDENT_FACTS,
-        version="1",
+        version="2",  # 2: the linked problem, workaround applied, known error
         model=Incident,
         key="incident_id",
         breakdowns=BREAKDOWN_COLUMNS,
@@ -403,5 +472,6 @@ INCIDENTS = register(
         rows_of=_rows_of,
         refresh_all_events=REFRESH_ALL_EVENTS,
         renames=RENAME_EVENTS,
+        touched_with=incidents_of_problems,
     )
 )

@@ -84,14 +84,16 @@ def team_facts() -> dict[str, dict]:
 def test_the_process_families_are_registered():
     from kaizen.analytics.families.changes import BREAKDOWN_COLUMNS as CHANGE_BREAKDOWNS
     from kaizen.analytics.families.changes import CHANGES
+    from kaizen.analytics.families.problems import BREAKDOWN_COLUMNS as PROBLEM_BREAKDOWNS
+    from kaizen.analytics.families.problems import PROBLEMS
 
-    assert record_families() == (CHANGES, INCIDENTS)
+    assert record_families() == (CHANGES, INCIDENTS, PROBLEMS)
     (events,) = event_families()
     assert events.name == "incident_event_facts" and events.record_family == INCIDENTS
     assert get_family("incident_facts") is INCIDENTS
     assert get_family("change_facts") is CHANGES
     # One vocabulary: every family's dimensions, a name shared by two families once.
-    assert breakdown_columns() == {**CHANGE_BREAKDOWNS, **BREAKDOWN_COLUMNS}
+    assert breakdown_columns() == {**CHANGE_BREAKDOWNS, **BREAKDOWN_COLUMNS, **PROBLEM_BREAKDOWNS}
 
 
 def test_it_reads_a_family_s_columns_from_its_ddl():
@@ -116,8 +118,8 @@ def test_it_refuses_another_family_under_a_name_taken():
 
 
 def test_an_unknown_family_is_a_lookup_error():
-    with pytest.raises(LookupError, match="no fact family named 'problem_facts'"):
-        get_family("problem_facts")
+    with pytest.raises(LookupError, match="no fact family named 'request_facts'"):
+        get_family("request_facts")
 
 
 @pytest.mark.django_db

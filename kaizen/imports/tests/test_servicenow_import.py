@@ -155,3 +155,43 @@ def test_the_changes_the_log_names_become_linked_change_records(dataset_slice):
     again = import_file(path)
     assert again["changes_created"] == 0 and again["caused_incident_links_added"] == 0
     assert Change.objects.count() == len(named) and CausedIncident.objects.count() == len(caused)
+
+
+def test_the_problems_the_log_names_become_linked_problem_records(dataset_slice):
+    """`problem_id` names a problem: each becomes a problem kept under its number (known only
+    by reference, opened when its first incident was), linked to the incidents naming it on
+    their last row, both sides journaled; a re-run adds nothing. Expected from the raw rows."""
+    from kaizen.problems.models import LinkedIncident, Problem
+
+    path, rows = dataset_slice
+    summary = import_file(path)
+    imported = set(Incident.objects.values_list("number", flat=True))
+    final = {number: row for number, row in last_rows(rows).items() if number in imported}
+    # The export pads numbers ("Problem ID  2"); the importer collapses whitespace runs.
+    links = {
+        (" ".join(row["problem_id"].split()), number)
+        for number, row in final.items()
+        if row["problem_id"] != "?"
+    }
+    named = {problem for problem, _ in links}
+    assert len(named) >= 10 and len(links) > len(named)  # the slice holds shared problems
+    assert set(Problem.objects.values_list("number", flat=True)) == named
+    assert summary["problems_named"] == summary["problems_created"] == len(named)
+    stored = set(LinkedIncident.objects.values_list("problem__number", "incident_number"))
+    assert stored == links and summary["problem_links_added"] == len(links)
+    problem = Problem.objects.get(number=sorted(named)[0])
+    assert problem.reference_only and problem.imported_from == "servicenow"
+    assert problem.origin == "imported" and problem.state == "new"
+    first_seen = min(
+        Incident.objects.get(number=n).opened_at for p, n in links if p == problem.number
+    )
+    assert problem.opened_at == first_seen
+    incident = Incident.objects.get(number=next(n for p, n in links if p == problem.number))
+    linked_events = JournalEvent.objects.for_subject(incident).filter(
+        event_type=EventType.INCIDENT_PROBLEM_LINKED
+    )
+    assert [event.data["problem"] for event in linked_events] == [problem.number]
+
+    again = import_file(path)
+    assert again["problems_created"] == 0 and again["problem_links_added"] == 0
+    assert Problem.objects.count() == len(named) and LinkedIncident.objects.count() == len(links)

@@ -25,14 +25,14 @@ def test_it_lists_the_library_as_json():
     assert [item["key"] for item in listed] == [d.key for d in library.library()]
     first = listed[0]
     assert first["key"] == "incident.opened" and first["measurable"] is True
-    problem = next(item for item in listed if item["key"] == "problem.opened")
-    assert problem["measurable"] is False and problem["not_measurable_reason"]
+    request = next(item for item in listed if item["key"] == "request.fulfilled")
+    assert request["measurable"] is False and request["not_measurable_reason"]
 
 
 def test_it_lists_the_library_as_text():
     text = kpi("list")
     assert "incident.sla_met_pct" in text
-    assert "problem.opened" in text and "not measurable: Kaizen has no problem" in text
+    assert "request.fulfilled" in text and "not measurable: Kaizen has no service request" in text
 
 
 def test_it_shows_a_kpi_as_json(story):  # noqa: F811
@@ -102,7 +102,7 @@ def test_it_reports_data_quality(story):  # noqa: F811
             ["show", "incident.opened", "--from", "2016-04-01", "--to", "2016-03-01"],
             "--to: must not be before --from",
         ),
-        (["show", "problem.opened"], "problem.opened is not measurable"),
+        (["show", "request.fulfilled"], "request.fulfilled is not measurable"),
         (["show", "incident.opened", "--period", "fortnight"], "invalid choice: 'fortnight'"),
     ],
 )

@@ -86,7 +86,8 @@ def test_it_says_plainly_when_the_range_has_no_data():
         ("incident.first_response_hours_median", "no incidents responded to"),
         ("incident.backlog", "no incidents open"),
         ("incident.escalations", "no incident events"),
-        ("problem.opened", "nothing measured"),
+        ("request.fulfilled", "nothing measured"),
+        ("problem.opened", "no problems opened"),
     ],
 )
 def test_it_names_what_an_empty_period_held(key, words):

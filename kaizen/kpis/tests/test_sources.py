@@ -66,12 +66,12 @@ def test_the_external_data_points_and_the_register_are_database_sources():
 
 
 def test_a_source_nothing_registered_is_named_in_the_error():
-    problem_kpi = definition("problem_facts", period_column="requested_at")
-    assert get_source("problem_facts") is None
+    problem_kpi = definition("request_facts", period_column="requested_at")
+    assert get_source("request_facts") is None
     assert engine.measure_errors(problem_kpi.measure) == [
-        "source: 'problem_facts' is not a registered source"
+        "source: 'request_facts' is not a registered source"
     ]
-    with pytest.raises(engine.EngineError, match="problem_facts' is not a registered source"):
+    with pytest.raises(engine.EngineError, match="request_facts' is not a registered source"):
         engine.compute(problem_kpi)
 
 

@@ -23,7 +23,7 @@ def test_it_shows_an_agent_every_category_ticked(client, agent):
     page = client.get(URL).content.decode()
     for label in ("Updates on incidents I reported", "Incidents assigned to me", "SLA breaches"):
         assert label in page
-    assert page.count("checked") == 5
+    assert page.count("checked") == 6
     assert "alan@example.com" in page
 
 
@@ -46,12 +46,18 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     response = client.post(URL, {"incident_updates": "on", "incident_assigned": "on"})
     assert response.status_code == 302 and response["Location"] == URL
     opted_out = NotificationOptOut.objects.filter(user=agent).values_list("category", flat=True)
-    assert sorted(opted_out) == ["change_approvals", "sla_breach", "sla_warning"]
+    assert sorted(opted_out) == [
+        "change_approvals",
+        "problem_risk_review",
+        "sla_breach",
+        "sla_warning",
+    ]
     events = JournalEvent.objects.for_subject(agent).filter(
         event_type=EventType.NOTIFICATION_OPTED_OUT
     )
     assert sorted(event.data["category"] for event in events) == [
         "change_approvals",
+        "problem_risk_review",
         "sla_breach",
         "sla_warning",
     ]

@@ -31,6 +31,7 @@ def test_it_opts_out_and_back_in_with_journal_events(agent):
         "sla_warning": False,
         "sla_breach": True,
         "change_approvals": True,
+        "problem_risk_review": True,
     }
     assert NotificationOptOut.objects.filter(user=agent).count() == 1
     do_set_notification_preferences(agent, {"sla_warning": True}, actor=agent)
