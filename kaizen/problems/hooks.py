@@ -22,7 +22,9 @@ class FixEffect:
     summary: str  # one sentence a person reads first
     verdict: str  # "reduced", "no_change", "increased", "too_early", "no_data"
     figures: dict[str, Any] = field(default_factory=dict)
-    chart: dict[str, Any] | None = None  # a Chart.js configuration, or None
+    # The before/after chart (kaizen.analysis.charts.before_after_chart: title, inline SVG,
+    # explanation), or None.
+    chart: dict[str, Any] | None = None
 
 
 FixEffectMeasure = Callable[[Problem], FixEffect | None]

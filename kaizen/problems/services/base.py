@@ -69,6 +69,7 @@ PROBLEMS = TrackedRecord(
         EventType.PROBLEM_INCIDENT_LINKED,
         EventType.PROBLEM_INCIDENT_UNLINKED,
         EventType.PROBLEM_LINKED_INCIDENTS_RESOLVED,
+        EventType.PROBLEM_RISK_REVIEW_DUE,
     ),
     noun="problem",
     after_write=refresh_clocks,
