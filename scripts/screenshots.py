@@ -56,6 +56,9 @@ SHOTS = [
     ("change-risk-questionnaire.png", "olu.adeyemi", "/changes/risk/questionnaire/"),
     # Problem management (docs/problems.md).
     ("problems.png", "priya.nair", "/problems/?state=open"),
+    ("problem-candidates.png", "priya.nair", "/problems/candidates/"),
+    ("problem-known-errors.png", "priya.nair", "/problems/known-errors/"),
+    ("problem-self-help.png", "emma.jones", "/problems/self-help/"),
     ("sla-definitions.png", "eva.schmidt", "/sla/"),
     ("sla-calendar.png", "eva.schmidt", "/sla/calendars/uk-office-hours/"),
     ("portal-report.png", "emma.jones", "/incidents/report/"),
@@ -149,6 +152,22 @@ def main() -> None:
                 page.wait_for_timeout(1200)  # the charts' animation
                 page.screenshot(path=OUT / name, full_page=True)
                 print(f"{name}: {page.title()}")
+        if "problem-candidate.png".startswith(args.only):
+            sign_in(page, args.url, "priya.nair", password)
+            page.goto(f"{args.url}/problems/candidates/")
+            page.locator("main table tbody a").first.click()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1200)
+            page.screenshot(path=OUT / "problem-candidate.png", full_page=True)
+            print(f"problem-candidate.png: {page.title()}")
+        if "problem-incident-panel.png".startswith(args.only):
+            # An open incident an agent applied the mail bounces' known error to.
+            sign_in(page, args.url, "priya.nair", password)
+            page.goto(f"{args.url}/incidents/queues/all/?state=open&q=customer+bounce")
+            page.locator("#incident-table tbody a").first.click()
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=OUT / "problem-incident-panel.png", full_page=True)
+            print(f"problem-incident-panel.png: {page.title()}")
         if args.only and not "incident-detail.png".startswith(args.only):
             browser.close()
             return

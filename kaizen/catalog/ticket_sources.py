@@ -242,5 +242,5 @@ def ticket_columns(
     for number, opened_at, service_id, ci_id, category, title, *texts in columns.iterator(
         chunk_size=chunk_size
     ):
-        text = " ".join(part for part in (title, *texts) if part)
+        text = " — ".join(part for part in (title, *texts) if part)
         yield number, opened_at, service_id, ci_id, category or "", text

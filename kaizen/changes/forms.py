@@ -15,7 +15,7 @@ from kaizen.changes.models import (
 )
 from kaizen.changes.services import EDITABLE_FIELDS
 from kaizen.changes.services.templates import TEMPLATE_FIELDS
-from kaizen.core.forms import StyledFormMixin, VersionField
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin, VersionField
 from kaizen.people.models import Team, User
 from kaizen.people.selectors import active_agents
 
@@ -46,10 +46,9 @@ def _catalogue_fields(form: forms.BaseForm) -> None:
     )
 
 
-class ChangeForm(StyledFormMixin, forms.ModelForm):
-    """Raise a normal or emergency change, or edit any change's description and plan."""
-
-    version = VersionField(required=False)
+class ChangeForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
+    """Raise a normal or emergency change, or edit any change's description and plan (an edit
+    carries the version read)."""
 
     class Meta:
         model = Change

@@ -9,10 +9,7 @@ class ProblemsConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
         from kaizen.journal.verify import FoldedKind, register
-        from kaizen.problems import (
-            candidate_event_shapes,  # noqa: F401 (registers shapes)
-            sla_kind,
-        )
+        from kaizen.problems import incident_panels, sla_kind
         from kaizen.problems.models import OPEN_STATES, Problem
         from kaizen.problems.services.base import KNOWN_ERRORS, PROBLEMS
 
@@ -36,8 +33,5 @@ class ProblemsConfig(AppConfig):
             )
         )
 
-        # The known-error database on incident pages (kaizen/core/ticket_panels.py), and how
-        # its events read (a module of its own beside event_shapes.py).
-        from kaizen.problems import incident_panels, known_error_event_shapes  # noqa: F401
-
+        # The known-error database on incident pages (kaizen/core/ticket_panels.py).
         incident_panels.register()

@@ -9,6 +9,9 @@ from kaizen.catalog.ticket_sources import tickets_numbered
 from kaizen.journal.events import EventType
 from kaizen.journal.presenting import Key, Link, register_event_shape
 from kaizen.journal.ticket_activity import register_ticket_activity_shapes
+
+# The candidates' and the known errors' events read as their own modules say.
+from kaizen.problems import candidate_event_shapes, known_error_event_shapes  # noqa: F401
 from kaizen.problems.models import FOUR_PS, Problem, ProblemAttachment, ProblemComment
 from kaizen.problems.permissions import can_work_problems
 from kaizen.problems.services.lifecycle import LinkedIncidents

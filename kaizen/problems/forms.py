@@ -6,7 +6,7 @@ from django import forms
 
 from kaizen.catalog.models import ConfigurationItem, Lifecycle, Service
 from kaizen.catalog.ticket_sources import category_names
-from kaizen.core.forms import StyledFormMixin, VersionField
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin, VersionField
 from kaizen.people.models import Team
 from kaizen.people.selectors import active_agents
 from kaizen.problems.models import FOUR_PS, AnalysisMethod, ClosureCode, Problem, State
@@ -16,10 +16,9 @@ from kaizen.problems.services.records import DESCRIPTION_FIELDS, FIVE_WHYS_MAX
 TEXT_ROWS = {"description": 4, "workaround": 4, "root_cause": 4, "fix": 3}
 
 
-class ProblemForm(StyledFormMixin, forms.ModelForm):
-    """Raise a problem or edit what it says and who works it."""
-
-    version = VersionField(required=False)
+class ProblemForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
+    """Raise a problem or edit what it says and who works it (an edit carries the version
+    read)."""
 
     class Meta:
         model = Problem
@@ -70,11 +69,10 @@ class ProblemForm(StyledFormMixin, forms.ModelForm):
             fields["configuration_items"].initial = list(self.instance.configuration_items.all())
 
 
-class AnalysisForm(StyledFormMixin, forms.ModelForm):
+class AnalysisForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     """The investigation: workaround, root cause with its category, the structured analysis
-    (five whys or the four Ps, as rows of text), the fix and the change that makes it."""
-
-    version = VersionField()
+    (five whys or the four Ps, as rows of text), the fix and the change that makes it; with
+    the version read."""
 
     class Meta:
         model = Problem

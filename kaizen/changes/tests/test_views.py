@@ -104,7 +104,10 @@ def test_edit_keeps_the_input_on_a_version_conflict(client, agent):
     change = raise_change(agent)
     services.do_update_change(change, actor=agent, expected_version=1, title="Someone else's")
     client.force_login(agent)
-    form = client.get(f"/changes/{change.number}/edit/").context["form"]
+    page = client.get(f"/changes/{change.number}/edit/")
+    # The page carries the version it shows (without it, a save could not tell).
+    assert 'name="version" value="2"' in page.content.decode()
+    form = page.context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and k != "services"}
     data.update(
         title="Mine", version=1, planned_start="2026-03-09T09:00", planned_end="2026-03-09T11:00"

@@ -20,6 +20,7 @@ def test_it_holds_every_apps_entries_in_their_order():
         "Home",
         "Incidents",
         "Changes",
+        "Problems",
         "Catalogue",
         "Configuration items",
         "Service levels",

@@ -56,7 +56,7 @@ class CandidateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AcceptSerializer(serializers.Serializer):
+class CandidateAcceptSerializer(serializers.Serializer):
     statement = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -66,11 +66,11 @@ class AcceptSerializer(serializers.Serializer):
     )
 
 
-class DismissSerializer(serializers.Serializer):
+class CandidateDismissSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why it is not a problem worth investigating")
 
 
-class AcceptedSerializer(serializers.Serializer):
+class CandidateAcceptedSerializer(serializers.Serializer):
     problem = serializers.CharField(help_text="The number of the problem raised")
     candidate = CandidateSerializer()
 
@@ -100,12 +100,12 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         return candidates_for(self.request.user).order_by("-incident_count", "-id")
 
-    @extend_schema(request=AcceptSerializer, responses={201: AcceptedSerializer})
+    @extend_schema(request=CandidateAcceptSerializer, responses={201: CandidateAcceptedSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         """Raise a problem from the candidate and link its incidents to it."""
         candidate = self.get_object()
-        form = AcceptSerializer(data=request.data)
+        form = CandidateAcceptSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         problem = services.do_accept_candidate(
             candidate, actor=request.user, statement=form.validated_data["statement"]
@@ -116,12 +116,12 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=DismissSerializer, responses=CandidateSerializer)
+    @extend_schema(request=CandidateDismissSerializer, responses=CandidateSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, pk: str | None = None) -> Response:
         """Dismiss the candidate: it stays dismissed until a scan finds more incidents."""
         candidate = self.get_object()
-        form = DismissSerializer(data=request.data)
+        form = CandidateDismissSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.do_dismiss_candidate(
             candidate, reason=form.validated_data["reason"], actor=request.user

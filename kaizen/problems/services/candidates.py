@@ -27,6 +27,7 @@ from django.db import transaction
 from kaizen.catalog.models import ConfigurationItem, Service
 from kaizen.catalog.ticket_sources import ticket_columns
 from kaizen.core.errors import Conflict
+from kaizen.core.times import dates_in_text
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event
 from kaizen.people.models import User
@@ -463,8 +464,10 @@ def do_accept_candidate(
 ) -> Problem:
     """Raise a problem from the candidate (origin: candidate; its scope from the candidate's
     subject; the statement given or the candidate's label), link the candidate's incidents to
-    it and mark the candidate accepted. `fields` are do_raise_problem's (owner, impact...)."""
+    it and mark the candidate accepted. `fields` are do_raise_problem's (owner, impact...); the
+    problem manager who accepts it owns it unless another owner is given."""
     at = moment(at)
+    fields.setdefault("owner", actor)
     locked = _lock_open(candidate)
     evidence = locked.evidence.get("words", "")
     problem = do_raise_problem(
@@ -472,7 +475,9 @@ def do_accept_candidate(
         at=at,
         origin=Origin.CANDIDATE,
         statement=(statement or "").strip() or default_statement(locked),
-        description=fields.pop("description", "") or f"Found from the data: {evidence}",
+        # The evidence's ISO dates written as people read them (the description is edited).
+        description=fields.pop("description", "")
+        or f"Found from the data: {dates_in_text(evidence)}",
         **scope_of(locked),
         **fields,
     )

@@ -198,3 +198,15 @@ def test_a_change_raised_for_the_fix_names_the_problem_both_ways(client, problem
     )
     assert response.status_code == 400
     assert "there is no change CHG404" in response.content.decode()
+
+
+def test_the_edit_and_analysis_forms_carry_the_version_read(client, problem_manager):
+    """Without it a save could not tell that someone else saved in between."""
+    problem = raise_problem(problem_manager)
+    do_link_incidents(problem, [make_incident().number], actor=problem_manager)
+    client.force_login(problem_manager)
+    analysis = client.get(problem.get_absolute_url()).content.decode()
+    form = analysis[analysis.index('id="analysis-edit"') :]
+    assert f'name="version" value="{problem.version}"' in form[: form.index("</form>")]
+    edit = client.get(f"/problems/{problem.number}/edit/").content.decode()
+    assert f'name="version" value="{problem.version}"' in edit
