@@ -48,8 +48,9 @@ from kaizen.changes.selectors import (
 from kaizen.core.forms import (
     TicketAttachmentForm,
     TicketCommentForm,
-    conflict_status,
     detached,
+    page_status,
+    pop_catalogue,
     run_service,
 )
 from kaizen.core.listing import list_page
@@ -89,15 +90,6 @@ def _workable(request: HttpRequest, number: str) -> Change:
     return change
 
 
-def _status(*forms: Any) -> int:
-    """409 after a version conflict, 400 when a form was refused, else 200."""
-    if conflict_status(*forms) == 409:
-        return 409
-    if any(form.errors for form in forms if form is not None and form.is_bound):
-        return 400
-    return 200
-
-
 # -- lists --------------------------------------------------------------------------------
 
 
@@ -119,13 +111,6 @@ def change_list(request: HttpRequest) -> HttpResponse:
 # -- raising and editing ------------------------------------------------------------------
 
 
-def _catalogue(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "services": list(data.pop("services", [])),
-        "configuration_items": list(data.pop("configuration_items", [])),
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
@@ -141,13 +126,13 @@ def create(request: HttpRequest) -> HttpResponse:
         if data.get("requester") is None:
             data["requester"] = request.user
         change = run_service(
-            form, services.do_raise_change, actor=request.user, **_catalogue(data), **data
+            form, services.do_raise_change, actor=request.user, **pop_catalogue(data), **data
         )
         if change:
             messages.success(request, f"{change.number} raised as a draft.")
             return redirect(change)
     context = {"form": form, "change": None}
-    return render(request, "changes/form.html", context, status=_status(form))
+    return render(request, "changes/form.html", context, status=page_status(form))
 
 
 @login_required
@@ -171,7 +156,7 @@ def create_standard(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{change.number} raised from {change.template}.")
             return redirect(change)
     context = {"form": form}
-    return render(request, "changes/standard_form.html", context, status=_status(form))
+    return render(request, "changes/standard_form.html", context, status=page_status(form))
 
 
 @login_required
@@ -188,14 +173,14 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             change,
             actor=request.user,
             expected_version=version,
-            **_catalogue(data),
+            **pop_catalogue(data),
             **data,
         )
         if saved:
             messages.success(request, f"{saved.number} saved.")
             return redirect(saved)
     context = {"form": form, "change": change}
-    return render(request, "changes/form.html", context, status=_status(form))
+    return render(request, "changes/form.html", context, status=page_status(form))
 
 
 # -- the change page and its actions ------------------------------------------------------
@@ -252,7 +237,7 @@ def _render_change(request: HttpRequest, change: Change, **forms: Any) -> HttpRe
         risk_views.risk_panel,
     ):
         context.update(panel(request, change))
-    status = _status(*forms.values()) if forms else 200
+    status = page_status(*forms.values()) if forms else 200
     return render(request, "changes/detail.html", context, status=status)
 
 
@@ -447,14 +432,14 @@ def template_propose(request: HttpRequest, pk: int | None = None) -> HttpRespons
             services.do_propose_template,
             actor=request.user,
             revises=revises,
-            **_catalogue(data),
+            **pop_catalogue(data),
             **data,
         )
         if template:
             messages.success(request, f"{template} proposed: a change manager decides on it.")
             return redirect(template)
     context = {"form": form, "revises": revises}
-    return render(request, "changes/template_form.html", context, status=_status(form))
+    return render(request, "changes/template_form.html", context, status=page_status(form))
 
 
 @login_required
@@ -494,4 +479,4 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": can_decide,
         "decision_form": form,
     }
-    return render(request, "changes/template_detail.html", context, status=_status(form))
+    return render(request, "changes/template_detail.html", context, status=page_status(form))

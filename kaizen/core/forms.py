@@ -118,6 +118,25 @@ def conflict_status(*forms: forms.BaseForm | None) -> int:
     return 409 if any(getattr(form, "conflict", None) for form in forms if form) else 200
 
 
+def page_status(*forms: forms.BaseForm | None) -> int:
+    """The status of a page that shows its forms again: 409 after a version conflict, 400
+    when a form was refused, else 200."""
+    if conflict_status(*forms) == 409:
+        return 409
+    if any(form.errors for form in forms if form is not None and form.is_bound):
+        return 400
+    return 200
+
+
+def pop_catalogue(data: dict[str, Any]) -> dict[str, Any]:
+    """The services and configuration items of a form's cleaned data, taken out of it, as a
+    service's `services=` and `configuration_items=`."""
+    return {
+        "services": list(data.pop("services", [])),
+        "configuration_items": list(data.pop("configuration_items", [])),
+    }
+
+
 def run_service(
     form: forms.BaseForm, function: Callable[..., T], *args: Any, **kwargs: Any
 ) -> T | None:

@@ -55,3 +55,18 @@ def advance_past(numbers: NumberFormat, kept: Iterable[str]) -> None:
     if counter.last_value < highest:
         counter.last_value = highest
         counter.save(update_fields=["last_value"])
+
+
+def keep_number(numbers: NumberFormat, number: str, model: type, noun: str) -> str:
+    """A number given from outside (an import's): free among `model`'s numbers, and the counter
+    moved past it; a refusal names the `number` field."""
+    from django.core.exceptions import ValidationError
+
+    number = number.strip()
+    longest = model._meta.get_field("number").max_length
+    if not number or len(number) > longest:
+        raise ValidationError({"number": f"give a number of at most {longest} characters"})
+    if model._default_manager.filter(number=number).exists():
+        raise ValidationError({"number": f"{number} is taken by another {noun}"})
+    advance_past(numbers, [number])
+    return number

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from kaizen.catalog.models import ConfigurationItem, Location, Service, ServiceOffering
 from kaizen.core.models import TicketAttachment, TicketComment
+from kaizen.core.priority import Impact, Urgency
 from kaizen.people.models import Team, User
 
 
@@ -22,18 +23,6 @@ class Channel(models.TextChoices):
     SELF_SERVICE = "self_service", "Self-service portal"
     MONITORING = "monitoring", "Monitoring"
     WALK_IN = "walk_in", "Walk-in"
-
-
-class Impact(models.IntegerChoices):
-    HIGH = 1, "1 - High"
-    MEDIUM = 2, "2 - Medium"
-    LOW = 3, "3 - Low"
-
-
-class Urgency(models.IntegerChoices):
-    HIGH = 1, "1 - High"
-    MEDIUM = 2, "2 - Medium"
-    LOW = 3, "3 - Low"
 
 
 class Priority(models.IntegerChoices):

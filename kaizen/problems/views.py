@@ -19,8 +19,9 @@ from kaizen.catalog.ticket_sources import tickets_numbered, tickets_referencing
 from kaizen.core.forms import (
     TicketAttachmentForm,
     TicketCommentForm,
-    conflict_status,
     detached,
+    page_status,
+    pop_catalogue,
     run_service,
 )
 from kaizen.core.listing import list_page
@@ -88,22 +89,6 @@ def _problem_for(request: HttpRequest, number: str) -> Problem:
     return get_object_or_404(problem_detail_for(request.user), number=number)
 
 
-def _status(*forms: Any) -> int:
-    """409 after a version conflict, 400 when a form was refused, else 200."""
-    if conflict_status(*forms) == 409:
-        return 409
-    if any(form.errors for form in forms if form is not None and form.is_bound):
-        return 400
-    return 200
-
-
-def _catalogue(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "services": list(data.pop("services", [])),
-        "configuration_items": list(data.pop("configuration_items", [])),
-    }
-
-
 @login_required
 @require_GET
 def problem_list(request: HttpRequest) -> HttpResponse:
@@ -137,7 +122,7 @@ def create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         data.pop("version", None)
         problem = run_service(
-            form, do_raise_problem, actor=request.user, **_catalogue(data), **data
+            form, do_raise_problem, actor=request.user, **pop_catalogue(data), **data
         )
         if problem:
             if row is not None:
@@ -145,7 +130,7 @@ def create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{problem.number} raised.")
             return redirect(problem)
     context = {"form": form, "problem": None, "incident": row}
-    return render(request, "problems/form.html", context, status=_status(form))
+    return render(request, "problems/form.html", context, status=page_status(form))
 
 
 @login_required
@@ -164,14 +149,14 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             problem,
             actor=request.user,
             expected_version=version,
-            **_catalogue(data),
+            **pop_catalogue(data),
             **data,
         )
         if saved:
             messages.success(request, f"{saved.number} saved.")
             return redirect(saved)
     context = {"form": form, "problem": problem}
-    return render(request, "problems/form.html", context, status=_status(form))
+    return render(request, "problems/form.html", context, status=page_status(form))
 
 
 def _render_problem(request: HttpRequest, problem: Problem, **forms: Any) -> HttpResponse:
@@ -196,6 +181,8 @@ def _render_problem(request: HttpRequest, problem: Problem, **forms: Any) -> Htt
         if problem.fix_change_number
         else None,
         "fix_effect": hooks.fix_effect(problem) if problem.resolved_at else None,
+        # The improvement register takes the fix's effect as an initiative's evidence.
+        "can_start_initiative": can_manage_problems(user),
         "changes": tickets_referencing("change", problem.number),
         "comments": list(comments_for(problem)),
         "attachments": list(attachments_for(problem)),
@@ -232,7 +219,7 @@ def _render_problem(request: HttpRequest, problem: Problem, **forms: Any) -> Htt
         context["timeline"] = timeline_for(problem)
     # Shown only where problem targets apply (most sites set none).
     context["sla_clocks"] = explain_ticket_clocks(problem) if problem.sla_clocks.exists() else None
-    status = _status(*forms.values()) if forms else 200
+    status = page_status(*forms.values()) if forms else 200
     return render(request, "problems/detail.html", context, status=status)
 
 

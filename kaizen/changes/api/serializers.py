@@ -22,6 +22,7 @@ from kaizen.changes.models import (
 )
 from kaizen.changes.services import EDITABLE_FIELDS, allowed_targets
 from kaizen.changes.services.templates import TEMPLATE_FIELDS
+from kaizen.core.api.ticket_activity import attachment_serializer_for, comment_serializer_for
 from kaizen.people.models import Team, User
 
 
@@ -261,44 +262,10 @@ class CausedIncidentDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=250)
 
 
-class ChangeCommentSerializer(serializers.ModelSerializer):
-    author = serializers.StringRelatedField()
-    body = serializers.CharField(max_length=ChangeComment.MAX_LENGTH)
-
-    class Meta:
-        model = ChangeComment
-        fields = ["id", "author", "body", "is_work_note", "created_at"]
-        read_only_fields = ["id", "author", "created_at"]
-
-
-class ChangeAttachmentSerializer(serializers.ModelSerializer):
-    file = serializers.FileField(write_only=True)
-    uploaded_by = serializers.StringRelatedField()
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ChangeAttachment
-        fields = [
-            "id",
-            "file",
-            "original_name",
-            "size",
-            "content_type",
-            "uploaded_by",
-            "created_at",
-            "url",
-        ]
-        read_only_fields = [
-            "id",
-            "original_name",
-            "size",
-            "content_type",
-            "uploaded_by",
-            "created_at",
-        ]
-
-    def get_url(self, attachment: ChangeAttachment) -> str:
-        return reverse("changes:attachment_download", args=[attachment.pk])
+ChangeCommentSerializer = comment_serializer_for(ChangeComment)
+ChangeAttachmentSerializer = attachment_serializer_for(
+    ChangeAttachment, "changes:attachment_download"
+)
 
 
 class ChangeCategorySerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from kaizen.changes.models import (
 from kaizen.changes.services import conflicts
 from kaizen.changes.services import risk as risk_rules
 from kaizen.changes.services.base import CHANGES, moment
-from kaizen.core.numbering import NumberFormat, advance_past
+from kaizen.core.numbering import NumberFormat, keep_number
 from kaizen.core.numbering import next_number as next_number_of
 from kaizen.core.priority import check_impact_urgency, priority_of
 from kaizen.journal.events import EventType
@@ -66,13 +66,7 @@ def next_number() -> str:
 
 
 def _check_number(number: str) -> str:
-    number = number.strip()
-    if not number or len(number) > Change._meta.get_field("number").max_length:
-        raise ValidationError({"number": "give a number of at most 20 characters"})
-    if Change.objects.filter(number=number).exists():
-        raise ValidationError({"number": f"{number} is taken by another change"})
-    advance_past(CHANGE_NUMBERS, [number])
-    return number
+    return keep_number(CHANGE_NUMBERS, number, Change, "change")
 
 
 def derive(change: Change) -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kaizen.core.forms import detached, run_service
 from kaizen.improvement import services
 from kaizen.improvement.forms import AdvanceForm, InitiativeForm, ReturnForm
+from kaizen.improvement.from_problem import initiative_initial
 from kaizen.improvement.models import Initiative, Step
 from kaizen.improvement.permissions import can_create_initiative
 from kaizen.improvement.views.base import (
@@ -36,7 +37,11 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
     require_viewer(request)
     if not can_create_initiative(request.user):
         raise PermissionDenied("Process owners and managers and the CSI manager raise initiatives.")
-    form = InitiativeForm(request.POST or None, initial={"owner": request.user.pk})
+    initial: dict[str, Any] = {"owner": request.user.pk}
+    # Started from a problem's page: its words, services and the fix's measured effect.
+    if request.GET.get("problem"):
+        initial.update(initiative_initial(request.user, request.GET["problem"]) or {})
+    form = InitiativeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         created = run_service(
             form, services.do_create_initiative, actor=request.user, **form.initiative_fields()

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from kaizen.catalog.models import ConfigurationItem, Service
 from kaizen.catalog.ticket_sources import tickets_numbered
-from kaizen.core.numbering import NumberFormat, advance_past
+from kaizen.core.numbering import NumberFormat, keep_number
 from kaizen.core.numbering import next_number as next_number_of
 from kaizen.core.priority import check_impact_urgency, priority_of
 from kaizen.journal.events import EventType
@@ -60,13 +60,7 @@ def next_number() -> str:
 
 def check_number(number: str) -> str:
     """An imported or given number: free, and the counter moved past it."""
-    number = number.strip()
-    if not number or len(number) > Problem._meta.get_field("number").max_length:
-        raise ValidationError({"number": "give a number of at most 20 characters"})
-    if Problem.objects.filter(number=number).exists():
-        raise ValidationError({"number": f"{number} is taken by another problem"})
-    advance_past(PROBLEM_NUMBERS, [number])
-    return number
+    return keep_number(PROBLEM_NUMBERS, number, Problem, "problem")
 
 
 def _check_analysis(method: str, analysis: Any) -> dict[str, str]:
