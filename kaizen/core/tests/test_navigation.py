@@ -19,6 +19,7 @@ def test_it_holds_every_apps_entries_in_their_order():
     assert labels == [
         "Home",
         "Incidents",
+        "Self-help",
         "Changes",
         "Problems",
         "Catalogue",

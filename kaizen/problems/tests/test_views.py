@@ -210,3 +210,12 @@ def test_the_edit_and_analysis_forms_carry_the_version_read(client, problem_mana
     assert f'name="version" value="{problem.version}"' in form[: form.index("</form>")]
     edit = client.get(f"/problems/{problem.number}/edit/").content.decode()
     assert f'name="version" value="{problem.version}"' in edit
+
+
+def test_requesters_find_self_help_and_agents_the_problems_in_the_navigation(requester, agent):
+    from kaizen.core.navigation import navigation_for
+
+    requester_labels = [item["label"] for item in navigation_for(requester, "/")]
+    agent_labels = [item["label"] for item in navigation_for(agent, "/")]
+    assert "Self-help" in requester_labels and "Problems" not in requester_labels
+    assert "Problems" in agent_labels and "Self-help" not in agent_labels
