@@ -206,3 +206,18 @@ def scratch_engine() -> duckdb.DuckDBPyConnection:
     if os.getpid() not in engines:
         engines[os.getpid()] = duckdb.connect(config={"threads": 1})  # one per worker core
     return engines[os.getpid()]
+
+
+def first_related_names(
+    through: QuerySet, owner: str, target: str, ids: Sequence[int]
+) -> tuple[dict[int, str], dict[int, int]]:
+    """Per record of a many-to-many (`owner` "change", `target` "service" on the through
+    table): the first related record's name, alphabetically, and how many there are. One
+    query for a chunk of records."""
+    first: dict[int, str] = {}
+    count: dict[int, int] = {}
+    rows = through.filter(**{f"{owner}_id__in": ids}).order_by(f"{owner}_id", f"{target}__name")
+    for record_id, name in rows.values_list(f"{owner}_id", f"{target}__name"):
+        first.setdefault(record_id, name)
+        count[record_id] = count.get(record_id, 0) + 1
+    return first, count

@@ -16,6 +16,7 @@ from kaizen.analytics.facts import (
     UtcText,
     booleans,
     fetch_rows,
+    first_related_names,
     hours_between,
     local_wall_time,
     utc_column,
@@ -166,17 +167,6 @@ def _change_values(changes: QuerySet[Change]) -> QuerySet:
     )
 
 
-def _first_names(through: QuerySet, target: str, ids: Sequence[int]) -> tuple[dict, dict]:
-    """Per change: the first related record's name (alphabetically) and how many there are."""
-    first: dict[int, str] = {}
-    count: dict[int, int] = {}
-    rows = through.filter(change_id__in=ids).order_by("change_id", f"{target}__name")
-    for change_id, name in rows.values_list("change_id", f"{target}__name"):
-        first.setdefault(change_id, name)
-        count[change_id] = count.get(change_id, 0) + 1
-    return first, count
-
-
 def _caused(ids: Sequence[int]) -> dict[int, int]:
     rows = (
         CausedIncident.objects.filter(change_id__in=ids, status=CausedIncidentStatus.CONFIRMED)
@@ -211,9 +201,11 @@ def _squared_error(outcome: tuple[float | None, bool] | None) -> float | None:
 def change_fact_table(rows: Sequence[tuple], *, names: Names) -> pa.Table:
     column = dict(zip(CHANGE_VALUES, zip(*rows, strict=True), strict=True))
     ids = list(column["id"])
-    services, service_counts = _first_names(Change.services.through.objects, "service", ids)
-    cis, ci_counts = _first_names(
-        Change.configuration_items.through.objects, "configurationitem", ids
+    services, service_counts = first_related_names(
+        Change.services.through.objects, "change", "service", ids
+    )
+    cis, ci_counts = first_related_names(
+        Change.configuration_items.through.objects, "change", "configurationitem", ids
     )
     caused = _caused(ids)
     outcomes = _outcomes(ids)

@@ -29,6 +29,7 @@ from kaizen.analytics.facts import (
     UtcText,
     booleans,
     fetch_rows,
+    first_related_names,
     hours_between,
     local_wall_time,
     utc_column,
@@ -163,17 +164,6 @@ def _problem_values(problems: QuerySet[Problem]) -> QuerySet:
     )
 
 
-def _first_names(through: QuerySet, target: str, ids: Sequence[int]) -> tuple[dict, dict]:
-    """Per problem: the first related record's name (alphabetically) and how many there are."""
-    first: dict[int, str] = {}
-    count: dict[int, int] = {}
-    rows = through.filter(problem_id__in=ids).order_by("problem_id", f"{target}__name")
-    for problem_id, name in rows.values_list("problem_id", f"{target}__name"):
-        first.setdefault(problem_id, name)
-        count[problem_id] = count.get(problem_id, 0) + 1
-    return first, count
-
-
 def _link_counts(ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """Per problem: (incidents linked, of which worked with the workaround)."""
     rows = (
@@ -250,9 +240,11 @@ def _dates(values: Sequence[Any]) -> pa.Array:
 def problem_fact_table(rows: Sequence[tuple], *, names: Names) -> pa.Table:
     column = dict(zip(PROBLEM_VALUES, zip(*rows, strict=True), strict=True))
     ids = list(column["id"])
-    services, service_counts = _first_names(Problem.services.through.objects, "service", ids)
-    cis, ci_counts = _first_names(
-        Problem.configuration_items.through.objects, "configurationitem", ids
+    services, service_counts = first_related_names(
+        Problem.services.through.objects, "problem", "service", ids
+    )
+    cis, ci_counts = first_related_names(
+        Problem.configuration_items.through.objects, "problem", "configurationitem", ids
     )
     links = _link_counts(ids)
     people = names.people(column["owner_id"])
