@@ -8,10 +8,12 @@ class ChangesConfig(AppConfig):
 
     def ready(self) -> None:
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
+        from kaizen.changes import sla_kind
         from kaizen.changes.models import OPEN_STATES, Change
         from kaizen.changes.services.base import CHANGES
         from kaizen.journal.verify import FoldedKind, register
 
+        sla_kind.register()
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py): a
         # change's fields, its services and CIs as sets.
         register(FoldedKind("changes.change", CHANGES))

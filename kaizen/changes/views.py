@@ -58,6 +58,7 @@ from kaizen.core.ticket_views import attachment_response, post_attachment, post_
 from kaizen.journal.selectors import timeline_for
 from kaizen.journal.ticket_activity import max_attachment_bytes
 from kaizen.people.permissions import can_view_timeline
+from kaizen.sla.refresh import explain_ticket_clocks
 
 SORTS = {
     "number": "number",
@@ -229,6 +230,9 @@ def _render_change(request: HttpRequest, change: Change, **forms: Any) -> HttpRe
         )
     if can_view_timeline(user):
         context["timeline"] = timeline_for(change)
+    # Shown to agents, only where change targets apply (many sites set none).
+    has_clocks = worker and change.sla_clocks.exists()
+    context["sla_clocks"] = explain_ticket_clocks(change) if has_clocks else None
     # The parts' panels (authorisation by the CAB, schedule and conflicts, risk and its
     # evidence): each gives the context its panel template reads.
     for panel in (

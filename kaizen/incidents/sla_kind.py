@@ -21,7 +21,7 @@ INCIDENT_RULES = StateRules(
     ),
     on_hold_state=str(State.ON_HOLD),
     stopped_states=frozenset({str(State.RESOLVED), str(State.CLOSED)}),
-    cancelled_state=str(State.CANCELLED),
+    cancelled_states=frozenset({str(State.CANCELLED)}),
     first_response_field="first_responded_at",
     on_hold_reason_field="on_hold_reason",
     state_field="state",

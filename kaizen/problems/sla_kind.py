@@ -9,18 +9,16 @@ its clocks like any closure (the closure code says why)."""
 
 from typing import Any
 
-from kaizen.people.models import Team
 from kaizen.problems.models import OPEN_STATES, Problem, State
 from kaizen.problems.services.records import do_update_problem
 from kaizen.sla.engine import StateRules
-from kaizen.sla.kinds import TicketKind, register_kind
-from kaizen.sla.models import EscalationAction
+from kaizen.sla.kinds import TicketKind, escalation_through, register_kind
 
 PROBLEM_RULES = StateRules(
     open_states=frozenset(str(state) for state in OPEN_STATES),
     on_hold_state="",
     stopped_states=frozenset({str(State.RESOLVED), str(State.CLOSED)}),
-    cancelled_state="",
+    cancelled_states=frozenset(),
     first_response_field="assessed_at",
     on_hold_reason_field="",
     state_field="state",
@@ -37,21 +35,8 @@ MATCH_FIELDS = (
 )
 
 
-def escalate_problem(problem: Any, action: str, step: dict[str, Any]) -> None:
-    """Escalation steps that change the problem, through the problem services."""
-    if problem.state in (State.RESOLVED, State.CLOSED):
-        return
-    if action == EscalationAction.REASSIGN:
-        team = Team.objects.filter(slug=step.get("team"), is_active=True).first()
-        if team is not None and team.pk != problem.assignment_group_id:
-            do_update_problem(problem, actor=None, expected_version=None, assignment_group=team)
-    elif action == EscalationAction.RAISE_PRIORITY:
-        if problem.urgency > 1:
-            do_update_problem(
-                problem, actor=None, expected_version=None, urgency=problem.urgency - 1
-            )
-        elif problem.impact > 1:
-            do_update_problem(problem, actor=None, expected_version=None, impact=problem.impact - 1)
+def _update(problem: Any, **fields: Any) -> None:
+    do_update_problem(problem, actor=None, expected_version=None, **fields)
 
 
 PROBLEM_KIND = TicketKind(
@@ -61,7 +46,7 @@ PROBLEM_KIND = TicketKind(
     rules=PROBLEM_RULES,
     match_fields=MATCH_FIELDS,
     on_hold_reasons=(),
-    escalate=escalate_problem,
+    escalate=escalation_through(_update, final_states=(State.RESOLVED, State.CLOSED)),
     assignee_field="owner",
     group_field="assignment_group",
     title_field="statement",

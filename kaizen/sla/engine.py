@@ -49,7 +49,7 @@ class StateRules(NamedTuple):
     open_states: frozenset[str]  # a clock counts in these (unless paused or responded)
     on_hold_state: str  # paused in it when `on_hold_reason_field` is a pausing reason
     stopped_states: frozenset[str]  # the resolution clock stops; resumes on leaving them
-    cancelled_state: str  # every clock is cancelled
+    cancelled_states: frozenset[str]  # every clock is cancelled in these
     first_response_field: str  # set at the first response: the response clock stops
     on_hold_reason_field: str = "on_hold_reason"
     state_field: str = "state"
@@ -61,7 +61,7 @@ STANDARD_RULES = StateRules(
     open_states=frozenset({"new", "assigned", "in_progress", "on_hold"}),
     on_hold_state="on_hold",
     stopped_states=frozenset({"resolved", "closed"}),
-    cancelled_state="cancelled",
+    cancelled_states=frozenset({"cancelled"}),
     first_response_field="first_responded_at",
 )
 
@@ -191,7 +191,7 @@ def measure(
         open_states,
         on_hold_state,
         stopped_states,
-        cancelled_state,
+        cancelled_states,
         first_response_field,
         on_hold_reason_field,
         state_field,
@@ -281,7 +281,7 @@ def measure(
     result.breach_at = breach_at
     result.breached = elapsed > target.target_us
     _set_warnings(result, calendar, now)
-    if last_state == cancelled_state:
+    if last_state in cancelled_states:
         result.state = "cancelled"
         result.cancelled_at = history[-1].at
     elif stopped_at is not None:
@@ -346,7 +346,7 @@ def compute_clocks(
     if not history:
         return []
     prepared = targets if isinstance(targets, TargetSet) else TargetSet(targets)
-    state_field, cancelled_state = rules.state_field, rules.cancelled_state
+    state_field, cancelled_states = rules.state_field, rules.cancelled_states
     first_response_field, stopped_states = rules.first_response_field, rules.stopped_states
     clocks: list[ClockResult] = []
     for kind in KINDS:
@@ -354,7 +354,7 @@ def compute_clocks(
         for state in history:
             fields = state.fields
             ticket_state = fields.get(state_field)
-            if ticket_state == cancelled_state:
+            if ticket_state in cancelled_states:
                 break
             if kind == RESPONSE and current is not None and fields.get(first_response_field):
                 break  # responded: later changes no longer concern the response target

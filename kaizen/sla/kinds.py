@@ -14,13 +14,14 @@ recompute, the definition form and API read what they need of the ticket from th
     ))
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from kaizen.people.models import Team
 from kaizen.sla.engine import StateRules
 
 # The kind a definition applies to when none is named: the first process Kaizen had. Existing
@@ -30,6 +31,37 @@ DEFAULT_KIND = "incident"
 # What an escalation step that changes the ticket itself (reassign, raise priority) calls:
 # (ticket, action, the definition's step).
 EscalationHook = Callable[[Any, str, dict[str, Any]], None]
+
+
+def escalation_through(
+    update: Callable[..., Any],
+    *,
+    final_states: Iterable[str],
+    group_field: str = "assignment_group",
+) -> EscalationHook:
+    """The reassign and raise-priority escalations of a kind whose tickets have an assignment
+    group and a priority from impact x urgency, made through `update(ticket, **fields)`: the
+    process's own service, so the change is journaled like any other. Nothing happens to a
+    ticket in one of `final_states`."""
+    final = frozenset(str(state) for state in final_states)
+
+    def escalate(ticket: Any, action: str, step: dict[str, Any]) -> None:
+        from kaizen.sla.models import EscalationAction  # the models import this module
+
+        if ticket.state in final:
+            return
+        if action == EscalationAction.REASSIGN:
+            team = Team.objects.filter(slug=step.get("team"), is_active=True).first()
+            if team is not None and team.pk != getattr(ticket, f"{group_field}_id"):
+                update(ticket, **{group_field: team})
+        elif action == EscalationAction.RAISE_PRIORITY:
+            # Priority follows impact x urgency: raise the urgency first, then the impact.
+            if ticket.urgency > 1:
+                update(ticket, urgency=ticket.urgency - 1)
+            elif ticket.impact > 1:
+                update(ticket, impact=ticket.impact - 1)
+
+    return escalate
 
 
 @dataclass(frozen=True)

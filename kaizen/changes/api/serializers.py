@@ -151,12 +151,14 @@ class ChangeSerializer(serializers.ModelSerializer):
             "priority",
             "risk",
             *RECORDED_FIELDS,
+            "sla_due_at",
+            "sla_state",
             "version",
             "updated_at",
             "allowed_transitions",
             "url",
         ]
-        read_only_fields = ["number", *RECORDED_FIELDS, "updated_at"]
+        read_only_fields = ["number", *RECORDED_FIELDS, "sla_due_at", "sla_state", "updated_at"]
 
     def get_allowed_transitions(self, change: Change) -> list[str]:
         return [state.value for state in allowed_targets(change)]

@@ -4,6 +4,7 @@ Only kaizen.changes.services writes these rows, each write journaled with every 
 (the created event carries them all, so the journal alone rebuilds a change's history).
 """
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 
@@ -239,6 +240,16 @@ class Change(models.Model):
     # "rfc"): its number is real, its type, plans, times and outcome are not known.
     reference_only = models.BooleanField(default=False)
     source_attributes = models.JSONField(default=dict, blank=True)
+    # Written by the SLA app only (changes are a ticket kind registered with it, see
+    # sla_kind.py): the nearest due time of the running clocks, and how they stand.
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_state = models.CharField(max_length=16, blank=True, default="", editable=False)
+    sla_clocks = GenericRelation(
+        "sla.SLAClock",
+        content_type_field="ticket_type",
+        object_id_field="ticket_id",
+        related_query_name="change",
+    )
     # Optimistic locking: every change of the change's fields adds one.
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField()
@@ -267,6 +278,7 @@ class Change(models.Model):
             models.Index(
                 fields=["assignment_group", "state", "closed_at"], name="change_risk_team"
             ),
+            models.Index(fields=["state", "sla_due_at"], name="change_state_due"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kaizen.changes.models import Change
 from kaizen.journal.events import EventType
 from kaizen.journal.tracking import TrackedRecord, VersionConflict
+from kaizen.sla import refresh as sla_refresh
 
 # Every field a change event reports. The created event carries all of them, every later
 # event each one that changed, so the change facts can be rebuilt from the journal alone.
@@ -72,6 +73,12 @@ UNVERSIONED_EVENTS = (
     EventType.CHANGE_ATTACHMENT_ADDED,
 )
 
+
+def refresh_clocks(change: Change) -> None:
+    """The change's SLA clocks follow each write (changes are an SLA ticket kind)."""
+    sla_refresh.refresh_ticket_clocks(change)
+
+
 CHANGES = TrackedRecord(
     model=Change,
     tracked_fields=TRACKED_FIELDS,
@@ -79,6 +86,7 @@ CHANGES = TrackedRecord(
     many_fields=MANY_FIELDS,
     unversioned_events=UNVERSIONED_EVENTS,
     noun="change",
+    after_write=refresh_clocks,
 )
 ConflictError = VersionConflict
 

@@ -18,7 +18,7 @@ from kaizen.changes.models import (
 )
 from kaizen.changes.services import conflicts
 from kaizen.changes.services import risk as risk_rules
-from kaizen.changes.services.base import CHANGES, moment
+from kaizen.changes.services.base import CHANGES, moment, refresh_clocks
 from kaizen.core.numbering import NumberFormat, keep_number
 from kaizen.core.numbering import next_number as next_number_of
 from kaizen.core.priority import check_impact_urgency, priority_of
@@ -184,6 +184,7 @@ def do_raise_change(
         changes=CHANGES.initial_changes(change),
         occurred_at=at,
     )
+    refresh_clocks(change)
     return change
 
 

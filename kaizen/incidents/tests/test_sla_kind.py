@@ -28,7 +28,7 @@ def test_its_rules_are_the_incident_clock_semantics():
     assert set(INCIDENT_KIND.open_states) == {str(state) for state in OPEN_STATES}
     assert rules.on_hold_state == "on_hold"
     assert rules.stopped_states == {"resolved", "closed"}
-    assert rules.cancelled_state == "cancelled"
+    assert rules.cancelled_states == {"cancelled"}
     assert rules.first_response_field == "first_responded_at"
     assert rules.on_hold_reason_field == "on_hold_reason"
     assert rules.state_field == "state"
