@@ -36,7 +36,6 @@ def incident_names(raw: set[str], reader: Any) -> Mapping[str, Any]:
 
 
 register_event_shape(
-    EventType.CHANGE_CREATED,
     EventType.CHANGE_CATEGORY_CREATED,
     EventType.CHANGE_TEMPLATE_PROPOSED,
     creates=True,
@@ -133,15 +132,15 @@ register_event_shape(
         "votes": Key("Votes", choices=VOTES),
     },
 )
-register_event_shape(
-    EventType.CHANGE_WORK_DETECTED,
-    keys={
-        "ci": Key("Configuration item"),
-        "seen_at": Key("Seen"),
-        "source": Key("Seen by"),
-        "what": Key("What"),
-    },
-)
+# What was seen: on the change it is journaled on, or on the unauthorised change it created.
+SIGHTING_KEYS = {
+    "ci": Key("Configuration item"),
+    "seen_at": Key("Seen"),
+    "source": Key("Seen by"),
+    "what": Key("What"),
+}
+register_event_shape(EventType.CHANGE_WORK_DETECTED, keys=SIGHTING_KEYS)
+register_event_shape(EventType.CHANGE_CREATED, creates=True, keys=SIGHTING_KEYS)
 
 
 def _rule_words(rule: Any) -> str:

@@ -70,7 +70,9 @@ def case_number(text: str | None) -> tuple[str | None, str]:
     return number, ""
 
 
-def _time(text: str, time_format: str | None, time_zone: ZoneInfo) -> dt.datetime:
+def read_time(text: str, time_format: str | None, time_zone: ZoneInfo) -> dt.datetime:
+    """A time as the file writes it (ISO 8601 unless a strptime format is given); one without
+    an offset is in `time_zone`."""
     value = (
         dt.datetime.strptime(text, time_format) if time_format else dt.datetime.fromisoformat(text)
     )
@@ -138,7 +140,7 @@ def _spool(
             problem = ("timestamp", "", "the timestamp is missing")
         else:
             try:
-                at = _time(stamp, time_format, time_zone)
+                at = read_time(stamp, time_format, time_zone)
             except ValueError:
                 problem = ("timestamp", stamp, "the timestamp is not a date")
         if problem:

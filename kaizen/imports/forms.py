@@ -40,6 +40,7 @@ KIND_FIELDS = {
         "mapping_file",
         "mapping_text",
     ),
+    ImportKind.WORK_LOG_CSV: ("time_zone",),
 }
 MappingLoader = Callable[[str, str], dict[str, Any]]
 
@@ -75,7 +76,7 @@ class NewImportForm(StyledFormMixin, forms.Form):
         label="File",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(IMPORT_SUFFIXES)}),
     )
-    # ServiceNow event logs and process event logs
+    # ServiceNow event logs, process event logs and work logs
     time_zone = forms.CharField(
         required=False,
         label="Time zone of the file's times",

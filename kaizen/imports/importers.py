@@ -14,17 +14,22 @@ from kaizen.imports import (
     linked_problems,
     servicenow,
     tickets,
+    work_log,
 )
 from kaizen.imports.models import ImportKind
 from kaizen.imports.problems import ParsedRecord
+from kaizen.incidents.services.imported import (
+    ImportedBatch,
+    do_import_incidents,
+)
 
 
 @dataclass(frozen=True)
 class Importer:
     """How one kind of file becomes records, given the run's options: the label its records
     are kept under (re-runs skip what that source imported), the columns it cannot do
-    without, a parser of rows into ImportedIncidents, and the column holding a record's
-    number (named when the number is refused)."""
+    without, a parser of rows into records (ImportedIncidents for the ticket files), and the
+    column holding a record's number (named when the number is refused)."""
 
     source: Callable[[dict[str, Any]], str]
     required_columns: Callable[[dict[str, Any]], tuple[str, ...]]
@@ -36,6 +41,10 @@ class Importer:
     # Runs once the records are written, given the source label: what else the file's
     # records name (the changes a ServiceNow log names); its counts go in the run's summary.
     after_run: Callable[[str], dict[str, int]] | None = None
+    # Writes one batch of parsed records (in the batch's transaction); incidents by default.
+    write: Callable[..., ImportedBatch] = do_import_incidents
+    # What a run made of its records, after their count in its summary ("12 incidents created").
+    created_phrase: str = "incidents created"
 
 
 def _servicenow_named(source: str) -> dict[str, int]:
@@ -74,5 +83,15 @@ IMPORTERS: dict[str, Importer] = {
         ),
         number_column=lambda options: options["case"],
         inspect=eventlog_profile.inspect,
+    ),
+    ImportKind.WORK_LOG_CSV: Importer(
+        source=work_log.source_of,
+        required_columns=lambda options: work_log.REQUIRED_COLUMNS,
+        parse=lambda rows, options: work_log.parse(
+            rows, options=options, default_time_zone=settings.TIME_ZONE
+        ),
+        number_column=lambda options: "configuration_item",
+        write=work_log.record_seen_work,
+        created_phrase="sightings of work recorded",
     ),
 }

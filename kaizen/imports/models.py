@@ -9,6 +9,7 @@ class ImportKind(models.TextChoices):
     SERVICENOW_EVENTLOG = "servicenow-eventlog", "ServiceNow incident event log"
     TICKETS_CSV = "tickets-csv", "Tickets CSV (with a mapping)"
     EVENTLOG_CSV = "eventlog-csv", "Process event log CSV"
+    WORK_LOG_CSV = "work-log-csv", "Work seen on configuration items (CSV)"
 
 
 class RunStatus(models.TextChoices):

@@ -25,7 +25,7 @@ from kaizen.imports.importers import IMPORTERS, Importer
 from kaizen.imports.models import ImportKind, ImportRun, RowError, RunStatus
 from kaizen.imports.problems import HISTORY_COUNTS, ParsedRecord, RowProblem
 from kaizen.imports.reading import csv_rows, file_digest, open_source
-from kaizen.incidents.services.imported import ImportReferences, do_import_incidents
+from kaizen.incidents.services.imported import ImportedBatch, ImportReferences
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event
 from kaizen.people.models import User
@@ -99,6 +99,7 @@ def run_import(
                     reasons,
                     history,
                     number_column=importer.number_column(run.options),
+                    write=importer.write,
                 )
                 if on_progress:
                     on_progress(run)
@@ -240,6 +241,7 @@ def _write_batch(
     history: Counter[str],
     *,
     number_column: str,
+    write: Callable[..., ImportedBatch],
 ) -> None:
     problems: list[RowProblem] = [problem for parsed in batch for problem in parsed.problems]
     # A number given twice is imported from its first row; the later rows are refused (a
@@ -260,7 +262,7 @@ def _write_batch(
             continue
         first_rows[number] = parsed.first_row
         records.append(parsed.record)
-    outcome = do_import_incidents(records, source=source, references=references)
+    outcome = write(records, source=source, references=references)
     created = set(outcome.created)
     for parsed in batch:  # what the histories of the incidents this run created hold
         if parsed.counts and parsed.record is not None and parsed.record.number in created:

@@ -28,6 +28,7 @@ from kaizen.core.listing import list_page
 from kaizen.imports import services
 from kaizen.imports.filters import ImportRunFilter
 from kaizen.imports.forms import KIND_FIELDS, NewImportForm
+from kaizen.imports.importers import IMPORTERS
 from kaizen.imports.models import ImportKind, ImportRun, RunStatus
 from kaizen.imports.permissions import can_import
 from kaizen.imports.preview import preview_file
@@ -57,6 +58,15 @@ FIGURES = (
     ("events_written", "Journal events"),
     ("seconds", "Seconds"),
 )
+
+
+def _figure_label(run: ImportRun, key: str, label: str) -> str:
+    """The label of a figure for this kind of file ("Sightings of work recorded")."""
+    if key != "records_created":
+        return label
+    return IMPORTERS[run.kind].created_phrase.capitalize()
+
+
 PENDING = "imports_pending"  # the session key of the upload waiting for "Start import"
 # Spreadsheets run a cell starting with one of these as a formula; values in the error report
 # come from someone else's export, so such cells are written as text.
@@ -229,7 +239,11 @@ def preview_import(request: HttpRequest, token: str) -> HttpResponse:
         "kind_label": ImportKind(pending["kind"]).label,
         "columns": preview.columns,
         "rows": [[row.get(column, "") for column in preview.columns] for row in preview.rows],
-        "records": [_mapped(record) for record in preview.records],
+        "work_log": pending["kind"] == ImportKind.WORK_LOG_CSV,
+        # A work log's rows are shown as read (SeenWork); a ticket file's as incidents.
+        "records": preview.records
+        if pending["kind"] == ImportKind.WORK_LOG_CSV
+        else [_mapped(record) for record in preview.records],
         "problems": preview.problems,
         "preview_rows": PREVIEW_ROWS,
         "profile": preview.profile,
@@ -354,7 +368,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if history is not None
         else [],
         "warnings": run.summary.get("warnings", []),
-        "figures": [{"key": key, "label": label, "value": progress[key]} for key, label in FIGURES],
+        "figures": [
+            {"key": key, "label": _figure_label(run, key, label), "value": progress[key]}
+            for key, label in FIGURES
+        ],
         "options": _option_lines(run.options),
         "problems_by_reason": problems_by_reason,
         "page_obj": errors,

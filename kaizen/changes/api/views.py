@@ -158,21 +158,23 @@ class ChangeViewSet(
         """Work seen on a configuration item: 200 with the change that covers it (its window
         holds the moment, give or take an hour; the sighting is journaled on it), or 201 with
         a new change in Review flagged unauthorised ("work recorded on X with no change").
-        Change managers and administrators."""
+        The same sighting sent again (CI, moment, source and description) is recorded once:
+        200 with the change it is on. Change managers and administrators."""
         if not can_manage_change_catalogue(request.user):
             raise exceptions.PermissionDenied("Change managers record detected work.")
         serializer = DetectedWorkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        change, created = services.do_record_detected_work(
+        sighting = services.do_record_detected_work(
             data["configuration_item"],
             seen_at=data["seen_at"],
             description=data["description"],
             source=data["source"],
             actor=request.user,
         )
-        body = ChangeSerializer(self._reloaded(change), context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        body = ChangeSerializer(self._reloaded(sighting.change), context={"request": request}).data
+        answer = status.HTTP_201_CREATED if sighting.created else status.HTTP_200_OK
+        return Response(body, status=answer)
 
     @extend_schema(
         request=ChangeTransitionSerializer, responses={200: ChangeSerializer, 409: CONFLICT}

@@ -5,6 +5,7 @@ covers it, or recorded as an unauthorised change."""
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from kaizen.changes.services.base import CHANGES
 from kaizen.changes.services.records import CHANGE_NUMBERS, next_number
 from kaizen.core.numbering import advance_past
 from kaizen.journal.events import EventType
+from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import record_event
 from kaizen.people.models import User
 
@@ -130,6 +132,42 @@ def covering_change(ci: ConfigurationItem, seen_at: dt.datetime) -> Change | Non
     )
 
 
+class Sighting(NamedTuple):
+    """What became of one piece of detected work: the change it is recorded on, whether that
+    change was created for it (unauthorised work), and whether it had been recorded before
+    (the same CI, moment, source and description: a re-sent report or a re-run import)."""
+
+    change: Change
+    created: bool
+    already_recorded: bool = False
+
+
+def _sighting_data(
+    ci: ConfigurationItem, seen_at: dt.datetime, source: str, description: str
+) -> dict[str, str]:
+    """How a sighting is journaled, and so found again (the moment in UTC, one spelling)."""
+    return {
+        "ci": ci.name,
+        "seen_at": seen_at.astimezone(dt.UTC).isoformat(),
+        "source": source,
+        "what": description[:500],
+    }
+
+
+def recorded_sighting(data: dict[str, str]) -> Change | None:
+    """The change a sighting with exactly `data` was journaled on, if one was."""
+    event = (
+        JournalEvent.objects.filter(
+            event_type__in=(EventType.CHANGE_WORK_DETECTED, EventType.CHANGE_CREATED),
+            **{f"data__{key}": value for key, value in data.items()},
+        )
+        .order_by("id")
+        .only("subject_id")
+        .first()
+    )
+    return Change.objects.filter(pk=event.subject_id).first() if event else None
+
+
 @transaction.atomic
 def do_record_detected_work(
     ci: ConfigurationItem,
@@ -138,31 +176,31 @@ def do_record_detected_work(
     description: str,
     source: str,
     actor: User | None,
-) -> tuple[Change, bool]:
+) -> Sighting:
     """Work seen on a configuration item (a discovery scan, monitoring, an audit log): matched
     to the change that covers it, or recorded as an unauthorised change to be reviewed.
-    Returns (change, created). A match is journaled on the change; an unmatched one becomes a
-    change in Review, flagged unauthorised, with the work as its description."""
+    A match is journaled on the change; an unmatched one becomes a change in Review, flagged
+    unauthorised, with the work as its description. The same sighting reported again is
+    recorded once: the answer names the change it was recorded on."""
     description = description.strip()
+    source = source.strip()
     if not description:
         raise ValidationError({"description": "say what was seen on the configuration item"})
-    if not source.strip():
+    if not source:
         raise ValidationError({"source": "say where the work was seen (e.g. the discovery scan)"})
     if seen_at > timezone.now():
         raise ValidationError({"seen_at": "not in the future"})
+    data = _sighting_data(ci, seen_at, source, description)
+    earlier = recorded_sighting(data)
+    if earlier is not None:
+        return Sighting(earlier, created=False, already_recorded=True)
     change = covering_change(ci, seen_at)
-    data = {"ci": ci.name, "seen_at": seen_at.isoformat(), "source": source.strip()}
     if change is not None:
-        record_event(
-            EventType.CHANGE_WORK_DETECTED,
-            change,
-            actor=actor,
-            data={**data, "what": description[:500]},
-        )
-        return change, False
+        record_event(EventType.CHANGE_WORK_DETECTED, change, actor=actor, data=data)
+        return Sighting(change, created=False)
     change = Change(
         title=f"Unauthorised work on {ci.name}"[:160],
-        description=f"Seen by {source.strip()}: {description}",
+        description=f"Seen by {source}: {description}",
         change_type=ChangeType.NORMAL,
         requester=None,
         state=State.REVIEW,
@@ -172,7 +210,7 @@ def do_record_detected_work(
         updated_at=seen_at,
         unauthorised=True,
         unauthorised_reason=f"work recorded on {ci.name} with no change",
-        imported_from=source.strip()[:40],
+        imported_from=source[:40],
     )
     change.number = next_number()
     change.save()
@@ -186,4 +224,4 @@ def do_record_detected_work(
         data=data,
         occurred_at=seen_at,
     )
-    return change, True
+    return Sighting(change, created=True)

@@ -254,3 +254,15 @@ def test_work_seen_on_a_ci_is_matched_to_its_change_or_recorded_as_unauthorised(
         assert row["configuration_items"] == [ci.pk]
     bad = api(change_manager).post(url, {**seen, "description": " "}, format="json")
     assert bad.status_code == 400 and "description" in bad.json()
+    # The same report sent again is recorded once: the change it is on, nothing new.
+    flagged = Change.objects.filter(unauthorised=True).count()
+    for payload in (seen, {**seen, "configuration_item": router.pk, "seen_at": start.isoformat()}):
+        again = api(change_manager).post(url, payload, format="json")
+        assert again.status_code == 200
+    assert Change.objects.filter(unauthorised=True).count() == flagged
+    assert (
+        JournalEvent.objects.for_subject(change)
+        .filter(event_type=EventType.CHANGE_WORK_DETECTED)
+        .count()
+        == 1
+    )

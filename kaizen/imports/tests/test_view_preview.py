@@ -209,3 +209,19 @@ def test_it_sends_back_to_the_form_when_the_upload_went_missing(uploaded, small_
     response = client.get(url, follow=True)
     assert response.redirect_chain == [(NEW, 302)]
     assert "upload it again" in response.content.decode()
+
+
+def test_a_work_log_previews_its_sightings_and_their_problems(uploaded):
+    log = (
+        "configuration_item,seen_at,description,source\n"
+        "sw-core-01,2026-03-02T10:30:00+00:00,Firmware changed from 9.1 to 9.3,discovery\n"
+        "rt-edge-02,last night,Static route added,discovery\n"
+    )
+    client, url = uploaded({"kind": "work-log-csv", "file": text_upload("scan.csv", log)})
+    response = client.get(url)
+    page = response.content.decode()
+    assert [work.configuration_item for work in response.context["records"]] == ["sw-core-01"]
+    assert "Firmware changed from 9.1 to 9.3" in page and "2 Mar 2026" in page
+    (problem,) = response.context["problems"]
+    assert (problem.row_number, problem.field, problem.value) == (3, "seen_at", "last night")
+    assert "History steps" not in page

@@ -282,6 +282,14 @@ def test_change_events(requester, agent, change_manager, settings, tmp_path):
     assert created.event_type == EventType.CHANGE_CREATED and created.is_creation
     text = lines_of(created)
     assert "State: Draft" in text and "Risk: Low" in text and "Change type: Normal" in text
+    # A change created for work seen with no change says what was seen, in words.
+    sighting = {"ci": "sw1", "seen_at": "2026-03-02T10:30:00+00:00", "source": "scan", "what": "x"}
+    assert lines(EventType.CHANGE_CREATED, change, {}, sighting) == [
+        "Configuration item: sw1",
+        "Seen: 2 Mar 2026, 10:30",
+        "Seen by: scan",
+        "What: x",
+    ]
     assert lines(EventType.CHANGE_UPDATED, change, {"risk": {"old": 1, "new": 3}}) == [
         "Risk: Low → High"
     ]

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaizen.core.progress import Progress
 from kaizen.imports.eventlog_mapping import load_eventlog_mapping
+from kaizen.imports.importers import IMPORTERS
 from kaizen.imports.models import ImportKind, ImportRun
 from kaizen.imports.problems import HISTORY_COUNTS
 from kaizen.imports.reading import SourceError
@@ -69,7 +70,15 @@ class Command(BaseCommand):
             "teams, channel/priority/impact/urgency columns and value maps",
         )
         events.add_argument("--time-zone", help="for times without an offset")
-        for sub in (servicenow, tickets_csv, events):
+        work = kinds.add_parser(
+            ImportKind.WORK_LOG_CSV,
+            help="work seen on configuration items (configuration_item, seen_at, description, "
+            "source): matched to its change or recorded as an unauthorised change",
+        )
+        work.add_argument("path", type=Path)
+        work.add_argument("--source", help='where the work was seen (default: "work log")')
+        work.add_argument("--time-zone", help="for times without an offset")
+        for sub in (servicenow, tickets_csv, events, work):
             sub.add_argument("--batch-size", type=int, default=1000)
             sub.add_argument("--json", action="store_true", help="print the summary as JSON")
             sub.add_argument("--no-progress", action="store_true")
@@ -147,6 +156,8 @@ class Command(BaseCommand):
                     )
                 run_options["mapping"] = mapping
             return run_options
+        if kind == ImportKind.WORK_LOG_CSV:
+            return {"source": options.get("source"), "time_zone": options.get("time_zone")}
         return {"time_zone": options.get("time_zone")}
 
     def _report(self, run: ImportRun, *, as_json: bool) -> None:
@@ -167,7 +178,7 @@ class Command(BaseCommand):
         summary = run.summary
         self.stdout.write(
             f"Import {run.pk} of {run.source_name}: {summary['rows_read']} rows read, "
-            f"{summary['records_created']} incidents created, "
+            f"{summary['records_created']} {IMPORTERS[run.kind].created_phrase}, "
             f"{summary['records_already_present']} already present, "
             f"{summary['records_refused']} refused, {summary['rows_rejected']} rows rejected, "
             f"{summary['events_written']} journal events, {summary['seconds']} s."
