@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kaizen.incidents",
     "kaizen.changes",
     "kaizen.problems",
+    "kaizen.availability",
     "kaizen.notifications",
     "kaizen.imports",
     "kaizen.analytics",

@@ -7,13 +7,17 @@ class ChangesConfig(AppConfig):
     verbose_name = "Change enablement"
 
     def ready(self) -> None:
+        from kaizen.catalog.maintenance import register_maintenance_windows
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
         from kaizen.changes import sla_kind
         from kaizen.changes.models import OPEN_STATES, Change
         from kaizen.changes.services.base import CHANGES
+        from kaizen.changes.services.calendar import maintenance_intervals
         from kaizen.journal.verify import FoldedKind, register
 
         sla_kind.register()
+        # Availability asks for a service's maintenance windows through the catalogue.
+        register_maintenance_windows(maintenance_intervals)
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py): a
         # change's fields, its services and CIs as sets.
         register(FoldedKind("changes.change", CHANGES))

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-Interval = tuple[dt.datetime, dt.datetime]
+from kaizen.core.intervals import Interval, merged, overlaps
+
 UTC = dt.UTC
 ONE_DAY = dt.timedelta(days=1)
 
@@ -33,12 +34,6 @@ class WindowLike(Protocol):
     time_zone: str
     valid_from: dt.date | None
     valid_until: dt.date | None
-
-
-def overlaps(
-    start: dt.datetime, end: dt.datetime, other_start: dt.datetime, other_end: dt.datetime
-) -> bool:
-    return start < other_end and other_start < end
 
 
 def weekly_intervals(
@@ -94,18 +89,6 @@ def window_intervals(window: WindowLike, start: dt.datetime, end: dt.datetime) -
     if overlaps(window.starts_at, window.ends_at, start, end):
         return [(window.starts_at, window.ends_at)]
     return []
-
-
-def merged(intervals: Iterable[Interval]) -> list[Interval]:
-    """Sorted, with overlapping and touching intervals joined (Saturday 22:00-24:00 and Sunday
-    00:00-06:00 are one window from Saturday 22:00 to Sunday 06:00)."""
-    result: list[Interval] = []
-    for begin, finish in sorted(intervals):
-        if result and begin <= result[-1][1]:
-            result[-1] = (result[-1][0], max(result[-1][1], finish))
-        else:
-            result.append((begin, finish))
-    return result
 
 
 def covering(

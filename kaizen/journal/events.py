@@ -180,6 +180,14 @@ class EventType(models.TextChoices):
     OPPORTUNITY_UPDATED = "improvement.opportunity.updated", "Improvement opportunity updated"
     OPPORTUNITY_DISMISSED = "improvement.opportunity.dismissed", "Opportunity dismissed"
     OPPORTUNITY_REOPENED = "improvement.opportunity.reopened", "Opportunity reopened"
+    # availability
+    OUTAGE_RECORDED = "availability.outage.recorded", "Outage recorded"
+    OUTAGE_PROPOSED = "availability.outage.proposed", "Outage proposed"
+    OUTAGE_UPDATED = "availability.outage.updated", "Outage updated"
+    OUTAGE_CONFIRMED = "availability.outage.confirmed", "Outage confirmed"
+    OUTAGE_DISMISSED = "availability.outage.dismissed", "Outage dismissed"
+    OUTAGE_ENDED = "availability.outage.ended", "Outage ended"
+    AVAILABILITY_TARGET_SET = "availability.target.set", "Availability target set"
     # imports
     IMPORT_RUN_FINISHED = "imports.run.finished", "Import finished"
     # notifications (the subject is the person whose preferences changed)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kaizen.catalog.models import Service
+from kaizen.changes.calendar_windows import window_intervals
 from kaizen.changes.models import (
     CalendarFeedToken,
     ChangeWindow,
@@ -241,3 +242,15 @@ def feed_user(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(hours=1):
         CalendarFeedToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def maintenance_intervals(
+    service: Service, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The occurrences of the service's active maintenance windows that overlap [start, end):
+    what availability reads (registered with kaizen.catalog.maintenance) to tell planned work
+    inside an announced window from work outside one."""
+    windows = ChangeWindow.objects.filter(
+        is_active=True, kind=WindowKind.MAINTENANCE, services=service
+    ).order_by("pk")
+    return [interval for window in windows for interval in window_intervals(window, start, end)]

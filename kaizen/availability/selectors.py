@@ -1,0 +1,155 @@
+"""Availability figures from the stored records: the targets in force, the confirmed outages
+(planned work without its parts inside maintenance windows), measured by engine.py.
+
+Each function reads a fixed number of queries whatever the period's length: the targets, the
+outages and the maintenance windows of the whole range at once."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kaizen.availability.engine import AvailabilityFigure, CountedSpan, Terms, measure
+from kaizen.availability.models import AvailabilityTarget, Outage, OutageKind, OutageStatus
+from kaizen.catalog.maintenance import maintenance_windows
+from kaizen.catalog.models import Service
+from kaizen.core.intervals import Interval, clipped, subtracted
+from kaizen.sla.calendar import CalendarIndex, WorkingPeriod
+from kaizen.sla.targets import calendar_index
+
+# Without an agreed target the service is measured over every hour (and nothing is judged).
+ALL_HOURS = CalendarIndex("UTC", [WorkingPeriod(day, 0, 24 * 60) for day in range(7)])
+
+
+def counting_outages(service: Service, start: dt.datetime, end: dt.datetime) -> QuerySet[Outage]:
+    """The confirmed outages of `service` that overlap [start, end)."""
+    return (
+        Outage.objects.filter(service=service, status=OutageStatus.CONFIRMED, started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .order_by("started_at", "pk")
+    )
+
+
+def targets_of(service: Service) -> list[AvailabilityTarget]:
+    return list(
+        AvailabilityTarget.objects.filter(service=service)
+        .select_related("calendar")
+        .prefetch_related("calendar__periods", "calendar__closures")
+        .order_by("valid_from")
+    )
+
+
+def terms_between(
+    targets: list[AvailabilityTarget], start: dt.datetime, end: dt.datetime
+) -> list[Terms]:
+    """[start, end) cut where each target applies from (the start of its day in its hours'
+    time zone); before the first target, every hour counts and nothing is judged."""
+    cuts: list[tuple[dt.datetime, AvailabilityTarget | None]] = [(start, None)]
+    for target in targets:
+        zone = ZoneInfo(target.calendar.time_zone)
+        begins = dt.datetime.combine(target.valid_from, dt.time(0), tzinfo=zone)
+        if begins <= start:
+            cuts = [(start, target)]
+        elif begins < end:
+            cuts.append((begins.astimezone(dt.UTC), target))
+    terms = []
+    for index, (begins, target) in enumerate(cuts):
+        finishes = cuts[index + 1][0] if index + 1 < len(cuts) else end
+        hours = calendar_index(target.calendar) if target else ALL_HOURS
+        terms.append(Terms(begins, finishes, hours, target.target_percent if target else None))
+    return terms
+
+
+def spans_of(
+    outages: Iterable[Outage],
+    start: dt.datetime,
+    end: dt.datetime,
+    windows: list[Interval],
+    now: dt.datetime,
+) -> list[CountedSpan]:
+    """The outages as they count in [start, end): an ongoing one up to `now`; planned work
+    without its parts inside maintenance windows."""
+    spans = []
+    for outage in outages:
+        intervals = clipped([(outage.started_at, outage.ended_at or now)], start, end)
+        if outage.kind == OutageKind.PLANNED:
+            intervals = subtracted(intervals, windows)
+        if intervals:
+            spans.append(
+                CountedSpan(
+                    number=outage.number,
+                    intervals=tuple(intervals),
+                    share=outage.share_affected,
+                    is_break=outage.kind != OutageKind.DEGRADED,
+                )
+            )
+    return spans
+
+
+@dataclass
+class ServiceAvailability:
+    """A service's figures over a range, whole and month by month (in UTC months)."""
+
+    service: Service
+    whole: AvailabilityFigure
+    months: list[AvailabilityFigure]
+    has_target: bool
+
+
+def month_starts(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    first = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    starts = []
+    current = first
+    while current < end:
+        starts.append(current)
+        current = (current + dt.timedelta(days=32)).replace(day=1)
+    return starts
+
+
+def service_availability(
+    service: Service,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    now: dt.datetime | None = None,
+    by_month: bool = False,
+) -> ServiceAvailability:
+    """The figures of `service` over [start, end) (up to `now` at most), and by month."""
+    now = now or timezone.now()
+    end = min(end, now)
+    targets = targets_of(service)
+    outages = list(counting_outages(service, start, end))
+    windows = (
+        maintenance_windows(service, start, end)
+        if any(outage.kind == OutageKind.PLANNED for outage in outages)
+        else []
+    )
+
+    def figure(low: dt.datetime, high: dt.datetime) -> AvailabilityFigure:
+        return measure(
+            low,
+            high,
+            terms_between(targets, low, high),
+            spans_of(outages, low, high, windows, now),
+        )
+
+    months = []
+    if by_month:
+        for month_start in month_starts(start, end):
+            month_end = min(end, (month_start + dt.timedelta(days=32)).replace(day=1))
+            months.append(figure(max(start, month_start), month_end))
+    return ServiceAvailability(
+        service=service, whole=figure(start, end), months=months, has_target=bool(targets)
+    )
+
+
+def target_in_force(service: Service, on: dt.date) -> AvailabilityTarget | None:
+    return (
+        AvailabilityTarget.objects.filter(service=service, valid_from__lte=on)
+        .select_related("calendar")
+        .order_by("-valid_from")
+        .first()
+    )
