@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from kaizen.catalog.models import ConfigurationItem, ServiceOffering, Service
+from kaizen.catalog.models import ConfigurationItem, Service, ServiceOffering
 from kaizen.people.models import User
 from kaizen.sla.models import BusinessCalendar
 

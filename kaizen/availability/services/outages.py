@@ -17,7 +17,7 @@ from kaizen.availability.models import (
     OutageStatus,
 )
 from kaizen.availability.services.base import OUTAGES, moment
-from kaizen.catalog.models import ConfigurationItem, ServiceOffering, Service
+from kaizen.catalog.models import ConfigurationItem, Service, ServiceOffering
 from kaizen.core.numbering import NumberFormat
 from kaizen.core.numbering import next_number as next_number_of
 from kaizen.journal.events import EventType
