@@ -12,4 +12,4 @@ class AvailabilityConfig(AppConfig):
 
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
         register(FoldedKind("availability.outage", OUTAGES))
-        register(FoldedKind("availability.availabilitytarget", TARGETS))
+        register(FoldedKind("availability.target", TARGETS))

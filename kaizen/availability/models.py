@@ -41,7 +41,7 @@ class CauseKind(models.TextChoices):
 
 class OutageOrigin(models.TextChoices):
     MANUAL = "manual", "Recorded by a person"
-    MAJOR_INCIDENT = "major_incident", "Proposed from a major incident"
+    MAJOR_INCIDENT = "major_incident", "Proposed from a major or critical incident"
     FAILED_CHANGE = "failed_change", "Proposed from a failed change"
     MONITORING = "monitoring", "Reported by monitoring"
     IMPORT = "import", "Proposed from imported history"
@@ -136,3 +136,14 @@ class AvailabilityTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.target_percent} % from {self.valid_from}"
+
+
+class ProposalCursor(models.Model):
+    """How far outage proposals have read the journal (one row): the last event looked at."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at event {self.last_event_id}"

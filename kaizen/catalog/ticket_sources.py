@@ -18,6 +18,20 @@ from django.db import models
 
 
 @dataclass(frozen=True)
+class Disruption:
+    """What a ticket says of a lost service (a major or critical incident, a failed change),
+    for availability's outage proposals: the services and CI it stopped, from when until when
+    (None: not over yet)."""
+
+    number: str
+    title: str
+    service_ids: tuple[int, ...]
+    configuration_item_id: int | None
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class TicketSource:
     key: str  # "incident"
     label: str  # "Incident"
@@ -46,6 +60,8 @@ class TicketSource:
     category_names: Callable[[], list[str]] | None = None
     # A field naming another process's ticket by its number (a change's "problem it fixes").
     reference_field: str = ""
+    # disruptions(ids): of the tickets with these ids, those that stand for a lost service.
+    disruptions: Callable[[Iterable[int]], list[Disruption]] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,10 @@ def register_ticket_source(source: TicketSource) -> None:
 
 def ticket_source(key: str) -> TicketSource | None:
     return _SOURCES.get(key)
+
+
+def registered_sources() -> list[TicketSource]:
+    return list(_SOURCES.values())
 
 
 def _rows(source: TicketSource, queryset: Any) -> list[TicketRow]:

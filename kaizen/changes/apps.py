@@ -9,7 +9,7 @@ class ChangesConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.catalog.maintenance import register_maintenance_windows
         from kaizen.catalog.ticket_sources import TicketSource, register_ticket_source
-        from kaizen.changes import sla_kind
+        from kaizen.changes import disruptions, sla_kind
         from kaizen.changes.models import OPEN_STATES, Change
         from kaizen.changes.services.base import CHANGES
         from kaizen.changes.services.calendar import maintenance_intervals
@@ -35,5 +35,6 @@ class ChangesConfig(AppConfig):
                 open_states=tuple(OPEN_STATES),
                 text_fields=("description",),
                 reference_field="problem_reference",
+                disruptions=disruptions.disruptions,
             )
         )

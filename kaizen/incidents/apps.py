@@ -36,5 +36,6 @@ class IncidentsConfig(AppConfig):
                 text_fields=("description",),
                 category_names=ticket_actions.category_names,
                 resolved_field="resolved_at",
+                disruptions=ticket_actions.disruptions,
             )
         )

@@ -3,7 +3,11 @@
 incident's rules, journal and notifications apply as if a person did it on the incident page."""
 
 import datetime as dt
+from collections.abc import Iterable
 
+from django.db.models import Q
+
+from kaizen.catalog.ticket_sources import Disruption
 from kaizen.incidents.models import Category, Incident, ResolutionCode, State
 from kaizen.incidents.services.activity import do_add_incident_comment
 from kaizen.incidents.services.lifecycle import do_change_incident_state
@@ -34,3 +38,26 @@ def category_names() -> list[str]:
     """The active top-level and sub-category names, each once, sorted."""
     names = Category.objects.filter(is_active=True).values_list("name", flat=True)
     return sorted(set(names), key=str.casefold)
+
+
+def disruptions(ids: Iterable[int]) -> list[Disruption]:
+    """Of these incidents, the major or critical (priority 1) ones on a service, not cancelled:
+    each stopped its service from its opening until its resolution (availability proposes
+    an outage for a person to confirm)."""
+    rows = (
+        Incident.objects.filter(pk__in=list(ids), service__isnull=False)
+        .filter(Q(major_incident=True) | Q(priority=1))
+        .exclude(state=State.CANCELLED)
+        .values_list(
+            "number",
+            "short_description",
+            "service_id",
+            "configuration_item_id",
+            "opened_at",
+            "resolved_at",
+        )
+    )
+    return [
+        Disruption(number, title, (service_id,), ci_id, opened_at, resolved_at)
+        for number, title, service_id, ci_id, opened_at, resolved_at in rows
+    ]

@@ -44,6 +44,7 @@ TARGETS = TrackedRecord(
     related_fields=("service", "calendar"),
     noun="availability target",
     label=str,
+    label_field="valid_from",
 )
 
 

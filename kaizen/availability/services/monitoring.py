@@ -46,11 +46,11 @@ def do_monitoring_signal(
         return Proposal(do_end_outage(outage, actor=actor, ended_at=at), False)
     if signal != OPEN:
         raise ValidationError({"signal": "Send open or close."})
-    if service is None:
-        raise ValidationError({"service": "Name the service that went down."})
     existing = Outage.objects.filter(origin_key=origin_key).first()
     if existing is not None:
         return Proposal(existing, False)
+    if service is None:
+        raise ValidationError({"service": "Name the service that went down."})
     return do_propose_outage(
         origin=OutageOrigin.MONITORING,
         origin_key=origin_key,
