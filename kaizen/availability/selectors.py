@@ -153,3 +153,68 @@ def target_in_force(service: Service, on: dt.date) -> AvailabilityTarget | None:
         .order_by("-valid_from")
         .first()
     )
+
+
+class AvailabilityBook:
+    """Every service with an availability target, its targets and confirmed outages, read once
+    (a fixed number of queries: the targets with their calendars, the outages, the maintenance
+    windows of the services with planned work), for figures over many services and periods:
+    the KPIs, the overview. Only time under a target counts here: a service's agreed service
+    time before its first target is not part of any total."""
+
+    def __init__(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        now: dt.datetime | None = None,
+        services: Iterable[Service] | None = None,
+    ) -> None:
+        self.now = now or timezone.now()
+        self.start, self.end = start, min(end, self.now)
+        targets = (
+            AvailabilityTarget.objects.select_related("calendar", "service")
+            .prefetch_related("calendar__periods", "calendar__closures")
+            .order_by("service_id", "valid_from")
+        )
+        if services is not None:
+            targets = targets.filter(service__in=list(services))
+        self.targets: dict[int, list[AvailabilityTarget]] = {}
+        self.services: dict[int, Service] = {}
+        for target in targets:
+            self.targets.setdefault(target.service_id, []).append(target)
+            self.services[target.service_id] = target.service
+        outages = (
+            Outage.objects.filter(
+                service_id__in=list(self.services),
+                status=OutageStatus.CONFIRMED,
+                started_at__lt=self.end,
+            )
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=self.start))
+            .order_by("started_at", "pk")
+        )
+        self.outages: dict[int, list[Outage]] = {}
+        for outage in outages:
+            self.outages.setdefault(outage.service_id, []).append(outage)
+        self.windows: dict[int, list[Interval]] = {
+            service_id: maintenance_windows(self.services[service_id], self.start, self.end)
+            for service_id, listed in self.outages.items()
+            if any(outage.kind == OutageKind.PLANNED for outage in listed)
+        }
+
+    def figure(self, service_id: int, low: dt.datetime, high: dt.datetime) -> AvailabilityFigure:
+        """The service's figures over [low, high), under its targets only."""
+        high = min(high, self.end)
+        terms = [
+            term
+            for term in terms_between(self.targets.get(service_id, []), low, high)
+            if term.target_percent is not None
+        ]
+        spans = spans_of(
+            self.outages.get(service_id, []), low, high, self.windows.get(service_id, []), self.now
+        )
+        return measure(low, high, terms, spans)
+
+    def first_day(self) -> dt.date | None:
+        days = [targets[0].valid_from for targets in self.targets.values() if targets]
+        return min(days) if days else None

@@ -560,61 +560,79 @@ SERVICE_LEVEL_KPIS = (
     ),
 )
 
-AVAILABILITY_REASON = (
-    "Kaizen does not monitor services or record outages. Push measurements from monitoring as "
-    "external data points to a custom KPI (source: external)."
+
+def availability_measure() -> Measure:
+    """The availability KPIs are measured by the availability app's engine (exact interval
+    algebra in agreed service hours), through the `availability` database source
+    (kaizen.kpis.availability_rows): the aggregate here is what they are in words."""
+    return Measure(source=Source.AVAILABILITY, aggregate=Aggregate.MEAN, period_column=None)
+
+
+AVAILABILITY_FIELDS = (
+    "outage.started_at",
+    "outage.ended_at",
+    "outage.status",
+    "availability_target.target_percent",
+    "availability_target.calendar",
 )
 AVAILABILITY_KPIS = (
-    not_yet(
+    measured(
         "availability.service_availability_pct",
         "Service availability",
-        "service_level",
-        "The share of agreed service time the service was available.",
-        "100 x (agreed service time - downtime) / agreed service time",
+        "The share of agreed service time the services with an availability target were "
+        "available, from confirmed outages: planned work inside a maintenance window is left "
+        "out, overlapping outages count once, degraded service counts for the share of users "
+        "affected. Over several services their time is pooled.",
+        "100 x (agreed service time - downtime) / agreed service time, in each service's "
+        "agreed hours while a target is in force (docs/availability.md)",
         Unit.PERCENT,
         HIGHER,
-        reason=AVAILABILITY_REASON,
-        required_fields=("outage.started_at", "outage.ended_at", "service.agreed_hours"),
+        availability_measure(),
+        process="service_level",
+        required_fields=AVAILABILITY_FIELDS,
         target=99.9,
         warning=99.5,
     ),
-    not_yet(
+    measured(
         "availability.outage_hours",
         "Downtime",
-        "service_level",
-        "Hours of unplanned service unavailability in the period.",
-        "sum of (outage end - outage start) in hours",
+        "Hours of agreed service time lost to confirmed outages in the period (degraded "
+        "service weighted by the share of users affected), over the services with an "
+        "availability target.",
+        "sum of downtime in agreed service hours, in hours",
         Unit.HOURS,
         LOWER,
-        reason=AVAILABILITY_REASON,
-        required_fields=("outage.started_at", "outage.ended_at"),
+        availability_measure(),
+        process="service_level",
+        required_fields=AVAILABILITY_FIELDS,
         target=0,
         warning=4,
     ),
-    not_yet(
+    measured(
         "availability.mtbf_hours",
         "Mean time between failures (MTBF)",
-        "service_level",
-        "The average time a service runs between the end of one outage and the start of the "
-        "next: reliability.",
-        "mean of (outage start - previous outage end) in hours",
+        "The agreed service time a service is up per service break (a full outage; "
+        "overlapping outages are one break): reliability. No break in a period: no figure.",
+        "(agreed service time - time lost to breaks) / breaks, in hours",
         Unit.HOURS,
         HIGHER,
-        reason=AVAILABILITY_REASON,
-        required_fields=("outage.started_at", "outage.ended_at"),
+        availability_measure(),
+        process="service_level",
+        required_fields=AVAILABILITY_FIELDS,
         target=2000,
         warning=720,
     ),
-    not_yet(
+    measured(
         "availability.mtrs_hours",
         "Mean time to restore service (MTRS)",
-        "service_level",
-        "The average duration of an outage, from failure to restored service: maintainability.",
-        "mean of (outage end - outage start) in hours",
+        "The agreed service time lost per service break, from failure to restored service: "
+        "maintainability. No break in a period: no figure.",
+        "agreed service time lost to breaks / breaks, in hours",
         Unit.HOURS,
         LOWER,
-        reason=AVAILABILITY_REASON,
-        required_fields=("outage.started_at", "outage.ended_at"),
+        availability_measure(),
+        process="service_level",
+        required_fields=AVAILABILITY_FIELDS,
         target=2,
         warning=4,
     ),

@@ -54,6 +54,7 @@ class Source(StrEnum):
     PROBLEMS = "problem_facts"  # one row per problem
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
     IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
+    AVAILABILITY = "availability"  # outages and targets (kaizen.kpis.availability_rows)
 
 
 class _DatabaseSourceNames(Set[str]):
