@@ -6,9 +6,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from kaizen.demo.availability import load_availability
 from kaizen.demo.catalog import load_catalog
 from kaizen.demo.changes import load_changes
+from kaizen.demo.changes_calendar import load as load_change_calendar
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.management.commands.load_demo import Command
 from kaizen.demo.people import load_people
@@ -32,6 +35,8 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
     Command(stdout=StringIO())._import_servicenow(skip=False)
     load_incidents()
     load_changes()
+    load_change_calendar(timezone.now())
+    load_availability(timezone.now())
     out = StringIO()
     call_command("journal", "verify", stdout=out)  # exits with status 1 on any mismatch
     lines = out.getvalue().splitlines()
@@ -42,6 +47,8 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         ).groups()
         counted[kind] = (int(records), int(events))
     demo_kinds = {
+        "availability.outage",
+        "availability.target",
         "catalog.ci",
         "catalog.offering",
         "catalog.service",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from kaizen.analytics.sync import sync
 from kaizen.core.context import correlation
 from kaizen.core.progress import Progress
+from kaizen.demo.availability import load_availability
 from kaizen.demo.catalog import load_catalog
 from kaizen.demo.changes import load_changes
 from kaizen.demo.changes_cab import load as load_cab
@@ -83,7 +84,17 @@ class Command(BaseCommand):
         incidents = self._load_incidents()
         changes = self._load_changes()
         problems = self._load_problems()
-        added = {**people, **catalog, **sla, **imported, **incidents, **changes, **problems}
+        availability = self._load_availability()
+        added = {
+            **people,
+            **catalog,
+            **sla,
+            **imported,
+            **incidents,
+            **changes,
+            **problems,
+            **availability,
+        }
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
         report = sync()
@@ -148,6 +159,13 @@ class Command(BaseCommand):
         self._say("Demo problems: investigating the recurring incidents ...")
         with correlation(), transaction.atomic():
             return load_problems()
+
+    def _load_availability(self) -> dict[str, int]:
+        # After the incidents and changes: outages are proposed from their major incidents and
+        # failed changes; planned work is judged against the change calendar's windows.
+        self._say("Demo availability: targets and a year of outages ...")
+        with correlation(), transaction.atomic():
+            return load_availability(timezone.now())
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
