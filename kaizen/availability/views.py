@@ -172,7 +172,7 @@ def outage_create(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     if not can_record_outages(request.user):
         raise PermissionDenied("Agents record outages.")
-    initial: dict[str, Any] = {"share_affected": 100}
+    initial: dict[str, Any] = {}
     service_slug = request.GET.get("service", "")
     if service_slug:
         initial["service"] = Service.objects.filter(slug=service_slug).first()

@@ -193,7 +193,18 @@ def test_the_figures_list_the_outages_behind_them_in_seconds(api, agent, mail):
 
 
 def test_the_outage_list_reads_a_fixed_number_of_queries(api, agent, mail):
-    for index in range(3):
-        record(make_service(), confirmed=index % 2 == 0, hours=None if index else 1)
-    with assert_query_count("api_outage_list"):
-        assert api(agent).get(OUTAGES).status_code == 200
+    record(mail)
+    client = api(agent)
+    for _ in range(2):
+        with assert_query_count("api_outage_list"):
+            assert client.get(OUTAGES).status_code == 200
+        for index in range(3):
+            record(make_service(), confirmed=index % 2 == 0, hours=None if index else 1)
+
+
+def test_the_journal_names_who_reported_an_outage_from_monitoring(api, agent, mail):
+    from kaizen.journal.models import JournalEvent
+
+    api(agent).post(MONITORING, signal())
+    event = JournalEvent.objects.for_subject(Outage.objects.get()).get()
+    assert event.event_type == "availability.outage.proposed" and event.actor == agent

@@ -271,3 +271,10 @@ def test_the_catalogue_service_page_shows_the_availability_panel(web, agent, req
     assert_constant_queries(
         "catalogue_service_page", lambda: client.get(mail.get_absolute_url()), more
     )
+
+
+def test_the_timeline_shows_a_recorded_outage_as_the_values_it_was_created_with(web, agent, mail):
+    outage = record(mail, confirmed=False, title="Mail bounced")
+    text = web(agent).get(outage.get_absolute_url()).content.decode()
+    assert "Outage proposed" in text and "Mail bounced" in text
+    assert 'class="old"' not in text
