@@ -325,14 +325,19 @@ def outage_end(request: HttpRequest, number: str) -> HttpResponse:
 # -- a service's availability -----------------------------------------------------------------
 
 
+def availability_series(months: list[Any]) -> list[dict[str, Any]]:
+    """The months as a chart's series: a month with no agreed service time has no value (a
+    gap in the line, not a line drawn across it)."""
+    return [
+        {"period": figure.start.date().isoformat(), "value": figure.availability_percent}
+        for figure in months
+    ]
+
+
 def availability_chart(months: list[Any], target: float | None) -> Any:
-    """Availability by month, as the analysis charts draw a series (a month with no agreed
-    time is a gap, not a line across it)."""
+    """Availability by month, drawn as the analysis charts draw a series."""
     result = {
-        "series": [
-            {"period": figure.start.date().isoformat(), "value": figure.availability_percent}
-            for figure in months
-        ],
+        "series": availability_series(months),
         "kpi": {"name": "Availability", "unit": "percent", "target": target},
         "period_kind": "month",
     }

@@ -278,3 +278,20 @@ def test_the_timeline_shows_a_recorded_outage_as_the_values_it_was_created_with(
     text = web(agent).get(outage.get_absolute_url()).content.decode()
     assert "Outage proposed" in text and "Mail bounced" in text
     assert 'class="old"' not in text
+
+
+def test_a_month_without_agreed_time_is_a_gap_in_the_chart():
+    from fractions import Fraction
+
+    from kaizen.availability.engine import AvailabilityFigure
+    from kaizen.availability.views import availability_chart, availability_series
+
+    def month(number: int, agreed: int) -> AvailabilityFigure:
+        start = dt.datetime(2026, number, 1, tzinfo=dt.UTC)
+        figure = AvailabilityFigure(start=start, end=start + dt.timedelta(days=28))
+        figure.agreed_us, figure.downtime_us = agreed, Fraction(agreed, 100)
+        return figure
+
+    months = [month(1, 1000), month(2, 0), month(3, 1000)]
+    assert [point["value"] for point in availability_series(months)] == [99.0, None, 99.0]
+    assert availability_chart(months, 99.5).svg.startswith("<svg")
