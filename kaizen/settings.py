@@ -402,6 +402,10 @@ SPECTACULAR_SETTINGS = {
         "InitiativeOriginEnum": "kaizen.improvement.models.Origin",
         "CollectionScheduleEnum": "kaizen.improvement.models.CollectionSchedule",
         "DecisionKindEnum": "kaizen.improvement.models.DecisionKind",
+        "OutageStatusEnum": "kaizen.availability.models.OutageStatus",
+        "OutageKindEnum": "kaizen.availability.models.OutageKind",
+        "OutageOriginEnum": "kaizen.availability.models.OutageOrigin",
+        "OutageCauseKindEnum": "kaizen.availability.models.CauseKind",
     },
 }
 

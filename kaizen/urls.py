@@ -12,6 +12,7 @@ urlpatterns = [
     path("incidents/", include("kaizen.incidents.urls")),
     path("changes/", include("kaizen.changes.urls")),
     path("problems/", include("kaizen.problems.urls")),
+    path("availability/", include("kaizen.availability.urls")),
     path("sla/", include("kaizen.sla.urls")),
     path("kpis/", include("kaizen.kpis.urls")),
     path("improvement/", include("kaizen.improvement.urls")),

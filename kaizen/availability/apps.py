@@ -7,9 +7,15 @@ class AvailabilityConfig(AppConfig):
     verbose_name = "Availability"
 
     def ready(self) -> None:
+        from kaizen.availability.panels import SERVICE_PANEL
         from kaizen.availability.services.base import OUTAGES, TARGETS
+        from kaizen.core.ticket_panels import register_ticket_panel
         from kaizen.journal.verify import FoldedKind, register
 
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
         register(FoldedKind("availability.outage", OUTAGES))
         register(FoldedKind("availability.target", TARGETS))
+
+        # The catalogue's service page shows the service's availability (it imports nothing
+        # of this app).
+        register_ticket_panel("service", SERVICE_PANEL)

@@ -120,8 +120,26 @@ def service_availability(
     """The figures of `service` over [start, end) (up to `now` at most), and by month."""
     now = now or timezone.now()
     end = min(end, now)
-    targets = targets_of(service)
-    outages = list(counting_outages(service, start, end))
+    return _figures(
+        service,
+        targets_of(service),
+        list(counting_outages(service, start, end)),
+        start,
+        end,
+        now,
+        by_month,
+    )
+
+
+def _figures(
+    service: Service,
+    targets: list[AvailabilityTarget],
+    outages: list[Outage],
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    by_month: bool,
+) -> ServiceAvailability:
     windows = (
         maintenance_windows(service, start, end)
         if any(outage.kind == OutageKind.PLANNED for outage in outages)
@@ -144,6 +162,54 @@ def service_availability(
     return ServiceAvailability(
         service=service, whole=figure(start, end), months=months, has_target=bool(targets)
     )
+
+
+def services_availability(
+    services: list[Service],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    now: dt.datetime | None = None,
+    by_month: bool = False,
+) -> dict[int, ServiceAvailability]:
+    """service_availability of several services, by service id, reading the targets and the
+    outages of all of them at once (two queries, plus the maintenance windows of a service
+    with planned work in the range)."""
+    now = now or timezone.now()
+    end = min(end, now)
+    ids = [service.pk for service in services]
+    targets: dict[int, list[AvailabilityTarget]] = {pk: [] for pk in ids}
+    outages: dict[int, list[Outage]] = {pk: [] for pk in ids}
+    if ids:
+        for target in (
+            AvailabilityTarget.objects.filter(service_id__in=ids)
+            .select_related("calendar")
+            .prefetch_related("calendar__periods", "calendar__closures")
+            .order_by("valid_from")
+        ):
+            targets[target.service_id].append(target)
+        for outage in (
+            Outage.objects.filter(
+                service_id__in=ids, status=OutageStatus.CONFIRMED, started_at__lt=end
+            )
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+            .order_by("started_at", "pk")
+        ):
+            outages[outage.service_id].append(outage)
+    return {
+        service.pk: _figures(
+            service, targets[service.pk], outages[service.pk], start, end, now, by_month
+        )
+        for service in services
+    }
+
+
+def month_start(moment: dt.datetime, months_back: int = 0) -> dt.datetime:
+    """The start of the UTC month of `moment`, `months_back` months earlier."""
+    first = moment.astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    for _ in range(months_back):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first
 
 
 def target_in_force(service: Service, on: dt.date) -> AvailabilityTarget | None:

@@ -26,6 +26,7 @@ from kaizen.catalog.permissions import (
 from kaizen.catalog.selectors import cis_for, offerings_for, service_list_for, services_for
 from kaizen.core.forms import conflict_status, detached, run_service
 from kaizen.core.listing import list_page
+from kaizen.core.ticket_panels import rendered_panels
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.permissions import can_view_timeline, is_agent
 
@@ -98,6 +99,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             configuration_items=service.configuration_items.order_by("name"),
             lifecycle_targets=services.allowed_lifecycle_targets(service),
             dependency_form=DependencyForm(service=service),
+            # What other apps know of the service (its availability), registered by them.
+            panels=rendered_panels("service", "detail", request, service),
         )
     if can_view_timeline(request.user):
         context["timeline"] = timeline_for(service)

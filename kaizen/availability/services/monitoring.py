@@ -61,4 +61,5 @@ def do_monitoring_signal(
         kind=kind,
         title=title.strip() or f"{service.name} down ({source.strip()})",
         description=f"Reported by {source.strip()}, alert {key.strip()}.",
+        actor=actor,
     )

@@ -153,15 +153,17 @@ def do_propose_outage(
     configuration_item: ConfigurationItem | None = None,
     description: str = "",
     at: dt.datetime | None = None,
+    actor: User | None = None,
 ) -> Proposal:
     """Propose an outage for a person to confirm, once per `origin_key`: proposed again, a
     still-proposed outage follows the new times (the incident was resolved, monitoring saw it
-    end); a confirmed or dismissed one is left as the person decided."""
+    end); a confirmed or dismissed one is left as the person decided. `actor`: who reported it
+    (a monitoring tool's token holder), None when Kaizen proposes it."""
     at = moment(at)
     existing = Outage.objects.filter(origin_key=origin_key).first()
     if existing is None:
         outage = do_record_outage(
-            actor=None,
+            actor=actor,
             service=service,
             kind=kind,
             started_at=started_at,

@@ -25,6 +25,7 @@ def test_it_holds_every_apps_entries_in_their_order():
         "Catalogue",
         "Configuration items",
         "Service levels",
+        "Availability",
         "KPIs",
         "Improvement",
         "Teams",
