@@ -198,6 +198,9 @@ def _figure_text(value: float | None, unit: str, resolution: float | None = None
     if resolution is not None and math.isfinite(resolution) and resolution > 0:
         decimals = min(max(1 - math.floor(math.log10(resolution)), 0), 4)
         text = f"{value:,.{decimals}f}"
+    elif unit_label(unit) == "%":
+        # Percentages near 100 differ in their decimals (a 99.95 % availability target).
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
     else:
         text = f"{value:,.0f}" if magnitude >= 100 else f"{value:.3g}"
     suffix = unit_label(unit)

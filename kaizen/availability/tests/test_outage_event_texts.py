@@ -51,6 +51,7 @@ def test_outage_and_target_events_read_in_words(settings):
     ).outage
     (proposed,) = lines_for(proposal, EventType.OUTAGE_PROPOSED)
     assert "Origin: Reported by monitoring" in proposed and "Status: Proposed" in proposed
+    assert not [line for line in proposed if line.startswith("Origin key")]
     services.do_end_outage(proposal, actor=None, ended_at=T0 + dt.timedelta(minutes=30))
     assert lines_for(proposal, EventType.OUTAGE_ENDED) == [
         ["Ended at: (none) → 10 Mar 2026, 10:30"]
