@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from kaizen.analytics.store import connect, store_path
 from kaizen.analytics.sync import CURSOR, SYNCED_AT, read_state
+from kaizen.availability.models import Outage, OutageStatus
+from kaizen.availability.selectors import AvailabilityBook
 from kaizen.catalog.selectors import services_for
 from kaizen.changes.cab_selectors import waiting_for as approvals_waiting_for
 from kaizen.changes.models import Change
@@ -499,6 +501,73 @@ def change_leader_blocks(user: User, role: str, now: dt.datetime) -> list[Block]
     return [pipeline]
 
 
+WORST_SERVICES = 5
+
+
+def availability_block(user: User, role: str, now: dt.datetime) -> Block:
+    """The service level manager's: the services below their availability target this month
+    (worst first), outages going on now and proposals waiting for confirmation."""
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    book = AvailabilityBook(month_start, now, now=now)
+    figures = {
+        service_id: book.figure(service_id, month_start, now) for service_id in book.services
+    }
+    below = sorted(
+        (
+            (figure.availability_percent, book.services[service_id], figure)
+            for service_id, figure in figures.items()
+            if figure.met is False and figure.availability_percent is not None
+        ),
+        key=lambda item: item[0],
+    )
+    counts = Outage.objects.aggregate(
+        ongoing=Count("pk", filter=Q(ended_at__isnull=True) & ~Q(status=OutageStatus.DISMISSED)),
+        waiting=Count("pk", filter=Q(status=OutageStatus.PROPOSED)),
+    )
+    ongoing, waiting = counts["ongoing"], counts["waiting"]
+    return Block(
+        key="availability-month",
+        role=role,
+        title="Availability this month",
+        link_label="Every service's availability",
+        link_url=_url("availability:overview"),
+        empty_text="Every service with a target is within it this month; no outage is going "
+        "on and none waits for confirmation.",
+        figures=[
+            Figure(
+                "Services below their target",
+                len(below),
+                _url("availability:overview"),
+                _tone(len(below), "danger"),
+            ),
+            Figure(
+                "Outages going on now",
+                ongoing,
+                _url("availability:outage_list", status="ongoing"),
+                _tone(ongoing, "danger"),
+            ),
+            Figure(
+                "Waiting for confirmation",
+                waiting,
+                _url("availability:outage_list", status=OutageStatus.PROPOSED),
+                _tone(waiting, "warning"),
+            ),
+        ],
+        rows=[
+            Row(
+                service.name,
+                _url("availability:service", service.slug),
+                detail=f"{percent:.2f} % against {figure.target_percent:g} %",
+                tone="danger",
+            )
+            for percent, service, figure in below[:WORST_SERVICES]
+        ],
+        note="In each service's agreed hours, from confirmed outages; the month so far.",
+        urgency=URGENT if below or ongoing else ATTENTION if waiting else CALM,
+        empty=not (below or ongoing or waiting),
+    )
+
+
 def csi_blocks(user: User, role: str, kpi_rows: list[ScorecardRow]) -> list[Block]:
     open_initiatives = list(
         Initiative.objects.filter(status__in=(Status.ACTIVE, Status.EVALUATING)).order_by("pk")
@@ -873,6 +942,8 @@ def home_blocks(user: User, *, now: dt.datetime | None = None) -> list[Block]:
             else:
                 if process == Process.CHANGE:
                     blocks += change_leader_blocks(user, title, now)
+                if process == Process.SERVICE_LEVEL:
+                    blocks.append(availability_block(user, title, now))
                 name = SHORT_NAMES[process]
                 blocks.append(
                     _kpi_block(
