@@ -5,11 +5,11 @@ hours.
     .venv/bin/python bench/availability.py --database-url \\
         postgres://postgres@127.0.0.1:5432/kaizen_bench                      # PostgreSQL
 
-Seeds (seeded generator, bulk inserts) 2,000 services, each with its own business calendar
-(office hours of varied lengths in one of several time zones, some round the clock) and an
-availability target changed once mid-way, and 200,000 confirmed outages over 36 months
-(unplanned, degraded with a share affected, planned work), overlapping at times. Then times the
-figures people read: every service's availability, downtime, breaks, MTBF and MTRS for each of
+Seeds (seeded generator, bulk inserts) 2,000 services, each with its agreed hours (office hours
+of varied lengths in one of several time zones, some round the clock; 50 distinct calendars by
+default, `--calendars 2000` for one each) and an availability target changed once mid-way,
+and 200,000 confirmed outages over 36 months (unplanned, degraded with a share affected,
+planned work), overlapping at times. Then times the figures people read: every service's availability, downtime, breaks, MTBF and MTRS for each of
 the 36 months (72,000 figures), read from the database (targets with their calendars, outages)
 and computed by the exact engine (kaizen/availability/engine.py), as `AvailabilityBook` does for
 the overview and the KPIs. Prints one JSON object.
@@ -28,7 +28,7 @@ MONTHS = 36
 ZONES = ["Europe/London", "Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"]
 
 
-def seed(services: int, outages: int, rng: random.Random) -> None:
+def seed(services: int, outages: int, calendar_count: int, rng: random.Random) -> None:
     from decimal import Decimal
 
     from django.db import transaction
@@ -48,7 +48,7 @@ def seed(services: int, outages: int, rng: random.Random) -> None:
                     time_zone=rng.choice(ZONES),
                     holiday_country=rng.choice(["GB", "FR", "US", ""]),
                 )
-                for index in range(services)
+                for index in range(calendar_count)
             ]
         )
         periods = []
@@ -77,7 +77,8 @@ def seed(services: int, outages: int, rng: random.Random) -> None:
         )
         changed = (start + dt.timedelta(days=MONTHS * 31 // 2)).date()
         targets = []
-        for service, calendar in zip(rows, calendars, strict=True):
+        for index, service in enumerate(rows):
+            calendar = calendars[index % len(calendars)]
             targets.append(
                 AvailabilityTarget(
                     service=service,
@@ -158,6 +159,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument("--outages", type=int, default=200_000)
+    parser.add_argument(
+        "--calendars",
+        type=int,
+        default=50,
+        help="distinct agreed-hours calendars the services' targets use (--services: one each)",
+    )
     parser.add_argument("--database-url")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=3)
@@ -167,7 +174,7 @@ def main() -> None:
 
     if not Outage.objects.exists():
         seeded = time.perf_counter()
-        seed(args.services, args.outages, random.Random(args.seed))
+        seed(args.services, args.outages, args.calendars, random.Random(args.seed))
         seeding = round(time.perf_counter() - seeded, 1)
     else:
         seeding = 0.0
@@ -179,6 +186,7 @@ def main() -> None:
                 "database": vendor,
                 "services": args.services,
                 "outages": args.outages,
+                "calendars": args.calendars,
                 "months": MONTHS,
                 "seeding_seconds": seeding,
                 "runs": runs,

@@ -5,7 +5,7 @@ Each function reads a fixed number of queries whatever the period's length: the 
 outages and the maintenance windows of the whole range at once."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from kaizen.catalog.maintenance import maintenance_windows
 from kaizen.catalog.models import Service
 from kaizen.core.intervals import Interval, clipped, subtracted
 from kaizen.sla.calendar import CalendarIndex, WorkingPeriod
+from kaizen.sla.models import BusinessCalendar
 from kaizen.sla.targets import calendar_index
 
 # Without an agreed target the service is measured over every hour (and nothing is judged).
@@ -43,7 +44,10 @@ def targets_of(service: Service) -> list[AvailabilityTarget]:
 
 
 def terms_between(
-    targets: list[AvailabilityTarget], start: dt.datetime, end: dt.datetime
+    targets: list[AvailabilityTarget],
+    start: dt.datetime,
+    end: dt.datetime,
+    hours_of: Callable[[BusinessCalendar], CalendarIndex] = calendar_index,
 ) -> list[Terms]:
     """[start, end) cut where each target applies from (the start of its day in its hours'
     time zone); before the first target, every hour counts and nothing is judged."""
@@ -58,7 +62,7 @@ def terms_between(
     terms = []
     for index, (begins, target) in enumerate(cuts):
         finishes = cuts[index + 1][0] if index + 1 < len(cuts) else end
-        hours = calendar_index(target.calendar) if target else ALL_HOURS
+        hours = hours_of(target.calendar) if target else ALL_HOURS
         terms.append(Terms(begins, finishes, hours, target.target_percent if target else None))
     return terms
 
@@ -238,6 +242,7 @@ class AvailabilityBook:
     ) -> None:
         self.now = now or timezone.now()
         self.start, self.end = start, min(end, self.now)
+        self._hours: dict[int, CalendarIndex] = {}
         targets = (
             AvailabilityTarget.objects.select_related("calendar", "service")
             .prefetch_related("calendar__periods", "calendar__closures")
@@ -268,12 +273,21 @@ class AvailabilityBook:
             if any(outage.kind == OutageKind.PLANNED for outage in listed)
         }
 
+    def hours_of(self, calendar: BusinessCalendar) -> CalendarIndex:
+        """Each calendar's index built once for the book (the shared cache is too small for
+        thousands of services with their own hours)."""
+        index = self._hours.get(calendar.pk)
+        if index is None:
+            index = self._hours[calendar.pk] = calendar_index(calendar)
+            index.prepare(self.start, self.end)
+        return index
+
     def figure(self, service_id: int, low: dt.datetime, high: dt.datetime) -> AvailabilityFigure:
         """The service's figures over [low, high), under its targets only."""
         high = min(high, self.end)
         terms = [
             term
-            for term in terms_between(self.targets.get(service_id, []), low, high)
+            for term in terms_between(self.targets.get(service_id, []), low, high, self.hours_of)
             if term.target_percent is not None
         ]
         spans = spans_of(

@@ -145,6 +145,18 @@ class CalendarIndex:
             high = max(high, last_day)
         self._build(dt.date(low.year, 1, 1), dt.date(high.year, 12, 31))
 
+    def prepare(self, start: dt.datetime, end: dt.datetime) -> None:
+        """Index every day from `start` to `end` in one build, for a reader about to ask across
+        years (the index otherwise grows, and is rebuilt, a year at a time)."""
+        first = start.astimezone(self.zone).date() - dt.timedelta(days=1)
+        last = end.astimezone(self.zone).date() + dt.timedelta(days=1)
+        if self._first_day is not None:
+            indexed_last = self._first_day + dt.timedelta(days=len(self._day_starts) - 1)
+            if self._first_day <= first and last <= indexed_last:
+                return
+            first, last = min(first, self._first_day), max(last, indexed_last)
+        self._build(dt.date(first.year, 1, 1), dt.date(last.year, 12, 31))
+
     def _day_index(self, instant: dt.datetime) -> int:
         return bisect.bisect_right(self._day_starts, instant) - 1
 
