@@ -7,12 +7,13 @@ hours.
 
 Seeds (seeded generator, bulk inserts) 2,000 services, each with its agreed hours (office hours
 of varied lengths in one of several time zones, some round the clock; 50 distinct calendars by
-default, `--calendars 2000` for one each) and an availability target changed once mid-way,
-and 200,000 confirmed outages over 36 months (unplanned, degraded with a share affected,
-planned work), overlapping at times. Then times the figures people read: every service's availability, downtime, breaks, MTBF and MTRS for each of
-the 36 months (72,000 figures), read from the database (targets with their calendars, outages)
-and computed by the exact engine (kaizen/availability/engine.py), as `AvailabilityBook` does for
-the overview and the KPIs. Prints one JSON object.
+default, `--calendars 2000` for one each) and an availability target changed once mid-way, and
+200,000 confirmed outages over 36 months (unplanned, degraded with a share affected, planned
+work), overlapping at times. Then times the figures people read: every service's availability,
+downtime, breaks, MTBF and MTRS for each of the 36 months (72,000 figures), read from the
+database (targets with their calendars, outages) and computed by the exact engine
+(kaizen/availability/engine.py), as `AvailabilityBook` does for the overview and the KPIs.
+Prints one JSON object.
 """
 
 import argparse
