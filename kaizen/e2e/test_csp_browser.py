@@ -1,7 +1,12 @@
 """The Content-Security-Policy as a browser applies it: an inline script or style is blocked,
 and the watch every browser test keeps (conftest.watch_csp) reports it."""
 
-from kaizen.e2e.conftest import watch_csp
+from kaizen.e2e.conftest import sign_in, watch_csp
+from kaizen.improvement.services import do_share_report
+from kaizen.improvement.tests.test_report import analysed_initiative
+from kaizen.people.models import Process, Role
+from kaizen.people.services import do_grant_process_role
+from kaizen.testing import PASSWORD, make_user
 
 
 def test_the_browser_blocks_inline_script_and_style_and_the_watch_reports_them(
@@ -40,3 +45,24 @@ def test_the_browser_blocks_inline_script_and_style_and_the_watch_reports_them(
     assert any("script-src" in line for line in found), found
     assert any("style-src" in line for line in found), found
     context.close()
+
+
+def test_the_report_and_its_shared_link_draw_their_charts_within_the_policy(page, live_server):
+    """The report's four charts (inline SVG) and the shared page's nonce'd stylesheets: the
+    `page` fixture fails this test on any violation."""
+    owner = make_user("paul", first_name="Paul", last_name="Owner")
+    do_grant_process_role(owner, Process.INCIDENT, Role.OWNER, actor=None)
+    initiative = analysed_initiative(owner)
+    token = do_share_report(initiative, actor=owner)
+    base = live_server.url
+
+    sign_in(page, base, "paul", PASSWORD)
+    page.goto(f"{base}/improvement/{initiative.pk}/report/")
+    assert page.locator("svg.kz-svg").count() == 4
+    page.goto(f"{base}/improvement/shared/{token}/")
+    assert page.locator("svg.kz-svg").count() == 4
+    # The page's own inline stylesheet applied (white sheet on grey): its nonce let it in.
+    sheet = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.kz-shared')).backgroundColor"
+    )
+    assert sheet == "rgb(255, 255, 255)"
