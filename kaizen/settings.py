@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "axes",
+    "csp",
     "kaizen.core",
     "kaizen.people",
     "kaizen.journal",
@@ -81,6 +82,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (see below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -347,6 +351,58 @@ if env_bool("KAIZEN_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): pages load scripts, styles, fonts and images from
+# Kaizen itself only; no inline script, no inline style, no eval, no plugin, no framing.
+# Data for scripts travels in json_script blocks and data-* attributes. Images may also be
+# data: URLs (Bootstrap's icons in its CSS). A site that adds its own assets (a logo on
+# another host, an analytics script) lists their sources in KAIZEN_CSP_<DIRECTIVE>
+# (comma-separated); they are added to 'self' (docs/configuration.md#security-headers).
+_CSP_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF, *env_list("KAIZEN_CSP_SCRIPT_SRC", [])],
+        "style-src": [_CSP_SELF, *env_list("KAIZEN_CSP_STYLE_SRC", [])],
+        "img-src": [_CSP_SELF, "data:", *env_list("KAIZEN_CSP_IMG_SRC", [])],
+        "font-src": [_CSP_SELF, *env_list("KAIZEN_CSP_FONT_SRC", [])],
+        "connect-src": [_CSP_SELF, *env_list("KAIZEN_CSP_CONNECT_SRC", [])],
+        "object-src": ["'none'"],
+        "base-uri": [_CSP_SELF],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if _csp_report_uri := env_str("KAIZEN_CSP_REPORT_URI", ""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
+
+# Permissions-Policy (django-permissions-policy): the browser features Kaizen never uses are
+# switched off for its pages and anything they might embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 
 # A filter bar's unset choice reads "Any", not django-filter's "---------".
@@ -359,6 +415,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        # DRF's own, allowing its pages' inline styles (kaizen/api/renderers.py).
+        "kaizen.api.renderers.KaizenBrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

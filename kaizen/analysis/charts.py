@@ -24,6 +24,11 @@ Choices:
   a reader may want to copy are in the report's tables, and each chart carries its
   explanation as its accessible name.
 - Element ids get a per-chart prefix, because several SVGs share one HTML document.
+- No style="" attribute and no <style> element: the pages' Content-Security-Policy allows
+  styles from Kaizen's stylesheets only, so matplotlib's inline styles (fill, stroke, ... all
+  SVG presentation properties) become presentation attributes (`fill="#fff"`), which the
+  policy does not govern, and its <style> defaults become attributes of the <svg> root, from
+  which they are inherited.
 - matplotlib is imported on first use (it costs ~0.3 s), never when the URLconf loads; the
   Figure API (no pyplot) keeps no global figure state, and one lock serialises the rcParams
   a rendering relies on.
@@ -113,6 +118,7 @@ def _svg(figure: Any, prefix: str, label: str) -> str:
     text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
     text = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', text)
     text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+    text = _presentation_attributes(text)
     # Scale with the column: keep the viewBox, drop the fixed size in points.
     text = re.sub(
         r'<svg([^>]*?) width="[^"]+" height="[^"]+"',
@@ -123,6 +129,56 @@ def _svg(figure: Any, prefix: str, label: str) -> str:
         count=1,
     )
     return text.strip()
+
+
+# The properties matplotlib writes in style="" (SVG presentation properties, each also an
+# attribute of the same name).
+_PRESENTATION = frozenset(
+    {
+        "clip-path",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "opacity",
+        "stroke",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-miterlimit",
+        "stroke-opacity",
+        "stroke-width",
+    }
+)
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>\s*\*\s*\{([^}]*)\}\s*</style>\s*")
+
+
+def _declarations(css: str) -> str:
+    """`fill: #fff; stroke: none` as attributes: ` fill="#fff" stroke="none"`."""
+    attributes = []
+    for declaration in css.split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if not name:
+            continue
+        if name not in _PRESENTATION:
+            raise ValueError(f"chart style {name!r} has no SVG presentation attribute")
+        attributes.append(f' {name}="{_attribute(value)}"')
+    return "".join(attributes)
+
+
+def _presentation_attributes(svg: str) -> str:
+    """matplotlib's SVG without inline CSS (see "Choices" above)."""
+    defaults = ""
+    element = _STYLE_ELEMENT.search(svg)
+    if element:
+        defaults = _declarations(element.group(1))
+        svg = svg[: element.start()] + svg[element.end() :]
+    svg = _STYLE_ATTRIBUTE.sub(lambda match: _declarations(match.group(1)), svg)
+    if "<style" in svg or "style=" in svg:
+        raise ValueError("chart SVG still carries inline CSS")
+    return svg.replace("<svg", "<svg" + defaults, 1)
 
 
 def _attribute(text: str) -> str:

@@ -49,13 +49,41 @@ def reference_data(live_server):
     restore_seeded_rows()
 
 
+# Every page in the browser reports what its Content-Security-Policy blocked; the `page`
+# fixture fails the test that showed one (an inline script or style, a foreign asset).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+    (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
+def watch_csp(context, found: list[str]) -> None:
+    """Collect the CSP violations of every page the browser context opens into `found`."""
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message) -> None:
+        text = message.text
+        if message.type == "error" and (
+            text.startswith("CSP violation") or "Content Security Policy" in text
+        ):
+            found.append(f"{message.location.get('url', '')}: {text}")
+
+    context.on("console", on_console)
+
+
 @pytest.fixture
 def page(browser, live_server, reference_data):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    violations: list[str] = []
+    watch_csp(context, violations)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     yield opened
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(sorted(set(violations))))
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:

@@ -16,6 +16,8 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -85,7 +87,9 @@ def stylesheets() -> tuple[str, str]:
     return _cached_stylesheets()
 
 
-def _standalone(report: Report, *, pdf: bool, pdf_url: str = "") -> str:
+def _standalone(report: Report, *, pdf: bool, pdf_url: str = "", nonce: str = "") -> str:
+    """The report as one HTML file, its stylesheets inlined; `nonce` is the request's CSP
+    nonce when a browser is shown the page (the policy allows no other inline style)."""
     report_css, print_css = stylesheets()
     return render_to_string(
         "improvement/report_standalone.html",
@@ -95,6 +99,7 @@ def _standalone(report: Report, *, pdf: bool, pdf_url: str = "") -> str:
             "pdf_url": pdf_url,
             "report_css": report_css,
             "print_css": print_css,
+            "nonce": nonce,
         },
     )
 
@@ -204,11 +209,15 @@ def _shared(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# The page's stylesheets are inline (it is one file, as the PDF is made from it): the policy
+# lets in the <style> blocks that carry this response's nonce, and nothing else inline.
+@csp_update({"style-src": [NONCE]})
 @require_GET
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     report = build_report(_shared_initiative(token))
     pdf_url = reverse("improvement:shared_pdf", args=[token])
-    return _shared(HttpResponse(_standalone(report, pdf=False, pdf_url=pdf_url)))
+    html = _standalone(report, pdf=False, pdf_url=pdf_url, nonce=str(request.csp_nonce))
+    return _shared(HttpResponse(html))
 
 
 @require_GET

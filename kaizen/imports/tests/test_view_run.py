@@ -53,7 +53,7 @@ def test_it_shows_the_summary_and_the_rejected_row_of_an_imported_upload(
     assert figures["rows_rejected"] == 1
     assert figures["events_written"] > 2
     assert isinstance(figures["seconds"], float)
-    assert 'style="width: 100%"' in page
+    assert 'data-kz-width="100"' in page
     assert "incident_state: unknown state" in page  # problems by reason
     [error] = response.context["page_obj"].object_list
     assert (error.row_number, error.record_key, error.value) == (
@@ -62,7 +62,7 @@ def test_it_shows_the_summary_and_the_rejected_row_of_an_imported_upload(
         "-100",
     )
     assert "Download errors as CSV" in page
-    assert "setTimeout(poll" not in page  # a finished run is not polled
+    assert "run_progress.js" not in page and "data-progress-url" not in page  # not polled
 
 
 def test_it_polls_the_progress_of_a_running_run(web, admin_user):
@@ -75,9 +75,9 @@ def test_it_polls_the_progress_of_a_running_run(web, admin_user):
         rows_read=300,
     )
     page = web(admin_user).get(url(run)).content.decode()
-    assert 'style="width: 42%"' in page and "progress-bar-animated" in page
-    assert f'"/imports/{run.pk}/progress.json"' in page
-    assert "setTimeout(poll, 2000)" in page
+    assert 'data-kz-width="42"' in page and "progress-bar-animated" in page
+    assert f'data-progress-url="/imports/{run.pk}/progress.json"' in page
+    assert 'data-status="running"' in page and "/static/imports/run_progress.js" in page
     assert "None so far." in page
 
 

@@ -89,6 +89,29 @@ def test_it_shows_the_shared_report_signed_out_and_read_only(client, web, proces
     assert "timeline" not in page
 
 
+def test_the_shared_report_lets_in_only_its_own_inline_stylesheets(
+    client, web, process_owner, analysed
+):
+    """The page is one file (the PDF is made from it): its <style> blocks carry the response's
+    Content-Security-Policy nonce, and its charts draw without any inline style."""
+    web(process_owner).post(share_url(analysed))
+    client.logout()
+    response = client.get(shared(analysed))
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"style-src 'self' 'nonce-([^']+)'", policy).group(1)
+    page = response.content.decode()
+    assert (
+        page.count("<style")
+        == page.count(f'<style nonce="{nonce}"')
+        + page.count(f'<style media="print" nonce="{nonce}"')
+        == 3
+    )
+    assert page.count("<svg") == 4 and " style=" not in page
+    assert "script-src 'self';" in policy + ";" and "unsafe" not in policy
+    other = client.get(shared(analysed))["Content-Security-Policy"]
+    assert f"'nonce-{nonce}'" not in other  # a new one for each response
+
+
 def test_it_serves_the_shared_pdf_signed_out(client, web, process_owner, analysed):
     web(process_owner).post(share_url(analysed))
     client.logout()
