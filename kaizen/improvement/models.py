@@ -166,8 +166,10 @@ class Initiative(models.Model):
     )
     evaluation_starts_on = models.DateField(null=True, blank=True)
     evaluation_ends_on = models.DateField(null=True, blank=True)
-    # Step 6: a read-only report link; revoked by clearing it.
-    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Step 6: a read-only report link (kaizen/improvement/sharing.py). Only the SHA-256 of its
+    # token is kept; it opens the report until it expires; revoked by clearing both.
+    share_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    share_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kaizen.catalog.models import Service
+from kaizen.improvement import sharing
 from kaizen.improvement.models import (
     Action,
     ActionStatus,
@@ -39,6 +40,7 @@ from kaizen.improvement.models import (
     Opportunity,
     Step,
 )
+from kaizen.improvement.permissions import can_work_initiative
 from kaizen.kpis.spec import Operator
 from kaizen.people.models import User, UserKind
 
@@ -306,6 +308,11 @@ MOVED_ELSEWHERE = {
 }
 
 
+class ShareLinkSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField(help_text="When the link stops (or stopped) working")
+    expired = serializers.BooleanField()
+
+
 class InitiativeSerializer(serializers.ModelSerializer):
     """An initiative of the register with where it stands: the current step's gate, its KPIs,
     the latest decision and its actions counted by status."""
@@ -328,8 +335,9 @@ class InitiativeSerializer(serializers.ModelSerializer):
     kpis = InitiativeKPISerializer(many=True, read_only=True)
     latest_decision = serializers.SerializerMethodField()
     action_counts = serializers.SerializerMethodField()
-    share_url = serializers.SerializerMethodField(
-        help_text="The read-only report link, while shared"
+    share_link = serializers.SerializerMethodField(
+        help_text="The read-only report link, when there is one and you may revoke it (its "
+        "token is given only once, by POST share/); null otherwise"
     )
     url = serializers.SerializerMethodField()
 
@@ -352,7 +360,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "kpis",
             "latest_decision",
             "action_counts",
-            "share_url",
+            "share_link",
             "created_at",
             "updated_at",
             "closed_at",
@@ -400,16 +408,25 @@ class InitiativeSerializer(serializers.ModelSerializer):
             counts["overdue"] += action.is_overdue(today)
         return counts
 
-    def get_share_url(self, initiative: Initiative) -> str | None:
-        return share_url(self.context.get("request"), initiative.share_token)
+    @extend_schema_field(ShareLinkSerializer(allow_null=True))
+    def get_share_link(self, initiative: Initiative) -> dict[str, Any] | None:
+        request = self.context.get("request")
+        if not initiative.share_token_hash or request is None:
+            return None
+        if not can_work_initiative(request.user, initiative):
+            return None
+        return ShareLinkSerializer(
+            {
+                "expires_at": initiative.share_expires_at,
+                "expired": not sharing.is_live(initiative),
+            }
+        ).data
 
     def get_url(self, initiative: Initiative) -> str:
         return initiative.get_absolute_url()
 
 
-def share_url(request: Any, token: str | None) -> str | None:
-    if not token:
-        return None
+def share_url(request: Any, token: str) -> str:
     path = reverse("improvement:shared_report", args=[token])
     return request.build_absolute_uri(path) if request is not None else path
 
@@ -433,9 +450,22 @@ class GateBlockedSerializer(serializers.Serializer):
     missing = serializers.ListField(child=serializers.CharField())
 
 
+class ShareRequestSerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="How many days the link works (default: the setting KAIZEN_SHARE_LINK_DAYS; "
+        "at most KAIZEN_SHARE_LINK_MAX_DAYS)",
+    )
+    expires_on = serializers.DateField(
+        required=False, help_text="Or the last day the link works (instead of days)"
+    )
+
+
 class ShareSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Given only in this answer: only its hash is kept")
     url = serializers.URLField(help_text="The read-only report, for people without an account")
+    expires_at = serializers.DateTimeField(help_text="When the link stops working")
 
 
 # --- step outputs ----------------------------------------------------------------------------

@@ -402,18 +402,27 @@ class InitiativeViewSet(
         )
         return self.one(s.DecisionSerializer, decision, status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["POST"], request=None, responses=s.ShareSerializer)
+    @extend_schema(methods=["POST"], request=s.ShareRequestSerializer, responses=s.ShareSerializer)
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"], **NESTED)
     def share(self, request: Request, pk: str) -> Response:
-        """POST: a read-only link to the initiative's report, for people without an account.
-        DELETE revokes it."""
+        """POST: a new read-only link to the initiative's report, for people without an
+        account, replacing the current one. The link (its token) is in this answer only: only
+        its hash is kept. It expires after `days` or at the end of `expires_on` (default: the
+        setting KAIZEN_SHARE_LINK_DAYS). DELETE revokes it."""
         initiative = self.get_object()
         if request.method == "DELETE":
             services.do_unshare_report(initiative, actor=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        token = services.do_share_report(initiative, actor=request.user)
-        return Response({"token": token, "url": s.share_url(request, token)})
+        token = services.do_share_report(
+            initiative, actor=request.user, **self.body(s.ShareRequestSerializer)
+        )
+        link = {
+            "token": token,
+            "url": s.share_url(request, token),
+            "expires_at": initiative.share_expires_at,
+        }
+        return Response(s.ShareSerializer(link).data)
 
     # -- step 7: corrective actions, evaluation, the next cycle
 

@@ -152,7 +152,7 @@ def test_it_shows_where_an_initiative_stands(api, agent, process_owner):
     }
     assert data["kpis"][0]["id"] == ikpi.pk and data["kpis"][0]["target"] == 12
     assert data["kpis"][0]["kpi"]["name"] == "Median time to resolve"
-    assert data["latest_decision"] is None and data["share_url"] is None
+    assert data["latest_decision"] is None and data["share_link"] is None
     assert data["action_counts"] == {
         "open": 0,
         "in_progress": 0,

@@ -374,10 +374,16 @@ def test_it_shares_the_report_and_revokes_the_link(api, agent, process_owner, in
     assert response.status_code == 200
     token, link = response.json()["token"], response.json()["url"]
     assert link == f"http://testserver/improvement/shared/{token}/"
-    assert api(process_owner).post(url(initiative, "share")).json()["token"] == token
-    assert api(agent).get(url(initiative)).json()["share_url"] == link
+    # The token is in the answer that made it only: the initiative says a link exists and
+    # until when, to those who may revoke it, and nothing to the others.
+    expires_at = response.json()["expires_at"]
+    owner_view = api(process_owner).get(url(initiative)).json()
+    assert owner_view["share_link"] == {"expires_at": expires_at, "expired": False}
+    assert token not in str(owner_view)
+    assert api(agent).get(url(initiative)).json()["share_link"] is None
     assert api(agent).delete(url(initiative, "share")).status_code == 403
     assert api(process_owner).delete(url(initiative, "share")).status_code == 204
     initiative.refresh_from_db()
-    assert initiative.share_token is None
+    assert initiative.share_token_hash is None
+    assert api(process_owner).get(url(initiative)).json()["share_link"] is None
     assert JournalEvent.objects.filter(event_type=EventType.REPORT_UNSHARED).exists()

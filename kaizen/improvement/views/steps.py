@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +27,7 @@ from kaizen.improvement.forms import (
     EvaluateForm,
     GapForm,
     KPIAddForm,
+    ShareLinkForm,
 )
 from kaizen.improvement.models import Action, CleaningRule, Gap, Initiative, InitiativeKPI, Status
 from kaizen.improvement.permissions import (
@@ -35,6 +35,7 @@ from kaizen.improvement.permissions import (
     can_update_action,
     can_work_initiative,
 )
+from kaizen.improvement.report_views import pop_new_link, share_state
 from kaizen.improvement.views.base import (
     STEP_NAMES,
     call_service,
@@ -169,14 +170,18 @@ def _step_5(request: HttpRequest, initiative: Initiative, bound: dict[str, Any])
 
 
 def _step_6(request: HttpRequest, initiative: Initiative, bound: dict[str, Any]) -> dict[str, Any]:
-    token = initiative.share_token
-    return {
+    context: dict[str, Any] = {
         "decisions": list(initiative.decisions.select_related("decided_by")),
         "decision_form": bound.get("decision") or DecisionForm(),
-        "share_url": request.build_absolute_uri(reverse("improvement:shared_report", args=[token]))
-        if token
-        else "",
     }
+    # Only those who may revoke the link learn whether there is one.
+    if can_work_initiative(request.user, initiative):
+        context.update(
+            share=share_state(initiative),
+            new_share_url=pop_new_link(request, initiative),
+            share_form=ShareLinkForm(),
+        )
+    return context
 
 
 def _step_7(request: HttpRequest, initiative: Initiative, bound: dict[str, Any]) -> dict[str, Any]:
