@@ -11,7 +11,7 @@ from django.db.models import Case, QuerySet, When
 
 from kaizen.analytics.families import breakdown_columns
 from kaizen.catalog.models import Service
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin
 from kaizen.core.widgets import FastSelect
 from kaizen.improvement import sharing
 from kaizen.improvement.cleaning import refusal as cleaning_refusal
@@ -97,7 +97,9 @@ INITIATIVE_FIELDS = (
 )
 
 
-class InitiativeForm(StyledFormMixin, forms.ModelForm):
+class InitiativeForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
+    """A new initiative; with an instance, its edit form, which carries the version read."""
+
     class Meta:
         model = Initiative
         fields = INITIATIVE_FIELDS
@@ -141,7 +143,9 @@ class InitiativeForm(StyledFormMixin, forms.ModelForm):
         pass
 
     def initiative_fields(self) -> dict[str, Any]:
+        """The fields for the service (without the version: `version_and_fields`)."""
         fields = dict(self.cleaned_data)
+        fields.pop("version", None)
         fields["services"] = list(fields.get("services") or ())
         fields["goals"] = list(fields.get("goals") or ())
         if not self.instance.pk and not fields.get("gate_mode"):

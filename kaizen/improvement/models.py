@@ -170,6 +170,9 @@ class Initiative(models.Model):
     # token is kept; it opens the report until it expires; revoked by clearing both.
     share_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     share_expires_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: each change of the initiative's fields moves it on
+    # (kaizen.improvement.services.initiatives.INITIATIVES).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)

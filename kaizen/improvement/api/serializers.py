@@ -20,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kaizen.catalog.models import Service
+from kaizen.core.api.serializers import VersionedSerializer
 from kaizen.improvement import sharing
 from kaizen.improvement.models import (
     Action,
@@ -313,9 +314,10 @@ class ShareLinkSerializer(serializers.Serializer):
     expired = serializers.BooleanField()
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class InitiativeSerializer(VersionedSerializer):
     """An initiative of the register with where it stands: the current step's gate, its KPIs,
-    the latest decision and its actions counted by status."""
+    the latest decision and its actions counted by status. A PATCH sends the `version` read
+    (409 when the initiative changed since)."""
 
     owner = agent_field("User id of the owner (default: you)", required=False)
     owner_name = name_field("owner")
@@ -346,6 +348,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
+            "version",
             *INITIATIVE_UPDATE_FIELDS,
             "owner_name",
             "status",
@@ -377,6 +380,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         moved = {name: path for name, path in MOVED_ELSEWHERE.items() if name in self.initial_data}
         if self.instance is not None and moved:
             raise serializers.ValidationError(

@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core.api.serializers import versioned_update, versioned_updates
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.api import serializers as s
 from kaizen.improvement.api_filters import ActionFilter, OpportunityFilter
@@ -234,6 +235,7 @@ WORK_ACTIONS = (
 )
 
 
+@versioned_updates(s.InitiativeSerializer, "initiative")
 class InitiativeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -286,10 +288,9 @@ class InitiativeViewSet(
         serializer.instance = initiatives_with_outputs().get(pk=initiative.pk)
 
     def perform_update(self, serializer: s.InitiativeSerializer) -> None:
+        version, fields = versioned_update(serializer)
         initiative = services.do_update_initiative(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = initiatives_with_outputs().get(pk=initiative.pk)
 

@@ -57,6 +57,7 @@ def _sync_window(initiative: Initiative, *, actor: Any, reason: str) -> None:
         changes = close_window(initiative)
         why = "an action is open again: the evaluation window is closed"
     if changes:
+        initiative.version += 1
         initiative.save()
         record_event(
             EventType.INITIATIVE_UPDATED,

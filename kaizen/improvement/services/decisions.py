@@ -53,6 +53,7 @@ def do_record_decision(
         changes = apply_changes(
             initiative, {"status": Status.STOPPED, "closed_at": now}, ("status", "closed_at")
         )
+    initiative.version += 1
     initiative.save()
     record_event(
         EventType.DECISION_RECORDED,

@@ -112,9 +112,14 @@ def test_it_lets_the_owner_and_the_csi_manager_edit_and_no_other_agent(
 ):
     initiative = make_initiative(owner=process_owner)
     assert api(agent).patch(detail(initiative), {"title": "Mine now"}).status_code == 403
-    response = api(process_owner).patch(detail(initiative), {"justification": "Cost of waiting"})
+    response = api(process_owner).patch(
+        detail(initiative), {"justification": "Cost of waiting", "version": 1}
+    )
     assert response.status_code == 200 and response.json()["justification"] == "Cost of waiting"
-    response = api(csi_manager).patch(detail(initiative), {"evaluation_window_days": 14})
+    assert response.json()["version"] == 2
+    response = api(csi_manager).patch(
+        detail(initiative), {"evaluation_window_days": 14, "version": 2}
+    )
     assert response.status_code == 200 and response.json()["evaluation_window_days"] == 14
     initiative.refresh_from_db()
     assert initiative.title == "Faster incident resolution"
@@ -125,7 +130,7 @@ def test_it_lets_the_owner_and_the_csi_manager_edit_and_no_other_agent(
 def test_it_moves_steps_only_through_their_endpoints(api, csi_manager, process_owner):
     initiative = make_initiative(owner=process_owner)
     response = api(csi_manager).patch(
-        detail(initiative), {"current_step": 5, "status": "completed"}
+        detail(initiative), {"current_step": 5, "status": "completed", "version": 1}
     )
     assert response.status_code == 400
     assert {"current_step", "status"} <= set(response.json())
