@@ -388,7 +388,7 @@ class ShareLinkForm(StyledFormMixin, forms.Form):
 ACTION_FIELDS = ("title", "description", "owner", "due_on", "change_reference")
 
 
-class ActionForm(StyledFormMixin, forms.ModelForm):
+class ActionForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     """A new action; with an instance, every field of it (the initiative's owner and the CSI
     manager)."""
 
@@ -410,10 +410,12 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
             del self.fields["status"], self.fields["done_on"]
 
     def action_fields(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        """The fields for the service; an edit's version as `expected_version`."""
+        version, fields = self.version_and_fields()
+        return {**fields, "expected_version": version} if self.instance.pk else fields
 
 
-class ActionProgressForm(StyledFormMixin, forms.ModelForm):
+class ActionProgressForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     """What an action's own owner reports: progress, done, and the change that carries it."""
 
     class Meta:
@@ -424,7 +426,9 @@ class ActionProgressForm(StyledFormMixin, forms.ModelForm):
         help_texts = {"done_on": "When it was done; empty: today."}
 
     def action_fields(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        """The fields for the service; an edit's version as `expected_version`."""
+        version, fields = self.version_and_fields()
+        return {**fields, "expected_version": version} if self.instance.pk else fields
 
 
 class EvaluateForm(StyledFormMixin, forms.Form):

@@ -477,6 +477,7 @@ class Action(models.Model):
         on_delete=models.SET_NULL,
         related_name="improvement_actions",
     )
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

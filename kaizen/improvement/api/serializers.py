@@ -886,9 +886,10 @@ class RecordBaselineSerializer(serializers.Serializer):
     )
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(VersionedSerializer):
     """Step 7: a corrective action tracked to done. Its owner may PATCH `status` and
-    `done_on`; the initiative's owner and the CSI manager change everything."""
+    `done_on`; the initiative's owner and the CSI manager change everything. A PATCH sends the
+    `version` read (409 when the action changed since)."""
 
     owner = agent_field("User id of whoever carries it out")
     owner_name = name_field("owner")
@@ -900,6 +901,7 @@ class ActionSerializer(serializers.ModelSerializer):
         model = Action
         fields = [
             "id",
+            "version",
             "initiative",
             "initiative_reference",
             "title",

@@ -614,11 +614,13 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, RegisterViewSet):
 def may_update_action(request: Request, action: Action) -> bool:
     if can_work_initiative(request.user, action.initiative):
         return True
-    return can_update_action(request.user, action) and set(request.data) <= set(
-        services.ACTION_PROGRESS_FIELDS
-    )
+    return can_update_action(request.user, action) and set(request.data) <= {
+        *services.ACTION_PROGRESS_FIELDS,
+        "version",
+    }
 
 
+@versioned_updates(s.ActionSerializer, "action")
 class ActionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterViewSet
 ):
@@ -642,10 +644,9 @@ class ActionViewSet(
     }
 
     def perform_update(self, serializer: s.ActionSerializer) -> None:
+        version, fields = versioned_update(serializer)
         updated = services.do_update_action(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self.get_queryset().get(pk=updated.pk)
 

@@ -445,7 +445,10 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
         201,
     )
     done = ok(
-        owner.patch(f"/api/v1/actions/{action['id']}/", {"status": "done", "done_on": "2026-04-05"})
+        owner.patch(
+            f"/api/v1/actions/{action['id']}/",
+            {"status": "done", "done_on": "2026-04-05", "version": action["version"]},
+        )
     )
     assert done["on_time"] is True
     evaluating = ok(owner.get(url))

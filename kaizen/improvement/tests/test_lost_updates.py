@@ -16,7 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kaizen.improvement import services
-from kaizen.improvement.models import Initiative, Status
+from kaizen.improvement.models import Action, Initiative, Status
+from kaizen.improvement.services.actions import ActionChanged
 from kaizen.improvement.tests.helpers import (
     add_kpi,
     ensure_history,
@@ -197,3 +198,98 @@ def test_the_journal_of_initiatives_equals_their_data_through_every_step(process
     (mismatch,) = initiative_mismatches()
     assert mismatch.startswith(f"improvement.initiative {following.title} (id {following.pk})")
     assert mismatch.endswith(": priority: journal Priority.MEDIUM, stored 1")
+
+
+# -- corrective actions -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def action(process_owner, agent):
+    initiative = walk_to_step(make_initiative(owner=process_owner), 7, actor=process_owner)
+    return services.do_create_action(
+        initiative,
+        actor=process_owner,
+        title="Route network incidents to the network team",
+        owner=agent,
+        due_on=dt.date(2026, 4, 10),
+    )
+
+
+def fresh_action(action: Action) -> Action:
+    return Action.objects.select_related("initiative").get(pk=action.pk)
+
+
+def test_a_stale_edit_of_an_action_is_refused_and_nothing_is_lost(action, agent, process_owner):
+    mine, theirs = fresh_action(action), fresh_action(action)
+    services.do_update_action(mine, actor=agent, expected_version=1, status="in_progress")
+    with pytest.raises(ActionChanged) as caught:
+        services.do_update_action(
+            theirs, actor=process_owner, expected_version=1, description="Ask the desk first"
+        )
+    assert caught.value.current_version == 2
+    assert f"was changed by {agent}" in str(caught.value)
+    stored = fresh_action(action)
+    assert (stored.status, stored.description, stored.version) == ("in_progress", "", 2)
+
+
+def test_an_action_edit_without_a_version_applies_to_the_stored_row(action, process_owner):
+    mine, theirs = fresh_action(action), fresh_action(action)
+    services.do_update_action(mine, actor=None, status="in_progress")
+    returned = services.do_update_action(theirs, actor=None, description="Ask the desk first")
+    stored = fresh_action(action)
+    assert (stored.status, stored.description, stored.version) == (
+        "in_progress",
+        "Ask the desk first",
+        3,
+    )
+    assert (returned.status, returned.version) == ("in_progress", 3)
+
+
+def test_an_action_edit_writes_only_the_changed_columns(action):
+    table = Action._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        services.do_update_action(
+            fresh_action(action), actor=None, expected_version=1, description="Ask first"
+        )
+    updates = [q["sql"] for q in queries if q["sql"].startswith(f'UPDATE "{table}" SET')]
+    assert len(updates) == 1
+    assigned = updates[0].split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    assert set(re.findall(r'"(\w+)" = ', assigned)) == {"description", "version", "updated_at"}
+
+
+def test_two_api_edits_of_an_action_from_the_same_read(api, action, agent, process_owner):
+    url = f"/api/v1/actions/{action.pk}/"
+    read = api(agent).get(url).json()["version"]
+    first = api(agent).patch(url, {"status": "in_progress", "version": read}, format="json")
+    assert first.status_code == 200, first.content
+    second = api(process_owner).patch(url, {"due_on": "2026-04-20", "version": read}, format="json")
+    assert second.status_code == 409, second.content
+    assert second.json()["current_version"] == read + 1
+    stored = fresh_action(action)
+    assert (stored.status, stored.due_on) == ("in_progress", dt.date(2026, 4, 10))
+
+
+def test_two_form_edits_of_an_action_the_second_is_told_and_keeps_its_input(
+    web, action, agent, process_owner
+):
+    edit = f"/improvement/{action.initiative_id}/actions/{action.pk}/"
+    progress = {"status": "in_progress", "done_on": "", "change_reference": "", "version": 1}
+    assert web(agent).post(edit, progress).status_code == 302
+    whole = {
+        "title": action.title,
+        "description": "Ask the desk first",
+        "owner": agent.pk,
+        "due_on": "2026-04-10",
+        "change_reference": "",
+        "status": "open",
+        "done_on": "",
+        "version": 1,
+    }
+    response = web(process_owner).post(edit, whole)
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert f"was changed by {agent}" in page and "Your input is kept below" in page
+    assert "Ask the desk first" in page
+    assert re.search(r'name="version" value="2"', page)
+    stored = fresh_action(action)
+    assert (stored.status, stored.description) == ("in_progress", "")

@@ -537,10 +537,15 @@ def test_it_lets_an_actions_owner_report_progress_only(web, initiative, agent):
     page = client.get(step_url(initiative, 7)).content.decode()
     assert f'href="/improvement/{initiative.pk}/actions/{action.pk}/"' in page
     response = client.get(url(initiative, f"actions/{action.pk}/"))
-    assert set(response.context["form"].fields) == {"status", "done_on", "change_reference"}
+    assert set(response.context["form"].fields) == {
+        "status",
+        "done_on",
+        "change_reference",
+        "version",
+    }
     response = client.post(
         url(initiative, f"actions/{action.pk}/"),
-        {"status": "done", "done_on": "", "change_reference": "CHG0001"},
+        {"status": "done", "done_on": "", "change_reference": "CHG0001", "version": 1},
     )
     assert response.status_code == 302
     action.refresh_from_db()
@@ -570,7 +575,7 @@ def test_it_reopens_and_cancels_a_done_action_from_its_form(web, initiative, age
     assert form["done_on"].value() == done_on
     response = client.post(
         url(initiative, f"actions/{action.pk}/"),
-        {"status": "open", "done_on": done_on.isoformat(), "change_reference": ""},
+        {"status": "open", "done_on": done_on.isoformat(), "change_reference": "", "version": 2},
     )
     assert response.status_code == 302
     action.refresh_from_db()
@@ -592,9 +597,9 @@ def test_it_reopens_and_cancels_a_done_action_from_its_form(web, initiative, age
     # another day than the one recorded, with a status other than done, is still refused
     response = web(agent).post(
         url(initiative, f"actions/{action.pk}/"),
-        {"status": "open", "done_on": "2026-01-02", "change_reference": ""},
+        {"status": "open", "done_on": "2026-01-02", "change_reference": "", "version": 5},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "only a done action has the day it was done" in response.content.decode()
 
 

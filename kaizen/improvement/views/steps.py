@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import detached, page_status, run_service
 from kaizen.core.widgets import share_model_choices
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.forms import (
@@ -513,7 +513,8 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
         "form": form,
         "full": full,
     }
-    return render(request, "improvement/action_form.html", context)
+    # After a version conflict (409) the page keeps the person's input with the conflict said.
+    return render(request, "improvement/action_form.html", context, status=page_status(form))
 
 
 @login_required
