@@ -194,7 +194,7 @@ class KPIAddForm(StyledFormMixin, forms.Form):
         self.fields["goal"].queryset = goal_choices()
 
 
-class KPITargetForm(StyledFormMixin, forms.ModelForm):
+class KPITargetForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InitiativeKPI
         fields = ("goal", "target", "warning")
@@ -226,7 +226,7 @@ class GapForm(StyledFormMixin, forms.ModelForm):
 # -- steps 3, 4 and 5: one form per KPI -------------------------------------------------------
 
 
-class CollectionForm(StyledFormMixin, forms.ModelForm):
+class CollectionForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InitiativeKPI
         fields = ("source_description", "schedule")
@@ -236,7 +236,7 @@ class CollectionForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class ProcessingForm(StyledFormMixin, forms.ModelForm):
+class ProcessingForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     breakdown = forms.ChoiceField(
         choices=[(name, name.capitalize()) for name in breakdown_columns()],
         label="Contributors by",
@@ -256,7 +256,7 @@ class ProcessingForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class AnalysisRangeForm(StyledFormMixin, forms.ModelForm):
+class AnalysisRangeForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InitiativeKPI
         fields = ("analysis_starts_on", "analysis_ends_on", "change_on")

@@ -239,6 +239,7 @@ class InitiativeKPI(models.Model):
     analysis_ends_on = models.DateField(null=True, blank=True)
     change_on = models.DateField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
 
     class Meta:
         ordering = ["initiative", "position", "pk"]

@@ -211,10 +211,11 @@ IKPI_FIELDS = [
 ]
 
 
-class InitiativeKPISerializer(serializers.ModelSerializer):
+class InitiativeKPISerializer(VersionedSerializer):
     """A KPI the initiative measures: why (step 1), where its data comes from (step 3), how it
     is processed (step 4) and where the before/after split lies (step 5). PATCH changes any of
-    these; the KPI itself (`kpi_key`) stays: remove it and add another instead."""
+    these, with the `version` read (409 when the KPI changed since); the KPI itself
+    (`kpi_key`) stays: remove it and add another instead."""
 
     goal = serializers.PrimaryKeyRelatedField(
         queryset=Goal.objects.all(), allow_null=True, required=False, help_text="Goal id"
@@ -231,7 +232,16 @@ class InitiativeKPISerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InitiativeKPI
-        fields = ["id", "initiative", "kpi_key", "kpi", *IKPI_FIELDS, "baseline", "url"]
+        fields = [
+            "id",
+            "version",
+            "initiative",
+            "kpi_key",
+            "kpi",
+            *IKPI_FIELDS,
+            "baseline",
+            "url",
+        ]
         read_only_fields = ["initiative", "kpi_key"]
 
     @extend_schema_field(KPISummarySerializer(allow_null=True))

@@ -480,6 +480,7 @@ class InitiativeViewSet(
 # -- an initiative's KPIs: collection, processing, analysis, baselines ------------------------
 
 
+@versioned_updates(s.InitiativeKPISerializer, "initiative KPI")
 class InitiativeKPIViewSet(
     mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, RegisterViewSet
 ):
@@ -500,10 +501,9 @@ class InitiativeKPIViewSet(
         )
 
     def perform_update(self, serializer: s.InitiativeKPISerializer) -> None:
+        version, fields = versioned_update(serializer)
         updated = services.do_update_initiative_kpi(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self.get_queryset().get(pk=updated.pk)
 

@@ -9,12 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaizen.changes.models import Change
-from kaizen.core.errors import StaleRecord
 from kaizen.improvement.models import OPEN_STATUSES, Action, ActionStatus, Initiative, Status, Step
-from kaizen.improvement.services.base import check_agent, check_open, local_today, lock
+from kaizen.improvement.services.base import (
+    check_agent,
+    check_open,
+    copy_into,
+    local_today,
+    lock,
+    lock_output,
+)
 from kaizen.improvement.services.initiatives import close_window, evaluation_window_end
 from kaizen.journal.events import EventType
-from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import apply_changes, record_event
 from kaizen.people.models import User
 
@@ -32,38 +37,6 @@ ACTION_FIELDS = (
 # its progress, the day it was done and the change that carries it out.
 ACTION_PROGRESS_FIELDS = ("status", "done_on", "change_reference")
 FINISHED_ACTIONS = (ActionStatus.DONE, ActionStatus.CANCELLED)
-
-
-class ActionChanged(StaleRecord):
-    """The action changed since the caller read it: names who changed it when, and the
-    version to read again (the API answers 409 with both). Its events are journaled on its
-    initiative, with the action's id in their data."""
-
-    def __init__(self, action: Action, initiative: Initiative, expected_version: int) -> None:
-        self.current_version = action.version
-        last = (
-            JournalEvent.objects.for_subject(initiative)
-            .filter(
-                event_type__in=(EventType.ACTION_CREATED, EventType.ACTION_UPDATED),
-                data__action=action.pk,
-            )
-            .select_related("actor")
-            .order_by("-id")
-            .first()
-        )
-        who, when = "someone else", ""
-        if last is not None:
-            who = str(last.actor) if last.actor else "the system"
-            local = timezone.localtime(last.occurred_at)
-            when = f" at {local:%d %b %Y %H:%M} {local.tzname()}"
-        super().__init__(
-            f"The action “{action.title}” was changed by {who}{when} while you were working on "
-            f"it (version {action.version}, you had version {expected_version}). Your change "
-            "was not saved: reload the action, check their change and try again."
-        )
-
-    def conflict_detail(self) -> dict[str, Any]:
-        return {"detail": str(self), "current_version": self.current_version}
 
 
 def _sync_window(initiative: Initiative, *, actor: Any, reason: str) -> None:
@@ -191,10 +164,17 @@ def do_update_action(
     stored action, never to the caller's copy). Only the changed fields are written."""
     initiative = lock(action.initiative)
     check_open(initiative)
-    caller, action = action, _locked_action(action)
-    action.initiative = initiative
-    if expected_version is not None and action.version != expected_version:
-        raise ActionChanged(action, initiative, expected_version)
+    caller = action
+    action = lock_output(
+        action,
+        initiative,
+        expected_version,
+        related=("owner", "change"),
+        name=f"The action “{action.title}”",
+        noun="action",
+        key="action",
+        event_types=(EventType.ACTION_CREATED, EventType.ACTION_UPDATED),
+    )
     today = local_today(today)
     old_status = action.status
     for name in ("title", "change_reference"):
@@ -216,7 +196,7 @@ def do_update_action(
         fields.setdefault("done_on", None)
     changes = apply_changes(action, fields, ACTION_FIELDS)
     if not changes:
-        _copy_into(caller, action)
+        copy_into(caller, action)
         return caller
     _check_action(action, today)
     action.full_clean()
@@ -231,22 +211,5 @@ def do_update_action(
         data={"action": action.pk, "title": action.title, "reopened": reopened},
     )
     _sync_window(initiative, actor=actor, reason=f"action {action.pk} updated")
-    _copy_into(caller, action)
+    copy_into(caller, action)
     return caller
-
-
-def _locked_action(action: Action) -> Action:
-    return (
-        Action.objects.select_for_update(of=("self",))
-        .select_related("owner", "change")
-        .get(pk=action.pk)
-    )
-
-
-def _copy_into(target: Action, source: Action) -> None:
-    """Let the caller's object show the stored action (the service returns it)."""
-    if target is source:
-        return
-    for model_field in Action._meta.concrete_fields:
-        setattr(target, model_field.attname, getattr(source, model_field.attname))
-    target._state.fields_cache = dict(source._state.fields_cache)

@@ -372,6 +372,7 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
                 "period_kind": "week",
                 "analysis_starts_on": "2026-01-05",
                 "analysis_ends_on": "2026-06-28",
+                "version": ok(owner.get(kpi_url))["version"],
             },
         )
     )
@@ -386,7 +387,11 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
     ok(
         owner.patch(
             kpi_url,
-            {"source_description": "Kaizen's own incident records", "schedule": "daily"},
+            {
+                "source_description": "Kaizen's own incident records",
+                "schedule": "daily",
+                "version": ok(owner.get(kpi_url))["version"],
+            },
         )
     )
     collection = ok(owner.get(f"{kpi_url}collection/"))
@@ -406,11 +411,16 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
         ),
         201,
     )
-    ok(owner.patch(kpi_url, {"breakdown": "category", "processing_confirmed": True}))
+    read = ok(owner.get(kpi_url))["version"]
+    ok(
+        owner.patch(
+            kpi_url, {"breakdown": "category", "processing_confirmed": True, "version": read}
+        )
+    )
     advance(pk, 5)
 
     # 5. Analyse around the change, and record the baseline from it.
-    ok(owner.patch(kpi_url, {"change_on": "2026-04-06"}))
+    ok(owner.patch(kpi_url, {"change_on": "2026-04-06", "version": read + 1}))
     analysis = ok(owner.post(f"{kpi_url}analyses/"), 201)
     result = ok(owner.get(f"/api/v1/analyses/{analysis['id']}/"))["result"]
     assert result["before_after"]["outcome"] == "improved"

@@ -115,8 +115,8 @@ def test_it_sets_a_kpis_collection_and_processing(api, agent, process_owner, ini
         "target": 10,
         "warning": 14,
     }
-    assert api(agent).patch(kpi_url(ikpi), changes).status_code == 403
-    response = api(process_owner).patch(kpi_url(ikpi), changes)
+    assert api(agent).patch(kpi_url(ikpi), {**changes, "version": 1}).status_code == 403
+    response = api(process_owner).patch(kpi_url(ikpi), {**changes, "version": 1})
     assert response.status_code == 200, response.json()
     assert {name: response.json()[name] for name in changes} == {
         **changes,
@@ -143,13 +143,15 @@ def test_it_sets_a_kpis_collection_and_processing(api, agent, process_owner, ini
 )
 def test_it_names_the_field_of_a_bad_kpi_setting(api, process_owner, initiative, changes, field):
     ikpi = add_kpi(initiative)
-    response = api(process_owner).patch(kpi_url(ikpi), changes)
+    response = api(process_owner).patch(kpi_url(ikpi), {**changes, "version": ikpi.version})
     assert response.status_code == 400 and field in response.json(), response.json()
 
 
 def test_it_keeps_the_kpi_key_and_removes_a_kpi(api, agent, process_owner, initiative):
     ikpi = add_kpi(initiative)
-    response = api(process_owner).patch(kpi_url(ikpi), {"kpi_key": "incident.opened"})
+    response = api(process_owner).patch(
+        kpi_url(ikpi), {"kpi_key": "incident.opened", "version": ikpi.version}
+    )
     assert response.status_code == 200 and response.json()["kpi_key"] == KPI
     assert api(agent).delete(kpi_url(ikpi)).status_code == 403
     assert api(process_owner).delete(kpi_url(ikpi)).status_code == 204

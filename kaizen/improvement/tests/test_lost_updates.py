@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kaizen.improvement import services
-from kaizen.improvement.models import Action, Initiative, Status
-from kaizen.improvement.services.actions import ActionChanged
+from kaizen.improvement.models import Action, Initiative, InitiativeKPI, Status
+from kaizen.improvement.services.base import OutputChanged
 from kaizen.improvement.tests.helpers import (
     add_kpi,
     ensure_history,
@@ -222,7 +222,7 @@ def fresh_action(action: Action) -> Action:
 def test_a_stale_edit_of_an_action_is_refused_and_nothing_is_lost(action, agent, process_owner):
     mine, theirs = fresh_action(action), fresh_action(action)
     services.do_update_action(mine, actor=agent, expected_version=1, status="in_progress")
-    with pytest.raises(ActionChanged) as caught:
+    with pytest.raises(OutputChanged) as caught:
         services.do_update_action(
             theirs, actor=process_owner, expected_version=1, description="Ask the desk first"
         )
@@ -293,3 +293,81 @@ def test_two_form_edits_of_an_action_the_second_is_told_and_keeps_its_input(
     assert re.search(r'name="version" value="2"', page)
     stored = fresh_action(action)
     assert (stored.status, stored.description) == ("in_progress", "")
+
+
+# -- an initiative's KPIs -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def ikpi(process_owner):
+    return add_kpi(make_initiative(owner=process_owner), target=12, warning=16)
+
+
+def fresh_kpi(ikpi: InitiativeKPI) -> InitiativeKPI:
+    return InitiativeKPI.objects.select_related("initiative").get(pk=ikpi.pk)
+
+
+def test_a_stale_edit_of_a_kpi_is_refused_and_nothing_is_lost(ikpi, process_owner):
+    mine, theirs = fresh_kpi(ikpi), fresh_kpi(ikpi)
+    version = mine.version
+    services.do_update_initiative_kpi(
+        mine, actor=process_owner, expected_version=version, target=10
+    )
+    with pytest.raises(OutputChanged) as caught:
+        services.do_update_initiative_kpi(
+            theirs, actor=process_owner, expected_version=version, schedule="daily"
+        )
+    assert caught.value.current_version == version + 1
+    assert f"was changed by {process_owner}" in str(caught.value)
+    stored = fresh_kpi(ikpi)
+    assert (stored.target, stored.schedule, stored.version) == (10, "", version + 1)
+
+
+def test_a_kpi_edit_without_a_version_applies_to_the_stored_row(ikpi):
+    mine, theirs = fresh_kpi(ikpi), fresh_kpi(ikpi)
+    services.do_update_initiative_kpi(mine, actor=None, target=10)
+    returned = services.do_update_initiative_kpi(theirs, actor=None, schedule="daily")
+    stored = fresh_kpi(ikpi)
+    assert (stored.target, stored.schedule) == (10, "daily")
+    assert (returned.target, returned.version) == (10, stored.version)
+
+
+def test_two_api_edits_of_a_kpi_from_the_same_read(api, ikpi, process_owner, csi_manager):
+    url = f"/api/v1/initiative-kpis/{ikpi.pk}/"
+    read = api(process_owner).get(url).json()["version"]
+    first = api(process_owner).patch(url, {"target": 10, "version": read}, format="json")
+    assert first.status_code == 200, first.content
+    second = api(csi_manager).patch(url, {"schedule": "daily", "version": read}, format="json")
+    assert second.status_code == 409, second.content
+    assert second.json()["current_version"] == read + 1
+    stored = fresh_kpi(ikpi)
+    assert (stored.target, stored.schedule) == (10, "")
+
+
+def test_two_form_edits_of_a_kpi_on_a_step_page_the_second_is_told(web, process_owner, csi_manager):
+    initiative = walk_to_step(make_initiative(owner=process_owner), 3, actor=process_owner)
+    kpi = initiative.kpis.get()
+    step_3 = f"/improvement/{initiative.pk}/step/3/"
+    page = web(process_owner).get(step_3).content.decode()
+    read = re.search(rf'name="kpi{kpi.pk}-version" value="(\d+)"', page)
+    assert read, "the step page's KPI form carries the version read"
+    edit = f"/improvement/{initiative.pk}/kpis/{kpi.pk}/"
+    prefix = f"kpi{kpi.pk}"
+    first = {
+        "section": "collection",
+        f"{prefix}-source_description": "The incident journal",
+        f"{prefix}-schedule": kpi.schedule,
+        f"{prefix}-version": read.group(1),
+    }
+    assert web(process_owner).post(edit, first).status_code == 302
+    second = {
+        **first,
+        f"{prefix}-source_description": kpi.source_description,
+        f"{prefix}-schedule": "weekly",
+    }
+    response = web(csi_manager).post(edit, second)
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert f"was changed by {process_owner}" in page and "Your input is kept below" in page
+    stored = fresh_kpi(kpi)
+    assert (stored.source_description, stored.schedule) == ("The incident journal", kpi.schedule)

@@ -200,6 +200,11 @@ def test_it_shows_why_a_kpi_cannot_be_added_beside_the_field(web, initiative):
     assert 'id="id_kpi_key_errors"' in page and "already measured by this initiative" in page
 
 
+def stored_version(kpi: InitiativeKPI) -> int:
+    """The version the step page shows the KPI's forms with."""
+    return InitiativeKPI.objects.get(pk=kpi.pk).version
+
+
 def test_it_edits_a_kpis_target_on_its_own_page(web, initiative):
     kpi = initiative.kpis.get()
     client = web(initiative.owner)
@@ -207,7 +212,12 @@ def test_it_edits_a_kpis_target_on_its_own_page(web, initiative):
     assert f'name="kpi{kpi.pk}-target"' in page
     response = client.post(
         url(initiative, f"kpis/{kpi.pk}/"),
-        {"section": "targets", f"kpi{kpi.pk}-goal": kpi.goal_id, f"kpi{kpi.pk}-target": "10"},
+        {
+            "section": "targets",
+            f"kpi{kpi.pk}-goal": kpi.goal_id,
+            f"kpi{kpi.pk}-target": "10",
+            f"kpi{kpi.pk}-version": kpi.version,
+        },
     )
     assert response.status_code == 302
     kpi.refresh_from_db()
@@ -283,6 +293,7 @@ def test_it_records_the_collection_and_shows_its_status(web, initiative):
             "section": "collection",
             f"kpi{kpi.pk}-source_description": "Incident records via the journal",
             f"kpi{kpi.pk}-schedule": "hourly",
+            f"kpi{kpi.pk}-version": stored_version(kpi),
         },
     )
     assert response["Location"] == f"/improvement/{initiative.pk}/step/3/#kpi-{kpi.pk}"
@@ -317,6 +328,7 @@ def test_it_confirms_the_processing(web, initiative):
             f"kpi{kpi.pk}-period_kind": "month",
             f"kpi{kpi.pk}-breakdown": "priority",
             f"kpi{kpi.pk}-processing_confirmed": "on",
+            f"kpi{kpi.pk}-version": stored_version(kpi),
         },
     )
     assert response.status_code == 302
@@ -377,7 +389,11 @@ def test_it_analyses_a_kpi_and_hands_the_charts_their_numbers(web, initiative):
     client = web(initiative.owner)
     response = client.post(
         url(initiative, f"kpis/{kpi.pk}/"),
-        {"section": "analysis", f"kpi{kpi.pk}-change_on": CHANGE_DAY.isoformat()},
+        {
+            "section": "analysis",
+            f"kpi{kpi.pk}-change_on": CHANGE_DAY.isoformat(),
+            f"kpi{kpi.pk}-version": stored_version(kpi),
+        },
     )
     assert response.status_code == 302
     response = client.post(url(initiative, f"kpis/{kpi.pk}/analyse/"))

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, page_status, run_service
+from kaizen.core.forms import conflict_status, detached, page_status, run_service
 from kaizen.core.widgets import share_model_choices
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.forms import (
@@ -302,14 +302,23 @@ def kpi_edit(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = form_class(data, instance=detached(kpi), prefix=f"kpi{kpi.pk}")
     if data is not None and form.is_valid():
+        version, fields = form.version_and_fields()
         saved = run_service(
-            form, services.do_update_initiative_kpi, kpi, actor=request.user, **form.cleaned_data
+            form,
+            services.do_update_initiative_kpi,
+            kpi,
+            actor=request.user,
+            expected_version=version,
+            **fields,
         )
         if saved:
             messages.success(request, f"{kpi.kpi_key} saved.")
             return redirect(step_url(initiative, number, f"kpi-{kpi.pk}"))
     if section != "targets":
-        return render_step(request, initiative, number, {f"{section}-{kpi.pk}": form})
+        response = render_step(request, initiative, number, {f"{section}-{kpi.pk}": form})
+        # After a version conflict (409) the page keeps the person's input with the conflict said.
+        response.status_code = conflict_status(form)
+        return response
     definition = kpi_definition(kpi.kpi_key)
     context = {
         **initiative_context(request, initiative),
@@ -317,7 +326,7 @@ def kpi_edit(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         "definition": definition,
         "form": form,
     }
-    return render(request, "improvement/kpi_form.html", context)
+    return render(request, "improvement/kpi_form.html", context, status=conflict_status(form))
 
 
 @login_required
