@@ -211,7 +211,7 @@ class KPITargetForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
 # -- step 2: the gaps -------------------------------------------------------------------------
 
 
-class GapForm(StyledFormMixin, forms.ModelForm):
+class GapForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Gap
         fields = ("action", "owner", "status")

@@ -306,6 +306,7 @@ class Gap(models.Model):
     )
     status = models.CharField(max_length=8, choices=GapStatus.choices, default=GapStatus.OPEN)
     still_present = models.BooleanField(default=True)  # in the latest assessment
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
 
     class Meta:
         ordering = ["initiative", "kpi_key", "code"]

@@ -550,9 +550,10 @@ class DataAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GapSerializer(serializers.ModelSerializer):
+class GapSerializer(VersionedSerializer):
     """Step 2: one way a KPI cannot be measured as it should, and what it takes to close it.
-    PATCH sets `action`, `owner` and `status`; the rest comes from the assessment."""
+    PATCH sets `action`, `owner` and `status` with the `version` read (409 when the gap
+    changed since); the rest comes from the assessment."""
 
     owner = agent_field("User id of whoever closes the gap", allow_null=True, required=False)
     owner_name = name_field("owner")
@@ -561,6 +562,7 @@ class GapSerializer(serializers.ModelSerializer):
         model = Gap
         fields = [
             "id",
+            "version",
             "initiative",
             "kpi_key",
             "code",

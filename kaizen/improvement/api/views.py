@@ -584,6 +584,7 @@ class CleaningRuleViewSet(mixins.DestroyModelMixin, RegisterViewSet):
         services.do_remove_cleaning_rule(instance, actor=self.request.user)
 
 
+@versioned_updates(s.GapSerializer, "gap")
 class GapViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterViewSet):
     """Step 2: one gap. PATCH sets what it takes to close it, who does, and its status."""
 
@@ -593,10 +594,9 @@ class GapViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterVie
     object_rules = {"partial_update": (works, WORK)}
 
     def perform_update(self, serializer: s.GapSerializer) -> None:
+        version, fields = versioned_update(serializer)
         gap = services.do_update_gap(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self.get_queryset().get(pk=gap.pk)
 

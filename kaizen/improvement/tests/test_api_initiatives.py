@@ -380,7 +380,12 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
     assert assessment["results"][0]["kpi_key"] == KPI and assessment["results"][0]["measurable"]
     for gap in ok(owner.get(f"{url}gaps/")):
         if gap["status"] == "open" and gap["still_present"]:
-            ok(owner.patch(f"/api/v1/gaps/{gap['id']}/", {"status": "accepted"}))
+            ok(
+                owner.patch(
+                    f"/api/v1/gaps/{gap['id']}/",
+                    {"status": "accepted", "version": gap["version"]},
+                )
+            )
     advance(pk, 3)
 
     # 3. Gather: where the data comes from and how often.

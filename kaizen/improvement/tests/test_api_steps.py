@@ -209,14 +209,19 @@ def test_it_lets_the_owner_settle_a_gap(api, agent, process_owner, initiative):
     services.do_assess_data(initiative, actor=process_owner)
     gap = Gap.objects.get()
     path = f"/api/v1/gaps/{gap.pk}/"
-    body = {"action": "Import last year's tickets", "owner": agent.pk, "status": "accepted"}
+    body = {
+        "action": "Import last year's tickets",
+        "owner": agent.pk,
+        "status": "accepted",
+        "version": 1,
+    }
     assert api(agent).patch(path, body).status_code == 403
     response = api(process_owner).patch(path, body)
     assert response.status_code == 200, response.json()
     assert response.json()["owner_name"] == str(agent)
     gap.refresh_from_db()
     assert gap.status == GapStatus.ACCEPTED and gap.action == "Import last year's tickets"
-    response = api(process_owner).patch(path, {"code": "other", "status": "done"})
+    response = api(process_owner).patch(path, {"code": "other", "status": "done", "version": 2})
     assert response.status_code == 400 and "status" in response.json()
     assert api(process_owner).patch("/api/v1/gaps/999/", body).status_code == 404
 

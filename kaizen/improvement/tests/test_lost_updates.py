@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kaizen.improvement import services
-from kaizen.improvement.models import Action, Initiative, InitiativeKPI, Status
+from kaizen.improvement.models import Action, Gap, Initiative, InitiativeKPI, Status
 from kaizen.improvement.services.base import OutputChanged
 from kaizen.improvement.tests.helpers import (
     add_kpi,
@@ -371,3 +371,51 @@ def test_two_form_edits_of_a_kpi_on_a_step_page_the_second_is_told(web, process_
     assert f"was changed by {process_owner}" in page and "Your input is kept below" in page
     stored = fresh_kpi(kpi)
     assert (stored.source_description, stored.schedule) == ("The incident journal", kpi.schedule)
+
+
+# -- measurement gaps (step 2) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def gap(process_owner):
+    initiative = walk_to_step(make_initiative(owner=process_owner), 2, actor=process_owner)
+    return Gap.objects.create(
+        initiative=initiative, kpi_key="incident.opened", code="small_samples", description="Few"
+    )
+
+
+def test_a_stale_edit_of_a_gap_is_refused_and_nothing_is_lost(gap, process_owner, agent):
+    mine, theirs = Gap.objects.get(pk=gap.pk), Gap.objects.get(pk=gap.pk)
+    services.do_update_gap(mine, actor=process_owner, expected_version=1, owner=agent)
+    with pytest.raises(OutputChanged) as caught:
+        services.do_update_gap(
+            theirs, actor=process_owner, expected_version=1, action="Record categories"
+        )
+    assert caught.value.current_version == 2
+    stored = Gap.objects.get(pk=gap.pk)
+    assert (stored.owner, stored.action, stored.version) == (agent, "", 2)
+
+
+def test_two_api_edits_of_a_gap_from_the_same_read(api, gap, process_owner, csi_manager, agent):
+    url = f"/api/v1/gaps/{gap.pk}/"
+    first = api(process_owner).patch(url, {"owner": agent.pk, "version": 1}, format="json")
+    assert first.status_code == 200, first.content
+    second = api(csi_manager).patch(url, {"status": "accepted", "version": 1}, format="json")
+    assert second.status_code == 409 and second.json()["current_version"] == 2
+    stored = Gap.objects.get(pk=gap.pk)
+    assert (stored.owner, stored.status) == (agent, "open")
+
+
+def test_a_stale_gap_form_is_told_and_keeps_its_input(web, gap, process_owner, csi_manager):
+    edit = f"/improvement/{gap.initiative_id}/gaps/{gap.pk}/"
+    prefix = f"gap{gap.pk}"
+    base = {f"{prefix}-action": "", f"{prefix}-owner": "", f"{prefix}-status": "open"}
+    first = {**base, f"{prefix}-status": "accepted", f"{prefix}-version": 1}
+    assert web(process_owner).post(edit, first).status_code == 302
+    second = {**base, f"{prefix}-action": "Record categories", f"{prefix}-version": 1}
+    response = web(csi_manager).post(edit, second)
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert "was changed by" in page and "Record categories" in page
+    stored = Gap.objects.get(pk=gap.pk)
+    assert (stored.status, stored.action) == ("accepted", "")

@@ -270,6 +270,7 @@ def test_it_records_what_closes_a_gap(web, initiative, agent):
             f"gap{gap.pk}-action": "Ask the desk to record categories",
             f"gap{gap.pk}-owner": agent.pk,
             f"gap{gap.pk}-status": "open",
+            f"gap{gap.pk}-version": 1,
         },
     )
     assert response.status_code == 302

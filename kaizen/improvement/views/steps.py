@@ -368,13 +368,22 @@ def gap_edit(request: HttpRequest, pk: int, gap_pk: int) -> HttpResponse:
     gap = get_object_or_404(Gap, pk=gap_pk, initiative=initiative)
     form = GapForm(request.POST, instance=detached(gap), prefix=f"gap{gap.pk}")
     if form.is_valid():
+        version, fields = form.version_and_fields()
         saved = run_service(
-            form, services.do_update_gap, gap, actor=request.user, **form.cleaned_data
+            form,
+            services.do_update_gap,
+            gap,
+            actor=request.user,
+            expected_version=version,
+            **fields,
         )
         if saved:
             messages.success(request, f"Gap saved: {gap.description}")
             return redirect(step_url(initiative, 2, f"gap-{gap.pk}"))
-    return render_step(request, initiative, 2, {f"gap-{gap.pk}": form})
+    response = render_step(request, initiative, 2, {f"gap-{gap.pk}": form})
+    # After a version conflict (409) the page keeps the person's input with the conflict said.
+    response.status_code = conflict_status(form)
+    return response
 
 
 # -- step 4: cleaning rules --------------------------------------------------------------------
