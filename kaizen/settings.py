@@ -261,6 +261,17 @@ if KAIZEN_IMPROVEMENT_GATE_MODE not in ("strict", "advisory"):
         "KAIZEN_IMPROVEMENT_GATE_MODE must be strict or advisory, "
         f"not {KAIZEN_IMPROVEMENT_GATE_MODE!r}"
     )
+# A shared report link (step 6) expires after KAIZEN_SHARE_LINK_DAYS unless the person making
+# it chooses otherwise, never more than KAIZEN_SHARE_LINK_MAX_DAYS ahead.
+KAIZEN_SHARE_LINK_DAYS = env_int("KAIZEN_SHARE_LINK_DAYS", 30)
+KAIZEN_SHARE_LINK_MAX_DAYS = env_int("KAIZEN_SHARE_LINK_MAX_DAYS", 365)
+if not 1 <= KAIZEN_SHARE_LINK_MAX_DAYS <= 3660:
+    raise ConfigurationError("KAIZEN_SHARE_LINK_MAX_DAYS must be between 1 and 3660")
+if not 1 <= KAIZEN_SHARE_LINK_DAYS <= KAIZEN_SHARE_LINK_MAX_DAYS:
+    raise ConfigurationError(
+        "KAIZEN_SHARE_LINK_DAYS must be between 1 and KAIZEN_SHARE_LINK_MAX_DAYS "
+        f"({KAIZEN_SHARE_LINK_MAX_DAYS})"
+    )
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -217,7 +217,15 @@ register_event_shape(
         "cycle": Key("Cycle"),
     },
 )
-register_event_shape(EventType.REPORT_SHARED, EventType.REPORT_UNSHARED, keys={"shared": HIDDEN})
+register_event_shape(
+    EventType.REPORT_SHARED,
+    EventType.REPORT_UNSHARED,
+    keys={
+        "shared": HIDDEN,
+        "expires_at": Key("Link expires"),
+        "replaced": only_if_true("Replaced the previous link"),
+    },
+)
 register_event_shape(
     EventType.ACTION_CREATED,
     changes_model=Action,

@@ -11,8 +11,9 @@ from django.db.models import Case, QuerySet, When
 
 from kaizen.analytics.families import breakdown_columns
 from kaizen.catalog.models import Service
-from kaizen.core.forms import StyledFormMixin
+from kaizen.core.forms import StyledFormMixin, VersionedFormMixin
 from kaizen.core.widgets import FastSelect
+from kaizen.improvement import sharing
 from kaizen.improvement.cleaning import refusal as cleaning_refusal
 from kaizen.improvement.models import (
     GOAL_LEVELS,
@@ -96,7 +97,9 @@ INITIATIVE_FIELDS = (
 )
 
 
-class InitiativeForm(StyledFormMixin, forms.ModelForm):
+class InitiativeForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
+    """A new initiative; with an instance, its edit form, which carries the version read."""
+
     class Meta:
         model = Initiative
         fields = INITIATIVE_FIELDS
@@ -140,7 +143,9 @@ class InitiativeForm(StyledFormMixin, forms.ModelForm):
         pass
 
     def initiative_fields(self) -> dict[str, Any]:
+        """The fields for the service (without the version: `version_and_fields`)."""
         fields = dict(self.cleaned_data)
+        fields.pop("version", None)
         fields["services"] = list(fields.get("services") or ())
         fields["goals"] = list(fields.get("goals") or ())
         if not self.instance.pk and not fields.get("gate_mode"):
@@ -189,7 +194,7 @@ class KPIAddForm(StyledFormMixin, forms.Form):
         self.fields["goal"].queryset = goal_choices()
 
 
-class KPITargetForm(StyledFormMixin, forms.ModelForm):
+class KPITargetForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InitiativeKPI
         fields = ("goal", "target", "warning")
@@ -206,7 +211,7 @@ class KPITargetForm(StyledFormMixin, forms.ModelForm):
 # -- step 2: the gaps -------------------------------------------------------------------------
 
 
-class GapForm(StyledFormMixin, forms.ModelForm):
+class GapForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Gap
         fields = ("action", "owner", "status")
@@ -221,7 +226,7 @@ class GapForm(StyledFormMixin, forms.ModelForm):
 # -- steps 3, 4 and 5: one form per KPI -------------------------------------------------------
 
 
-class CollectionForm(StyledFormMixin, forms.ModelForm):
+class CollectionForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InitiativeKPI
         fields = ("source_description", "schedule")
@@ -231,7 +236,7 @@ class CollectionForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class ProcessingForm(StyledFormMixin, forms.ModelForm):
+class ProcessingForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     breakdown = forms.ChoiceField(
         choices=[(name, name.capitalize()) for name in breakdown_columns()],
         label="Contributors by",
@@ -251,7 +256,7 @@ class ProcessingForm(StyledFormMixin, forms.ModelForm):
         pass
 
 
-class AnalysisRangeForm(StyledFormMixin, forms.ModelForm):
+class AnalysisRangeForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InitiativeKPI
         fields = ("analysis_starts_on", "analysis_ends_on", "change_on")
@@ -358,10 +363,32 @@ class DecisionForm(StyledFormMixin, forms.ModelForm):
         help_texts = {"rationale": "What the figures showed and why this is the right call."}
 
 
+class ShareLinkForm(StyledFormMixin, forms.Form):
+    """A new read-only link to the report: how long it works (empty: the default)."""
+
+    days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Works for (days)",
+        widget=forms.NumberInput(attrs={"placeholder": "days"}),
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="or until (last day)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        longest, default = sharing.max_days(), sharing.default_days()
+        self.fields["days"].widget.attrs.update({"max": longest, "placeholder": default})
+        self.fields["days"].help_text = f"{default} days unless you choose; at most {longest}."
+
+
 ACTION_FIELDS = ("title", "description", "owner", "due_on", "change_reference")
 
 
-class ActionForm(StyledFormMixin, forms.ModelForm):
+class ActionForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     """A new action; with an instance, every field of it (the initiative's owner and the CSI
     manager)."""
 
@@ -383,10 +410,12 @@ class ActionForm(StyledFormMixin, forms.ModelForm):
             del self.fields["status"], self.fields["done_on"]
 
     def action_fields(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        """The fields for the service; an edit's version as `expected_version`."""
+        version, fields = self.version_and_fields()
+        return {**fields, "expected_version": version} if self.instance.pk else fields
 
 
-class ActionProgressForm(StyledFormMixin, forms.ModelForm):
+class ActionProgressForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     """What an action's own owner reports: progress, done, and the change that carries it."""
 
     class Meta:
@@ -397,7 +426,9 @@ class ActionProgressForm(StyledFormMixin, forms.ModelForm):
         help_texts = {"done_on": "When it was done; empty: today."}
 
     def action_fields(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        """The fields for the service; an edit's version as `expected_version`."""
+        version, fields = self.version_and_fields()
+        return {**fields, "expected_version": version} if self.instance.pk else fields
 
 
 class EvaluateForm(StyledFormMixin, forms.Form):

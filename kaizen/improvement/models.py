@@ -166,8 +166,13 @@ class Initiative(models.Model):
     )
     evaluation_starts_on = models.DateField(null=True, blank=True)
     evaluation_ends_on = models.DateField(null=True, blank=True)
-    # Step 6: a read-only report link; revoked by clearing it.
-    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Step 6: a read-only report link (kaizen/improvement/sharing.py). Only the SHA-256 of its
+    # token is kept; it opens the report until it expires; revoked by clearing both.
+    share_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    share_expires_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: each change of the initiative's fields moves it on
+    # (kaizen.improvement.services.initiatives.INITIATIVES).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -234,6 +239,7 @@ class InitiativeKPI(models.Model):
     analysis_ends_on = models.DateField(null=True, blank=True)
     change_on = models.DateField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
 
     class Meta:
         ordering = ["initiative", "position", "pk"]
@@ -300,6 +306,7 @@ class Gap(models.Model):
     )
     status = models.CharField(max_length=8, choices=GapStatus.choices, default=GapStatus.OPEN)
     still_present = models.BooleanField(default=True)  # in the latest assessment
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
 
     class Meta:
         ordering = ["initiative", "kpi_key", "code"]
@@ -472,6 +479,7 @@ class Action(models.Model):
         on_delete=models.SET_NULL,
         related_name="improvement_actions",
     )
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

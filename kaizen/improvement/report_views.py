@@ -1,8 +1,10 @@
 """Step 6: the initiative report as a page, as a PDF, and through a read-only shared link.
 
 The page and the PDF are for whoever may see the register (requesters: 403); sharing and
-unsharing are for those who work the initiative (its owner, the CSI manager). The shared link
-needs no sign-in: it is found by its token only, shows the same report body and nothing else
+unsharing are for those who work the initiative (its owner, the CSI manager), and only they
+see whether a link exists. The shared link needs no sign-in: it is found by its token only
+(kaizen/improvement/sharing.py keeps its SHA-256 and its expiry; an unknown, revoked and
+expired link get the same 404 page), shows the same report body and nothing else
 (no forms, no links into the application, no journal, no e-mail addresses), and asks search
 engines and browsers not to index it or pass it on as a referrer.
 
@@ -23,12 +25,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from kaizen.core.forms import show_errors
+from kaizen.improvement import sharing
+from kaizen.improvement.forms import ShareLinkForm
 from kaizen.improvement.models import Initiative, Step
 from kaizen.improvement.permissions import can_view_register, can_work_initiative
 from kaizen.improvement.report import Report, build_report
@@ -50,19 +55,24 @@ def _initiative(pk: int) -> Initiative:
     return get_object_or_404(Initiative.objects.select_related("owner"), pk=pk)
 
 
-def _shared_initiative(token: str) -> Initiative:
-    """The initiative a live share token opens; 404 for an unknown or revoked one."""
-    if not token:
-        raise Http404("No such report.")
-    return get_object_or_404(Initiative.objects.select_related("owner"), share_token=token)
+def share_state(initiative: Initiative) -> dict[str, Any]:
+    """What those who may revoke the link see of it: whether one exists (it cannot be shown
+    again), until when it works, or when it expired."""
+    return {
+        "live": sharing.is_live(initiative),
+        "expired": bool(initiative.share_token_hash) and not sharing.is_live(initiative),
+        "expires_at": initiative.share_expires_at,
+    }
 
 
-def _shared_url(request: HttpRequest, initiative: Initiative) -> str:
-    if not initiative.share_token:
-        return ""
-    return request.build_absolute_uri(
-        reverse("improvement:shared_report", args=[initiative.share_token])
-    )
+def new_link_key(initiative: Initiative) -> str:
+    return f"improvement-new-link-{initiative.pk}"
+
+
+def pop_new_link(request: HttpRequest, initiative: Initiative) -> str:
+    """The link just made, shown once on the page after it was made (kept in the session
+    until then, never stored elsewhere)."""
+    return str(request.session.pop(new_link_key(initiative), "") or "")
 
 
 def _static_path(name: str) -> Path:
@@ -133,14 +143,15 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     _require_viewer(request)
     initiative = _initiative(pk)
     report = build_report(initiative)
+    can_share = can_work_initiative(request.user, initiative)
     return render(
         request,
         "improvement/report.html",
         {
             "initiative": report.initiative,
             "report": report,
-            "can_share": can_work_initiative(request.user, initiative),
-            "shared_url": _shared_url(request, report.initiative),
+            "can_share": can_share,
+            "share": share_state(initiative) if can_share else None,
         },
     )
 
@@ -167,19 +178,25 @@ def _error_text(error: ValidationError) -> str:
 @login_required
 @require_POST
 def share(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a new link (replacing the current one): it is shown once, on step 6."""
     from kaizen.improvement.services import do_share_report
 
     initiative = _work(request, pk)
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        show_errors(request, form)
+        return redirect("improvement:step", pk=initiative.pk, step=Step.PRESENT)
     try:
-        token = do_share_report(initiative, actor=request.user)
+        token = do_share_report(initiative, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
         link = request.build_absolute_uri(reverse("improvement:shared_report", args=[token]))
+        request.session[new_link_key(initiative)] = link
         messages.success(
             request,
-            f"The report of {initiative.reference} is shared read-only at {link} "
-            "(anyone with the link can read it, without signing in).",
+            f"A read-only link to the report of {initiative.reference} was made: copy it now, "
+            "it is shown only once.",
         )
     return redirect("improvement:step", pk=initiative.pk, step=Step.PRESENT)
 
@@ -190,14 +207,15 @@ def unshare(request: HttpRequest, pk: int) -> HttpResponse:
     from kaizen.improvement.services import do_unshare_report
 
     initiative = _work(request, pk)
-    old_link = _shared_url(request, initiative)
+    had_link = bool(initiative.share_token_hash)
     try:
         do_unshare_report(initiative, actor=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        if old_link:
-            messages.success(request, f"The link {old_link} no longer opens the report.")
+        request.session.pop(new_link_key(initiative), None)
+        if had_link:
+            messages.success(request, "The read-only link no longer opens the report.")
         else:
             messages.info(request, "The report was not shared.")
     return redirect("improvement:step", pk=initiative.pk, step=Step.PRESENT)
@@ -209,12 +227,20 @@ def _shared(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _gone(request: HttpRequest) -> HttpResponse:
+    """An unknown, revoked or expired link: one answer for all, saying nothing more."""
+    return _shared(render(request, "improvement/shared_gone.html", status=404))
+
+
 # The page's stylesheets are inline (it is one file, as the PDF is made from it): the policy
 # lets in the <style> blocks that carry this response's nonce, and nothing else inline.
 @csp_update({"style-src": [NONCE]})
 @require_GET
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
-    report = build_report(_shared_initiative(token))
+    initiative = sharing.shared_initiative(token)
+    if initiative is None:
+        return _gone(request)
+    report = build_report(initiative)
     pdf_url = reverse("improvement:shared_pdf", args=[token])
     html = _standalone(report, pdf=False, pdf_url=pdf_url, nonce=str(request.csp_nonce))
     return _shared(HttpResponse(html))
@@ -222,4 +248,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _shared(_pdf_response(build_report(_shared_initiative(token))))
+    initiative = sharing.shared_initiative(token)
+    if initiative is None:
+        return _gone(request)
+    return _shared(_pdf_response(build_report(initiative)))

@@ -43,11 +43,15 @@ class ListedField:
 class FoldedKind:
     """One kind of record: `name` as reports show it (e.g. "catalog.service"). `data_folds`
     take the events that change a list through their `data` instead of `changes` (a team's
-    member added or removed): event type -> how the folded state takes that event's data."""
+    member added or removed): event type -> how the folded state takes that event's data.
+    `folded_events`, when given, are the only event types whose `changes` are folded."""
 
     name: str
     tracked: TrackedRecord
     listed: tuple[ListedField, ...] = ()
+    # When given, only these event types' `changes` are the record's own: the others journal
+    # changes of records beside it under the same subject (an initiative's actions and KPIs).
+    folded_events: frozenset[str] = frozenset()
     data_folds: Mapping[str, Callable[[State, Mapping[str, Any]], None]] = field(
         default_factory=dict
     )
@@ -151,6 +155,8 @@ def _fold(kind: FoldedKind, events: Iterable[tuple[str, str, dict, dict]]) -> di
     states: dict[str, State] = defaultdict(dict)
     for subject_id, event_type, changes, data in events:
         state = states[subject_id]
+        if kind.folded_events and event_type not in kind.folded_events:
+            changes = {}
         for name, change in changes.items():
             if name in names and isinstance(change, Mapping):
                 state[name] = change.get("new")

@@ -20,6 +20,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kaizen.catalog.models import Service
+from kaizen.core.api.serializers import VersionedSerializer
+from kaizen.improvement import sharing
 from kaizen.improvement.models import (
     Action,
     ActionStatus,
@@ -39,6 +41,7 @@ from kaizen.improvement.models import (
     Opportunity,
     Step,
 )
+from kaizen.improvement.permissions import can_work_initiative
 from kaizen.kpis.spec import Operator
 from kaizen.people.models import User, UserKind
 
@@ -208,10 +211,11 @@ IKPI_FIELDS = [
 ]
 
 
-class InitiativeKPISerializer(serializers.ModelSerializer):
+class InitiativeKPISerializer(VersionedSerializer):
     """A KPI the initiative measures: why (step 1), where its data comes from (step 3), how it
     is processed (step 4) and where the before/after split lies (step 5). PATCH changes any of
-    these; the KPI itself (`kpi_key`) stays: remove it and add another instead."""
+    these, with the `version` read (409 when the KPI changed since); the KPI itself
+    (`kpi_key`) stays: remove it and add another instead."""
 
     goal = serializers.PrimaryKeyRelatedField(
         queryset=Goal.objects.all(), allow_null=True, required=False, help_text="Goal id"
@@ -228,7 +232,16 @@ class InitiativeKPISerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InitiativeKPI
-        fields = ["id", "initiative", "kpi_key", "kpi", *IKPI_FIELDS, "baseline", "url"]
+        fields = [
+            "id",
+            "version",
+            "initiative",
+            "kpi_key",
+            "kpi",
+            *IKPI_FIELDS,
+            "baseline",
+            "url",
+        ]
         read_only_fields = ["initiative", "kpi_key"]
 
     @extend_schema_field(KPISummarySerializer(allow_null=True))
@@ -306,9 +319,15 @@ MOVED_ELSEWHERE = {
 }
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class ShareLinkSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField(help_text="When the link stops (or stopped) working")
+    expired = serializers.BooleanField()
+
+
+class InitiativeSerializer(VersionedSerializer):
     """An initiative of the register with where it stands: the current step's gate, its KPIs,
-    the latest decision and its actions counted by status."""
+    the latest decision and its actions counted by status. A PATCH sends the `version` read
+    (409 when the initiative changed since)."""
 
     owner = agent_field("User id of the owner (default: you)", required=False)
     owner_name = name_field("owner")
@@ -328,8 +347,9 @@ class InitiativeSerializer(serializers.ModelSerializer):
     kpis = InitiativeKPISerializer(many=True, read_only=True)
     latest_decision = serializers.SerializerMethodField()
     action_counts = serializers.SerializerMethodField()
-    share_url = serializers.SerializerMethodField(
-        help_text="The read-only report link, while shared"
+    share_link = serializers.SerializerMethodField(
+        help_text="The read-only report link, when there is one and you may revoke it (its "
+        "token is given only once, by POST share/); null otherwise"
     )
     url = serializers.SerializerMethodField()
 
@@ -338,6 +358,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
+            "version",
             *INITIATIVE_UPDATE_FIELDS,
             "owner_name",
             "status",
@@ -352,7 +373,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "kpis",
             "latest_decision",
             "action_counts",
-            "share_url",
+            "share_link",
             "created_at",
             "updated_at",
             "closed_at",
@@ -369,6 +390,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         moved = {name: path for name, path in MOVED_ELSEWHERE.items() if name in self.initial_data}
         if self.instance is not None and moved:
             raise serializers.ValidationError(
@@ -400,16 +422,25 @@ class InitiativeSerializer(serializers.ModelSerializer):
             counts["overdue"] += action.is_overdue(today)
         return counts
 
-    def get_share_url(self, initiative: Initiative) -> str | None:
-        return share_url(self.context.get("request"), initiative.share_token)
+    @extend_schema_field(ShareLinkSerializer(allow_null=True))
+    def get_share_link(self, initiative: Initiative) -> dict[str, Any] | None:
+        request = self.context.get("request")
+        if not initiative.share_token_hash or request is None:
+            return None
+        if not can_work_initiative(request.user, initiative):
+            return None
+        return ShareLinkSerializer(
+            {
+                "expires_at": initiative.share_expires_at,
+                "expired": not sharing.is_live(initiative),
+            }
+        ).data
 
     def get_url(self, initiative: Initiative) -> str:
         return initiative.get_absolute_url()
 
 
-def share_url(request: Any, token: str | None) -> str | None:
-    if not token:
-        return None
+def share_url(request: Any, token: str) -> str:
     path = reverse("improvement:shared_report", args=[token])
     return request.build_absolute_uri(path) if request is not None else path
 
@@ -433,9 +464,22 @@ class GateBlockedSerializer(serializers.Serializer):
     missing = serializers.ListField(child=serializers.CharField())
 
 
+class ShareRequestSerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="How many days the link works (default: the setting KAIZEN_SHARE_LINK_DAYS; "
+        "at most KAIZEN_SHARE_LINK_MAX_DAYS)",
+    )
+    expires_on = serializers.DateField(
+        required=False, help_text="Or the last day the link works (instead of days)"
+    )
+
+
 class ShareSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Given only in this answer: only its hash is kept")
     url = serializers.URLField(help_text="The read-only report, for people without an account")
+    expires_at = serializers.DateTimeField(help_text="When the link stops working")
 
 
 # --- step outputs ----------------------------------------------------------------------------
@@ -506,9 +550,10 @@ class DataAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GapSerializer(serializers.ModelSerializer):
+class GapSerializer(VersionedSerializer):
     """Step 2: one way a KPI cannot be measured as it should, and what it takes to close it.
-    PATCH sets `action`, `owner` and `status`; the rest comes from the assessment."""
+    PATCH sets `action`, `owner` and `status` with the `version` read (409 when the gap
+    changed since); the rest comes from the assessment."""
 
     owner = agent_field("User id of whoever closes the gap", allow_null=True, required=False)
     owner_name = name_field("owner")
@@ -517,6 +562,7 @@ class GapSerializer(serializers.ModelSerializer):
         model = Gap
         fields = [
             "id",
+            "version",
             "initiative",
             "kpi_key",
             "code",
@@ -852,9 +898,10 @@ class RecordBaselineSerializer(serializers.Serializer):
     )
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(VersionedSerializer):
     """Step 7: a corrective action tracked to done. Its owner may PATCH `status` and
-    `done_on`; the initiative's owner and the CSI manager change everything."""
+    `done_on`; the initiative's owner and the CSI manager change everything. A PATCH sends the
+    `version` read (409 when the action changed since)."""
 
     owner = agent_field("User id of whoever carries it out")
     owner_name = name_field("owner")
@@ -866,6 +913,7 @@ class ActionSerializer(serializers.ModelSerializer):
         model = Action
         fields = [
             "id",
+            "version",
             "initiative",
             "initiative_reference",
             "title",

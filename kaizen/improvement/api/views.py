@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core.api.serializers import versioned_update, versioned_updates
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.api import serializers as s
 from kaizen.improvement.api_filters import ActionFilter, OpportunityFilter
@@ -234,6 +235,7 @@ WORK_ACTIONS = (
 )
 
 
+@versioned_updates(s.InitiativeSerializer, "initiative")
 class InitiativeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -286,10 +288,9 @@ class InitiativeViewSet(
         serializer.instance = initiatives_with_outputs().get(pk=initiative.pk)
 
     def perform_update(self, serializer: s.InitiativeSerializer) -> None:
+        version, fields = versioned_update(serializer)
         initiative = services.do_update_initiative(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = initiatives_with_outputs().get(pk=initiative.pk)
 
@@ -402,18 +403,27 @@ class InitiativeViewSet(
         )
         return self.one(s.DecisionSerializer, decision, status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["POST"], request=None, responses=s.ShareSerializer)
+    @extend_schema(methods=["POST"], request=s.ShareRequestSerializer, responses=s.ShareSerializer)
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"], **NESTED)
     def share(self, request: Request, pk: str) -> Response:
-        """POST: a read-only link to the initiative's report, for people without an account.
-        DELETE revokes it."""
+        """POST: a new read-only link to the initiative's report, for people without an
+        account, replacing the current one. The link (its token) is in this answer only: only
+        its hash is kept. It expires after `days` or at the end of `expires_on` (default: the
+        setting KAIZEN_SHARE_LINK_DAYS). DELETE revokes it."""
         initiative = self.get_object()
         if request.method == "DELETE":
             services.do_unshare_report(initiative, actor=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        token = services.do_share_report(initiative, actor=request.user)
-        return Response({"token": token, "url": s.share_url(request, token)})
+        token = services.do_share_report(
+            initiative, actor=request.user, **self.body(s.ShareRequestSerializer)
+        )
+        link = {
+            "token": token,
+            "url": s.share_url(request, token),
+            "expires_at": initiative.share_expires_at,
+        }
+        return Response(s.ShareSerializer(link).data)
 
     # -- step 7: corrective actions, evaluation, the next cycle
 
@@ -470,6 +480,7 @@ class InitiativeViewSet(
 # -- an initiative's KPIs: collection, processing, analysis, baselines ------------------------
 
 
+@versioned_updates(s.InitiativeKPISerializer, "initiative KPI")
 class InitiativeKPIViewSet(
     mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, RegisterViewSet
 ):
@@ -490,10 +501,9 @@ class InitiativeKPIViewSet(
         )
 
     def perform_update(self, serializer: s.InitiativeKPISerializer) -> None:
+        version, fields = versioned_update(serializer)
         updated = services.do_update_initiative_kpi(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self.get_queryset().get(pk=updated.pk)
 
@@ -574,6 +584,7 @@ class CleaningRuleViewSet(mixins.DestroyModelMixin, RegisterViewSet):
         services.do_remove_cleaning_rule(instance, actor=self.request.user)
 
 
+@versioned_updates(s.GapSerializer, "gap")
 class GapViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterViewSet):
     """Step 2: one gap. PATCH sets what it takes to close it, who does, and its status."""
 
@@ -583,10 +594,9 @@ class GapViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterVie
     object_rules = {"partial_update": (works, WORK)}
 
     def perform_update(self, serializer: s.GapSerializer) -> None:
+        version, fields = versioned_update(serializer)
         gap = services.do_update_gap(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self.get_queryset().get(pk=gap.pk)
 
@@ -604,11 +614,13 @@ class AnalysisViewSet(mixins.RetrieveModelMixin, RegisterViewSet):
 def may_update_action(request: Request, action: Action) -> bool:
     if can_work_initiative(request.user, action.initiative):
         return True
-    return can_update_action(request.user, action) and set(request.data) <= set(
-        services.ACTION_PROGRESS_FIELDS
-    )
+    return can_update_action(request.user, action) and set(request.data) <= {
+        *services.ACTION_PROGRESS_FIELDS,
+        "version",
+    }
 
 
+@versioned_updates(s.ActionSerializer, "action")
 class ActionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, RegisterViewSet
 ):
@@ -632,10 +644,9 @@ class ActionViewSet(
     }
 
     def perform_update(self, serializer: s.ActionSerializer) -> None:
+        version, fields = versioned_update(serializer)
         updated = services.do_update_action(
-            serializer.instance,
-            actor=self.request.user,
-            **serializer.validated_data,
+            serializer.instance, actor=self.request.user, expected_version=version, **fields
         )
         serializer.instance = self.get_queryset().get(pk=updated.pk)
 

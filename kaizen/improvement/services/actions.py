@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from kaizen.changes.models import Change
 from kaizen.improvement.models import OPEN_STATUSES, Action, ActionStatus, Initiative, Status, Step
-from kaizen.improvement.services.base import check_agent, check_open, local_today, lock
+from kaizen.improvement.services.base import (
+    check_agent,
+    check_open,
+    copy_into,
+    local_today,
+    lock,
+    lock_output,
+)
 from kaizen.improvement.services.initiatives import close_window, evaluation_window_end
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
@@ -57,6 +64,7 @@ def _sync_window(initiative: Initiative, *, actor: Any, reason: str) -> None:
         changes = close_window(initiative)
         why = "an action is open again: the evaluation window is closed"
     if changes:
+        initiative.version += 1
         initiative.save()
         record_event(
             EventType.INITIATIVE_UPDATED,
@@ -141,13 +149,32 @@ def do_create_action(
 
 @transaction.atomic
 def do_update_action(
-    action: Action, *, actor: Any, today: dt.date | None = None, **fields: Any
+    action: Action,
+    *,
+    actor: Any,
+    today: dt.date | None = None,
+    expected_version: int | None = None,
+    **fields: Any,
 ) -> Action:
     """Report progress on an action or change it. Done sets done_on (today unless given);
     a done action may be reopened (journaled as such: its done_on is cleared). When the last
-    unfinished action is finished the evaluation window opens; reopening one closes it."""
+    unfinished action is finished the evaluation window opens; reopening one closes it.
+    The action is locked and read again: ActionChanged when it is no longer at
+    `expected_version` (None: the caller read no version; the fields still apply to the
+    stored action, never to the caller's copy). Only the changed fields are written."""
     initiative = lock(action.initiative)
     check_open(initiative)
+    caller = action
+    action = lock_output(
+        action,
+        initiative,
+        expected_version,
+        related=("owner", "change"),
+        name=f"The action “{action.title}”",
+        noun="action",
+        key="action",
+        event_types=(EventType.ACTION_CREATED, EventType.ACTION_UPDATED),
+    )
     today = local_today(today)
     old_status = action.status
     for name in ("title", "change_reference"):
@@ -169,10 +196,12 @@ def do_update_action(
         fields.setdefault("done_on", None)
     changes = apply_changes(action, fields, ACTION_FIELDS)
     if not changes:
-        return action
+        copy_into(caller, action)
+        return caller
     _check_action(action, today)
     action.full_clean()
-    action.save()
+    action.version += 1
+    action.save(update_fields=[*changes, "version", "updated_at"])
     reopened = old_status == ActionStatus.DONE and action.status != ActionStatus.DONE
     record_event(
         EventType.ACTION_UPDATED,
@@ -182,4 +211,5 @@ def do_update_action(
         data={"action": action.pk, "title": action.title, "reopened": reopened},
     )
     _sync_window(initiative, actor=actor, reason=f"action {action.pk} updated")
-    return action
+    copy_into(caller, action)
+    return caller

@@ -11,7 +11,15 @@ from django.utils import timezone
 from kaizen.improvement import analysis as analysing
 from kaizen.improvement.models import DataAssessment, Gap, GapStatus, Initiative
 from kaizen.improvement.selectors import default_range, definition_of
-from kaizen.improvement.services.base import check_agent, check_open, iso, local_today
+from kaizen.improvement.services.base import (
+    check_agent,
+    check_open,
+    copy_into,
+    iso,
+    local_today,
+    lock,
+    lock_output,
+)
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
 
@@ -92,21 +100,38 @@ def do_assess_data(
 
 
 @transaction.atomic
-def do_update_gap(gap: Gap, *, actor: Any, **fields: Any) -> Gap:
-    """Write what it takes to close a gap, who owns it, or close or accept it."""
-    initiative = gap.initiative
+def do_update_gap(
+    gap: Gap, *, actor: Any, expected_version: int | None = None, **fields: Any
+) -> Gap:
+    """Write what it takes to close a gap, who owns it, or close or accept it. The gap is
+    locked and read again: OutputChanged when it is no longer at `expected_version` (None: no
+    check). Only the changed fields are written."""
+    initiative = lock(gap.initiative)
     check_open(initiative)
+    caller = gap
+    gap = lock_output(
+        gap,
+        initiative,
+        expected_version,
+        related=("owner",),
+        name=f"The gap “{gap.description}”",
+        noun="gap",
+        key="gap",
+        event_types=(EventType.GAP_UPDATED,),
+    )
     if "action" in fields:
         fields["action"] = str(fields["action"] or "").strip()
     changes = apply_changes(gap, fields, GAP_FIELDS)
     if not changes:
-        return gap
+        copy_into(caller, gap)
+        return caller
     if gap.status not in GapStatus.values:
         raise ValidationError({"status": f"one of {', '.join(GapStatus.values)}"})
     if "owner" in changes:
         check_agent(gap.owner, "owner", required=False)
     gap.full_clean()
-    gap.save()
+    gap.version += 1
+    gap.save(update_fields=[*changes, "version"])
     record_event(
         EventType.GAP_UPDATED,
         initiative,
@@ -114,4 +139,5 @@ def do_update_gap(gap: Gap, *, actor: Any, **fields: Any) -> Gap:
         changes=changes,
         data={"gap": gap.pk, "kpi_key": gap.kpi_key, "code": gap.code},
     )
-    return gap
+    copy_into(caller, gap)
+    return caller

@@ -4,14 +4,17 @@ KPI's journal data."""
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import timezone
 
+from kaizen.core.errors import StaleRecord
 from kaizen.improvement.models import OPEN_STATUSES, Initiative, InitiativeKPI, Step
 from kaizen.people.models import User
+
+M = TypeVar("M", bound=Model)
 
 LAST_PROCESSING_STEP = Step.ANALYSE  # processing and cleaning fixed once the decision is due
 
@@ -62,6 +65,74 @@ def lock(initiative: Initiative) -> Initiative:
     caller's instance (so a gate is judged on what is stored, not on a stale copy)."""
     initiative.refresh_from_db(from_queryset=Initiative.objects.select_for_update())
     return initiative
+
+
+class OutputChanged(StaleRecord):
+    """A record journaled on its initiative (an action, a KPI) changed since the caller read
+    it: names who changed it when, and the version to read again (the API answers 409 with
+    both). Its events carry its id in their data under `key`."""
+
+    def __init__(
+        self,
+        record: Any,
+        initiative: Initiative,
+        expected_version: int,
+        *,
+        name: str,
+        noun: str,
+        key: str,
+        event_types: Iterable[str],
+    ) -> None:
+        from kaizen.journal.models import JournalEvent
+
+        self.record = record
+        self.current_version = record.version
+        last = (
+            JournalEvent.objects.for_subject(initiative)
+            .filter(event_type__in=list(event_types), **{f"data__{key}": record.pk})
+            .select_related("actor")
+            .order_by("-id")
+            .first()
+        )
+        who, when = "someone else", ""
+        if last is not None:
+            who = str(last.actor) if last.actor else "the system"
+            local = timezone.localtime(last.occurred_at)
+            when = f" at {local:%d %b %Y %H:%M} {local.tzname()}"
+        super().__init__(
+            f"{name} was changed by {who}{when} while you were working on it (version "
+            f"{record.version}, you had version {expected_version}). Your change was not "
+            f"saved: reload the {noun}, check their change and try again."
+        )
+
+    def conflict_detail(self) -> dict[str, Any]:
+        return {"detail": str(self), "current_version": self.current_version}
+
+
+def lock_output(
+    record: M, initiative: Initiative, expected_version: int | None, **kwargs: Any
+) -> M:
+    """The record's row locked and read again (the initiative is locked already), or
+    OutputChanged when it is no longer at `expected_version` (None: no check)."""
+    model = type(record)
+    locked = (
+        model._default_manager.select_for_update(of=("self",))
+        .select_related(*kwargs.pop("related", ()))
+        .get(pk=record.pk)
+    )
+    locked.initiative = initiative  # type: ignore[attr-defined]
+    if expected_version is not None and locked.version != expected_version:  # type: ignore[attr-defined]
+        raise OutputChanged(locked, initiative, expected_version, **kwargs)
+    return locked
+
+
+def copy_into(target: Model, source: Model) -> None:
+    """Let the caller's object show the stored record (the services return it)."""
+    if target is source:
+        return
+    for model_field in type(source)._meta.concrete_fields:
+        setattr(target, model_field.attname, getattr(source, model_field.attname))
+    target._state.fields_cache = dict(source._state.fields_cache)
 
 
 def resolve(model: type[Model], items: Iterable[Any], field: str) -> list[Any]:

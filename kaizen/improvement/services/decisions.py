@@ -1,13 +1,14 @@
 """Step 6, present and use the information: the decision (implement, keep measuring or
 stop) and the read-only link to the initiative's report."""
 
-import secrets
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kaizen.improvement import sharing
 from kaizen.improvement.models import Decision, DecisionKind, Initiative, Status, Step
 from kaizen.improvement.services.base import check_open, check_text, lock
 from kaizen.journal.events import EventType
@@ -52,6 +53,7 @@ def do_record_decision(
         changes = apply_changes(
             initiative, {"status": Status.STOPPED, "closed_at": now}, ("status", "closed_at")
         )
+    initiative.version += 1
     initiative.save()
     record_event(
         EventType.DECISION_RECORDED,
@@ -77,23 +79,47 @@ def do_record_decision(
 
 
 @transaction.atomic
-def do_share_report(initiative: Initiative, *, actor: Any) -> str:
-    """A read-only link to the initiative's report; asking again gives the same link."""
+def do_share_report(
+    initiative: Initiative,
+    *,
+    actor: Any,
+    days: int | None = None,
+    expires_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """A new read-only link to the initiative's report, returning its token: the only time it
+    is known (only its SHA-256 is kept). It expires after `days`, at the end of `expires_on`,
+    or after the default (kaizen.improvement.sharing.expiry). A link made while another one
+    exists replaces it: the old one stops working."""
     lock(initiative)
-    if initiative.share_token:
-        return initiative.share_token
-    initiative.share_token = secrets.token_urlsafe(24)
-    initiative.save(update_fields=["share_token", "updated_at"])
-    record_event(EventType.REPORT_SHARED, initiative, actor=actor, data={"shared": True})
-    return initiative.share_token
+    expires_at = sharing.expiry(days=days, expires_on=expires_on, now=now)
+    replaced = sharing.is_live(initiative, now)
+    token = sharing.new_token()
+    initiative.share_token_hash = sharing.token_hash(token)
+    initiative.share_expires_at = expires_at
+    initiative.save(update_fields=["share_token_hash", "share_expires_at", "updated_at"])
+    record_event(
+        EventType.REPORT_SHARED,
+        initiative,
+        actor=actor,
+        data={"shared": True, "expires_at": expires_at.isoformat(), "replaced": replaced},
+    )
+    return token
 
 
 @transaction.atomic
 def do_unshare_report(initiative: Initiative, *, actor: Any) -> None:
     """Revoke the report link (nothing to do when there is none)."""
     lock(initiative)
-    if not initiative.share_token:
+    if not initiative.share_token_hash:
         return
-    initiative.share_token = None
-    initiative.save(update_fields=["share_token", "updated_at"])
-    record_event(EventType.REPORT_UNSHARED, initiative, actor=actor, data={"shared": False})
+    expires_at = initiative.share_expires_at
+    initiative.share_token_hash = None
+    initiative.share_expires_at = None
+    initiative.save(update_fields=["share_token_hash", "share_expires_at", "updated_at"])
+    record_event(
+        EventType.REPORT_UNSHARED,
+        initiative,
+        actor=actor,
+        data={"shared": False, "expires_at": expires_at.isoformat() if expires_at else None},
+    )

@@ -219,6 +219,7 @@ def do_evaluate_initiative(
         {"status": Status.COMPLETED if target_met else Status.NOT_MET, "closed_at": now},
         ("status", "closed_at"),
     )
+    initiative.version += 1
     initiative.save()
     record_event(
         EventType.EVALUATION_RECORDED,

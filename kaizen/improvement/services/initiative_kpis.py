@@ -22,7 +22,10 @@ from kaizen.improvement.services.base import (
     LAST_PROCESSING_STEP,
     check_number,
     check_open,
+    copy_into,
     kpi_data,
+    lock,
+    lock_output,
 )
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, record_event
@@ -126,12 +129,28 @@ def do_add_initiative_kpi(
 
 
 @transaction.atomic
-def do_update_initiative_kpi(ikpi: InitiativeKPI, *, actor: Any, **fields: Any) -> InitiativeKPI:
+def do_update_initiative_kpi(
+    ikpi: InitiativeKPI, *, actor: Any, expected_version: int | None = None, **fields: Any
+) -> InitiativeKPI:
     """Change a KPI's goal and thresholds, its collection (step 3) or its processing
     (step 4-5: period, breakdown, analysis range, change date, confirmation). Processing is
-    fixed once the initiative is past step 5; collection may change while it is open."""
-    initiative = ikpi.initiative
+    fixed once the initiative is past step 5; collection may change while it is open.
+    The KPI is locked and read again: OutputChanged when it is no longer at
+    `expected_version` (None: no check; the fields still apply to the stored KPI, never to
+    the caller's copy). Only the changed fields are written."""
+    initiative = lock(ikpi.initiative)
     check_open(initiative)
+    caller = ikpi
+    ikpi = lock_output(
+        ikpi,
+        initiative,
+        expected_version,
+        related=("goal",),
+        name=f"{initiative.reference}'s KPI {ikpi.kpi_key}",
+        noun="KPI",
+        key="initiative_kpi",
+        event_types=(EventType.INITIATIVE_KPI_ADDED, EventType.INITIATIVE_KPI_UPDATED),
+    )
     unknown = set(fields) - set(KPI_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "not a field of an initiative KPI"})
@@ -152,7 +171,8 @@ def do_update_initiative_kpi(ikpi: InitiativeKPI, *, actor: Any, **fields: Any) 
             fields[name] = str(fields[name] or "").strip()
     changes = apply_changes(ikpi, fields, KPI_FIELDS)
     if not changes:
-        return ikpi
+        copy_into(caller, ikpi)
+        return caller
     errors: dict[str, str] = {}
     if ikpi.schedule and ikpi.schedule not in CollectionSchedule.values:
         errors["schedule"] = f"one of {', '.join(CollectionSchedule.values)}"
@@ -174,7 +194,8 @@ def do_update_initiative_kpi(ikpi: InitiativeKPI, *, actor: Any, **fields: Any) 
     if definition is not None and ({"target", "warning"} & set(changes)):
         _check_thresholds(definition, ikpi.target, ikpi.warning)
     ikpi.full_clean()
-    ikpi.save()
+    ikpi.version += 1
+    ikpi.save(update_fields=[*changes, "version"])
     record_event(
         EventType.INITIATIVE_KPI_UPDATED,
         initiative,
@@ -182,7 +203,8 @@ def do_update_initiative_kpi(ikpi: InitiativeKPI, *, actor: Any, **fields: Any) 
         changes=changes,
         data=kpi_data(ikpi),
     )
-    return ikpi
+    copy_into(caller, ikpi)
+    return caller
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from kaizen.improvement.models import (
 from kaizen.improvement.services.base import check_agent, check_open, check_text, lock, resolve
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes, m2m_change, record_event
+from kaizen.journal.tracking import TrackedRecord
 from kaizen.people.models import Process, User
 
 INITIATIVE_FIELDS = (
@@ -44,6 +45,38 @@ INITIATIVE_FIELDS = (
     "evaluation_window_days",
 )
 INITIATIVE_EDITABLE = tuple(name for name in INITIATIVE_FIELDS if name != "opportunity")
+
+# How an initiative is locked, saved and journaled (kaizen/journal/tracking.py): an edit locks
+# and re-reads the row, refuses a stale `expected_version` and writes only what changed. Every
+# change of these fields is journaled on the initiative (creation, edits, steps, decisions,
+# the evaluation window, the evaluation), so `kaizen journal verify` folds them back.
+INITIATIVES = TrackedRecord(
+    model=Initiative,
+    tracked_fields=(
+        *INITIATIVE_FIELDS,
+        "status",
+        "current_step",
+        "cycle",
+        "previous",
+        "evaluation_starts_on",
+        "evaluation_ends_on",
+        "closed_at",
+        "services",
+        "goals",
+    ),
+    many_fields=("services", "goals"),
+    related_fields=("owner",),
+    versioned_events=(
+        EventType.INITIATIVE_CREATED,
+        EventType.INITIATIVE_UPDATED,
+        EventType.INITIATIVE_STEP_CHANGED,
+        EventType.DECISION_RECORDED,
+        EventType.EVALUATION_RECORDED,
+    ),
+    label_field="title",
+    label=lambda initiative: initiative.reference,
+    noun="initiative",
+)
 
 
 def default_gate_mode() -> str:
@@ -146,36 +179,32 @@ def set_relations(
 
 
 @transaction.atomic
-def do_update_initiative(initiative: Initiative, *, actor: Any, **fields: Any) -> Initiative:
+def do_update_initiative(
+    initiative: Initiative, *, actor: Any, expected_version: int | None = None, **fields: Any
+) -> Initiative:
     """Change what the initiative is about, who owns it, its gate mode or its evaluation
     window (while evaluating, the window's end moves with it). `services` and `goals` are
-    the whole new lists."""
-    lock(initiative)
-    check_open(initiative)
+    the whole new lists. Raises VersionConflict when the initiative is no longer at
+    `expected_version` (None: the caller read no version; the fields given still apply to the
+    stored row, never to the caller's copy)."""
+    locked = INITIATIVES.lock(initiative, expected_version)
+    check_open(locked)
+    before = INITIATIVES.snapshot(locked)
     services, goals = fields.pop("services", None), fields.pop("goals", None)
     for name in ("title", "problem_statement"):
         if name in fields:
             fields[name] = str(fields[name] or "").strip()
-    changes = apply_changes(initiative, fields, INITIATIVE_EDITABLE)
-    if "evaluation_window_days" in changes and initiative.evaluation_starts_on:
-        changes.update(
-            apply_changes(
-                initiative,
-                {
-                    "evaluation_ends_on": evaluation_window_end(
-                        initiative, initiative.evaluation_starts_on
-                    )
-                },
-                ("evaluation_ends_on",),
-            )
+    changes = apply_changes(locked, fields, INITIATIVE_EDITABLE)
+    if "evaluation_window_days" in changes and locked.evaluation_starts_on:
+        apply_changes(
+            locked,
+            {"evaluation_ends_on": evaluation_window_end(locked, locked.evaluation_starts_on)},
+            ("evaluation_ends_on",),
         )
-    _check_initiative(initiative)
-    initiative.full_clean()
-    if changes:
-        initiative.save()
-    changes.update(set_relations(initiative, services=services, goals=goals))
-    if changes:
-        record_event(EventType.INITIATIVE_UPDATED, initiative, actor=actor, changes=changes)
+    _check_initiative(locked)
+    locked.full_clean()
+    set_relations(locked, services=services, goals=goals)
+    INITIATIVES.finish(locked, initiative, before, EventType.INITIATIVE_UPDATED, actor=actor)
     return initiative
 
 
@@ -212,7 +241,8 @@ def do_advance_step(
         if not reason:
             raise GateBlocked(result, field="override_reason")
     initiative.current_step = step + 1
-    initiative.save(update_fields=["current_step", "updated_at"])
+    initiative.version += 1
+    initiative.save(update_fields=["current_step", "version", "updated_at"])
     record_event(
         EventType.INITIATIVE_STEP_CHANGED,
         initiative,
@@ -256,6 +286,7 @@ def do_return_to_step(initiative: Initiative, step: int, *, actor: Any, reason: 
     changes = {"current_step": {"old": current, "new": step}}
     initiative.current_step = step
     changes.update(close_window(initiative))
+    initiative.version += 1
     initiative.save()
     record_event(
         EventType.INITIATIVE_STEP_CHANGED,

@@ -119,9 +119,11 @@ def test_it_lets_an_actions_owner_report_its_status_and_nothing_else(
     assert api(outsider).patch(action_url(action), {"status": "in_progress"}).status_code == 403
     assert api(agent).patch(action_url(action), {"title": "Easier"}).status_code == 403
     assert api(agent).patch(action_url(action), {"due_on": "2027-06-30"}).status_code == 403
-    response = api(agent).patch(action_url(action), {"status": "in_progress"})
+    response = api(agent).patch(action_url(action), {"status": "in_progress", "version": 1})
     assert response.status_code == 200 and response.json()["status"] == "in_progress"
-    response = api(process_owner).patch(action_url(action), {"title": "Route and train"})
+    response = api(process_owner).patch(
+        action_url(action), {"title": "Route and train", "version": 2}
+    )
     assert response.status_code == 200 and response.json()["title"] == "Route and train"
     assert api(agent).get(action_url(action)).json()["title"] == "Route and train"
 
@@ -131,7 +133,7 @@ def test_it_lets_an_actions_owner_name_its_change_as_on_its_page(api, agent, ini
     through the action's page (kaizen.improvement.services.ACTION_PROGRESS_FIELDS)."""
     action = make_action(initiative, owner=agent)
     response = api(agent).patch(
-        action_url(action), {"status": "in_progress", "change_reference": "CHG0042"}
+        action_url(action), {"status": "in_progress", "change_reference": "CHG0042", "version": 1}
     )
     assert response.status_code == 200, response.json()
     assert response.json()["change_reference"] == "CHG0042"
@@ -140,7 +142,9 @@ def test_it_lets_an_actions_owner_name_its_change_as_on_its_page(api, agent, ini
 
 def test_it_opens_the_evaluation_window_when_the_last_action_is_done(api, agent, initiative):
     action = make_action(initiative, owner=agent, due_on=dt.date(2026, 4, 10))
-    response = api(agent).patch(action_url(action), {"status": "done", "done_on": "2026-04-05"})
+    response = api(agent).patch(
+        action_url(action), {"status": "done", "done_on": "2026-04-05", "version": 1}
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["on_time"] is True and response.json()["done_on"] == "2026-04-05"
     data = api(agent).get(url(initiative)).json()
@@ -152,9 +156,11 @@ def test_it_opens_the_evaluation_window_when_the_last_action_is_done(api, agent,
 def test_it_names_the_field_of_a_bad_update(api, agent, initiative):
     action = make_action(initiative, owner=agent)
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    response = api(agent).patch(action_url(action), {"status": "done", "done_on": tomorrow})
+    response = api(agent).patch(
+        action_url(action), {"status": "done", "done_on": tomorrow, "version": 1}
+    )
     assert response.status_code == 400 and "done_on" in response.json()
-    response = api(agent).patch(action_url(action), {"status": "finished"})
+    response = api(agent).patch(action_url(action), {"status": "finished", "version": 1})
     assert response.status_code == 400 and "status" in response.json()
     assert api(agent).patch(f"{ACTIONS}999/", {"status": "done"}).status_code == 404
 

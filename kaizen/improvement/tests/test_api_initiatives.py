@@ -112,9 +112,14 @@ def test_it_lets_the_owner_and_the_csi_manager_edit_and_no_other_agent(
 ):
     initiative = make_initiative(owner=process_owner)
     assert api(agent).patch(detail(initiative), {"title": "Mine now"}).status_code == 403
-    response = api(process_owner).patch(detail(initiative), {"justification": "Cost of waiting"})
+    response = api(process_owner).patch(
+        detail(initiative), {"justification": "Cost of waiting", "version": 1}
+    )
     assert response.status_code == 200 and response.json()["justification"] == "Cost of waiting"
-    response = api(csi_manager).patch(detail(initiative), {"evaluation_window_days": 14})
+    assert response.json()["version"] == 2
+    response = api(csi_manager).patch(
+        detail(initiative), {"evaluation_window_days": 14, "version": 2}
+    )
     assert response.status_code == 200 and response.json()["evaluation_window_days"] == 14
     initiative.refresh_from_db()
     assert initiative.title == "Faster incident resolution"
@@ -125,7 +130,7 @@ def test_it_lets_the_owner_and_the_csi_manager_edit_and_no_other_agent(
 def test_it_moves_steps_only_through_their_endpoints(api, csi_manager, process_owner):
     initiative = make_initiative(owner=process_owner)
     response = api(csi_manager).patch(
-        detail(initiative), {"current_step": 5, "status": "completed"}
+        detail(initiative), {"current_step": 5, "status": "completed", "version": 1}
     )
     assert response.status_code == 400
     assert {"current_step", "status"} <= set(response.json())
@@ -152,7 +157,7 @@ def test_it_shows_where_an_initiative_stands(api, agent, process_owner):
     }
     assert data["kpis"][0]["id"] == ikpi.pk and data["kpis"][0]["target"] == 12
     assert data["kpis"][0]["kpi"]["name"] == "Median time to resolve"
-    assert data["latest_decision"] is None and data["share_url"] is None
+    assert data["latest_decision"] is None and data["share_link"] is None
     assert data["action_counts"] == {
         "open": 0,
         "in_progress": 0,
@@ -367,6 +372,7 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
                 "period_kind": "week",
                 "analysis_starts_on": "2026-01-05",
                 "analysis_ends_on": "2026-06-28",
+                "version": ok(owner.get(kpi_url))["version"],
             },
         )
     )
@@ -374,14 +380,23 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
     assert assessment["results"][0]["kpi_key"] == KPI and assessment["results"][0]["measurable"]
     for gap in ok(owner.get(f"{url}gaps/")):
         if gap["status"] == "open" and gap["still_present"]:
-            ok(owner.patch(f"/api/v1/gaps/{gap['id']}/", {"status": "accepted"}))
+            ok(
+                owner.patch(
+                    f"/api/v1/gaps/{gap['id']}/",
+                    {"status": "accepted", "version": gap["version"]},
+                )
+            )
     advance(pk, 3)
 
     # 3. Gather: where the data comes from and how often.
     ok(
         owner.patch(
             kpi_url,
-            {"source_description": "Kaizen's own incident records", "schedule": "daily"},
+            {
+                "source_description": "Kaizen's own incident records",
+                "schedule": "daily",
+                "version": ok(owner.get(kpi_url))["version"],
+            },
         )
     )
     collection = ok(owner.get(f"{kpi_url}collection/"))
@@ -401,11 +416,16 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
         ),
         201,
     )
-    ok(owner.patch(kpi_url, {"breakdown": "category", "processing_confirmed": True}))
+    read = ok(owner.get(kpi_url))["version"]
+    ok(
+        owner.patch(
+            kpi_url, {"breakdown": "category", "processing_confirmed": True, "version": read}
+        )
+    )
     advance(pk, 5)
 
     # 5. Analyse around the change, and record the baseline from it.
-    ok(owner.patch(kpi_url, {"change_on": "2026-04-06"}))
+    ok(owner.patch(kpi_url, {"change_on": "2026-04-06", "version": read + 1}))
     analysis = ok(owner.post(f"{kpi_url}analyses/"), 201)
     result = ok(owner.get(f"/api/v1/analyses/{analysis['id']}/"))["result"]
     assert result["before_after"]["outcome"] == "improved"
@@ -440,7 +460,10 @@ def test_it_walks_an_initiative_through_the_seven_steps(api, csi_manager, proces
         201,
     )
     done = ok(
-        owner.patch(f"/api/v1/actions/{action['id']}/", {"status": "done", "done_on": "2026-04-05"})
+        owner.patch(
+            f"/api/v1/actions/{action['id']}/",
+            {"status": "done", "done_on": "2026-04-05", "version": action["version"]},
+        )
     )
     assert done["on_time"] is True
     evaluating = ok(owner.get(url))

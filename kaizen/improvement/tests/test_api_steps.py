@@ -115,8 +115,8 @@ def test_it_sets_a_kpis_collection_and_processing(api, agent, process_owner, ini
         "target": 10,
         "warning": 14,
     }
-    assert api(agent).patch(kpi_url(ikpi), changes).status_code == 403
-    response = api(process_owner).patch(kpi_url(ikpi), changes)
+    assert api(agent).patch(kpi_url(ikpi), {**changes, "version": 1}).status_code == 403
+    response = api(process_owner).patch(kpi_url(ikpi), {**changes, "version": 1})
     assert response.status_code == 200, response.json()
     assert {name: response.json()[name] for name in changes} == {
         **changes,
@@ -143,13 +143,15 @@ def test_it_sets_a_kpis_collection_and_processing(api, agent, process_owner, ini
 )
 def test_it_names_the_field_of_a_bad_kpi_setting(api, process_owner, initiative, changes, field):
     ikpi = add_kpi(initiative)
-    response = api(process_owner).patch(kpi_url(ikpi), changes)
+    response = api(process_owner).patch(kpi_url(ikpi), {**changes, "version": ikpi.version})
     assert response.status_code == 400 and field in response.json(), response.json()
 
 
 def test_it_keeps_the_kpi_key_and_removes_a_kpi(api, agent, process_owner, initiative):
     ikpi = add_kpi(initiative)
-    response = api(process_owner).patch(kpi_url(ikpi), {"kpi_key": "incident.opened"})
+    response = api(process_owner).patch(
+        kpi_url(ikpi), {"kpi_key": "incident.opened", "version": ikpi.version}
+    )
     assert response.status_code == 200 and response.json()["kpi_key"] == KPI
     assert api(agent).delete(kpi_url(ikpi)).status_code == 403
     assert api(process_owner).delete(kpi_url(ikpi)).status_code == 204
@@ -207,14 +209,19 @@ def test_it_lets_the_owner_settle_a_gap(api, agent, process_owner, initiative):
     services.do_assess_data(initiative, actor=process_owner)
     gap = Gap.objects.get()
     path = f"/api/v1/gaps/{gap.pk}/"
-    body = {"action": "Import last year's tickets", "owner": agent.pk, "status": "accepted"}
+    body = {
+        "action": "Import last year's tickets",
+        "owner": agent.pk,
+        "status": "accepted",
+        "version": 1,
+    }
     assert api(agent).patch(path, body).status_code == 403
     response = api(process_owner).patch(path, body)
     assert response.status_code == 200, response.json()
     assert response.json()["owner_name"] == str(agent)
     gap.refresh_from_db()
     assert gap.status == GapStatus.ACCEPTED and gap.action == "Import last year's tickets"
-    response = api(process_owner).patch(path, {"code": "other", "status": "done"})
+    response = api(process_owner).patch(path, {"code": "other", "status": "done", "version": 2})
     assert response.status_code == 400 and "status" in response.json()
     assert api(process_owner).patch("/api/v1/gaps/999/", body).status_code == 404
 
@@ -374,10 +381,16 @@ def test_it_shares_the_report_and_revokes_the_link(api, agent, process_owner, in
     assert response.status_code == 200
     token, link = response.json()["token"], response.json()["url"]
     assert link == f"http://testserver/improvement/shared/{token}/"
-    assert api(process_owner).post(url(initiative, "share")).json()["token"] == token
-    assert api(agent).get(url(initiative)).json()["share_url"] == link
+    # The token is in the answer that made it only: the initiative says a link exists and
+    # until when, to those who may revoke it, and nothing to the others.
+    expires_at = response.json()["expires_at"]
+    owner_view = api(process_owner).get(url(initiative)).json()
+    assert owner_view["share_link"] == {"expires_at": expires_at, "expired": False}
+    assert token not in str(owner_view)
+    assert api(agent).get(url(initiative)).json()["share_link"] is None
     assert api(agent).delete(url(initiative, "share")).status_code == 403
     assert api(process_owner).delete(url(initiative, "share")).status_code == 204
     initiative.refresh_from_db()
-    assert initiative.share_token is None
+    assert initiative.share_token_hash is None
+    assert api(process_owner).get(url(initiative)).json()["share_link"] is None
     assert JournalEvent.objects.filter(event_type=EventType.REPORT_UNSHARED).exists()

@@ -156,6 +156,7 @@ def test_it_lets_the_owner_and_the_csi_manager_edit(web, agent, process_owner, c
             "origin": "manual",
             "gate_mode": "strict",
             "evaluation_window_days": 42,
+            "version": 1,
         },
     )
     assert response.status_code == 302

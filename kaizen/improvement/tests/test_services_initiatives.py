@@ -2,12 +2,13 @@
 step 6, the corrective actions of step 7, and opportunities turned into initiatives."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kaizen.improvement import services
+from kaizen.improvement import services, sharing
 from kaizen.improvement.models import (
     ActionStatus,
     DecisionKind,
@@ -257,18 +258,84 @@ def test_it_closes_the_initiative_when_the_decision_is_stop(process_owner):
     assert event.changes["status"] == {"old": "active", "new": "stopped"}
 
 
-def test_it_shares_the_report_once_and_revokes_it(process_owner):
+def test_it_keeps_only_the_hash_of_the_link_and_revokes_it(process_owner):
     initiative = make_initiative(owner=process_owner)
     token = services.do_share_report(initiative, actor=process_owner)
-    assert len(token) >= 32
-    assert services.do_share_report(initiative, actor=process_owner) == token
-    assert len(events(initiative, EventType.REPORT_SHARED)) == 1
+    assert len(token) >= 43
+    initiative.refresh_from_db()
+    assert initiative.share_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in str(Initiative.objects.filter(pk=initiative.pk).values().get())
+    assert sharing.shared_initiative(token) == initiative
     services.do_unshare_report(initiative, actor=process_owner)
     services.do_unshare_report(initiative, actor=process_owner)
     initiative.refresh_from_db()
-    assert initiative.share_token is None
+    assert initiative.share_token_hash is None and initiative.share_expires_at is None
+    assert sharing.shared_initiative(token) is None
     assert len(events(initiative, EventType.REPORT_UNSHARED)) == 1
-    assert services.do_share_report(initiative, actor=process_owner) != token
+
+
+def test_a_new_link_replaces_the_old_one_and_both_are_journaled(process_owner):
+    initiative = make_initiative(owner=process_owner)
+    first = services.do_share_report(initiative, actor=process_owner)
+    second = services.do_share_report(initiative, actor=process_owner, days=3)
+    assert first != second
+    assert sharing.shared_initiative(first) is None
+    assert sharing.shared_initiative(second) == initiative
+    made = events(initiative, EventType.REPORT_SHARED)
+    assert [event.data["replaced"] for event in made] == [False, True]
+    initiative.refresh_from_db()
+    assert made[-1].data["expires_at"] == initiative.share_expires_at.isoformat()
+    services.do_unshare_report(initiative, actor=process_owner)
+    revoked = events(initiative, EventType.REPORT_UNSHARED)[-1]
+    assert revoked.data["expires_at"] == made[-1].data["expires_at"]
+
+
+def test_a_link_expires_after_the_default_days_or_those_chosen(settings, process_owner):
+    settings.KAIZEN_SHARE_LINK_DAYS = 10
+    settings.KAIZEN_SHARE_LINK_MAX_DAYS = 60
+    initiative = make_initiative(owner=process_owner)
+    now = timezone.now()
+    services.do_share_report(initiative, actor=process_owner, now=now)
+    assert initiative.share_expires_at == now + dt.timedelta(days=10)
+    services.do_share_report(initiative, actor=process_owner, days=60, now=now)
+    assert initiative.share_expires_at == now + dt.timedelta(days=60)
+    last_day = timezone.localdate(now) + dt.timedelta(days=5)
+    services.do_share_report(initiative, actor=process_owner, expires_on=last_day, now=now)
+    assert timezone.localtime(initiative.share_expires_at).date() == last_day + dt.timedelta(days=1)
+    assert timezone.localtime(initiative.share_expires_at).time() == dt.time()
+
+
+@pytest.mark.parametrize(
+    ("choice", "field"),
+    [
+        ({"days": 0}, "days"),
+        ({"days": 61}, "days"),
+        ({"expires_on": -1}, "expires_on"),
+        ({"expires_on": 61}, "expires_on"),
+        ({"days": 3, "expires_on": 3}, "expires_on"),
+    ],
+)
+def test_it_refuses_an_expiry_past_the_maximum_or_gone(settings, process_owner, choice, field):
+    settings.KAIZEN_SHARE_LINK_MAX_DAYS = 60
+    initiative = make_initiative(owner=process_owner)
+    if "expires_on" in choice:
+        choice = {**choice, "expires_on": timezone.localdate() + dt.timedelta(choice["expires_on"])}
+    with pytest.raises(ValidationError) as refused:
+        services.do_share_report(initiative, actor=process_owner, **choice)
+    assert field in refused.value.error_dict
+    initiative.refresh_from_db()
+    assert initiative.share_token_hash is None
+    assert not events(initiative, EventType.REPORT_SHARED)
+
+
+def test_an_expired_link_opens_nothing(process_owner):
+    initiative = make_initiative(owner=process_owner)
+    token = services.do_share_report(
+        initiative, actor=process_owner, days=1, now=timezone.now() - dt.timedelta(days=2)
+    )
+    assert sharing.shared_initiative(token) is None
+    initiative.refresh_from_db()
+    assert not sharing.is_live(initiative)
 
 
 # -- step 7: actions -----------------------------------------------------------------------------
@@ -457,3 +524,24 @@ def test_it_dismisses_an_opportunity_with_a_reason_and_keeps_its_strength(csi_ma
     # A dismissed opportunity may still be started later.
     initiative = services.do_start_initiative_from_opportunity(opportunity, actor=csi_manager)
     assert initiative.owner == csi_manager
+
+
+def test_the_migration_hashes_the_links_made_before_and_lets_them_expire(settings, process_owner):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kaizen.improvement.migrations.0004_share_link_hashed")
+    settings.KAIZEN_SHARE_LINK_DAYS = 30
+    initiative = make_initiative(owner=process_owner)
+    unshared = make_initiative(owner=process_owner)
+    # A link made before: its plain token was stored.
+    Initiative.objects.filter(pk=initiative.pk).update(share_token_hash="old-plain-token")
+    migration.hash_tokens(apps, None)
+    initiative.refresh_from_db()
+    assert initiative.share_token_hash == hashlib.sha256(b"old-plain-token").hexdigest()
+    assert sharing.shared_initiative("old-plain-token") == initiative
+    days_left = initiative.share_expires_at - timezone.now()
+    assert dt.timedelta(days=29) < days_left <= dt.timedelta(days=30)
+    unshared.refresh_from_db()
+    assert unshared.share_token_hash is None and unshared.share_expires_at is None

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import detached, page_status, run_service
 from kaizen.improvement import services
 from kaizen.improvement.forms import AdvanceForm, InitiativeForm, ReturnForm
 from kaizen.improvement.from_problem import initiative_initial
@@ -63,13 +63,15 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.do_update_initiative,
             initiative,
             actor=request.user,
+            expected_version=form.cleaned_data["version"],
             **form.initiative_fields(),
         )
         if saved:
             messages.success(request, f"{saved.reference} saved.")
             return redirect(saved)
     context = {"form": form, "initiative": initiative}
-    return render(request, "improvement/initiative_form.html", context)
+    # After a version conflict (409) the page keeps the person's input with the conflict said.
+    return render(request, "improvement/initiative_form.html", context, status=page_status(form))
 
 
 # -- the initiative page, moving between steps -------------------------------------------------

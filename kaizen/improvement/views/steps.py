@@ -12,11 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaizen.core.forms import detached, run_service
+from kaizen.core.forms import conflict_status, detached, page_status, run_service
 from kaizen.core.widgets import share_model_choices
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.forms import (
@@ -28,6 +27,7 @@ from kaizen.improvement.forms import (
     EvaluateForm,
     GapForm,
     KPIAddForm,
+    ShareLinkForm,
 )
 from kaizen.improvement.models import Action, CleaningRule, Gap, Initiative, InitiativeKPI, Status
 from kaizen.improvement.permissions import (
@@ -35,6 +35,7 @@ from kaizen.improvement.permissions import (
     can_update_action,
     can_work_initiative,
 )
+from kaizen.improvement.report_views import pop_new_link, share_state
 from kaizen.improvement.views.base import (
     STEP_NAMES,
     call_service,
@@ -169,14 +170,18 @@ def _step_5(request: HttpRequest, initiative: Initiative, bound: dict[str, Any])
 
 
 def _step_6(request: HttpRequest, initiative: Initiative, bound: dict[str, Any]) -> dict[str, Any]:
-    token = initiative.share_token
-    return {
+    context: dict[str, Any] = {
         "decisions": list(initiative.decisions.select_related("decided_by")),
         "decision_form": bound.get("decision") or DecisionForm(),
-        "share_url": request.build_absolute_uri(reverse("improvement:shared_report", args=[token]))
-        if token
-        else "",
     }
+    # Only those who may revoke the link learn whether there is one.
+    if can_work_initiative(request.user, initiative):
+        context.update(
+            share=share_state(initiative),
+            new_share_url=pop_new_link(request, initiative),
+            share_form=ShareLinkForm(),
+        )
+    return context
 
 
 def _step_7(request: HttpRequest, initiative: Initiative, bound: dict[str, Any]) -> dict[str, Any]:
@@ -297,14 +302,23 @@ def kpi_edit(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = form_class(data, instance=detached(kpi), prefix=f"kpi{kpi.pk}")
     if data is not None and form.is_valid():
+        version, fields = form.version_and_fields()
         saved = run_service(
-            form, services.do_update_initiative_kpi, kpi, actor=request.user, **form.cleaned_data
+            form,
+            services.do_update_initiative_kpi,
+            kpi,
+            actor=request.user,
+            expected_version=version,
+            **fields,
         )
         if saved:
             messages.success(request, f"{kpi.kpi_key} saved.")
             return redirect(step_url(initiative, number, f"kpi-{kpi.pk}"))
     if section != "targets":
-        return render_step(request, initiative, number, {f"{section}-{kpi.pk}": form})
+        response = render_step(request, initiative, number, {f"{section}-{kpi.pk}": form})
+        # After a version conflict (409) the page keeps the person's input with the conflict said.
+        response.status_code = conflict_status(form)
+        return response
     definition = kpi_definition(kpi.kpi_key)
     context = {
         **initiative_context(request, initiative),
@@ -312,7 +326,7 @@ def kpi_edit(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
         "definition": definition,
         "form": form,
     }
-    return render(request, "improvement/kpi_form.html", context)
+    return render(request, "improvement/kpi_form.html", context, status=conflict_status(form))
 
 
 @login_required
@@ -354,13 +368,22 @@ def gap_edit(request: HttpRequest, pk: int, gap_pk: int) -> HttpResponse:
     gap = get_object_or_404(Gap, pk=gap_pk, initiative=initiative)
     form = GapForm(request.POST, instance=detached(gap), prefix=f"gap{gap.pk}")
     if form.is_valid():
+        version, fields = form.version_and_fields()
         saved = run_service(
-            form, services.do_update_gap, gap, actor=request.user, **form.cleaned_data
+            form,
+            services.do_update_gap,
+            gap,
+            actor=request.user,
+            expected_version=version,
+            **fields,
         )
         if saved:
             messages.success(request, f"Gap saved: {gap.description}")
             return redirect(step_url(initiative, 2, f"gap-{gap.pk}"))
-    return render_step(request, initiative, 2, {f"gap-{gap.pk}": form})
+    response = render_step(request, initiative, 2, {f"gap-{gap.pk}": form})
+    # After a version conflict (409) the page keeps the person's input with the conflict said.
+    response.status_code = conflict_status(form)
+    return response
 
 
 # -- step 4: cleaning rules --------------------------------------------------------------------
@@ -508,7 +531,8 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
         "form": form,
         "full": full,
     }
-    return render(request, "improvement/action_form.html", context)
+    # After a version conflict (409) the page keeps the person's input with the conflict said.
+    return render(request, "improvement/action_form.html", context, status=page_status(form))
 
 
 @login_required

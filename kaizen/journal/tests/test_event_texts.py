@@ -598,6 +598,18 @@ def test_goal_and_initiative_events(agent):
     ]
     assert lines(EventType.REPORT_SHARED, initiative, data={"shared": True}) == []
     assert lines(EventType.REPORT_UNSHARED, initiative, data={"shared": False}) == []
+    until = "2026-03-31T22:00:00+00:00"
+    assert lines(
+        EventType.REPORT_SHARED, initiative, data={"shared": True, "expires_at": until}
+    ) == ["Link expires: 31 Mar 2026, 22:00"]
+    assert lines(
+        EventType.REPORT_SHARED,
+        initiative,
+        data={"shared": True, "expires_at": until, "replaced": True},
+    ) == ["Link expires: 31 Mar 2026, 22:00", "Replaced the previous link: Yes"]
+    assert lines(
+        EventType.REPORT_UNSHARED, initiative, data={"shared": False, "expires_at": until}
+    ) == ["Link expires: 31 Mar 2026, 22:00"]
     assert lines(
         EventType.ACTION_CREATED,
         initiative,

@@ -19,6 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from kaizen.catalog import services as catalog
+from kaizen.improvement import services as improvement
+from kaizen.improvement.tests.helpers import make_initiative
 from kaizen.journal.tracking import VersionConflict
 from kaizen.journal.verify import verify_journal
 from kaizen.kpis import services as kpi_services
@@ -113,6 +115,15 @@ KINDS = [
         ("target_minutes", 240),
         ("order", 10),
         frozenset({"target_minutes", "version", "updated_at"}),
+    ),
+    Kind(
+        "improvement initiative",
+        lambda: make_initiative(owner=make_user("ivan", first_name="Ivan")),
+        improvement.do_update_initiative,
+        lambda record: f"/api/v1/initiatives/{record.pk}/",
+        ("priority", 1),
+        ("justification", "Callers wait a working day"),
+        frozenset({"priority", "version", "updated_at"}),
     ),
     Kind(
         "custom KPI",
