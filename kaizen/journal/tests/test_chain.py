@@ -8,6 +8,7 @@ import re
 import threading
 import types
 import uuid
+import zoneinfo
 from contextlib import contextmanager
 from io import StringIO
 
@@ -102,6 +103,28 @@ def test_each_event_hashes_its_content_onto_the_one_before():
         changes=second.changes,
         data=second.data,
         correlation_id=second.correlation_id,
+    )
+
+
+def test_an_instant_hashes_alike_in_any_zone_it_is_given_in():
+    content = {
+        "event_type": "catalog.service.updated",
+        "actor_id": None,
+        "actor_repr": "system",
+        "subject_type": "catalog.service",
+        "subject_id": "1",
+        "subject_repr": "Mail",
+        "changes": {"b": 1, "a": [1.5, None]},
+        "data": {},
+        "correlation_id": uuid.UUID(int=1),
+    }
+    utc = dt.datetime(2026, 3, 29, 1, 30, 0, 5, tzinfo=dt.UTC)
+    paris = utc.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
+    assert event_hash("", occurred_at=utc, **content) == event_hash(
+        "", occurred_at=paris, **content
+    )
+    assert event_hash("", occurred_at=utc, **content) != event_hash(
+        "", occurred_at=utc + dt.timedelta(microseconds=1), **content
     )
 
 
