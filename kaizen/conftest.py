@@ -53,6 +53,8 @@ def admin_user(db):
 
 
 def _set_journal_purge_permit(granted: bool) -> None:
+    """On PostgreSQL the permit counts only for a role that can act as the journal table's
+    owner (journal migration 0005): the suite connects as the role that migrated its database."""
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -4,8 +4,9 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models, router, transaction
 
+from kaizen.journal.chain import event_hash, lock_head
 from kaizen.journal.events import event_type_choices
 
 
@@ -13,7 +14,38 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or remove a journal event."""
 
 
+def subject_type_label(subject_type_id: int) -> str:
+    """An event's subject type as its chain hash names it: "app_label.model"."""
+    content_type = ContentType.objects.get_for_id(subject_type_id)
+    return f"{content_type.app_label}.{content_type.model}"
+
+
+def link(events: list["JournalEvent"], previous_hash: str) -> None:
+    """Chain new `events`, in the order they will be inserted, onto `previous_hash`."""
+    for event in events:
+        event.previous_hash = previous_hash
+        event.chain_hash = previous_hash = event_hash(
+            previous_hash,
+            occurred_at=event.occurred_at,
+            event_type=event.event_type,
+            actor_id=event.actor_id,
+            actor_repr=event.actor_repr,
+            subject_type=subject_type_label(event.subject_type_id),
+            subject_id=event.subject_id,
+            subject_repr=event.subject_repr,
+            changes=event.changes,
+            data=event.data,
+            correlation_id=event.correlation_id,
+        )
+
+
 class JournalEventQuerySet(models.QuerySet["JournalEvent"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list["JournalEvent"]:
+        events = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            link(events, lock_head(connections[self.db]))
+            return super().bulk_create(events, *args, **kwargs)
+
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("journal events are append-only")
 
@@ -32,7 +64,9 @@ class JournalEvent(models.Model):
     `changes` maps a field name to `{"old": ..., "new": ...}`; `data` carries what is not a
     field change (e.g. the member added to a team). Actor and subject are also kept as text so
     the history reads the same after either is renamed or removed. The database refuses UPDATE
-    and DELETE on this table (triggers in migration 0002), so the guarantee holds for raw SQL too.
+    and DELETE on this table (triggers in migrations 0003 and 0005), so the guarantee holds for
+    raw SQL too. Each event is chained to the one before it (`previous_hash`, `chain_hash`;
+    kaizen/journal/chain.py) as it is inserted, so a change made past the triggers shows.
     """
 
     occurred_at = models.DateTimeField(db_index=True)
@@ -55,6 +89,9 @@ class JournalEvent(models.Model):
     # Filled by a PostgreSQL trigger with the writing transaction's id; lets the cursor API
     # hold back events of transactions still in flight (see journal/selectors.py).
     txid = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The hash chain (kaizen/journal/chain.py); empty only on a database not yet migrated.
+    previous_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = JournalEventQuerySet.as_manager()
 
@@ -68,7 +105,11 @@ class JournalEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("journal events are append-only")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # savepoint=False: inside the caller's transaction (record_event) this adds no query.
+        with transaction.atomic(using=using, savepoint=False):
+            link([self], lock_head(connections[using]))
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("journal events are append-only")

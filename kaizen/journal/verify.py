@@ -10,6 +10,9 @@ its `changes` name to the change's "new" value. Comparing: a related record by i
 name may have changed since), a time as an instant, a list as a set. A mismatch is a change
 the journal does not hold (or one it holds that the data lost): `kaizen journal verify`
 reports each one and fails.
+
+The hash chain (kaizen/journal/chain.py) is checked too: `verify_chain` walks the events in id
+order and names the first one whose hash or link does not hold.
 """
 
 import decimal
@@ -22,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.dateparse import parse_datetime
 
+from kaizen.journal.chain import event_hash
 from kaizen.journal.models import JournalEvent
 from kaizen.journal.services import to_journal_value
 from kaizen.journal.tracking import TrackedRecord
@@ -226,3 +230,108 @@ def verify_kind(kind: FoldedKind, batch_size: int = 2000) -> KindReport:
 
 def verify_journal(kinds: Iterable[FoldedKind] | None = None) -> list[KindReport]:
     return [verify_kind(kind) for kind in (registered() if kinds is None else kinds)]
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first event at which the chain does not hold, and why."""
+
+    event_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {self.reason}"
+
+
+@dataclass
+class ChainReport:
+    events: int = 0
+    head: str = ""  # the last event's hash ("" for an empty journal)
+    head_event: int | None = None
+    broken: ChainBreak | None = None
+    expected_head_found: bool | None = None  # None when no head was expected
+
+
+_CHAIN_COLUMNS = (
+    "id",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_repr",
+    "subject_type_id",
+    "subject_id",
+    "subject_repr",
+    "changes",
+    "data",
+    "correlation_id",
+    "previous_hash",
+    "chain_hash",
+)
+
+
+def _break_reason(
+    pk: int, previous_hash: str | None, chain_hash: str | None, recomputed: str, before: Any
+) -> str | None:
+    if not chain_hash:
+        return "it has no hash: it was written past the journal's writers"
+    if recomputed != chain_hash:
+        return "its content does not match its hash: it was changed after it was written"
+    if previous_hash == before[1]:
+        return None
+    if before[0] is None:
+        return (
+            "it is the first event but is chained to an earlier one: events were removed before it"
+        )
+    return (
+        f"it is chained to another event than event {before[0]}, the one before it: "
+        f"an event was inserted or removed between {before[0]} and {pk}, "
+        f"or event {before[0]} was rewritten"
+    )
+
+
+def verify_chain(expect_head: str | None = None, batch_size: int = 5000) -> ChainReport:
+    """Walk the events in id order, recompute each hash and its link to the one before, and
+    stop at the first that does not hold. `expect_head`: a head recorded earlier, which must
+    still be the hash of some event (events appended since are fine)."""
+    labels = {
+        pk: f"{app_label}.{model}"
+        for pk, app_label, model in ContentType.objects.values_list("pk", "app_label", "model")
+    }
+    report = ChainReport(expected_head_found=None if expect_head is None else False)
+    before: tuple[int | None, str] = (None, "")  # the previous event's id and hash
+    last_id = 0
+    while report.broken is None:
+        rows = list(
+            JournalEvent.objects.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list(*_CHAIN_COLUMNS)[:batch_size]
+        )
+        if not rows:
+            break
+        for row in rows:
+            pk, at, kind, actor, actor_repr, subject_type, subject = row[:7]
+            subject_repr, changes, data, correlation, previous_hash, chain_hash = row[7:]
+            recomputed = event_hash(
+                previous_hash or "",
+                occurred_at=at,
+                event_type=kind,
+                actor_id=actor,
+                actor_repr=actor_repr,
+                subject_type=labels.get(subject_type, str(subject_type)),
+                subject_id=subject,
+                subject_repr=subject_repr,
+                changes=changes,
+                data=data,
+                correlation_id=correlation,
+            )
+            reason = _break_reason(pk, previous_hash, chain_hash, recomputed, before)
+            if reason is not None:
+                report.broken = ChainBreak(pk, reason)
+                break
+            report.events += 1
+            if expect_head is not None and chain_hash == expect_head:
+                report.expected_head_found = True
+            before = (pk, chain_hash)
+        last_id = rows[-1][0]
+    report.head_event, report.head = before
+    return report

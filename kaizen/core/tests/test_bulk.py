@@ -48,11 +48,12 @@ def _event_values(number: int, subject_type: ContentType) -> dict:
 
 def _stored(ids: list[int]) -> list[tuple]:
     """The events' columns as the database holds them (not as the ORM reads them back),
-    but their ids and the trigger-filled transaction id."""
+    but their ids, the trigger-filled transaction id and the hash chain (the ORM's path chains
+    the events; the bulk writer writes what it is given)."""
     columns = [
         field.column
         for field in JournalEvent._meta.concrete_fields
-        if field.attname not in {"id", "txid"}
+        if field.attname not in {"id", "txid", "previous_hash", "chain_hash"}
     ]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -82,7 +83,11 @@ def test_inserted_rows_are_stored_as_the_orm_stores_them_across_batches():
         JournalEvent.objects.bulk_create([JournalEvent(**row) for row in values])
         by_orm = _stored(_new_ids(start))
         start = _last_id()
-        bulk.insert_rows(JournalEvent, [{**row, "txid": None} for row in values], batch_size=3)
+        bulk.insert_rows(
+            JournalEvent,
+            [{**row, "txid": None, "previous_hash": None, "chain_hash": None} for row in values],
+            batch_size=3,
+        )
         by_writer = _new_ids(start)
 
     assert len(by_writer) == 7  # three batches, none lost or repeated
