@@ -30,6 +30,16 @@ def axes_on():
         yield
 
 
+@pytest.fixture
+def django_cache():
+    """The cache the token failures are counted in, empty before and after the test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
 def sign_in(client, username, password, address="203.0.113.7"):
     return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
@@ -114,3 +124,37 @@ def test_a_revoked_or_expired_token_is_refused_and_journaled_on_its_owner():
     unknown = client.get("/api/v1/incidents/", HTTP_AUTHORIZATION="Bearer not-a-token")
     assert unknown.status_code == 401  # nobody's token: nothing to journal it on
     assert events_for(tom)[-1] == event
+
+
+def test_failed_tokens_from_one_address_lock_it_out_of_the_api(django_cache):
+    """Guessing tokens is as slow as guessing passwords: at the limit the address gets 429,
+    even with a good token; another address is not affected."""
+    tom = make_user("tom")
+    _, good = services.do_create_api_token(tom, name="ci", actor=tom)
+    api = APIClient()
+
+    def call(token, address="203.0.113.7"):
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return api.get("/api/v1/services/", REMOTE_ADDR=address)
+
+    assert call(good).status_code == 200
+    for attempt in range(5):
+        assert call(f"guess-{attempt}").status_code == 401
+    refused = call(good)
+    assert refused.status_code == 429 and refused["Retry-After"] == "900"
+    assert "try again in 15 minutes" in refused.json()["detail"]
+    assert call(good, address="198.51.100.9").status_code == 200
+    django_cache.clear()  # the cool-off over
+    assert call(good).status_code == 200
+
+
+def test_a_good_token_clears_the_address_failures(django_cache):
+    tom = make_user("tom")
+    _, good = services.do_create_api_token(tom, name="ci", actor=tom)
+    api = APIClient()
+    for round_ in range(3):
+        for attempt in range(4):
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer guess-{round_}-{attempt}")
+            assert api.get("/api/v1/services/").status_code == 401
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {good}")
+        assert api.get("/api/v1/services/").status_code == 200
