@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from kaizen.availability.engine import AvailabilityFigure, CountedSpan, Terms, measure
@@ -23,24 +23,6 @@ from kaizen.sla.targets import calendar_index
 
 # Without an agreed target the service is measured over every hour (and nothing is judged).
 ALL_HOURS = CalendarIndex("UTC", [WorkingPeriod(day, 0, 24 * 60) for day in range(7)])
-
-
-def counting_outages(service: Service, start: dt.datetime, end: dt.datetime) -> QuerySet[Outage]:
-    """The confirmed outages of `service` that overlap [start, end)."""
-    return (
-        Outage.objects.filter(service=service, status=OutageStatus.CONFIRMED, started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-        .order_by("started_at", "pk")
-    )
-
-
-def targets_of(service: Service) -> list[AvailabilityTarget]:
-    return list(
-        AvailabilityTarget.objects.filter(service=service)
-        .select_related("calendar")
-        .prefetch_related("calendar__periods", "calendar__closures")
-        .order_by("valid_from")
-    )
 
 
 def terms_between(
@@ -122,50 +104,7 @@ def service_availability(
     by_month: bool = False,
 ) -> ServiceAvailability:
     """The figures of `service` over [start, end) (up to `now` at most), and by month."""
-    now = now or timezone.now()
-    end = min(end, now)
-    return _figures(
-        service,
-        targets_of(service),
-        list(counting_outages(service, start, end)),
-        start,
-        end,
-        now,
-        by_month,
-    )
-
-
-def _figures(
-    service: Service,
-    targets: list[AvailabilityTarget],
-    outages: list[Outage],
-    start: dt.datetime,
-    end: dt.datetime,
-    now: dt.datetime,
-    by_month: bool,
-) -> ServiceAvailability:
-    windows = (
-        maintenance_windows(service, start, end)
-        if any(outage.kind == OutageKind.PLANNED for outage in outages)
-        else []
-    )
-
-    def figure(low: dt.datetime, high: dt.datetime) -> AvailabilityFigure:
-        return measure(
-            low,
-            high,
-            terms_between(targets, low, high),
-            spans_of(outages, low, high, windows, now),
-        )
-
-    months = []
-    if by_month:
-        for month_start in month_starts(start, end):
-            month_end = min(end, (month_start + dt.timedelta(days=32)).replace(day=1))
-            months.append(figure(max(start, month_start), month_end))
-    return ServiceAvailability(
-        service=service, whole=figure(start, end), months=months, has_target=bool(targets)
-    )
+    return services_availability([service], start, end, now=now, by_month=by_month)[service.pk]
 
 
 def services_availability(
@@ -177,35 +116,24 @@ def services_availability(
     by_month: bool = False,
 ) -> dict[int, ServiceAvailability]:
     """service_availability of several services, by service id, reading the targets and the
-    outages of all of them at once (two queries, plus the maintenance windows of a service
-    with planned work in the range)."""
-    now = now or timezone.now()
-    end = min(end, now)
-    ids = [service.pk for service in services]
-    targets: dict[int, list[AvailabilityTarget]] = {pk: [] for pk in ids}
-    outages: dict[int, list[Outage]] = {pk: [] for pk in ids}
-    if ids:
-        for target in (
-            AvailabilityTarget.objects.filter(service_id__in=ids)
-            .select_related("calendar")
-            .prefetch_related("calendar__periods", "calendar__closures")
-            .order_by("valid_from")
-        ):
-            targets[target.service_id].append(target)
-        for outage in (
-            Outage.objects.filter(
-                service_id__in=ids, status=OutageStatus.CONFIRMED, started_at__lt=end
-            )
-            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-            .order_by("started_at", "pk")
-        ):
-            outages[outage.service_id].append(outage)
-    return {
-        service.pk: _figures(
-            service, targets[service.pk], outages[service.pk], start, end, now, by_month
+    outages of all of them at once (AvailabilityBook). Time before a service's first target
+    is measured over every hour and not judged."""
+    book = AvailabilityBook(start, end, now=now, services=services, targeted_only=False)
+    end = book.end
+    result = {}
+    for service in services:
+        months = []
+        if by_month:
+            for first in month_starts(start, end):
+                following = min(end, (first + dt.timedelta(days=32)).replace(day=1))
+                months.append(book.figure(service.pk, max(start, first), following))
+        result[service.pk] = ServiceAvailability(
+            service=service,
+            whole=book.figure(service.pk, start, end),
+            months=months,
+            has_target=bool(book.targets.get(service.pk)),
         )
-        for service in services
-    }
+    return result
 
 
 def month_start(moment: dt.datetime, months_back: int = 0) -> dt.datetime:
@@ -226,11 +154,12 @@ def target_in_force(service: Service, on: dt.date) -> AvailabilityTarget | None:
 
 
 class AvailabilityBook:
-    """Every service with an availability target, its targets and confirmed outages, read once
-    (a fixed number of queries: the targets with their calendars, the outages, the maintenance
-    windows of the services with planned work), for figures over many services and periods:
-    the KPIs, the overview. Only time under a target counts here: a service's agreed service
-    time before its first target is not part of any total."""
+    """Services' targets and confirmed outages, read once (a fixed number of queries: the
+    targets with their calendars, the outages, the maintenance windows of the services with
+    planned work), for figures over many services and periods: the KPIs, the overview, a
+    service's page. Without `services`, every service with an availability target. With
+    `targeted_only` (the KPIs), only time under a target counts: a service's time before its
+    first target is not part of any total; otherwise it is measured over every hour."""
 
     def __init__(
         self,
@@ -239,22 +168,25 @@ class AvailabilityBook:
         *,
         now: dt.datetime | None = None,
         services: Iterable[Service] | None = None,
+        targeted_only: bool = True,
     ) -> None:
         self.now = now or timezone.now()
         self.start, self.end = start, min(end, self.now)
+        self.targeted_only = targeted_only
         self._hours: dict[int, CalendarIndex] = {}
         targets = (
             AvailabilityTarget.objects.select_related("calendar", "service")
             .prefetch_related("calendar__periods", "calendar__closures")
             .order_by("service_id", "valid_from")
         )
-        if services is not None:
-            targets = targets.filter(service__in=list(services))
-        self.targets: dict[int, list[AvailabilityTarget]] = {}
         self.services: dict[int, Service] = {}
+        if services is not None:
+            self.services = {service.pk: service for service in services}
+            targets = targets.filter(service_id__in=list(self.services))
+        self.targets: dict[int, list[AvailabilityTarget]] = {}
         for target in targets:
             self.targets.setdefault(target.service_id, []).append(target)
-            self.services[target.service_id] = target.service
+            self.services.setdefault(target.service_id, target.service)
         outages = (
             Outage.objects.filter(
                 service_id__in=list(self.services),
@@ -283,12 +215,12 @@ class AvailabilityBook:
         return index
 
     def figure(self, service_id: int, low: dt.datetime, high: dt.datetime) -> AvailabilityFigure:
-        """The service's figures over [low, high), under its targets only."""
+        """The service's figures over [low, high) (under its targets only, when so read)."""
         high = min(high, self.end)
         terms = [
             term
             for term in terms_between(self.targets.get(service_id, []), low, high, self.hours_of)
-            if term.target_percent is not None
+            if term.target_percent is not None or not self.targeted_only
         ]
         spans = spans_of(
             self.outages.get(service_id, []), low, high, self.windows.get(service_id, []), self.now
