@@ -134,11 +134,17 @@ def _agreed_within(terms: list[Terms], start: dt.datetime, end: dt.datetime) -> 
 
 
 def measure(
-    start: dt.datetime, end: dt.datetime, terms: list[Terms], spans: list[CountedSpan]
+    start: dt.datetime,
+    end: dt.datetime,
+    terms: list[Terms],
+    spans: list[CountedSpan],
+    *,
+    itemised: bool = True,
 ) -> AvailabilityFigure:
     """The figures of one service over [start, end). `terms` cover the period without gaps or
     overlaps (the caller splits it where the target changes); `spans` are the outages that
-    count, their intervals already inside the period."""
+    count, their intervals already inside the period. `itemised`: also each outage's share
+    (pages show them; totals over many services and periods do without)."""
     figure = AvailabilityFigure(start=start, end=end)
     figure.agreed_us = _agreed_within(terms, start, end)
     judged = [term for term in terms if term.target_percent is not None]
@@ -155,12 +161,13 @@ def measure(
     weighted = [
         (low, high, span.share) for span in spans for low, high in span.intervals if low < high
     ]
-    figure.downtime_us = sum(
-        (
-            Fraction(_agreed_within(terms, low, high) * share, FULL)
+    # Summed in whole µs x percent, divided once: exact, and no fraction per segment.
+    figure.downtime_us = Fraction(
+        sum(
+            _agreed_within(terms, low, high) * share
             for low, high, share in weighted_segments(weighted)
         ),
-        Fraction(0),
+        FULL,
     )
     breaks = [
         interval
@@ -171,10 +178,12 @@ def measure(
     ]
     figure.breaks = len(breaks)
     figure.break_downtime_us = sum(_agreed_within(terms, *interval) for interval in breaks)
-    for span in spans:
-        alone = sum(
-            _agreed_within(terms, low, high) for low, high in merged(span.intervals)
-        ) * Fraction(span.share, FULL)
+    for span in spans if itemised else ():
+        alone = Fraction(
+            sum(_agreed_within(terms, low, high) for low, high in merged(span.intervals))
+            * span.share,
+            FULL,
+        )
         if alone:
             figure.outages.append(OutageShare(span.number, alone))
     figure.outages.sort(key=lambda share: -share.downtime_us)

@@ -4,9 +4,11 @@
 Each function reads a fixed number of queries whatever the period's length: the targets, the
 outages and the maintenance windows of the whole range at once."""
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -20,6 +22,17 @@ from kaizen.core.intervals import Interval, clipped, subtracted
 from kaizen.sla.calendar import CalendarIndex, WorkingPeriod
 from kaizen.sla.models import BusinessCalendar
 from kaizen.sla.targets import calendar_index
+
+
+class OutageRow(NamedTuple):
+    """What the figures read of a confirmed outage."""
+
+    number: str
+    kind: str
+    share_affected: int
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+
 
 # Without an agreed target the service is measured over every hour (and nothing is judged).
 ALL_HOURS = CalendarIndex("UTC", [WorkingPeriod(day, 0, 24 * 60) for day in range(7)])
@@ -50,7 +63,7 @@ def terms_between(
 
 
 def spans_of(
-    outages: Iterable[Outage],
+    outages: Iterable[Outage | OutageRow],
     start: dt.datetime,
     end: dt.datetime,
     windows: list[Interval],
@@ -187,7 +200,7 @@ class AvailabilityBook:
         for target in targets:
             self.targets.setdefault(target.service_id, []).append(target)
             self.services.setdefault(target.service_id, target.service)
-        outages = (
+        rows = (
             Outage.objects.filter(
                 service_id__in=list(self.services),
                 status=OutageStatus.CONFIRMED,
@@ -195,10 +208,21 @@ class AvailabilityBook:
             )
             .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=self.start))
             .order_by("started_at", "pk")
+            .values_list("service_id", "number", "kind", "share_affected", "started_at", "ended_at")
         )
-        self.outages: dict[int, list[Outage]] = {}
-        for outage in outages:
-            self.outages.setdefault(outage.service_id, []).append(outage)
+        # Plain rows, by service in order of start, with the longest one's length: a period's
+        # outages are found by bisection, not by reading all of the service's.
+        self.outages: dict[int, list[OutageRow]] = {}
+        for service_id, *fields in rows:
+            self.outages.setdefault(service_id, []).append(OutageRow(*fields))
+        self._starts = {
+            service_id: [row.started_at for row in listed]
+            for service_id, listed in self.outages.items()
+        }
+        self._longest = {
+            service_id: max((row.ended_at or self.now) - row.started_at for row in listed)
+            for service_id, listed in self.outages.items()
+        }
         self.windows: dict[int, list[Interval]] = {
             service_id: maintenance_windows(self.services[service_id], self.start, self.end)
             for service_id, listed in self.outages.items()
@@ -214,7 +238,9 @@ class AvailabilityBook:
             index.prepare(self.start, self.end)
         return index
 
-    def figure(self, service_id: int, low: dt.datetime, high: dt.datetime) -> AvailabilityFigure:
+    def figure(
+        self, service_id: int, low: dt.datetime, high: dt.datetime, *, itemised: bool = True
+    ) -> AvailabilityFigure:
         """The service's figures over [low, high) (under its targets only, when so read)."""
         high = min(high, self.end)
         terms = [
@@ -223,9 +249,24 @@ class AvailabilityBook:
             if term.target_percent is not None or not self.targeted_only
         ]
         spans = spans_of(
-            self.outages.get(service_id, []), low, high, self.windows.get(service_id, []), self.now
+            self._overlapping(service_id, low, high),
+            low,
+            high,
+            self.windows.get(service_id, []),
+            self.now,
         )
-        return measure(low, high, terms, spans)
+        return measure(low, high, terms, spans, itemised=itemised)
+
+    def _overlapping(self, service_id: int, low: dt.datetime, high: dt.datetime) -> list[OutageRow]:
+        """The service's outages that may overlap [low, high): those starting before `high`
+        and after `low` less the longest outage's length."""
+        listed = self.outages.get(service_id)
+        if not listed:
+            return []
+        starts = self._starts[service_id]
+        last = bisect.bisect_left(starts, high)
+        first = bisect.bisect_left(starts, low - self._longest[service_id], hi=last)
+        return listed[first:last]
 
     def first_day(self) -> dt.date | None:
         days = [targets[0].valid_from for targets in self.targets.values() if targets]

@@ -510,7 +510,8 @@ def availability_block(user: User, role: str, now: dt.datetime) -> Block:
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     book = AvailabilityBook(month_start, now, now=now)
     figures = {
-        service_id: book.figure(service_id, month_start, now) for service_id in book.services
+        service_id: book.figure(service_id, month_start, now, itemised=False)
+        for service_id in book.services
     }
     below = sorted(
         (

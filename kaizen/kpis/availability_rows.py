@@ -103,7 +103,7 @@ def availability_rows(
             service_ids = [by_name[key[0]]] if key else list(book.services)
             agreed, downtime, breaks, lost, measured = 0, Fraction(0), 0, 0, 0
             for service_id in service_ids:
-                figure = book.figure(service_id, low, high)
+                figure = book.figure(service_id, low, high, itemised=False)
                 if not figure.agreed_us:
                     continue
                 measured += 1

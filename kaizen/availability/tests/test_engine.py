@@ -123,3 +123,18 @@ def test_without_a_target_nothing_is_judged_and_no_break_leaves_the_means_empty(
 def test_months_are_cut_at_their_first_day():
     starts = month_starts(utc("2026-01-15 00:00"), utc("2026-03-02 00:00"))
     assert starts == [utc("2026-01-01 00:00"), utc("2026-02-01 00:00"), utc("2026-03-01 00:00")]
+
+
+def test_totals_without_the_outages_behind_them_are_the_same_figures():
+    spans = [
+        span("OUT1", "2026-03-10 10:00", "2026-03-10 12:00"),
+        span("OUT2", "2026-03-13 09:00", "2026-03-13 13:00", share=50, is_break=False),
+    ]
+    itemised = measure(*WEEK, office_week(), spans)
+    totals = measure(*WEEK, office_week(), spans, itemised=False)
+    assert (totals.downtime_us, totals.breaks, totals.availability) == (
+        itemised.downtime_us,
+        itemised.breaks,
+        itemised.availability,
+    )
+    assert totals.outages == [] and len(itemised.outages) == 2
