@@ -6,18 +6,23 @@ from django.db.models import QuerySet
 from kaizen.core.filtering import search_terms
 from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
+from kaizen.journal.verify import registered
 
+# Every record of these apps is journaled; the other processes' records are those they register
+# with `kaizen journal verify` (changes, problems, outages, initiatives...), found there, so a
+# process added later is offered without a change here.
 JOURNALED_APPS = ("people", "catalog", "incidents", "sla")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
 def subject_type_choices() -> list[tuple[str, str]]:
-    types = ContentType.objects.filter(app_label__in=JOURNALED_APPS).order_by("app_label", "model")
-    return [
-        (f"{ct.app_label}.{ct.model}", f"{ct.model_class()._meta.verbose_name.capitalize()}")
-        for ct in types
-        if ct.model_class()
-    ]
+    models = {kind.model for kind in registered()}
+    types = ContentType.objects.filter(app_label__in=JOURNALED_APPS)
+    models |= {ct.model_class() for ct in types if ct.model_class()}
+    labelled = sorted(
+        (model._meta.label_lower, model._meta.verbose_name.capitalize()) for model in models
+    )
+    return labelled
 
 
 class JournalEventFilter(django_filters.FilterSet):

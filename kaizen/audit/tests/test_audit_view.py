@@ -151,3 +151,34 @@ def test_named_data_keeps_the_page_s_queries_constant(client, requester, agent):
     assert "Data quality: Incidents opened: good" in page
     assert "Breakdown: Category and subcategory" in page
     assert "incident.opened" not in page and "category,subcategory" not in page
+
+
+def test_every_process_s_records_can_be_chosen_and_filter_the_trail(client, admin_user):
+    """The record types offered are every journaled kind of record, the processes' included
+    (changes, problems, outages, initiatives), and choosing one keeps only its events."""
+    from kaizen.audit.filters import subject_type_choices
+    from kaizen.availability.services import do_record_outage
+
+    offered = dict(subject_type_choices())
+    for label in (
+        "changes.change",
+        "problems.problem",
+        "availability.outage",
+        "improvement.initiative",
+        "catalog.service",
+    ):
+        assert label in offered, label
+    mail = make_service("Mail", slug="mail")
+    from django.utils import timezone
+
+    do_record_outage(
+        actor=None,
+        service=mail,
+        kind="unplanned",
+        started_at=timezone.now() - timezone.timedelta(hours=1),
+        title="Mail down",
+    )
+    client.login(username="ada", password=PASSWORD)
+    response = client.get("/audit/", {"subject_type": "availability.outage"})
+    shown = {event.event_type for event in response.context["page_obj"].object_list}
+    assert shown == {EventType.OUTAGE_RECORDED}
