@@ -109,7 +109,10 @@ def build_event(
     )
 
 
-_PENDING_COLUMNS = (
+# The columns of an event its writer sets (the id and the transaction id are the database's):
+# what the bulk writer inserts, and (with the id) what `kaizen journal verify` reads to walk
+# the chain.
+EVENT_COLUMNS = (
     "occurred_at",
     "event_type",
     "actor_id",
@@ -175,7 +178,7 @@ def record_events(events: list[PendingEvent], batch_size: int = 5000) -> None:
         )
         previous_hash = chain_hash
     # In list order: ids, handed out as the rows go in, follow the chain.
-    insert_values(JournalEvent, _PENDING_COLUMNS, rows, batch_size=batch_size)
+    insert_values(JournalEvent, EVENT_COLUMNS, rows, batch_size=batch_size)
 
 
 def apply_changes(

@@ -27,7 +27,7 @@ from django.utils.dateparse import parse_datetime
 
 from kaizen.journal.chain import event_hash
 from kaizen.journal.models import JournalEvent
-from kaizen.journal.services import to_journal_value
+from kaizen.journal.services import EVENT_COLUMNS, to_journal_value
 from kaizen.journal.tracking import TrackedRecord
 
 State = dict[str, Any]
@@ -252,21 +252,7 @@ class ChainReport:
     expected_head_found: bool | None = None  # None when no head was expected
 
 
-_CHAIN_COLUMNS = (
-    "id",
-    "occurred_at",
-    "event_type",
-    "actor_id",
-    "actor_repr",
-    "subject_type_id",
-    "subject_id",
-    "subject_repr",
-    "changes",
-    "data",
-    "correlation_id",
-    "previous_hash",
-    "chain_hash",
-)
+_CHAIN_COLUMNS = ("id", *EVENT_COLUMNS)
 
 
 def _break_reason(
