@@ -45,6 +45,8 @@ class Importer:
     write: Callable[..., ImportedBatch] = do_import_incidents
     # What a run made of its records, after their count in its summary ("12 incidents created").
     created_phrase: str = "incidents created"
+    # The value a refused record's problem names, in its `number_column` (the number itself).
+    refused_value: Callable[[Any], str] = lambda record: record.number
 
 
 def _servicenow_named(source: str) -> dict[str, int]:
@@ -93,5 +95,6 @@ IMPORTERS: dict[str, Importer] = {
         number_column=lambda options: "configuration_item",
         write=work_log.record_seen_work,
         created_phrase="sightings of work recorded",
+        refused_value=lambda work: work.configuration_item,
     ),
 }

@@ -100,6 +100,7 @@ def run_import(
                     history,
                     number_column=importer.number_column(run.options),
                     write=importer.write,
+                    refused_value=importer.refused_value,
                 )
                 if on_progress:
                     on_progress(run)
@@ -242,6 +243,7 @@ def _write_batch(
     *,
     number_column: str,
     write: Callable[..., ImportedBatch],
+    refused_value: Callable[[Any], str],
 ) -> None:
     problems: list[RowProblem] = [problem for parsed in batch for problem in parsed.problems]
     # A number given twice is imported from its first row; the later rows are refused (a
@@ -267,8 +269,10 @@ def _write_batch(
     for parsed in batch:  # what the histories of the incidents this run created hold
         if parsed.counts and parsed.record is not None and parsed.record.number in created:
             history.update(parsed.counts)
+    by_number = {record.number: record for record in records}
     for number, reason in outcome.refused.items():
-        problems.append(RowProblem(first_rows[number], reason, number, number_column, number))
+        value = refused_value(by_number[number]) if number in by_number else number
+        problems.append(RowProblem(first_rows[number], reason, number, number_column, value))
     RowError.objects.bulk_create(
         [
             RowError(
