@@ -6,8 +6,10 @@ form, call one service, redirect or re-render. Figures come from the selectors (
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -258,68 +260,73 @@ def outage_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_outage(request, _outage_for(request, number))
 
 
+def _outage_step(
+    request: HttpRequest,
+    number: str,
+    form_class: type[forms.Form],
+    form_name: str,
+    step: Callable[..., Outage],
+    said: str,
+    arguments: Callable[[dict[str, Any]], dict[str, Any]],
+) -> HttpResponse:
+    """One of the confirmer's steps on an outage (confirm, dismiss, end): the form checked,
+    the service run with what `arguments` takes from it, the page again with the form's errors
+    when either refuses."""
+    outage = _outage_for(request, number)
+    _require_confirmer(request, outage)
+    form = form_class(request.POST)
+    if form.is_valid():
+        done = run_service(form, step, outage, actor=request.user, **arguments(form.cleaned_data))
+        if done:
+            messages.success(request, f"{done.number} {said}")
+            return redirect(done)
+    return _render_outage(request, outage, **{form_name: form})
+
+
 @login_required
 @require_POST
 def outage_confirm(request: HttpRequest, number: str) -> HttpResponse:
-    outage = _outage_for(request, number)
-    _require_confirmer(request, outage)
-    form = ConfirmOutageForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        confirmed = run_service(
-            form,
-            do_confirm_outage,
-            outage,
-            actor=request.user,
-            expected_version=data["version"],
-            started_at=data["started_at"],
-            ended_at=data["ended_at"],
-        )
-        if confirmed:
-            messages.success(request, f"{confirmed.number} confirmed: it counts now.")
-            return redirect(confirmed)
-    return _render_outage(request, outage, confirm_form=form)
+    return _outage_step(
+        request,
+        number,
+        ConfirmOutageForm,
+        "confirm_form",
+        do_confirm_outage,
+        "confirmed: it counts now.",
+        lambda data: {
+            "expected_version": data["version"],
+            "started_at": data["started_at"],
+            "ended_at": data["ended_at"],
+        },
+    )
 
 
 @login_required
 @require_POST
 def outage_dismiss(request: HttpRequest, number: str) -> HttpResponse:
-    outage = _outage_for(request, number)
-    _require_confirmer(request, outage)
-    form = DismissOutageForm(request.POST)
-    if form.is_valid():
-        dismissed = run_service(
-            form,
-            do_dismiss_outage,
-            outage,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data["version"],
-        )
-        if dismissed:
-            messages.success(request, f"{dismissed.number} dismissed.")
-            return redirect(dismissed)
-    return _render_outage(request, outage, dismiss_form=form)
+    return _outage_step(
+        request,
+        number,
+        DismissOutageForm,
+        "dismiss_form",
+        do_dismiss_outage,
+        "dismissed.",
+        lambda data: {"expected_version": data["version"], "reason": data["reason"]},
+    )
 
 
 @login_required
 @require_POST
 def outage_end(request: HttpRequest, number: str) -> HttpResponse:
-    outage = _outage_for(request, number)
-    _require_confirmer(request, outage)
-    form = EndOutageForm(request.POST)
-    if form.is_valid():
-        ended = run_service(
-            form,
-            do_end_outage,
-            outage,
-            actor=request.user,
-            ended_at=form.cleaned_data["ended_at"] or timezone.now(),
-        )
-        if ended:
-            messages.success(request, f"{ended.number} ended.")
-            return redirect(ended)
-    return _render_outage(request, outage, end_form=form)
+    return _outage_step(
+        request,
+        number,
+        EndOutageForm,
+        "end_form",
+        do_end_outage,
+        "ended.",
+        lambda data: {"ended_at": data["ended_at"] or timezone.now()},
+    )
 
 
 # -- a service's availability -----------------------------------------------------------------
