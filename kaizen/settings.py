@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kaizen.imports",
     "kaizen.analytics",
     "kaizen.kpis",
+    "kaizen.servicelevels",
     "kaizen.improvement",
     "kaizen.api",
     "kaizen.home",

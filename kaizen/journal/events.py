@@ -188,6 +188,23 @@ class EventType(models.TextChoices):
     OUTAGE_DISMISSED = "availability.outage.dismissed", "Outage dismissed"
     OUTAGE_ENDED = "availability.outage.ended", "Outage ended"
     AVAILABILITY_TARGET_SET = "availability.target.set", "Availability target set"
+    # service level management
+    CUSTOMER_CREATED = "servicelevels.customer.created", "Customer created"
+    CUSTOMER_UPDATED = "servicelevels.customer.updated", "Customer updated"
+    SUPPLIER_CREATED = "servicelevels.supplier.created", "Supplier created"
+    SUPPLIER_UPDATED = "servicelevels.supplier.updated", "Supplier updated"
+    AGREEMENT_CREATED = "servicelevels.agreement.created", "Agreement created"
+    AGREEMENT_UPDATED = "servicelevels.agreement.updated", "Agreement updated"
+    AGREEMENT_TERMS_CREATED = "servicelevels.terms.created", "Agreement version made"
+    AGREEMENT_TERMS_UPDATED = "servicelevels.terms.updated", "Agreement version changed"
+    REVIEW_SCHEDULED = "servicelevels.review.scheduled", "Service review scheduled"
+    REVIEW_UPDATED = "servicelevels.review.updated", "Service review updated"
+    REVIEW_HELD = "servicelevels.review.held", "Service review held"
+    REVIEW_CANCELLED = "servicelevels.review.cancelled", "Service review cancelled"
+    REVIEW_ACTION_ADDED = "servicelevels.review_action.added", "Review action agreed"
+    REVIEW_ACTION_UPDATED = "servicelevels.review_action.updated", "Review action updated"
+    REPORT_LINK_CREATED = "servicelevels.report_link.created", "Report link shared"
+    REPORT_LINK_REVOKED = "servicelevels.report_link.revoked", "Report link withdrawn"
     # imports
     IMPORT_RUN_FINISHED = "imports.run.finished", "Import finished"
     # notifications (the subject is the person whose preferences changed)

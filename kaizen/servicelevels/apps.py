@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class ServiceLevelsConfig(AppConfig):
+    name = "kaizen.servicelevels"
+    label = "servicelevels"
+    verbose_name = "Service level management"
+
+    def ready(self) -> None:
+        from kaizen.journal.verify import FoldedKind, register
+        from kaizen.servicelevels.services.base import (
+            AGREEMENTS,
+            CUSTOMERS,
+            REVIEW_ACTIONS,
+            REVIEWS,
+            SUPPLIERS,
+            TERMS,
+        )
+
+        # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
+        register(FoldedKind("servicelevels.customer", CUSTOMERS))
+        register(FoldedKind("servicelevels.supplier", SUPPLIERS))
+        register(FoldedKind("servicelevels.agreement", AGREEMENTS))
+        register(FoldedKind("servicelevels.terms", TERMS))
+        register(FoldedKind("servicelevels.review", REVIEWS))
+        register(FoldedKind("servicelevels.review_action", REVIEW_ACTIONS))
