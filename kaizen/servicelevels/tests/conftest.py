@@ -11,6 +11,7 @@ from kaizen.servicelevels.services import (
     do_create_customer,
     do_create_supplier,
 )
+from kaizen.sla.services import do_create_sla_definition
 from kaizen.sla.tests.helpers import office_calendar
 from kaizen.testing import make_service, make_team, make_user
 
@@ -50,9 +51,8 @@ def network_team(db):
 
 @pytest.fixture
 def resolution_p1(db, calendar):
-    from kaizen.sla.models import SLADefinition
-
-    return SLADefinition.objects.create(
+    return do_create_sla_definition(
+        actor=None,
         name="P1 resolution",
         kind="resolution",
         calendar=calendar,

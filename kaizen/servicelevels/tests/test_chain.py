@@ -1,0 +1,133 @@
+"""The chain check on a hand-made chain: a customer's 8 office hours for priority 1, a team's
+4 office hours, a supplier's hours round the clock, a team working weekdays 8-12 only."""
+
+import datetime as dt
+
+import pytest
+
+from kaizen.servicelevels.chain import MINUTE_US, chain_check, worst_case_us
+from kaizen.servicelevels.services import do_create_agreement
+from kaizen.sla.services import do_create_calendar
+from kaizen.sla.targets import calendar_index
+
+H = 60 * MINUTE_US
+MONDAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def round_the_clock(db):
+    return do_create_calendar(
+        actor=None,
+        name="24x7",
+        slug="always",
+        time_zone="Europe/London",
+        periods=[(day, dt.time(0), dt.time(0)) for day in range(7)],
+    )
+
+
+@pytest.fixture
+def mornings(db):
+    return do_create_calendar(
+        actor=None,
+        name="Mornings",
+        slug="mornings",
+        time_zone="Europe/London",
+        periods=[(day, dt.time(8), dt.time(12)) for day in range(5)],
+    )
+
+
+def test_a_link_on_the_same_hours_costs_its_own_time(calendar):
+    office = calendar_index(calendar)
+    assert worst_case_us(office, 240, office, MONDAY) == 4 * H
+
+
+def test_round_the_clock_hours_cost_at_most_their_length_in_office_time(calendar, round_the_clock):
+    # 4 hours round the clock started at 13:00 end at 17:00: all 4 in office time.
+    assert worst_case_us(
+        calendar_index(round_the_clock), 240, calendar_index(calendar), MONDAY
+    ) == (4 * H)
+
+
+def test_mornings_only_spill_into_the_afternoon_of_office_hours(calendar, mornings):
+    # 4 morning hours (weekdays 8-12) asked for at 12:00: counted 8-12 the next day, and being
+    # done at 12:00 they may finish by 8:00 the day after. In office hours (9-17): 12:00-17:00
+    # (5 h) and the whole next day (8 h): 13 hours.
+    assert worst_case_us(calendar_index(mornings), 240, calendar_index(calendar), MONDAY) == 13 * H
+
+
+def test_the_chain_adds_the_links_and_the_hand_overs(
+    mail_sla, slm, mail, calendar, network_team, acme, round_the_clock
+):
+    do_create_agreement(
+        actor=slm,
+        kind="ola",
+        name="Network support",
+        owner=slm,
+        provider_team=network_team,
+        starts_on=dt.date(2026, 1, 1),
+        calendar=calendar,
+        services=[mail],
+        status="active",
+        targets=[{"metric": "resolution", "priority": 1, "minutes": 240, "attainment_percent": 95}],
+    )
+    do_create_agreement(
+        actor=slm,
+        kind="uc",
+        name="Acme line",
+        owner=slm,
+        supplier=acme,
+        starts_on=dt.date(2026, 1, 1),
+        calendar=round_the_clock,
+        services=[mail],
+        status="active",
+        targets=[
+            {"metric": "resolution", "priority": None, "minutes": 200, "attainment_percent": 99}
+        ],
+    )
+    (chain,) = chain_check(mail_sla, MONDAY)
+    assert [link.agreement.name for link in chain.links] == ["Network support", "Acme line"]
+    assert [link.worst_us for link in chain.links] == [4 * H, 200 * MINUTE_US]
+    # 240 + 200 minutes + one hand-over of 15: 455 of the customer's 480 minutes.
+    assert chain.used_us == 455 * MINUTE_US
+    assert (chain.fits, chain.margin_us) == (True, 25 * MINUTE_US)
+
+
+def test_a_chain_that_does_not_fit_and_one_with_no_links(
+    mail_sla, slm, mail, network_team, mornings
+):
+    (alone,) = chain_check(mail_sla, MONDAY)
+    assert (alone.links, alone.fits) == ([], None)
+    do_create_agreement(
+        actor=slm,
+        kind="ola",
+        name="Morning desk",
+        owner=slm,
+        provider_team=network_team,
+        starts_on=dt.date(2026, 1, 1),
+        calendar=mornings,
+        services=[mail],
+        status="active",
+        targets=[{"metric": "resolution", "priority": 1, "minutes": 300, "attainment_percent": 95}],
+    )
+    (chain,) = chain_check(mail_sla, MONDAY)
+    # 5 morning hours started on a weekday at 11:00: 11-12, then 8-12 the next day; done at
+    # 12:00 they may finish by 8:00 the day after and still be within their 5 hours. In office
+    # hours that is 11:00-17:00 (6 h) and a whole day (8 h): 14 hours > 8.
+    assert chain.used_us == 14 * H
+    assert (chain.fits, chain.margin_us) == (False, -6 * H)
+
+
+def test_a_draft_link_does_not_support_the_chain(mail_sla, slm, mail, calendar, network_team):
+    do_create_agreement(
+        actor=slm,
+        kind="ola",
+        name="Not yet agreed",
+        owner=slm,
+        provider_team=network_team,
+        starts_on=dt.date(2026, 1, 1),
+        calendar=calendar,
+        services=[mail],
+        targets=[{"metric": "resolution", "priority": 1, "minutes": 60, "attainment_percent": 95}],
+    )
+    (chain,) = chain_check(mail_sla, MONDAY)
+    assert chain.links == []
