@@ -13,6 +13,7 @@ urlpatterns = [
     path("changes/", include("kaizen.changes.urls")),
     path("problems/", include("kaizen.problems.urls")),
     path("availability/", include("kaizen.availability.urls")),
+    path("service-levels/", include("kaizen.servicelevels.urls")),
     path("sla/", include("kaizen.sla.urls")),
     path("kpis/", include("kaizen.kpis.urls")),
     path("improvement/", include("kaizen.improvement.urls")),

@@ -7,7 +7,9 @@ class ServiceLevelsConfig(AppConfig):
     verbose_name = "Service level management"
 
     def ready(self) -> None:
+        from kaizen.core.ticket_panels import register_ticket_panel
         from kaizen.journal.verify import FoldedKind, register
+        from kaizen.servicelevels.panels import SERVICE_PANEL
         from kaizen.servicelevels.services.base import (
             AGREEMENTS,
             CUSTOMERS,
@@ -24,3 +26,6 @@ class ServiceLevelsConfig(AppConfig):
         register(FoldedKind("servicelevels.terms", TERMS))
         register(FoldedKind("servicelevels.review", REVIEWS))
         register(FoldedKind("servicelevels.review_action", REVIEW_ACTIONS))
+
+        # The catalogue's service page shows the agreements behind the service.
+        register_ticket_panel("service", SERVICE_PANEL)

@@ -114,9 +114,11 @@ def do_create_supplier(
     contact_email: str = "",
     contact_phone: str = "",
     website: str = "",
+    is_active: bool = True,
     at: dt.datetime | None = None,
 ) -> Supplier:
     supplier = Supplier(
+        is_active=is_active,
         name=name,
         description=description.strip(),
         contact_name=contact_name.strip(),
