@@ -238,6 +238,8 @@ class CustomerForm(_TakenByServices, VersionedFormMixin, StyledFormMixin, forms.
 
 
 class SupplierForm(_TakenByServices, VersionedFormMixin, StyledFormMixin, forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Supplier
         fields = SUPPLIER_FIELDS

@@ -36,7 +36,7 @@ class Customer(models.Model):
     kind = models.CharField(max_length=16, choices=CustomerKind.choices)
     description = models.TextField(blank=True)
     contact_name = models.CharField(max_length=150, blank=True)
-    contact_email = models.EmailField(blank=True)
+    contact_email = models.EmailField("contact e-mail", blank=True)
     # People who speak for the customer (they receive its reports).
     representatives = models.ManyToManyField(User, blank=True, related_name="customers_represented")
     created_at = models.DateTimeField()
@@ -57,10 +57,10 @@ class Supplier(models.Model):
     name = models.CharField(max_length=150, unique=True)
     description = models.TextField(blank=True)
     contact_name = models.CharField(max_length=150, blank=True)
-    contact_email = models.EmailField(blank=True)
+    contact_email = models.EmailField("contact e-mail", blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(blank=True)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -105,10 +105,20 @@ class Agreement(models.Model):
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements"
     )
     provider_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements_provided"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements_provided",
+        verbose_name="team that commits",
     )
     consumer_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements_received"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements_received",
+        verbose_name="team it serves",
     )
     supplier = models.ForeignKey(
         Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="contracts"
@@ -120,7 +130,7 @@ class Agreement(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)  # None: until retired
     review_cadence = models.PositiveSmallIntegerField(
-        choices=ReviewCadence.choices, null=True, blank=True
+        "service reviews", choices=ReviewCadence.choices, null=True, blank=True
     )
     reference = models.CharField(max_length=120, blank=True)  # e.g. the supplier's contract no.
     created_at = models.DateTimeField()
@@ -164,24 +174,27 @@ class AgreementTerms(models.Model):
     """
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
-    sequence = models.PositiveSmallIntegerField()  # 1, 2, ... in order of valid_from
-    valid_from = models.DateField()
+    sequence = models.PositiveSmallIntegerField("version")  # 1, 2, ... in order of valid_from
+    valid_from = models.DateField("applies from")
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.PROTECT, related_name="agreement_terms"
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="agreement_terms",
+        verbose_name="agreed service hours",
     )
     availability_percent = models.DecimalField(
-        max_digits=6, decimal_places=3, null=True, blank=True
+        "availability target (%)", max_digits=6, decimal_places=3, null=True, blank=True
     )
     services = models.ManyToManyField(Service, blank=True, related_name="agreement_terms")
     offerings = models.ManyToManyField(ServiceOffering, blank=True, related_name="agreement_terms")
     configuration_items = models.ManyToManyField(
         ConfigurationItem, blank=True, related_name="agreement_terms"
     )
-    targets = models.JSONField(default=list, blank=True)
+    targets = models.JSONField("ticket targets", default=list, blank=True)
     # For an SLA: the time each hand-over between the links of the chain may take
     # (kaizen/servicelevels/chain.py).
-    handoff_minutes = models.PositiveIntegerField(default=15)
-    note = models.CharField(max_length=250, blank=True)  # what this version changed
+    handoff_minutes = models.PositiveIntegerField("minutes per hand-over", default=15)
+    note = models.CharField("what it changes", max_length=250, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1, editable=False)

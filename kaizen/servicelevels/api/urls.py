@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from kaizen.servicelevels.api.views import AgreementViewSet, CustomerViewSet, SupplierViewSet
+
+router = SimpleRouter()
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+
+urlpatterns = router.urls
