@@ -47,8 +47,8 @@ def test_agreement_and_version_events(mail_sla, slm):
     terms = mail_sla.versions.get()
     (made,) = lines_for(terms, EventType.AGREEMENT_TERMS_CREATED)
     assert (
-        "Ticket targets: Resolution of priority 1 within its SLA definition's time, for 95 % of tickets"
-        in made
+        "Ticket targets: Resolution of priority 1 within its SLA definition's time, "
+        "for 95 % of tickets" in made
     )
     assert "Services: Mail" in made
     assert "Availability target (%): 99.5" in made
@@ -81,7 +81,7 @@ def test_a_corrected_version_reads_its_targets_in_words(slm, mail, calendar, net
     )
     assert lines_for(terms, EventType.AGREEMENT_TERMS_UPDATED) == [
         [
-            "Ticket targets: Response of any priority within 30 business minutes, for 90 % of tickets"
-            " → Response of any priority within 45 business minutes, for 90 % of tickets"
+            "Ticket targets: Response of any priority within 30 business minutes, for 90 % of "
+            "tickets → Response of any priority within 45 business minutes, for 90 % of tickets"
         ]
     ]
