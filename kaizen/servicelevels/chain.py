@@ -1,10 +1,10 @@
 """The chain check: for each ticket target of a service level agreement, the operational level
 agreements and underpinning contracts that support it, and whether they fit inside it.
 
-A customer target (an SLA definition: so many business minutes on its calendar) is supported
-by the OLAs and contracts in force on the day that cover one of the agreement's services (a
-contract may cover a configuration item of one) and commit to the same metric, for the same
-priority (or any priority, when they have no target for that one).
+A customer target (an SLA definition: so many business minutes on its calendar) is checked for
+each service the agreement covers: it is supported by the OLAs and contracts in force on the day
+that cover the service (a contract may cover a configuration item of it) and commit to the same
+metric, for the same priority (or any priority, when they have no target for that one).
 
 Each link's commitment is a time on *its own* agreed hours, which need not be the customer's:
 a supplier's 4 hours round the clock can cost at most 4 of the customer's business hours, a
@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from kaizen.catalog.models import ConfigurationItem
+from kaizen.catalog.models import ConfigurationItem, Service
 from kaizen.servicelevels.models import Agreement, AgreementKind, AgreementStatus, AgreementTerms
 from kaizen.sla.calendar import CalendarIndex
 from kaizen.sla.models import SLADefinition, TargetKind
@@ -71,17 +71,14 @@ class ChainLink:
 
 
 @dataclass
-class TargetChain:
-    metric: str
-    priority: int | None
-    definition: SLADefinition | None
-    attainment_percent: str
-    links: list[ChainLink] = field(default_factory=list)
-    handoff_minutes: int = 0
+class ServiceChain:
+    """The links behind one target for one service of the agreement."""
 
-    @property
-    def customer_us(self) -> int | None:
-        return None if self.definition is None else self.definition.target_minutes * MINUTE_US
+    service: Service
+    metric: str
+    customer_us: int | None  # the customer target, in its business time
+    handoff_minutes: int
+    links: list[ChainLink] = field(default_factory=list)
 
     @property
     def handoffs(self) -> int:
@@ -90,28 +87,59 @@ class TargetChain:
         return max(len(self.links) - 1, 0)
 
     @property
+    def handoff_total_minutes(self) -> int:
+        return self.handoffs * self.handoff_minutes
+
+    @property
     def used_us(self) -> int:
         """The customer time the chain may take at worst."""
         if not self.links:
             return 0
         if self.metric == TargetKind.RESPONSE:
             return max(link.worst_us for link in self.links)
-        handoff_us = self.handoffs * self.handoff_minutes * MINUTE_US
-        return sum(link.worst_us for link in self.links) + handoff_us
+        return sum(link.worst_us for link in self.links) + self.handoff_total_minutes * MINUTE_US
 
     @property
     def fits(self) -> bool | None:
         """True: the chain fits inside the customer target; False: it does not; None: no
-        link supports the target (or its definition is gone)."""
+        link supports the target for this service (or its definition is gone)."""
         if not self.links or self.customer_us is None:
             return None
         return self.used_us <= self.customer_us
 
     @property
     def margin_us(self) -> int | None:
-        if self.fits is None:
+        if self.fits is None or self.customer_us is None:
             return None
         return self.customer_us - self.used_us
+
+
+@dataclass
+class TargetChain:
+    """One ticket target of the SLA, with its chain for each service the SLA covers."""
+
+    metric: str
+    priority: int | None
+    definition: SLADefinition | None
+    attainment_percent: str
+    services: list[ServiceChain] = field(default_factory=list)
+
+    @property
+    def customer_us(self) -> int | None:
+        return None if self.definition is None else self.definition.target_minutes * MINUTE_US
+
+    @property
+    def fits(self) -> bool | None:
+        """False when a service's chain does not fit; None when no service's chain has a
+        link; True when every chain with links fits (`unsupported` names the others)."""
+        verdicts = [chain.fits for chain in self.services if chain.fits is not None]
+        if not verdicts:
+            return None
+        return all(verdicts)
+
+    @property
+    def unsupported(self) -> list[Service]:
+        return [chain.service for chain in self.services if chain.fits is None]
 
 
 def _terms_on(agreement: Agreement, day: dt.date) -> AgreementTerms | None:
@@ -123,14 +151,16 @@ def _terms_on(agreement: Agreement, day: dt.date) -> AgreementTerms | None:
     return chosen
 
 
-def _supporting(services: set[int], day: dt.date) -> list[tuple[Agreement, AgreementTerms]]:
-    """The OLAs and contracts in force on `day` covering one of `services` (or, for a
-    contract, a configuration item of one)."""
-    items = set(
-        ConfigurationItem.services.through.objects.filter(service_id__in=services).values_list(
-            "configurationitem_id", flat=True
-        )
-    )
+def _supporting(
+    services: set[int], day: dt.date
+) -> list[tuple[Agreement, AgreementTerms, set[int]]]:
+    """The OLAs and contracts in force on `day` covering some of `services` (a contract also
+    through a configuration item of one), each with the services of `services` it covers."""
+    services_of_item: dict[int, set[int]] = {}
+    for item_id, service_id in ConfigurationItem.services.through.objects.filter(
+        service_id__in=services
+    ).values_list("configurationitem_id", "service_id"):
+        services_of_item.setdefault(item_id, set()).add(service_id)
     candidates = (
         Agreement.objects.filter(
             kind__in=(AgreementKind.OLA, AgreementKind.UC),
@@ -154,10 +184,11 @@ def _supporting(services: set[int], day: dt.date) -> list[tuple[Agreement, Agree
         terms = _terms_on(agreement, day)
         if terms is None:
             continue
-        covered = {service.pk for service in terms.services.all()}
-        covered_items = {item.pk for item in terms.configuration_items.all()}
-        if covered & services or covered_items & items:
-            found.append((agreement, terms))
+        covered = {service.pk for service in terms.services.all()} & services
+        for item in terms.configuration_items.all():
+            covered |= services_of_item.get(item.pk, set())
+        if covered:
+            found.append((agreement, terms, covered))
     return found
 
 
@@ -175,21 +206,31 @@ def _commitment(targets: Iterable[dict[str, Any]], metric: str, priority: int | 
 
 
 def chain_check(agreement: Agreement, day: dt.date) -> list[TargetChain]:
-    """Each ticket target of the SLA's terms in force on `day`, with its supporting links."""
+    """Each ticket target of the SLA's terms in force on `day`, with, for each service it
+    covers, the links that support it."""
     terms = agreement.versions.filter(valid_from__lte=day).order_by("-valid_from").first()
     if agreement.kind != AgreementKind.SLA or terms is None:
         return []
-    services = set(terms.services.values_list("pk", flat=True))
-    links = _supporting(services, day)
+    services = list(terms.services.order_by("name"))
+    links = _supporting({service.pk for service in services}, day)
     definitions = SLADefinition.objects.select_related("calendar").in_bulk(
         [target["sla_definition"] for target in terms.targets if target["sla_definition"]]
     )
     hours: dict[int, CalendarIndex] = {}
+    worst: dict[tuple[int, int, int], int] = {}
 
     def hours_of(calendar: Any) -> CalendarIndex:
         if calendar.pk not in hours:
             hours[calendar.pk] = calendar_index(calendar)
         return hours[calendar.pk]
+
+    def worst_of(link_calendar: Any, minutes: int, customer_calendar: Any) -> int:
+        key = (link_calendar.pk, minutes, customer_calendar.pk)
+        if key not in worst:
+            worst[key] = worst_case_us(
+                hours_of(link_calendar), minutes, hours_of(customer_calendar), day
+            )
+        return worst[key]
 
     chains = []
     for target in terms.targets:
@@ -199,25 +240,29 @@ def chain_check(agreement: Agreement, day: dt.date) -> list[TargetChain]:
             priority=target["priority"],
             definition=definition,
             attainment_percent=target["attainment_percent"],
-            handoff_minutes=terms.handoff_minutes,
         )
-        for link_agreement, link_terms in links:
-            commitment = _commitment(link_terms.targets, target["metric"], target["priority"])
-            if commitment is None or definition is None:
-                continue
-            chain.links.append(
-                ChainLink(
-                    agreement=link_agreement,
-                    terms=link_terms,
-                    minutes=commitment["minutes"],
-                    attainment_percent=commitment["attainment_percent"],
-                    worst_us=worst_case_us(
-                        hours_of(link_terms.calendar),
-                        commitment["minutes"],
-                        hours_of(definition.calendar),
-                        day,
-                    ),
-                )
+        for service in services:
+            service_chain = ServiceChain(
+                service=service,
+                metric=target["metric"],
+                customer_us=chain.customer_us,
+                handoff_minutes=terms.handoff_minutes,
             )
+            for link_agreement, link_terms, covered in links:
+                commitment = _commitment(link_terms.targets, target["metric"], target["priority"])
+                if commitment is None or definition is None or service.pk not in covered:
+                    continue
+                service_chain.links.append(
+                    ChainLink(
+                        agreement=link_agreement,
+                        terms=link_terms,
+                        minutes=commitment["minutes"],
+                        attainment_percent=commitment["attainment_percent"],
+                        worst_us=worst_of(
+                            link_terms.calendar, commitment["minutes"], definition.calendar
+                        ),
+                    )
+                )
+            chain.services.append(service_chain)
         chains.append(chain)
     return chains

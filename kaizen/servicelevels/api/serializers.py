@@ -207,8 +207,8 @@ class SupplierSerializer(VersionedSerializer):
 
 
 class ChainSerializer(serializers.Serializer):
-    """One SLA target with the links that support it; times in minutes of the customer's
-    business hours."""
+    """One SLA target with, for each service the SLA covers, the links that support it; times
+    in minutes of the customer's business hours. `fits` is null where no link supports it."""
 
     def to_representation(self, chain: TargetChain) -> dict[str, Any]:
         def minutes(value: int | None) -> float | None:
@@ -219,20 +219,28 @@ class ChainSerializer(serializers.Serializer):
             "priority": chain.priority,
             "sla_definition": chain.definition.pk if chain.definition else None,
             "customer_minutes": minutes(chain.customer_us),
-            "links": [
-                {
-                    "agreement": link.agreement.number,
-                    "kind": link.agreement.kind,
-                    "party": link.agreement.party,
-                    "minutes": link.minutes,
-                    "calendar": link.terms.calendar.slug,
-                    "worst_case_minutes": minutes(link.worst_us),
-                }
-                for link in chain.links
-            ],
-            "handoffs": chain.handoffs,
-            "handoff_minutes": chain.handoff_minutes,
-            "used_minutes": minutes(chain.used_us),
+            "attainment_percent": chain.attainment_percent,
             "fits": chain.fits,
-            "margin_minutes": minutes(chain.margin_us),
+            "services": [
+                {
+                    "service": service_chain.service.slug,
+                    "links": [
+                        {
+                            "agreement": link.agreement.number,
+                            "kind": link.agreement.kind,
+                            "party": link.agreement.party,
+                            "minutes": link.minutes,
+                            "calendar": link.terms.calendar.slug,
+                            "worst_case_minutes": minutes(link.worst_us),
+                        }
+                        for link in service_chain.links
+                    ],
+                    "handoffs": service_chain.handoffs,
+                    "handoff_minutes": service_chain.handoff_minutes,
+                    "used_minutes": minutes(service_chain.used_us),
+                    "fits": service_chain.fits,
+                    "margin_minutes": minutes(service_chain.margin_us),
+                }
+                for service_chain in chain.services
+            ],
         }

@@ -84,7 +84,9 @@ def test_the_chain_adds_the_links_and_the_hand_overs(
             {"metric": "resolution", "priority": None, "minutes": 200, "attainment_percent": 99}
         ],
     )
-    (chain,) = chain_check(mail_sla, MONDAY)
+    (target,) = chain_check(mail_sla, MONDAY)
+    (chain,) = target.services
+    assert chain.service == mail
     assert [link.agreement.name for link in chain.links] == ["Network support", "Acme line"]
     assert [link.worst_us for link in chain.links] == [4 * H, 200 * MINUTE_US]
     # 240 + 200 minutes + one hand-over of 15: 455 of the customer's 480 minutes.
@@ -96,7 +98,7 @@ def test_a_chain_that_does_not_fit_and_one_with_no_links(
     mail_sla, slm, mail, network_team, mornings
 ):
     (alone,) = chain_check(mail_sla, MONDAY)
-    assert (alone.links, alone.fits) == ([], None)
+    assert (alone.services[0].links, alone.fits, alone.unsupported) == ([], None, [mail])
     do_create_agreement(
         actor=slm,
         kind="ola",
@@ -109,12 +111,13 @@ def test_a_chain_that_does_not_fit_and_one_with_no_links(
         status="active",
         targets=[{"metric": "resolution", "priority": 1, "minutes": 300, "attainment_percent": 95}],
     )
-    (chain,) = chain_check(mail_sla, MONDAY)
+    (target,) = chain_check(mail_sla, MONDAY)
+    (chain,) = target.services
     # 5 morning hours started on a weekday at 11:00: 11-12, then 8-12 the next day; done at
     # 12:00 they may finish by 8:00 the day after and still be within their 5 hours. In office
     # hours that is 11:00-17:00 (6 h) and a whole day (8 h): 14 hours > 8.
     assert chain.used_us == 14 * H
-    assert (chain.fits, chain.margin_us) == (False, -6 * H)
+    assert (chain.fits, chain.margin_us, target.fits) == (False, -6 * H, False)
 
 
 def test_a_draft_link_does_not_support_the_chain(mail_sla, slm, mail, calendar, network_team):
@@ -129,5 +132,41 @@ def test_a_draft_link_does_not_support_the_chain(mail_sla, slm, mail, calendar, 
         services=[mail],
         targets=[{"metric": "resolution", "priority": 1, "minutes": 60, "attainment_percent": 95}],
     )
-    (chain,) = chain_check(mail_sla, MONDAY)
-    assert chain.links == []
+    (target,) = chain_check(mail_sla, MONDAY)
+    assert target.services[0].links == []
+
+
+def test_each_service_has_its_own_chain(mail_sla, slm, mail, calendar, network_team, acme):
+    """An SLA on two services: a supplier behind only one of them is not a link of the other's
+    chain."""
+    from kaizen.servicelevels.services import do_add_terms
+    from kaizen.testing import make_service
+
+    crm = make_service("CRM", slug="crm")
+    do_add_terms(
+        mail_sla,
+        actor=None,
+        valid_from=dt.date(2026, 2, 2),
+        note="CRM too",
+        services=[mail, crm],
+        at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+    )
+    do_create_agreement(
+        actor=slm,
+        kind="uc",
+        name="Acme line",
+        owner=slm,
+        supplier=acme,
+        starts_on=dt.date(2026, 1, 1),
+        calendar=calendar,
+        services=[crm],
+        status="active",
+        targets=[
+            {"metric": "resolution", "priority": None, "minutes": 300, "attainment_percent": 99}
+        ],
+    )
+    (target,) = chain_check(mail_sla, MONDAY)
+    by_service = {chain.service.name: chain for chain in target.services}
+    assert by_service["Mail"].links == []
+    assert [link.agreement.name for link in by_service["CRM"].links] == ["Acme line"]
+    assert (target.fits, target.unsupported) == (True, [mail])
