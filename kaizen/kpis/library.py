@@ -644,6 +644,26 @@ AVAILABILITY_KPIS = (
         target=2,
         warning=4,
     ),
+    measured(
+        "availability.outages_confirmed",
+        "Confirmed outages",
+        "How many outages of any service (unplanned, planned work, degraded service) were "
+        "confirmed, counted in the period they started, from the analytics store's outage "
+        "facts: a proposal counts once confirmed, a dismissed one never. A count of "
+        "recorded outages, not of lost time: whether planned work fell inside a maintenance "
+        "window and whether the service has an availability target is the downtime KPIs' to "
+        "judge.",
+        "count of outages with confirmed true, by started_at",
+        Unit.COUNT,
+        LOWER,
+        Measure(
+            source=Source.OUTAGES,
+            aggregate=Aggregate.COUNT,
+            period_column="started_at",
+            filters=(Filter("confirmed", Operator.IS_TRUE, True),),
+        ),
+        process="service_level",
+    ),
 )
 
 
