@@ -37,6 +37,7 @@ AGED_BACKLOG_HOURS = 30 * 24.0
 
 # Filters used by several KPIs.
 SLA_MEASURED = Filter("sla_met", Operator.IS_NULL, False)
+RESPONSE_SLA_MEASURED = Filter("response_sla_met", Operator.IS_NULL, False)
 FCR_RECORDED = Filter("first_contact_resolution", Operator.IS_NULL, False)
 CHANNEL_KNOWN = Filter("channel", Operator.IS_NULL, False)
 MAJOR = Filter("major_incident", Operator.IS_TRUE, True)
@@ -517,17 +518,24 @@ SERVICE_LEVEL_KPIS = (
         warning=80,
         required_fields=("resolved_at",),
     ),
-    not_yet(
+    measured(
         "service_level.response_sla_met_pct",
         "Incidents responded to within SLA",
-        "service_level",
-        "The share of incidents whose first response met its target.",
-        "100 x incidents with the response clock met / incidents with a response clock",
+        "The share of incidents whose first response met its target, of those measured "
+        "against a response target. Each incident counts in the period it was opened: an "
+        "incident whose response target ran out before anyone responded is a breach even "
+        "if nobody ever responds.",
+        "100 x incidents with response_sla_met true / incidents with response_sla_met not "
+        "null, by opened_at",
         Unit.PERCENT,
         HIGHER,
-        reason="The analytics store keeps only the resolution clock's verdict (sla_met); "
-        "response clock verdicts are not synced yet.",
-        required_fields=("incident_facts.response_sla_met",),
+        incidents(
+            Aggregate.SHARE,
+            "opened_at",
+            filters=(RESPONSE_SLA_MEASURED,),
+            numerator=(Filter("response_sla_met", Operator.IS_TRUE, True),),
+        ),
+        process="service_level",
         target=95,
         warning=90,
     ),
@@ -635,6 +643,26 @@ AVAILABILITY_KPIS = (
         required_fields=AVAILABILITY_FIELDS,
         target=2,
         warning=4,
+    ),
+    measured(
+        "availability.outages_confirmed",
+        "Confirmed outages",
+        "How many outages of any service (unplanned, planned work, degraded service) were "
+        "confirmed, counted in the period they started, from the analytics store's outage "
+        "facts: a proposal counts once confirmed, a dismissed one never. A count of "
+        "recorded outages, not of lost time: whether planned work fell inside a maintenance "
+        "window and whether the service has an availability target is the downtime KPIs' to "
+        "judge.",
+        "count of outages with confirmed true, by started_at",
+        Unit.COUNT,
+        LOWER,
+        Measure(
+            source=Source.OUTAGES,
+            aggregate=Aggregate.COUNT,
+            period_column="started_at",
+            filters=(Filter("confirmed", Operator.IS_TRUE, True),),
+        ),
+        process="service_level",
     ),
 )
 

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from kaizen.kpis import engine
-from kaizen.kpis.sources import database_source, source_columns
+from kaizen.kpis.sources import column_label, database_source, source_columns
 from kaizen.kpis.spec import Aggregate, KPIDefinition, Measure
 
 # A field filled in fewer rows than this (percent) makes the KPI poor; below GOOD_COVERAGE,
@@ -82,6 +82,7 @@ def _coverage(
     coverage = [
         {
             "field": name,
+            "label": column_label(measure.source, name),
             "filled": count,
             "missing": total - count,
             "coverage_pct": round(100.0 * count / total, 2) if total else None,

@@ -52,6 +52,7 @@ class Source(StrEnum):
     INCIDENT_EVENTS = "incident_event_facts"  # one row per incident journal event
     CHANGES = "change_facts"  # one row per change
     PROBLEMS = "problem_facts"  # one row per problem
+    OUTAGES = "outage_facts"  # one row per outage
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
     IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
     AVAILABILITY = "availability"  # outages and targets (kaizen.kpis.availability_rows)

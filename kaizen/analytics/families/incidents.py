@@ -4,8 +4,8 @@
 (given incidents, chunk by chunk) give one row per incident (every column of INCIDENT_FACTS
 but `last_event_id`, which the writer fills from the incident event facts) as Arrow tables,
 from four queries per chunk whatever its size (no N+1): the incidents with their catalogue
-names, their resolution clocks, the people not named yet, and their problem links (the problem
-process names incidents by number: kaizen.problems.models.LinkedIncident).
+names, their SLA clocks (response and resolution), the people not named yet, and their problem
+links (the problem process names incidents by number: kaizen.problems.models.LinkedIncident).
 """
 
 from collections.abc import Collection, Iterator, Sequence
@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS incident_facts (
     resolution_business_hours DOUBLE,
     sla_met BOOLEAN,                 -- Kaizen's resolution clock if any, else recorded verdict
     sla_source VARCHAR,              -- 'kaizen', 'recorded' or NULL (not measured)
+    response_sla_met BOOLEAN,        -- Kaizen's response clock: met, breached; NULL: none
     first_contact_resolution BOOLEAN,
     problem VARCHAR,                 -- the problem it is linked to (the first linked), by number
     workaround_applied BOOLEAN,      -- worked with a known error's workaround
@@ -113,6 +114,7 @@ INCIDENT_FACT_SCHEMA = pa.schema(
         ("resolution_business_hours", pa.float64()),
         ("sla_met", pa.bool_()),
         ("sla_source", pa.string()),
+        ("response_sla_met", pa.bool_()),
         ("first_contact_resolution", pa.bool_()),
         ("problem", pa.string()),
         ("workaround_applied", pa.bool_()),
@@ -166,44 +168,68 @@ def _incident_values(incidents: QuerySet[Incident]) -> QuerySet:
 
 
 @dataclass(frozen=True)
-class ResolutionClock:
-    """The resolution clock that speaks for an incident: its latest one not cancelled (the
-    definition that matches now), else its latest one."""
+class SpeakingClock:
+    """The clock of one target (response, resolution) that speaks for an incident: its
+    latest one of that kind not cancelled (the definition that matches now), else its latest
+    one."""
 
     calendar_id: int
     state: str
 
 
-def resolution_clocks(clocks: Q) -> dict[int, ResolutionClock]:
-    """By incident id, for the incidents' clocks matching `clocks` (on their `ticket_id`)."""
+@dataclass(frozen=True)
+class SpeakingClocks:
+    """By incident id: the clock that speaks for each target."""
+
+    resolution: dict[int, SpeakingClock]
+    response: dict[int, SpeakingClock]
+
+
+def speaking_clocks(clocks: Q) -> SpeakingClocks:
+    """The response and resolution clocks speaking for the incidents whose clocks match
+    `clocks` (on their `ticket_id`), from one query."""
     rows = (
         SLAClock.objects.filter(
             clocks,
             ticket_type=ContentType.objects.get_for_model(Incident),
-            kind=TargetKind.RESOLUTION,
+            kind__in=(TargetKind.RESOLUTION, TargetKind.RESPONSE),
         )
         .order_by("ticket_id", "sequence")
-        .values_list("ticket_id", "state", "definition__calendar_id")
+        .values_list("ticket_id", "kind", "state", "definition__calendar_id")
     )
-    found: dict[int, ResolutionClock] = {}
-    for incident_id, state, calendar_id in rows:
-        current = found.get(incident_id)
+    found = SpeakingClocks(resolution={}, response={})
+    of_kind = {
+        TargetKind.RESOLUTION.value: found.resolution,
+        TargetKind.RESPONSE.value: found.response,
+    }
+    for incident_id, kind, state, calendar_id in rows:
+        speaking = of_kind[kind]
+        current = speaking.get(incident_id)
         if (
             current is None
             or state != ClockState.CANCELLED
             or current.state == ClockState.CANCELLED
         ):
-            found[incident_id] = ResolutionClock(calendar_id, state)
+            speaking[incident_id] = SpeakingClock(calendar_id, state)
     return found
 
 
+def clock_verdict(clock: SpeakingClock | None) -> bool | None:
+    """Met (True) or breached (False) for a settled clock; None without one or while it
+    runs (a breached clock is settled at once, even while the incident waits)."""
+    if clock is None or clock.state not in SETTLED_CLOCK_STATES:
+        return None
+    return clock.state == ClockState.MET
+
+
 def sla_verdict(
-    clock: ResolutionClock | None, recorded_sla_met: bool | None
+    clock: SpeakingClock | None, recorded_sla_met: bool | None
 ) -> tuple[bool | None, str | None]:
     """(sla_met, sla_source): Kaizen's settled resolution clock, else the imported tool's
     recorded verdict, else not measured."""
-    if clock is not None and clock.state in SETTLED_CLOCK_STATES:
-        return clock.state == ClockState.MET, SLA_SOURCE_KAIZEN
+    met = clock_verdict(clock)
+    if met is not None:
+        return met, SLA_SOURCE_KAIZEN
     if recorded_sla_met is not None:
         return bool(recorded_sla_met), SLA_SOURCE_RECORDED
     return None, None
@@ -219,12 +245,12 @@ def first_contact_resolution(state: str, reassignments: int, reopens: int) -> bo
 
 def incident_fact_table(
     rows: Sequence[tuple],
-    clocks: dict[int, ResolutionClock],
+    clocks: SpeakingClocks,
     *,
     calendars: BusinessCalendars,
     names: Names,
 ) -> pa.Table:
-    """Fact rows for incident rows read as INCIDENT_VALUES, with their resolution clocks."""
+    """Fact rows for incident rows read as INCIDENT_VALUES, with their SLA clocks."""
     column = dict(zip(INCIDENT_VALUES, zip(*rows, strict=True), strict=True))
     ids = column["id"]
     people = names.people([*column["assignee_id"], *column["caller_id"]])
@@ -234,12 +260,14 @@ def incident_fact_table(
     ]
     opened_us, responded_us, resolved_us = measured
     reporting_id = -1 if calendars.reporting_id is None else calendars.reporting_id
+    resolution = clocks.resolution
     calendar_ids = np.array(
-        [clocks[pk].calendar_id if pk in clocks else reporting_id for pk in ids], dtype=np.int64
+        [resolution[pk].calendar_id if pk in resolution else reporting_id for pk in ids],
+        dtype=np.int64,
     )
     chunk_timelines = timelines(calendar_ids, measured, calendars)
     verdicts = [
-        sla_verdict(clocks.get(pk), recorded)
+        sla_verdict(resolution.get(pk), recorded)
         for pk, recorded in zip(ids, column["recorded_sla_met"], strict=True)
     ]
     facts = {
@@ -285,6 +313,7 @@ def incident_fact_table(
         ),
         "sla_met": [met for met, _ in verdicts],
         "sla_source": [source for _, source in verdicts],
+        "response_sla_met": [clock_verdict(clocks.response.get(pk)) for pk in ids],
         "first_contact_resolution": [
             first_contact_resolution(state, reassignments, reopens)
             for state, reassignments, reopens in zip(
@@ -300,12 +329,12 @@ def incident_fact_table(
 def _fact_table_where(
     incidents: Q, clocks: Q, *, calendars: BusinessCalendars, names: Names
 ) -> pa.Table | None:
-    """Fact rows of the incidents matching `incidents`, with the resolution clocks matching
+    """Fact rows of the incidents matching `incidents`, with the SLA clocks matching
     `clocks`; None when no incident matches."""
     rows = fetch_rows(_incident_values(Incident.objects.filter(incidents).order_by("pk")))
     if not rows:
         return None
-    return incident_fact_table(rows, resolution_clocks(clocks), calendars=calendars, names=names)
+    return incident_fact_table(rows, speaking_clocks(clocks), calendars=calendars, names=names)
 
 
 def incident_facts_between(
@@ -439,6 +468,7 @@ COLUMN_LABELS = {
     "resolution_business_hours": "business hours to resolve",
     "sla_met": "SLA verdict",
     "sla_source": "where the SLA verdict came from",
+    "response_sla_met": "response SLA verdict",
     "first_contact_resolution": "first contact resolution",
     "problem": "linked problem",
     "workaround_applied": "worked with a known error's workaround",
@@ -464,7 +494,8 @@ INCIDENTS = register(
         noun="incidents",
         column_labels=COLUMN_LABELS,
         ddl=INCIDENT_FACTS,
-        version="2",  # 2: the linked problem, workaround applied, known error
+        # 2: the linked problem, workaround applied, known error; 3: the response SLA verdict
+        version="3",
         model=Incident,
         key="incident_id",
         breakdowns=BREAKDOWN_COLUMNS,

@@ -84,16 +84,23 @@ def team_facts() -> dict[str, dict]:
 def test_the_process_families_are_registered():
     from kaizen.analytics.families.changes import BREAKDOWN_COLUMNS as CHANGE_BREAKDOWNS
     from kaizen.analytics.families.changes import CHANGES
+    from kaizen.analytics.families.outages import BREAKDOWN_COLUMNS as OUTAGE_BREAKDOWNS
+    from kaizen.analytics.families.outages import OUTAGES
     from kaizen.analytics.families.problems import BREAKDOWN_COLUMNS as PROBLEM_BREAKDOWNS
     from kaizen.analytics.families.problems import PROBLEMS
 
-    assert record_families() == (CHANGES, INCIDENTS, PROBLEMS)
+    assert record_families() == (CHANGES, INCIDENTS, OUTAGES, PROBLEMS)
     (events,) = event_families()
     assert events.name == "incident_event_facts" and events.record_family == INCIDENTS
     assert get_family("incident_facts") is INCIDENTS
     assert get_family("change_facts") is CHANGES
     # One vocabulary: every family's dimensions, a name shared by two families once.
-    assert breakdown_columns() == {**CHANGE_BREAKDOWNS, **BREAKDOWN_COLUMNS, **PROBLEM_BREAKDOWNS}
+    assert breakdown_columns() == {
+        **CHANGE_BREAKDOWNS,
+        **BREAKDOWN_COLUMNS,
+        **OUTAGE_BREAKDOWNS,
+        **PROBLEM_BREAKDOWNS,
+    }
 
 
 def test_it_reads_a_family_s_columns_from_its_ddl():

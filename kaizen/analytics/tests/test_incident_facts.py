@@ -127,6 +127,48 @@ def test_it_takes_the_sla_verdict_from_kaizens_clock_else_the_recorded_one(
     }
 
 
+@pytest.fixture
+def p3_response(office):
+    """First response to priority 3 incidents within 1 office hour."""
+    return do_create_sla_definition(
+        actor=None,
+        name="P3 response",
+        kind="response",
+        target_minutes=60,
+        calendar=office,
+        priorities=[3],
+    )
+
+
+def test_it_takes_the_response_verdict_from_kaizens_response_clock(p3_response, monkeypatch):
+    # Open incidents' clocks are measured at the time of their last write: Tuesday noon for
+    # the first (12 business hours since Friday 16:00 without a response: breached), Friday
+    # 16:30 (half an hour of the hour: still running) for every later one.
+    freeze_sla_time(monkeypatch, "2026-03-10 12:00")
+    waiting_breached = make_incident(impact=2, urgency=2, at=london("2026-03-06 16:00"))
+    freeze_sla_time(monkeypatch, "2026-03-06 16:30")
+    met = weekend_incident(impact=2, urgency=2)  # responded after half an hour
+    # Responded Monday 10:00: Friday 16-17 and Monday 09-10, 2 business hours of 1.
+    late = make_incident(impact=2, urgency=2, at=london("2026-03-06 16:00"))
+    late = move(late, "in_progress", at=london("2026-03-09 10:00"))
+    still_running = make_incident(impact=2, urgency=2, at=london("2026-03-06 16:00"))
+    no_clock = weekend_incident()  # priority 5: no response target
+    recorded_only = weekend_incident()  # an imported tool's verdict is the resolution's
+    record_sla_verdict(recorded_only, True)
+    sync()
+    facts = incident_facts()
+    assert {number: fact["response_sla_met"] for number, fact in facts.items()} == {
+        waiting_breached.number: False,  # breached is settled, even before any response
+        met.number: True,
+        late.number: False,
+        still_running.number: None,
+        no_clock.number: None,
+        recorded_only.number: None,
+    }
+    # A response target alone says nothing of the resolution.
+    assert facts[met.number]["sla_met"] is None
+
+
 def test_it_counts_first_contact_resolution_only_for_settled_first_touch_incidents(
     agent, bob, desk
 ):

@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from kaizen.analytics.sync import sync
 from kaizen.availability import services
 from kaizen.availability.models import OutageKind
+from kaizen.catalog.models import Service
 from kaizen.kpis import engine, library
 from kaizen.sla.tests.helpers import office_calendar
-from kaizen.testing import make_service
+from kaizen.testing import make_service, make_user
 
 pytestmark = pytest.mark.django_db
 MARCH, APRIL = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
@@ -104,3 +106,39 @@ def test_the_availability_kpis_are_measurable_now():
         "availability.mtrs_hours",
     ):
         assert library.get_kpi(key).measurable
+
+
+def test_confirmed_outages_are_counted_from_the_store_by_when_they_started(outages):
+    # March: Mail's two, Web's degraded day and Wiki's (no target: a count of outages takes
+    # every service); the proposal does not count, nor does a dismissed one. April: one.
+    sam = make_user("sam")
+    dismissed = services.do_propose_outage(
+        origin="monitoring",
+        origin_key="monitoring:x:2",
+        service=make_service("Chat"),
+        started_at=utc("2026-03-21 10:00"),
+        ended_at=utc("2026-03-21 11:00"),
+        title="Maybe not",
+    ).outage
+    services.do_dismiss_outage(dismissed, actor=sam, reason="A probe fault", expected_version=None)
+    services.do_record_outage(
+        actor=None,
+        service=Service.objects.get(name="Web"),
+        kind=OutageKind.PLANNED,
+        started_at=utc("2026-04-02 20:00"),
+        ended_at=utc("2026-04-02 22:00"),
+        title="Upgrade",
+    )
+    sync()
+    definition = library.get_kpi("availability.outages_confirmed")
+    result = engine.compute(definition, period="month", start=MARCH, end=dt.date(2026, 5, 1))
+    assert [(row["period"], row["value"], row["n"]) for row in result.rows] == [
+        ("2026-03-01", 4, 4),
+        ("2026-04-01", 1, 1),
+    ]
+    by_service = engine.compute(definition, period="month", by=("service",), start=MARCH, end=APRIL)
+    assert {row["service"]: row["value"] for row in by_service.rows} == {
+        "Mail": 2,
+        "Web": 1,
+        "Wiki": 1,
+    }

@@ -87,7 +87,19 @@ def test_it_reports_data_quality(story):  # noqa: F811
     assert report["kpi"] == "incident.sla_met_pct" and report["verdict"] == "poor"
     text = kpi("quality", "incident.sla_met_pct")
     assert text.startswith("incident.sla_met_pct: poor")
-    assert "sla_met: 3 of 4 rows filled (75 %)" in text
+    assert "  SLA verdict (sla_met): 3 of 4 rows filled (75 %)" in text.splitlines()
+
+
+def test_it_names_the_response_verdict_in_words(story):  # noqa: F811
+    # Placed by opened_at: the six incidents of the story; 6 has no response target.
+    report = json.loads(kpi("quality", "service_level.response_sla_met_pct", "--json"))
+    verdict = next(f for f in report["required_fields"] if f["field"] == "response_sla_met")
+    assert verdict["label"] == "Response SLA verdict"
+    assert (verdict["filled"], verdict["missing"]) == (5, 1)
+    text = kpi("quality", "service_level.response_sla_met_pct")
+    assert "  Response SLA verdict (response_sla_met): 5 of 6 rows filled (83.33 %)" in (
+        text.splitlines()
+    )
 
 
 @pytest.mark.parametrize(

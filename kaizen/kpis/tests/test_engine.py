@@ -92,9 +92,11 @@ def incident(
 #                       missed, not FCR, reassigned twice, reopened once
 #  3  P3 monitoring     opened Mar 10 08:00, responded +1 h, resolved Apr 2 08:00 (552 h, 100 bh),
 #                       no SLA verdict, no FCR verdict, reassigned once
-#  4  P1 e-mail         major, opened Mar 20 12:00, never responded, still open
+#  4  P1 e-mail         major, opened Mar 20 12:00, never responded (response SLA breached),
+#                       still open
 #  5  P1 self-service   opened Apr 5 00:00, responded +3 h, resolved +10 h (6 bh), SLA met, FCR
-#  6  P4 no channel     opened Mar 25 00:00, cancelled Apr 10 00:00
+#  6  P4 no channel     opened Mar 25 00:00, cancelled Apr 10 00:00, no response target
+# Every incident but 4 and 6 met its response target.
 STORY = (
     incident(
         T(2016, 3, 1, 9),
@@ -106,6 +108,7 @@ STORY = (
         team="Desk",
         resolution_business_hours=4.0,
         sla_met=True,
+        response_sla_met=True,
         first_contact_resolution=True,
     ),
     incident(
@@ -119,6 +122,7 @@ STORY = (
         major_incident=True,
         resolution_business_hours=8.0,
         sla_met=False,
+        response_sla_met=True,
         first_contact_resolution=False,
         reassignment_count=2,
         reopen_count=1,
@@ -132,9 +136,17 @@ STORY = (
         channel="monitoring",
         team="Network",
         resolution_business_hours=100.0,
+        response_sla_met=True,
         reassignment_count=1,
     ),
-    incident(T(2016, 3, 20, 12), priority=1, channel="email", team="Network", major_incident=True),
+    incident(
+        T(2016, 3, 20, 12),
+        priority=1,
+        channel="email",
+        team="Network",
+        major_incident=True,
+        response_sla_met=False,
+    ),
     incident(
         T(2016, 4, 5),
         responded=T(2016, 4, 5, 3),
@@ -145,6 +157,7 @@ STORY = (
         team="Desk",
         resolution_business_hours=6.0,
         sla_met=True,
+        response_sla_met=True,
         first_contact_resolution=True,
     ),
     incident(T(2016, 3, 25), cancelled_at=T(2016, 4, 10), state="cancelled", priority=4),

@@ -22,7 +22,13 @@ def test_it_reports_no_data_on_an_empty_store():
     assert report["measurable"] is True and report["verdict"] == "no_data"
     assert report["rows_in_scope"] == 0
     assert report["required_fields"] == [
-        {"field": "opened_at", "filled": 0, "missing": 0, "coverage_pct": None}
+        {
+            "field": "opened_at",
+            "label": "Opened at",
+            "filled": 0,
+            "missing": 0,
+            "coverage_pct": None,
+        }
     ]
 
 
@@ -32,8 +38,20 @@ def test_it_measures_coverage_of_required_fields_before_the_kpis_own_filters(sto
     report = data_quality(get_kpi("incident.sla_met_pct"))
     assert report["rows_in_scope"] == 4
     assert report["required_fields"] == [
-        {"field": "resolved_at", "filled": 4, "missing": 0, "coverage_pct": 100.0},
-        {"field": "sla_met", "filled": 3, "missing": 1, "coverage_pct": 75.0},
+        {
+            "field": "resolved_at",
+            "label": "Resolved at",
+            "filled": 4,
+            "missing": 0,
+            "coverage_pct": 100.0,
+        },
+        {
+            "field": "sla_met",
+            "label": "SLA verdict",
+            "filled": 3,
+            "missing": 1,
+            "coverage_pct": 75.0,
+        },
     ]
     assert report["verdict"] == "poor"  # under 80 % filled
     assert "sla_met is missing in 1 of 4 rows (75 % filled)" in report["issues"]

@@ -201,7 +201,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{definition.key}: {report['verdict']}")
         for field in report["required_fields"]:
             self.stdout.write(
-                f"  {field['field']}: {field['filled']} of {report['rows_in_scope']} rows filled"
+                f"  {field['label']} ({field['field']}): {field['filled']} of "
+                f"{report['rows_in_scope']} rows filled"
                 f" ({format_value(field['coverage_pct'])} %)"
             )
         if report["first_period"]:
