@@ -16,6 +16,7 @@ from kaizen.demo.changes_calendar import load as load_change_calendar
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.management.commands.load_demo import Command
 from kaizen.demo.people import load_people
+from kaizen.demo.servicelevels import load_servicelevels
 from kaizen.demo.sla import load_sla
 from kaizen.imports.tests.conftest import read_dataset, write_csv
 from kaizen.testing import PASSWORD
@@ -38,6 +39,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
     load_changes()
     load_change_calendar(timezone.now())
     load_availability(timezone.now())
+    load_servicelevels(timezone.now())
     out = StringIO()
     call_command("journal", "verify", stdout=out)  # exits with status 1 on any mismatch
     lines = out.getvalue().splitlines()
@@ -58,6 +60,10 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         "incidents.incident",
         "people.team",
         "people.user",
+        "servicelevels.agreement",
+        "servicelevels.customer",
+        "servicelevels.supplier",
+        "servicelevels.terms",
         "sla.calendar",
         "sla.definition",
     }

@@ -27,6 +27,7 @@ from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
 from kaizen.demo.problems import load_problems
+from kaizen.demo.servicelevels import load_servicelevels
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
 from kaizen.imports.models import ImportRun
@@ -85,6 +86,7 @@ class Command(BaseCommand):
         changes = self._load_changes()
         problems = self._load_problems()
         availability = self._load_availability()
+        agreements = self._load_servicelevels()
         added = {
             **people,
             **catalog,
@@ -94,6 +96,7 @@ class Command(BaseCommand):
             **changes,
             **problems,
             **availability,
+            **agreements,
         }
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
@@ -166,6 +169,11 @@ class Command(BaseCommand):
         self._say("Demo availability: targets and a year of outages ...")
         with correlation(), transaction.atomic():
             return load_availability(timezone.now())
+
+    def _load_servicelevels(self) -> dict[str, int]:
+        self._say("Demo service levels: customers, suppliers and a year of agreements ...")
+        with correlation(), transaction.atomic():
+            return load_servicelevels(timezone.now())
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
