@@ -1,11 +1,11 @@
-"""Service level management in the side navigation: agents."""
+"""Service level agreements (with customers and suppliers) in the side navigation: agents."""
 
 from kaizen.core.navigation import NavEntry, register_nav_entry
 from kaizen.servicelevels.permissions import can_view_agreements
 
 register_nav_entry(
     NavEntry(
-        "Service levels",
+        "Agreements",
         "servicelevels:agreement_list",
         "bi-file-earmark-check",
         43,

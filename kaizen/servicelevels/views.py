@@ -5,6 +5,7 @@ Each view: authenticate, ask kaizen.servicelevels.permissions (403), fetch (404)
 forms, call one service, redirect or re-render with the errors on their fields.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,8 @@ from kaizen.core.forms import detached, page_status, run_service
 from kaizen.core.listing import list_page
 from kaizen.journal.selectors import timeline_for
 from kaizen.people.permissions import can_view_timeline
-from kaizen.servicelevels.chain import MINUTE_US, chain_check
+from kaizen.servicelevels.attribution import breaches
+from kaizen.servicelevels.chain import chain_check
 from kaizen.servicelevels.filters import AgreementFilter
 from kaizen.servicelevels.forms import (
     AgreementForm,
@@ -64,6 +66,8 @@ from kaizen.servicelevels.services import (
 )
 from kaizen.servicelevels.services.agreements import can_correct
 
+BREACHES_SHOWN = dt.timedelta(days=90)  # the SLA page's recent breaches
+BREACHES_LISTED = 20
 SORTS = {
     "number": "number",
     "name": "name",
@@ -205,7 +209,8 @@ def agreement_detail(request: HttpRequest, number: str) -> HttpResponse:
     }
     if agreement.kind == AgreementKind.SLA:
         context["chains"] = chain_check(agreement, today)
-        context["minute_us"] = MINUTE_US
+        now = timezone.now()
+        context["breaches"] = breaches(agreement, now - BREACHES_SHOWN, now)[:BREACHES_LISTED]
     else:
         context["supported"] = supported_slas(agreement, today)
     if can_view_timeline(request.user):

@@ -26,6 +26,7 @@ def test_it_holds_every_apps_entries_in_their_order():
         "Configuration items",
         "Service levels",
         "Availability",
+        "Agreements",
         "KPIs",
         "Improvement",
         "Teams",
