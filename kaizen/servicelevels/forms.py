@@ -16,6 +16,7 @@ from kaizen.servicelevels.models import (
     AgreementKind,
     AgreementTerms,
     Customer,
+    ReviewCadence,
     Supplier,
 )
 from kaizen.servicelevels.services.agreements import EDITABLE_FIELDS
@@ -30,6 +31,14 @@ PARTY_FIELDS = {
     AgreementKind.UC: ("supplier",),
 }
 ALL_PARTY_FIELDS = ("customer", "provider_team", "consumer_team", "supplier")
+
+
+def plain_number(value: Any) -> Any:
+    """A stored decimal as a person would type it: 99.700 reads 99.7, 95.00 reads 95."""
+    if value in (None, ""):
+        return value
+    text = f"{Decimal(str(value)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class _TakenByServices:
@@ -55,7 +64,7 @@ class AgreementForm(_TakenByServices, VersionedFormMixin, StyledFormMixin, forms
             "starts_on": "Starts on",
             "ends_on": "Ends on",
             "review_cadence": "Service reviews",
-            "reference": "Contract reference",
+            "reference": "Reference",
         }
         help_texts = {
             "ends_on": "Empty: until it is retired.",
@@ -79,7 +88,13 @@ class AgreementForm(_TakenByServices, VersionedFormMixin, StyledFormMixin, forms
             self.fields["provider_team"].required = True
             self.fields["consumer_team"].queryset = Team.objects.order_by("name")
         self.fields["owner"].queryset = active_agents()
-        self.fields["review_cadence"].empty_label = "No regular reviews"
+        if kind == AgreementKind.SLA:
+            self.fields["review_cadence"].choices = [
+                ("", "No regular reviews"),
+                *ReviewCadence.choices,
+            ]
+        else:
+            del self.fields["review_cadence"]  # reviews are held with an SLA's customer
         if self.instance.pk is None:
             self.fields["status"].choices = [
                 choice for choice in self.fields["status"].choices if choice[0] != "retired"
@@ -131,6 +146,10 @@ class TermsForm(_TakenByServices, VersionedFormMixin, StyledFormMixin, forms.Mod
         fields["configuration_items"].queryset = ConfigurationItem.objects.exclude(
             status="retired"
         ).order_by("name")
+        if "availability_percent" in self.initial:
+            self.initial["availability_percent"] = plain_number(
+                self.initial["availability_percent"]
+            )
         fields["availability_percent"].validators += [
             MinValueValidator(Decimal("0.001"), "An availability target is more than 0 %%."),
             MaxValueValidator(100, "An availability target is at most 100 %%."),
@@ -205,7 +224,7 @@ def target_formset(kind: str, data: Any = None, targets: list[dict[str, Any]] | 
             "priority": target["priority"],
             "sla_definition": target.get("sla_definition"),
             "minutes": target.get("minutes"),
-            "attainment_percent": target["attainment_percent"],
+            "attainment_percent": plain_number(target["attainment_percent"]),
         }
         for target in targets or []
     ]
