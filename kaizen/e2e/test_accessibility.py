@@ -17,6 +17,7 @@ from kaizen.improvement.tests.helpers import add_kpi, make_goal, make_initiative
 from kaizen.incidents.models import Incident
 from kaizen.kpis import library
 from kaizen.people.models import Team, User, UserKind
+from kaizen.servicelevels.models import Agreement, Supplier
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 from kaizen.testing import PASSWORD, make_user
 
@@ -71,6 +72,16 @@ def _staff_pages() -> list[str]:
         "/availability/outages/",
         "/availability/outages/new/",
         f"/availability/services/{service}/",
+        "/service-levels/",
+        "/service-levels/agreements/new/?kind=sla",
+        "/service-levels/customers/",
+        "/service-levels/suppliers/",
+        "/service-levels/customers/new/",
+        *[
+            f"/service-levels/agreements/{number}/"
+            for number in Agreement.objects.order_by("number").values_list("number", flat=True)[:2]
+        ],
+        f"/service-levels/suppliers/{_first(Supplier.objects)}/",
         "/kpis/",
         f"/kpis/{kpi}/",
         "/kpis/custom/new/",

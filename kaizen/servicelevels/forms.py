@@ -175,6 +175,7 @@ class TargetForm(StyledFormMixin, forms.Form):
         choices=[("", "—"), *TargetKind.choices], required=False, label="Target"
     )
     priority = forms.TypedChoiceField(
+        label="Priority",
         choices=[("", "Any priority"), *[(str(p), f"Priority {p}") for p in range(1, 6)]],
         coerce=int,
         empty_value=None,
@@ -197,6 +198,10 @@ class TargetForm(StyledFormMixin, forms.Form):
             del self.fields["minutes"]
         else:
             del self.fields["sla_definition"]
+        # The rows sit in a table under one header row: each input names itself for screen
+        # readers, as it has no label of its own.
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = field.label
 
     def target(self) -> dict[str, Any] | None:
         data = self.cleaned_data
