@@ -7,8 +7,9 @@ class AvailabilityConfig(AppConfig):
     verbose_name = "Availability"
 
     def ready(self) -> None:
-        from kaizen.availability.panels import SERVICE_PANEL
+        from kaizen.availability.panels import MONTH_COLUMN, SERVICE_PANEL
         from kaizen.availability.services.base import OUTAGES, TARGETS
+        from kaizen.core.list_columns import register_list_column
         from kaizen.core.ticket_panels import register_ticket_panel
         from kaizen.journal.verify import FoldedKind, register
 
@@ -19,3 +20,4 @@ class AvailabilityConfig(AppConfig):
         # The catalogue's service page shows the service's availability (it imports nothing
         # of this app).
         register_ticket_panel("service", SERVICE_PANEL)
+        register_list_column("service", MONTH_COLUMN)

@@ -25,6 +25,7 @@ from kaizen.catalog.permissions import (
 )
 from kaizen.catalog.selectors import cis_for, offerings_for, service_list_for, services_for
 from kaizen.core.forms import conflict_status, detached, run_service
+from kaizen.core.list_columns import shown_columns
 from kaizen.core.listing import list_page
 from kaizen.core.ticket_panels import rendered_panels
 from kaizen.journal.selectors import timeline_for
@@ -72,11 +73,11 @@ def service_list(request: HttpRequest) -> HttpResponse:
     )
     agent = is_agent(request.user)
     template = "catalog/service_list.html" if agent else "catalog/service_browse.html"
-    return render(
-        request,
-        template,
-        {**listing.context(), "can_create": can_manage_catalog(request.user)},
-    )
+    context = {**listing.context(), "can_create": can_manage_catalog(request.user)}
+    if agent:
+        # What other apps know of each service (its availability this month).
+        context["columns"] = shown_columns("service", request, list(context["object_list"]))
+    return render(request, template, context)
 
 
 @login_required

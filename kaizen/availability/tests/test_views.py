@@ -295,3 +295,16 @@ def test_a_month_without_agreed_time_is_a_gap_in_the_chart():
     months = [month(1, 1000), month(2, 0), month(3, 1000)]
     assert [point["value"] for point in availability_series(months)] == [99.0, None, 99.0]
     assert availability_chart(months, 99.5).svg.startswith("<svg")
+
+
+def test_the_catalogue_lists_each_services_availability_this_month(web, agent, requester, mail):
+    make_service("Wiki", slug="wiki")
+    page = web(agent).get(reverse("catalog:service_list")).content.decode()
+    assert "Availability this month" in page
+    row = page[page.index('href="/catalog/services/mail/"') :].split("</tr>")[0]
+    # Its figure (or "No agreed time" in the first hours of a month, before office hours).
+    assert "target 99.5 %" in row or "No agreed time" in row
+    wiki = page[page.index('href="/catalog/services/wiki/"') :].split("</tr>")[0]
+    assert 'title="No availability target"' in wiki
+    browse = web(requester).get(reverse("catalog:service_list")).content.decode()
+    assert "Availability this month" not in browse

@@ -20,6 +20,12 @@ def when(value: Any, style: str = "") -> SafeString | str:
 
 
 @register.filter
+def cell_of(column: Any, record: Any) -> str:
+    """A column another app added to a list (kaizen.core.list_columns): `record`'s cell."""
+    return column.cell(record)
+
+
+@register.filter
 def dated(text: Any) -> str:
     """A stored text (an analysis's explanation, an opportunity's summary) with its ISO dates
     written as every page writes them: `{{ result.explanation|dated }}` (escaped as usual)."""
