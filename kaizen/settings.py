@@ -479,6 +479,9 @@ SPECTACULAR_SETTINGS = {
         "OutageKindEnum": "kaizen.availability.models.OutageKind",
         "OutageOriginEnum": "kaizen.availability.models.OutageOrigin",
         "OutageCauseKindEnum": "kaizen.availability.models.CauseKind",
+        "AgreementKindEnum": "kaizen.servicelevels.models.AgreementKind",
+        "AgreementStatusEnum": "kaizen.servicelevels.models.AgreementStatus",
+        "CustomerKindEnum": "kaizen.servicelevels.models.CustomerKind",
     },
 }
 
