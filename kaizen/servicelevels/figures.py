@@ -343,6 +343,49 @@ class ReportFigures:
     measured_until: dt.datetime
 
     @property
+    def headline(self) -> PeriodHeadline:
+        return PeriodHeadline(self.period, self.services, headlines(self.targets))
+
+    def trend_table(self) -> tuple[list[str], list[dict[str, Any]]]:
+        """The trend as a table: the column names (each service's availability, each ticket
+        target's attainment, as in any of the periods) and a row per period, oldest first,
+        this period last; each cell {"kind": "availability" | "attainment", "value",
+        "verdict"} or None where the period did not have it."""
+        periods = [*self.trend, self.headline]
+        services: dict[int, str] = {}
+        targets: dict[tuple[str, int | None], str] = {}
+        for row in periods:
+            services.update({s.service_id: s.name for s in row.services})
+            targets.update({(t.metric, t.priority): t.label for t in row.targets})
+        ordered_targets = sorted(targets, key=lambda key: (key[0], key[1] or 0))
+        columns = [f"{name} availability" for name in services.values()] + [
+            targets[key] for key in ordered_targets
+        ]
+        rows = []
+        for row in periods:
+            cells: list[dict[str, Any] | None] = []
+            for service_id in services:
+                found = row.service(service_id)
+                cells.append(
+                    None
+                    if found is None
+                    else {
+                        "kind": "availability",
+                        "value": found.figure.availability_percent,
+                        "verdict": found.verdict,
+                    }
+                )
+            for key in ordered_targets:
+                target = row.target(*key)
+                cells.append(
+                    None
+                    if target is None
+                    else {"kind": "attainment", "value": target.percent, "verdict": target.verdict}
+                )
+            rows.append({"period": row.period, "current": row is periods[-1], "cells": cells})
+        return columns, rows
+
+    @property
     def incidents_listed_all(self) -> bool:
         return len(self.incidents) < LISTED_TICKETS
 
