@@ -604,6 +604,24 @@ class ServiceLevelBook:
         )
 
 
+def services_meeting_targets(
+    book: ServiceLevelBook, agreements: Iterable[Agreement], period: Period
+) -> dict[int, bool]:
+    """Each service covered in the period by one of `agreements`: whether it met every target
+    agreed for it (each agreement's availability target on the agreement's hours, and each
+    ticket target on the service's own tickets). Nothing judged is nothing missed."""
+    result: dict[int, bool] = {}
+    for agreement in agreements:
+        parts = book.parts(agreement, period.start, period.end)
+        for figures in book.service_figures(parts, period.start, period.end, itemised=False):
+            met = figures.verdict != "not_met" and all(
+                attainment.verdict != "not_met"
+                for attainment in book.attainments(parts, service_id=figures.service_id)
+            )
+            result[figures.service_id] = result.get(figures.service_id, True) and met
+    return result
+
+
 def missed_targets(services: list[ServiceFigures], targets: list[TargetAttainment]) -> list[str]:
     """The targets missed, in words, for the verdict."""
     missed = [f"{item.name} availability" for item in services if item.verdict == "not_met"]
