@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from kaizen.servicelevels import report_urls
+from kaizen.servicelevels.api import report_urls as api_report_urls
 from kaizen.urls import urlpatterns as site
 
 
@@ -19,6 +20,7 @@ agreement_pages = [
     path("agreements/<str:number>/", _stand_in, name="agreement_detail"),
 ]
 urlpatterns = [
+    path("api/v1/", include(api_report_urls)),  # before the API's catch-all 404
     *site,
     path("service-levels/", include((report_urls.urlpatterns + agreement_pages, "servicelevels"))),
     path(

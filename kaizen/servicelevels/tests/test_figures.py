@@ -284,3 +284,46 @@ def test_the_figures_read_a_fixed_number_of_queries(mail_sla, mail, resolution_p
     with CaptureQueriesContext(connection) as year:
         report_figures(mail_sla, dt.date(2026, 1, 1), dt.date(2026, 11, 30), now=AFTER)
     assert len(year.captured_queries) == len(month.captured_queries)
+
+
+def test_the_changes_and_problems_on_the_covered_services(mail_sla, mail, change_manager):
+    from kaizen.changes.services.review import do_link_caused_incident
+    from kaizen.changes.tests.factories import raise_change
+    from kaizen.problems.tests.factories import raise_problem
+
+    web = make_service("Web", slug="web")
+    november = raise_change(
+        change_manager,
+        services_=[mail, web],
+        at=utc("2026-11-02 09:00"),
+        title="Upgrade the mail gateway",
+        planned_start=utc("2026-11-10 10:00"),
+        planned_end=utc("2026-11-10 12:00"),
+    )
+    raise_change(  # October's work
+        change_manager,
+        services_=[mail],
+        at=utc("2026-10-01 09:00"),
+        planned_start=utc("2026-10-10 10:00"),
+        planned_end=utc("2026-10-10 12:00"),
+    )
+    raise_change(  # another service's
+        change_manager,
+        services_=[web],
+        at=utc("2026-11-02 09:00"),
+        planned_start=utc("2026-11-12 10:00"),
+        planned_end=utc("2026-11-12 12:00"),
+    )
+    incident = make_incident(service=mail, at=utc("2026-11-10 12:30"))
+    do_link_caused_incident(november, incident.number, actor=change_manager)
+    open_problem = raise_problem(change_manager, services=[mail], at=utc("2026-10-01 09:00"))
+    raise_problem(change_manager, services=[mail], at=utc("2026-12-02 09:00"))  # after
+    raise_problem(change_manager, services=[web], at=utc("2026-10-01 09:00"))  # elsewhere
+
+    report = report_figures(mail_sla, NOV_1, NOV_30, now=AFTER)
+
+    (change,) = report.changes
+    assert (change.number, change.title) == (november.number, "Upgrade the mail gateway")
+    assert change.services == ["Mail", "Web"] and change.caused_incidents == [incident.number]
+    assert change.started_at == utc("2026-11-10 10:00")
+    assert [problem.number for problem in report.problems] == [open_problem.number]
