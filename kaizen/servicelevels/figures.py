@@ -18,8 +18,9 @@ problems on the covered services.
   period's availability measured but not judged.
 - **Ticket targets**: an SLA target is measured by the clocks of its SLA definition on the
   tickets of the part's services (of the priority named, if any) that ended in the part: a
-  met clock when it stopped, a breached one when it stopped or, if it still runs, when it was
-  breached (a breach is final whatever happens next). Attainment = met / ended; the target is
+  met clock when it stopped, a breached one when it breached (a breach is final whatever
+  happens next, so the period a miss counts in never moves; when it stopped if its breach
+  instant is not known). Attainment = met / ended; the target is
   met when it reaches its attainment percent; no ended clock is "no tickets", not a miss. An
   OLA's or contract's target in minutes is listed, not measured (no clock measures it).
 - **Trend**: the headline figures of the three periods before, of the same length (calendar
@@ -29,6 +30,7 @@ The KPI `service_level.services_meeting_targets_pct` is measured from the same b
 (`ServiceLevelBook`), so the report and the KPI never differ.
 """
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -456,6 +458,14 @@ class ServiceLevelBook:
         }
         self.definitions = SLADefinition.objects.in_bulk(list(definition_ids))
         self.clocks = self._ended_clocks(list(services))
+        # By definition, in order of their end: a part's clocks are found by bisection.
+        self._clocks: dict[int, list[ClockRow]] = {}
+        for clock in self.clocks:
+            self._clocks.setdefault(clock.definition_id, []).append(clock)
+        self._clock_ends = {
+            definition_id: [clock.ended_at for clock in listed]
+            for definition_id, listed in self._clocks.items()
+        }
 
     def _ended_clocks(self, service_ids: list[int]) -> list[ClockRow]:
         """The clocks of the targets' definitions that ended in the range on the services'
@@ -470,24 +480,27 @@ class ServiceLevelBook:
             if source is None or not source.service_field or not service_ids:
                 continue  # a kind whose tickets name no single service: none on a service
             tickets = source.model.objects.filter(pk=OuterRef("ticket_id"))
-            met = Q(state=ClockState.MET, stopped_at__gte=low, stopped_at__lt=high)
-            breached = Q(state=ClockState.BREACHED) & (
-                Q(stopped_at__gte=low, stopped_at__lt=high)
-                | Q(stopped_at__isnull=True, breach_at__gte=low, breach_at__lt=high)
+            # A met clock counts when it stopped; a breached one when it breached (else when
+            # it stopped): the period a miss counts in never moves afterwards.
+            ended = Case(
+                When(state=ClockState.MET, then=F("stopped_at")),
+                default=Coalesce(F("breach_at"), F("stopped_at")),
             )
             values = (
                 SLAClock.objects.filter(
                     definition_id__in=definition_ids,
                     ticket_type=ContentType.objects.get_for_model(source.model),
+                    state__in=(ClockState.MET, ClockState.BREACHED),
                 )
-                .filter(met | breached)
+                .annotate(_ended=ended)
+                .filter(_ended__gte=low, _ended__lt=high)
                 .annotate(
                     _service=Subquery(tickets.values(f"{source.service_field}_id")[:1]),
                     _priority=Subquery(tickets.values("priority")[:1]),
-                    _ended=Coalesce(F("stopped_at"), F("breach_at")),
                 )
                 .filter(_service__in=service_ids)
                 .values_list("definition_id", "_service", "_priority", "state", "_ended")
+                .order_by("_ended")
             )
             rows.extend(
                 ClockRow(definition, service, priority, state == ClockState.MET, ended)
@@ -583,17 +596,23 @@ class ServiceLevelBook:
                     attainment_percent=Decimal(target["attainment_percent"]),
                     description=describe(target, names),
                 )
-                for clock in self.clocks:
-                    if (
-                        clock.definition_id == attainment.sla_definition_id
-                        and clock.service_id in services
-                        and (attainment.priority is None or clock.priority == attainment.priority)
-                        and part.start <= clock.ended_at < part.end
+                for clock in self._ended_in(attainment.sla_definition_id, part.start, part.end):
+                    if clock.service_id in services and (
+                        attainment.priority is None or clock.priority == attainment.priority
                     ):
                         attainment.total += 1
                         attainment.met += clock.met
                 result.append(attainment)
         return result
+
+    def _ended_in(
+        self, definition_id: int | None, low: dt.datetime, high: dt.datetime
+    ) -> list[ClockRow]:
+        listed = self._clocks.get(definition_id or 0)
+        if not listed:
+            return []
+        ends = self._clock_ends[definition_id or 0]
+        return listed[bisect.bisect_left(ends, low) : bisect.bisect_left(ends, high)]
 
     def headline(self, agreement: Agreement, period: Period) -> PeriodHeadline:
         parts = self.parts(agreement, period.start, period.end)

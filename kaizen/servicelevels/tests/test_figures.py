@@ -224,9 +224,10 @@ def test_attainment_counts_the_clocks_that_ended_in_each_part(mail_sla, mail, re
     # Version 2 (16-30 Nov): one met, and one still running that breached on 20 Nov: 50 %.
     clock(p1[2], resolution_p1, "met", stopped="2026-11-18 10:00")
     clock(p1[3], resolution_p1, "breached", stopped=None, breach="2026-11-20 10:00")
-    # Not counted: a running clock, one that ended in October, another priority, another
-    # service.
+    # Not counted: a running clock, one that ended in October, one that breached in October
+    # (and stopped in November: the miss is October's), another priority, another service.
     clock(p1[4], resolution_p1, "running", stopped=None)
+    clock(p1[4], resolution_p1, "breached", stopped="2026-11-02 10:00", breach="2026-10-30 16:00")
     clock(p1[5], resolution_p1, "met", stopped="2026-10-30 10:00")
     clock(p3, resolution_p1, "met", stopped="2026-11-05 10:00")
     clock(elsewhere, resolution_p1, "breached", stopped="2026-11-05 10:00")
@@ -241,9 +242,9 @@ def test_attainment_counts_the_clocks_that_ended_in_each_part(mail_sla, mail, re
         "Resolution, priority 1 (version 1)",
         "Resolution, priority 1 (version 2)",
     ]
-    # The October clock is October's trend.
+    # The October clocks are October's trend: one met, one breached.
     october = report.trend[-1].target("resolution", 1)
-    assert (october.met, october.total, october.verdict) == (1, 1, "met")
+    assert (october.met, october.total, october.verdict) == (1, 2, "not_met")
     # The incidents listed carry their clocks' verdicts.
     by_number = {line.number: line for line in report.incidents}
     assert report.incidents_opened == 7 and report.incidents_resolved == 0  # not Web's
