@@ -341,7 +341,6 @@ class ReportFigures:
     problems: list[ProblemLine]
     trend: list[PeriodHeadline]
     missed: list[str]
-    definitions: dict[int, str]
     measured_until: dt.datetime
 
     @property
@@ -580,7 +579,6 @@ class ServiceLevelBook:
     ) -> list[TargetAttainment]:
         """Each ticket target of each part, from the clocks that ended in the part on its
         services (on `service_id` only, when given)."""
-        names = {pk: definition for pk, definition in self.definitions.items()}
         result = []
         for part in parts:
             services = set(part.service_ids)
@@ -594,7 +592,7 @@ class ServiceLevelBook:
                     sla_definition_id=target.get("sla_definition"),
                     minutes=target.get("minutes"),
                     attainment_percent=Decimal(target["attainment_percent"]),
-                    description=describe(target, names),
+                    description=describe(target, self.definitions),
                 )
                 for clock in self._ended_in(attainment.sla_definition_id, part.start, part.end):
                     if clock.service_id in services and (
@@ -829,6 +827,5 @@ def report_figures(
         problems=_problems(service_ids, high) if service_ids else [],
         trend=[book.headline(agreement, earlier_period) for earlier_period in earlier],
         missed=missed_targets(services, targets),
-        definitions={pk: definition.name for pk, definition in book.definitions.items()},
         measured_until=high,
     )
