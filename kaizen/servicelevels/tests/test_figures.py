@@ -280,6 +280,7 @@ def test_the_figures_read_a_fixed_number_of_queries(mail_sla, mail, resolution_p
     from django.test.utils import CaptureQueriesContext
 
     outage(mail, "2026-11-03 10:00", "2026-11-03 12:00")
+    report_figures(mail_sla, NOV_1, NOV_30, now=AFTER)  # content types: cached from here on
     with CaptureQueriesContext(connection) as month:
         report_figures(mail_sla, NOV_1, NOV_30, now=AFTER)
     with CaptureQueriesContext(connection) as year:
@@ -328,3 +329,25 @@ def test_the_changes_and_problems_on_the_covered_services(mail_sla, mail, change
     assert change.services == ["Mail", "Web"] and change.caused_incidents == [incident.number]
     assert change.started_at == utc("2026-11-10 10:00")
     assert [problem.number for problem in report.problems] == [open_problem.number]
+
+
+def test_an_olas_target_in_minutes_is_listed_not_measured(slm, mail, calendar, network_team):
+    from kaizen.servicelevels.services import do_create_agreement
+
+    ola = do_create_agreement(
+        actor=slm,
+        kind="ola",
+        name="Network support",
+        owner=slm,
+        provider_team=network_team,
+        starts_on=dt.date(2026, 1, 1),
+        calendar=calendar,
+        services=[mail],
+        status="active",
+        targets=[{"metric": "resolution", "priority": 1, "minutes": 240, "attainment_percent": 95}],
+    )
+    report = report_figures(ola, NOV_1, NOV_30, now=AFTER)
+    (target,) = report.targets
+    assert (target.verdict, target.total) == ("not_measured", 0)
+    assert report.services[0].verdict == "not_judged"  # no availability target agreed
+    assert report.verdict == "not_judged" and report.missed == []

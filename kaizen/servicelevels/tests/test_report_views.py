@@ -175,3 +175,16 @@ def test_only_service_level_managers_share(web, mail_sla, mail):
     )
     assert response.status_code == 403
     assert not ReportLink.objects.exists()
+
+
+def test_the_page_reads_as_many_queries_for_a_year_as_for_a_month(web, slm, mail_sla, outages):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = web(slm)
+    browser.get(PAGE + NOVEMBER)  # sessions, content types: cached from here on
+    with CaptureQueriesContext(connection) as month:
+        assert browser.get(PAGE + NOVEMBER).status_code == 200
+    with CaptureQueriesContext(connection) as year:
+        assert browser.get(PAGE + "?from=2025-12-01&to=2026-11-30").status_code == 200
+    assert len(year.captured_queries) == len(month.captured_queries)
