@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from kaizen.core import views as core_views
 from kaizen.home import views as home_views
+from kaizen.servicelevels import report_urls
 
 urlpatterns = [
     path("", home_views.home, name="home"),
@@ -14,6 +15,11 @@ urlpatterns = [
     path("problems/", include("kaizen.problems.urls")),
     path("availability/", include("kaizen.availability.urls")),
     path("service-levels/", include("kaizen.servicelevels.urls")),
+    # A service level report's read-only link works without signing in.
+    path(
+        "shared/service-level-report/",
+        include((report_urls.shared_urlpatterns, "servicelevels_shared")),
+    ),
     path("sla/", include("kaizen.sla.urls")),
     path("kpis/", include("kaizen.kpis.urls")),
     path("improvement/", include("kaizen.improvement.urls")),

@@ -13,7 +13,6 @@ from kaizen.analytics.families import breakdown_columns
 from kaizen.catalog.models import Service
 from kaizen.core.forms import StyledFormMixin, VersionedFormMixin
 from kaizen.core.widgets import FastSelect
-from kaizen.improvement import sharing
 from kaizen.improvement.cleaning import refusal as cleaning_refusal
 from kaizen.improvement.models import (
     GOAL_LEVELS,
@@ -361,28 +360,6 @@ class DecisionForm(StyledFormMixin, forms.ModelForm):
         fields = ("decision", "rationale")
         widgets = {"rationale": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"rationale": "What the figures showed and why this is the right call."}
-
-
-class ShareLinkForm(StyledFormMixin, forms.Form):
-    """A new read-only link to the report: how long it works (empty: the default)."""
-
-    days = forms.IntegerField(
-        required=False,
-        min_value=1,
-        label="Works for (days)",
-        widget=forms.NumberInput(attrs={"placeholder": "days"}),
-    )
-    expires_on = forms.DateField(
-        required=False,
-        label="or until (last day)",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        longest, default = sharing.max_days(), sharing.default_days()
-        self.fields["days"].widget.attrs.update({"max": longest, "placeholder": default})
-        self.fields["days"].help_text = f"{default} days unless you choose; at most {longest}."
 
 
 ACTION_FIELDS = ("title", "description", "owner", "due_on", "change_reference")

@@ -3,47 +3,37 @@
 The page and the PDF are for whoever may see the register (requesters: 403); sharing and
 unsharing are for those who work the initiative (its owner, the CSI manager), and only they
 see whether a link exists. The shared link needs no sign-in: it is found by its token only
-(kaizen/improvement/sharing.py keeps its SHA-256 and its expiry; an unknown, revoked and
+(kaizen/core/sharing.py: only its SHA-256 is kept, and it expires; an unknown, revoked and
 expired link get the same 404 page), shows the same report body and nothing else
 (no forms, no links into the application, no journal, no e-mail addresses), and asks search
 engines and browsers not to index it or pass it on as a referrer.
 
-One template body (improvement/report_document.html) renders all three; the PDF is that
-HTML, with the stylesheets inlined, laid out by WeasyPrint, which is never allowed to fetch
-anything (only data: URLs), so a PDF is made offline and cannot be made to read the network
-or the disk.
+One template body (improvement/report_document.html) renders all three, through the
+reports' shared mechanics (kaizen/core/pdf.py: the stylesheets inlined, the PDF laid out
+offline by WeasyPrint).
 """
 
-import functools
-from pathlib import Path
 from typing import Any
 
 from csp.constants import NONCE
 from csp.decorators import csp_update
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from kaizen.core import pdf as pdf_files
 from kaizen.core.forms import show_errors
+from kaizen.core.sharing import ShareLinkForm
 from kaizen.improvement import sharing
-from kaizen.improvement.forms import ShareLinkForm
 from kaizen.improvement.models import Initiative, Step
 from kaizen.improvement.permissions import can_view_register, can_work_initiative
 from kaizen.improvement.report import Report, build_report
 
-SCREEN_CSS, PRINT_CSS = "improvement/report.css", "improvement/report_print.css"
-SHARED_HEADERS = {
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "private, no-store",
-}
+DOCUMENT = "improvement/report_document.html"
 
 
 def _require_viewer(request: HttpRequest) -> None:
@@ -75,66 +65,26 @@ def pop_new_link(request: HttpRequest, initiative: Initiative) -> str:
     return str(request.session.pop(new_link_key(initiative), "") or "")
 
 
-def _static_path(name: str) -> Path:
-    found = finders.find(name)
-    if not found:
-        raise FileNotFoundError(f"static file {name} is missing")
-    return Path(found if isinstance(found, str) else found[0])
-
-
-@functools.cache
-def _cached_stylesheets() -> tuple[str, str]:
-    screen, paper = (
-        _static_path(name).read_text(encoding="utf-8") for name in (SCREEN_CSS, PRINT_CSS)
-    )
-    return screen, paper
-
-
-def stylesheets() -> tuple[str, str]:
-    """The report's screen and print stylesheets, read from disk (once, unless DEBUG)."""
-    if settings.DEBUG:
-        _cached_stylesheets.cache_clear()
-    return _cached_stylesheets()
-
-
 def _standalone(report: Report, *, pdf: bool, pdf_url: str = "", nonce: str = "") -> str:
-    """The report as one HTML file, its stylesheets inlined; `nonce` is the request's CSP
-    nonce when a browser is shown the page (the policy allows no other inline style)."""
-    report_css, print_css = stylesheets()
-    return render_to_string(
-        "improvement/report_standalone.html",
-        {
-            "report": report,
-            "pdf": pdf,
-            "pdf_url": pdf_url,
-            "report_css": report_css,
-            "print_css": print_css,
-            "nonce": nonce,
-        },
+    return pdf_files.standalone(
+        DOCUMENT,
+        {"report": report},
+        title=f"{report.reference} {report.title}",
+        pdf=pdf,
+        pdf_url=pdf_url,
+        nonce=nonce,
     )
-
-
-def pdf_url_fetcher() -> Any:
-    """What WeasyPrint may fetch while laying out a report: data: URLs only (the CSS is
-    inline, the charts are data: images). No network, no file from the disk."""
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher(allowed_protocols=("data",), timeout=1)
 
 
 def render_pdf(report: Report) -> bytes:
     """The report as a PDF, made offline."""
-    from weasyprint import HTML
-
-    html = _standalone(report, pdf=True)
-    base_url = str(_static_path(SCREEN_CSS).parent)  # nothing is fetched relative to it
-    return HTML(string=html, base_url=base_url, url_fetcher=pdf_url_fetcher()).write_pdf()
+    return pdf_files.render_pdf(
+        DOCUMENT, {"report": report}, title=f"{report.reference} {report.title}"
+    )
 
 
 def _pdf_response(report: Report) -> HttpResponse:
-    response = HttpResponse(render_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report.reference}-report.pdf"'
-    return response
+    return pdf_files.pdf_response(render_pdf(report), f"{report.reference}-report.pdf")
 
 
 @login_required
@@ -221,17 +171,6 @@ def unshare(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("improvement:step", pk=initiative.pk, step=Step.PRESENT)
 
 
-def _shared(response: HttpResponse) -> HttpResponse:
-    for header, value in SHARED_HEADERS.items():
-        response[header] = value
-    return response
-
-
-def _gone(request: HttpRequest) -> HttpResponse:
-    """An unknown, revoked or expired link: one answer for all, saying nothing more."""
-    return _shared(render(request, "improvement/shared_gone.html", status=404))
-
-
 # The page's stylesheets are inline (it is one file, as the PDF is made from it): the policy
 # lets in the <style> blocks that carry this response's nonce, and nothing else inline.
 @csp_update({"style-src": [NONCE]})
@@ -239,16 +178,16 @@ def _gone(request: HttpRequest) -> HttpResponse:
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     initiative = sharing.shared_initiative(token)
     if initiative is None:
-        return _gone(request)
+        return pdf_files.shared_gone(request)
     report = build_report(initiative)
     pdf_url = reverse("improvement:shared_pdf", args=[token])
     html = _standalone(report, pdf=False, pdf_url=pdf_url, nonce=str(request.csp_nonce))
-    return _shared(HttpResponse(html))
+    return pdf_files.shared(HttpResponse(html))
 
 
 @require_GET
 def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
     initiative = sharing.shared_initiative(token)
     if initiative is None:
-        return _gone(request)
-    return _shared(_pdf_response(build_report(initiative)))
+        return pdf_files.shared_gone(request)
+    return pdf_files.shared(_pdf_response(build_report(initiative)))

@@ -45,10 +45,12 @@ def _local_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
-def _periods(
+def series_periods(
     period: str, start: dt.date | None, end: dt.date | None, first: dt.date | None
 ) -> list[tuple[str, dt.date, dt.date]]:
-    """(label, first day, day after) of each period of the series."""
+    """(label, first day, day after) of each period of the series: from `start` (else
+    `first`, the first day anything was agreed) to `end` (else today); the database sources
+    that measure agreed figures share it (kaizen.servicelevels.kpi_source)."""
     today = timezone.localdate()
     low = start or first
     high = end or today + dt.timedelta(days=1)
@@ -89,7 +91,7 @@ def availability_rows(
     range_start = _local_start(start) if start else _local_start(ALL_TIME_START)
     range_end = _local_start(end) if end else timezone.now()
     book = AvailabilityBook(range_start, range_end)
-    periods = _periods(period, start, end, book.first_day())
+    periods = series_periods(period, start, end, book.first_day())
     if not periods or not book.services:
         return []
     keys: list[tuple[Any, ...]] = (

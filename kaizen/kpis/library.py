@@ -491,6 +491,14 @@ INCIDENT_KPIS = (
     ),
 )
 
+
+def service_levels_measure() -> Measure:
+    """Measured by the service levels app's figures (kaizen/servicelevels/figures.py), the
+    ones its report shows, through the `service_levels` database source it registers: the
+    aggregate here is what they are in words."""
+    return Measure(source=Source.SERVICE_LEVELS, aggregate=Aggregate.MEAN, period_column=None)
+
+
 SERVICE_LEVEL_KPIS = (
     measured(
         "service_level.resolution_breaches",
@@ -539,17 +547,25 @@ SERVICE_LEVEL_KPIS = (
         target=95,
         warning=90,
     ),
-    not_yet(
+    measured(
         "service_level.services_meeting_targets_pct",
         "Services meeting their service level targets",
-        "service_level",
-        "The share of services that met every agreed target in the period.",
-        "100 x services meeting all targets / services with agreed targets",
+        "The share of services covered by a service level agreement in force that met every "
+        "target agreed for them in the period: the availability target, on the agreement's "
+        "agreed hours, and each ticket target, on the service's tickets. Reports use the "
+        "terms in force: a version changed mid-period judges each part on its own targets.",
+        "100 x services meeting all their agreements' targets / services covered by an SLA in "
+        "force, per period ([service-levels.md](service-levels.md))",
         Unit.PERCENT,
         HIGHER,
-        reason="Kaizen has no service level agreements per service yet (SLA definitions "
-        "apply to incidents, not to agreed service targets).",
-        required_fields=("service_level_agreement.target", "service_level_agreement.service"),
+        service_levels_measure(),
+        process="service_level",
+        required_fields=(
+            "agreement.status",
+            "agreement_terms.services",
+            "agreement_terms.availability_percent",
+            "agreement_terms.targets",
+        ),
         target=100,
         warning=90,
     ),

@@ -56,6 +56,9 @@ class Source(StrEnum):
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
     IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
     AVAILABILITY = "availability"  # outages and targets (kaizen.kpis.availability_rows)
+    # Agreements' targets met per service (kaizen.servicelevels.kpi_source, registered from
+    # the service levels app: it sits above the KPI app).
+    SERVICE_LEVELS = "service_levels"
 
 
 class _DatabaseSourceNames(Set[str]):

@@ -29,3 +29,8 @@ class ServiceLevelsConfig(AppConfig):
 
         # The catalogue's service page shows the agreements behind the service.
         register_ticket_panel("service", SERVICE_PANEL)
+
+        # The KPI "services meeting their service level targets" (kaizen.kpis names it only).
+        from kaizen.servicelevels.kpi_source import register_kpi_source
+
+        register_kpi_source()

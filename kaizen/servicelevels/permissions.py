@@ -3,9 +3,12 @@
 Service level managers (the service level process's owner and managers) and administrators
 make and change customers, suppliers, agreements and their terms. Agents read them: the
 agreements behind a service are part of knowing it. An agreement's owner may change it too.
-Customers' representatives read their reports through a shared link (report views)."""
+The service level report is for service level managers, the agreement's owner and the owners
+of the services it covers; customers' representatives read it through a read-only link
+(report_links.py)."""
 
 from kaizen.availability.permissions import is_service_level_manager
+from kaizen.catalog.models import Service
 from kaizen.people.models import User
 from kaizen.people.permissions import is_agent
 from kaizen.servicelevels.models import Agreement
@@ -22,3 +25,17 @@ def can_manage_agreements(user: User) -> bool:
 
 def can_change_agreement(user: User, agreement: Agreement) -> bool:
     return is_service_level_manager(user) or (is_agent(user) and agreement.owner_id == user.pk)
+
+
+def can_view_report(user: User, agreement: Agreement) -> bool:
+    if is_service_level_manager(user):
+        return True
+    if not is_agent(user):
+        return False
+    if agreement.owner_id == user.pk:
+        return True
+    return Service.objects.filter(agreement_terms__agreement=agreement, owner=user).exists()
+
+
+def can_share_report(user: User) -> bool:
+    return is_service_level_manager(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaizen.servicelevels import views
+from kaizen.servicelevels import report_urls, views
 
 app_name = "servicelevels"
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("suppliers/new/", views.supplier_create, name="supplier_create"),
     path("suppliers/<int:pk>/", views.supplier_detail, name="supplier_detail"),
     path("suppliers/<int:pk>/edit/", views.supplier_edit, name="supplier_edit"),
+    *report_urls.urlpatterns,
 ]

@@ -45,6 +45,7 @@ from kaizen.servicelevels.permissions import (
     can_change_agreement,
     can_manage_agreements,
     can_view_agreements,
+    can_view_report,
 )
 from kaizen.servicelevels.selectors import (
     agreement_timeline,
@@ -205,6 +206,7 @@ def agreement_detail(request: HttpRequest, number: str) -> HttpResponse:
         "in_force": in_force,
         "correctable": {terms.pk for terms in versions if can_correct(terms, today)},
         "can_change": can_change_agreement(request.user, agreement),
+        "can_read_report": can_view_report(request.user, agreement),
         "today": today,
     }
     if agreement.kind == AgreementKind.SLA:

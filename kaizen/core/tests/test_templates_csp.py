@@ -13,7 +13,7 @@ ROOT = Path(kaizen.__file__).parent
 # E-mails are read in mail programs, not under the site's policy.
 MAIL = re.compile(r"/templates/notifications/")
 # One file for the shared link and the PDF: its <style> blocks carry the response's nonce.
-NONCE_STYLES = {"improvement/templates/improvement/report_standalone.html"}
+NONCE_STYLES = {"templates/reports/standalone.html"}
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)
 EVENT_HANDLER = re.compile(r"<[a-z][^>]*?\son[a-z]+\s*=", re.I)

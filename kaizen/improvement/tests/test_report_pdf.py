@@ -5,8 +5,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from kaizen.core.pdf import pdf_url_fetcher
 from kaizen.improvement.models import Baseline
-from kaizen.improvement.report_views import pdf_url_fetcher
 from kaizen.improvement.tests.helpers import add_kpi, make_goal, make_initiative
 from kaizen.improvement.tests.test_report import KPI_NAME, analysed_initiative
 

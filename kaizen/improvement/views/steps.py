@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kaizen.core.forms import conflict_status, detached, page_status, run_service
+from kaizen.core.sharing import ShareLinkForm
 from kaizen.core.widgets import share_model_choices
 from kaizen.improvement import gates, selectors, services
 from kaizen.improvement.forms import (
@@ -27,7 +28,6 @@ from kaizen.improvement.forms import (
     EvaluateForm,
     GapForm,
     KPIAddForm,
-    ShareLinkForm,
 )
 from kaizen.improvement.models import Action, CleaningRule, Gap, Initiative, InitiativeKPI, Status
 from kaizen.improvement.permissions import (

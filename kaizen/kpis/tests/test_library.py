@@ -105,7 +105,9 @@ def test_it_has_every_measurable_kpi_under_test():
     assert set(EXPECTED) == incident_keys - set(PROBLEM_EXPECTED)
     assert measurable_keys(Source.IMPROVEMENT) == REGISTER_KEYS
     # The change KPIs' figures are worked out on changes raised through the change services
-    # in test_change_kpis.py, the availability KPIs' in test_availability_kpis.py.
+    # in test_change_kpis.py, the availability KPIs' in test_availability_kpis.py, the
+    # service levels one in kaizen/servicelevels/tests/test_kpi_source.py.
+    assert measurable_keys(Source.SERVICE_LEVELS) == {"service_level.services_meeting_targets_pct"}
     assert measurable_keys(*Source) == (
         set(EXPECTED)
         | REGISTER_KEYS
@@ -113,6 +115,7 @@ def test_it_has_every_measurable_kpi_under_test():
         | set(PROBLEM_EXPECTED)
         | AVAILABILITY_KEYS
         | OUTAGE_FACT_KEYS
+        | {"service_level.services_meeting_targets_pct"}
     )
 
 
@@ -174,7 +177,11 @@ def test_each_definition_is_complete(definition):
         return
     assert definition.not_measurable_reason == ""
     assert engine.measure_errors(definition.measure) == []
-    database_apps = {Source.IMPROVEMENT: "improvement", Source.AVAILABILITY: "availability"}
+    database_apps = {
+        Source.IMPROVEMENT: "improvement",
+        Source.AVAILABILITY: "availability",
+        Source.SERVICE_LEVELS: "servicelevels",
+    }
     if definition.measure.source in database_apps:
         # `<record>.<field>` of the measuring app's models, which require them
         from django.apps import apps

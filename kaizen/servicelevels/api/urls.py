@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from kaizen.servicelevels.api import report_urls as report_api_urls
 from kaizen.servicelevels.api.views import AgreementViewSet, CustomerViewSet, SupplierViewSet
 
 router = SimpleRouter()
@@ -7,4 +8,4 @@ router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("suppliers", SupplierViewSet, basename="supplier")
 
-urlpatterns = router.urls
+urlpatterns = [*report_api_urls.urlpatterns, *router.urls]
