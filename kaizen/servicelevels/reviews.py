@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
 from kaizen.availability.permissions import is_service_level_manager
+from kaizen.journal.models import JournalEvent
 from kaizen.people.models import User
 from kaizen.people.permissions import is_agent
 from kaizen.servicelevels.models import (
@@ -154,10 +156,17 @@ def review_actions_for(user: User) -> QuerySet[ReviewAction]:
     return actions if can_view_reviews(user) else actions.none()
 
 
-def with_open_actions(reviews: QuerySet[ServiceReview]) -> QuerySet[ServiceReview]:
-    return reviews.annotate(
-        has_open_actions=Exists(ReviewAction.objects.filter(review=OuterRef("pk"), status="open"))
+def review_timeline(review: ServiceReview, limit: int = 200) -> list[JournalEvent]:
+    """The review's history with its actions', newest first, as shown on its page."""
+    action_ids = [str(pk) for pk in review.actions.values_list("pk", flat=True)]
+    of_review = Q(
+        subject_type=ContentType.objects.get_for_model(ServiceReview), subject_id=str(review.pk)
     )
+    of_actions = Q(
+        subject_type=ContentType.objects.get_for_model(ReviewAction), subject_id__in=action_ids
+    )
+    events = JournalEvent.objects.filter(of_review | of_actions)
+    return list(events.select_related("actor").order_by("-id")[:limit])
 
 
 def is_overdue(review: ServiceReview, today: dt.date) -> bool:
@@ -176,6 +185,14 @@ def pack_url(review: ServiceReview) -> str | None:
     except NoReverseMatch:
         return None
     return f"{report}?{urlencode({'from': review.period_start, 'to': review.period_end})}"
+
+
+def agreement_url(agreement: Agreement) -> str | None:
+    """The agreement's page; None while no agreement page is installed."""
+    try:
+        return agreement.get_absolute_url()
+    except NoReverseMatch:
+        return None
 
 
 @dataclass(frozen=True)
