@@ -168,3 +168,27 @@ def test_actions_are_agreed_updated_and_taken_into_the_register_once(review, slm
     assert events(action)[-1].changes == {"improvement_reference": {"old": "", "new": "CSI00012"}}
     with pytest.raises(ValidationError, match="CSI00012 already"):
         do_record_improvement_reference(action, actor=slm, reference="CSI00013")
+
+
+def test_the_journal_alone_rebuilds_reviews_and_actions(review, slm):
+    from kaizen.journal.verify import registered, verify_journal
+
+    do_update_review(review, actor=slm, expected_version=1, fields={"attendees": "Ann"})
+    do_hold_review(
+        review,
+        actor=slm,
+        expected_version=2,
+        held_on=dt.date(2026, 4, 9),
+        attendees="Ann",
+        minutes="Done",
+        at=AT,
+    )
+    action = do_add_review_action(review, actor=slm, title="Trend", owner=slm)
+    do_update_review_action(action, actor=slm, expected_version=1, fields={"status": "dropped"})
+    do_record_improvement_reference(action, actor=slm, reference="CSI00001")
+    kinds = [kind for kind in registered() if kind.name.startswith("servicelevels.review")]
+    reports = verify_journal(kinds)
+    assert [(r.kind, r.records, r.events, r.mismatches) for r in reports] == [
+        ("servicelevels.review", 1, 3, []),
+        ("servicelevels.review_action", 1, 3, []),
+    ]
