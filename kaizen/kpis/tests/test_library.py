@@ -167,12 +167,16 @@ def test_each_definition_is_complete(definition):
         return
     assert definition.not_measurable_reason == ""
     assert engine.measure_errors(definition.measure) == []
-    database_apps = {Source.IMPROVEMENT: "improvement", Source.AVAILABILITY: "availability"}
+    database_apps = {
+        Source.IMPROVEMENT: "improvement",
+        Source.AVAILABILITY: "availability",
+        "service_reviews": "servicelevels",  # kaizen/servicelevels/review_kpi.py
+    }
     if definition.measure.source in database_apps:
         # `<record>.<field>` of the measuring app's models, which require them
         from django.apps import apps
 
-        app = database_apps[Source(definition.measure.source)]
+        app = database_apps[definition.measure.source]
         for name in definition.required_fields:
             record, field = name.split(".")
             assert apps.get_model(app, record.replace("_", ""))._meta.get_field(field)
