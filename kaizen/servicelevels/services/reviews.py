@@ -21,6 +21,7 @@ from kaizen.core.numbering import NumberFormat, next_number
 from kaizen.journal.events import EventType
 from kaizen.journal.services import apply_changes
 from kaizen.people.models import User
+from kaizen.people.permissions import is_agent
 from kaizen.servicelevels.models import (
     Agreement,
     AgreementKind,
@@ -205,6 +206,11 @@ def do_cancel_review(
     return locked
 
 
+def _speaks_for_customer(person: User, action: ReviewAction) -> bool:
+    customer_id = action.review.agreement.customer_id
+    return customer_id is not None and person.customers_represented.filter(pk=customer_id).exists()
+
+
 def _check_action(action: ReviewAction) -> None:
     errors: dict[str, str] = {}
     action.title = str(action.title or "").strip()
@@ -214,8 +220,14 @@ def _check_action(action: ReviewAction) -> None:
         errors["title"] = "At most 200 characters."
     if action.status not in ReviewActionStatus.values:
         errors["status"] = "Open, done or dropped."
-    if action.owner_id is not None and not action.owner.is_active:
-        errors["owner"] = f"{action.owner} can no longer sign in."
+    owner = action.owner if action.owner_id is not None else None
+    if owner is not None and not owner.is_active:
+        errors["owner"] = f"{owner} can no longer sign in."
+    elif owner is not None and not is_agent(owner) and not _speaks_for_customer(owner, action):
+        errors["owner"] = (
+            f"{owner} is neither IT staff nor someone who speaks for "
+            f"{action.review.agreement.party}."
+        )
     if errors:
         raise ValidationError(errors)
 

@@ -163,7 +163,17 @@ def test_actions_are_agreed_updated_and_taken_into_the_register_once(review, slm
     assert set(raised.value.message_dict) == {"status"}
     with pytest.raises(VersionConflict):
         do_update_review_action(action, actor=slm, expected_version=1, fields={"title": "x"})
+    # An owner is IT staff or someone who speaks for the customer.
+    bob = make_user("bob", kind="requester")
+    with pytest.raises(ValidationError) as raised:
+        do_update_review_action(action, actor=slm, expected_version=2, fields={"owner": bob})
+    assert raised.value.message_dict == {
+        "owner": [f"{bob} is neither IT staff nor someone who speaks for Finance."]
+    }
+    review.agreement.customer.representatives.add(bob)
+    do_update_review_action(action, actor=slm, expected_version=2, fields={"owner": bob})
     taken = do_record_improvement_reference(action, actor=slm, reference="CSI00012")
+    assert taken.owner == bob
     assert taken.improvement_reference == "CSI00012"
     assert events(action)[-1].changes == {"improvement_reference": {"old": "", "new": "CSI00012"}}
     with pytest.raises(ValidationError, match="CSI00012 already"):
