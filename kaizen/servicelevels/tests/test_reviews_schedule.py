@@ -90,3 +90,11 @@ def test_the_command_schedules_and_says_what_it_did(mail_sla, capsys):
     call_command("service-levels", "schedule-reviews", "--today", "2026-04-02")
     out = capsys.readouterr().out
     assert '"scheduled": 1' in out and "REV00001" in out
+
+
+def test_the_nightly_task_schedules_as_of_today(mail_sla, monkeypatch):
+    from kaizen.servicelevels import tasks
+
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: dt.date(2026, 7, 1))
+    assert tasks.schedule_reviews.call_local() == ["REV00001", "REV00002"]
+    assert tasks.schedule_reviews.call_local() == []
