@@ -254,6 +254,11 @@ for _name, _low, _high in (
 ):
     if not _low <= globals()[_name] <= _high:
         raise ConfigurationError(f"{_name} must be between {_low} and {_high}")
+# Service level management: a service review is due this many days after the end of the period
+# it reviews (docs/service-levels.md, "Service reviews").
+KAIZEN_SERVICE_REVIEW_DUE_DAYS = env_int("KAIZEN_SERVICE_REVIEW_DUE_DAYS", 10)
+if not 0 <= KAIZEN_SERVICE_REVIEW_DUE_DAYS <= 90:
+    raise ConfigurationError("KAIZEN_SERVICE_REVIEW_DUE_DAYS must be between 0 and 90 (days)")
 # Continual improvement: "strict" gates let a step pass only with its outputs; "advisory" ones
 # let it pass with outputs missing when a reason is given (journaled). Per initiative too.
 KAIZEN_IMPROVEMENT_GATE_MODE = env_str("KAIZEN_IMPROVEMENT_GATE_MODE", "strict")

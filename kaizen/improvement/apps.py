@@ -8,10 +8,13 @@ class ImprovementConfig(AppConfig):
 
     def ready(self) -> None:
         from kaizen.changes.hooks import register_change_listener
+        from kaizen.improvement import from_review
         from kaizen.improvement.changes import follow_change
         from kaizen.improvement.kpi_source import register
 
         register()  # the `improvement` KPI source and the register's KPIs in the library
+        # A service review's page links its actions into the register (and back).
+        from_review.register()
         self._register_journal_folds()
         # A corrective action carried out by a change follows the change's outcome.
         register_change_listener(follow_change)

@@ -117,6 +117,7 @@ class Origin(models.TextChoices):
     PROBLEM = "problem", "Problem record"
     SURVEY = "survey", "Survey result"
     REVIEW = "review", "Post-implementation review"
+    SERVICE_REVIEW = "service_review", "Service review with a customer"
     PREVIOUS_CYCLE = "previous_cycle", "Previous improvement cycle"
 
 

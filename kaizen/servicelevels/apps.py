@@ -31,6 +31,8 @@ class ServiceLevelsConfig(AppConfig):
         register_ticket_panel("service", SERVICE_PANEL)
 
         # The KPI "services meeting their service level targets" (kaizen.kpis names it only).
-        from kaizen.servicelevels.kpi_source import register_kpi_source
+        from kaizen.servicelevels import kpi_source, review_kpi
 
-        register_kpi_source()
+        kpi_source.register_kpi_source()
+        # ... and "service reviews held on time".
+        review_kpi.register_kpi_source()

@@ -1,5 +1,6 @@
-"""How service level management's journal events read in the history: the records' fields
-read through their models; a version's targets read in words. Creating events create."""
+"""How service level management's journal events read in the history
+(kaizen/journal/presenting.py): the records' fields read through their models; a version's
+targets read in words. Creating a record, scheduling a review and agreeing an action create."""
 
 from typing import Any
 
@@ -25,3 +26,12 @@ for created in (
     register_event_shape(created, creates=True)
 register_event_shape(EventType.AGREEMENT_TERMS_CREATED, creates=True, change_keys=TARGETS)
 register_event_shape(EventType.AGREEMENT_TERMS_UPDATED, change_keys=TARGETS)
+
+register_event_shape(EventType.REVIEW_SCHEDULED, EventType.REVIEW_ACTION_ADDED, creates=True)
+register_event_shape(
+    EventType.REVIEW_CANCELLED, change_keys={"cancelled_reason": Key(label="Reason")}
+)
+register_event_shape(
+    EventType.REVIEW_ACTION_UPDATED,
+    change_keys={"improvement_reference": Key(label="Improvement register")},
+)

@@ -11,6 +11,7 @@ register_nav_entry(
         43,
         can_view_agreements,
         children=(
+            ("Service reviews", "servicelevels:review_list"),
             ("Customers", "servicelevels:customer_list"),
             ("Suppliers", "servicelevels:supplier_list"),
         ),

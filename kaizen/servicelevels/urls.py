@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from kaizen.servicelevels import report_urls, views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("suppliers/<int:pk>/", views.supplier_detail, name="supplier_detail"),
     path("suppliers/<int:pk>/edit/", views.supplier_edit, name="supplier_edit"),
     *report_urls.urlpatterns,
+    path("", include("kaizen.servicelevels.review_urls")),
 ]

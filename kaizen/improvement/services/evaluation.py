@@ -87,8 +87,12 @@ def _evaluate_kpi(
             "ends_on": iso(baseline.ends_on),
         }
     definition = initiative_definition(ikpi)
-    if definition is None or definition.measure is None:
-        entry["explanation"] = f"{ikpi.kpi_key} cannot be measured any more."
+    if definition is None:
+        entry["explanation"] = f"The KPI {ikpi.kpi_key} no longer exists: nothing to measure."
+        return entry, None, []
+    if definition.measure is None:
+        reason = definition.not_measurable_reason or "it has no measure"
+        entry["explanation"] = f"{definition.name} cannot be measured any more: {reason}"
         return entry, None, []
     start = period_floor(
         baseline.starts_on if baseline else default_range(ikpi, window_start)[0], kind

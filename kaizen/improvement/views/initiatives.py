@@ -1,5 +1,6 @@
 """An initiative: creating and editing it, its page, and moving it between steps."""
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kaizen.core.forms import detached, page_status, run_service
-from kaizen.improvement import services
+from kaizen.improvement import from_review, services
 from kaizen.improvement.forms import AdvanceForm, InitiativeForm, ReturnForm
 from kaizen.improvement.from_problem import initiative_initial
 from kaizen.improvement.models import Initiative, Step
@@ -41,11 +42,19 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
     # Started from a problem's page: its words, services and the fix's measured effect.
     if request.GET.get("problem"):
         initial.update(initiative_initial(request.user, request.GET["problem"]) or {})
+    # Started from an action agreed at a service review: the action is marked as taken in
+    # when the initiative is created (the form posts back to this URL, parameter included).
+    review_action = from_review.review_action_for(
+        request.user, request.GET.get(from_review.PARAMETER)
+    )
+    if review_action is not None:
+        initial.update(from_review.initiative_initial(review_action))
     form = InitiativeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        created = run_service(
-            form, services.do_create_initiative, actor=request.user, **form.initiative_fields()
-        )
+        create: Any = services.do_create_initiative
+        if review_action is not None:
+            create = partial(from_review.do_create_initiative_from_review_action, review_action)
+        created = run_service(form, create, actor=request.user, **form.initiative_fields())
         if created:
             messages.success(request, f"{created.reference} created: choose its KPIs (step 1).")
             return redirect(step_url(created, Step.SHOULD_MEASURE))

@@ -62,7 +62,9 @@ def test_the_external_data_points_and_the_register_are_database_sources():
         Source.EXTERNAL,
         Source.IMPROVEMENT,
         Source.AVAILABILITY,
-        Source.SERVICE_LEVELS,  # registered by the service levels app's ready()
+        # registered by the service levels app's ready()
+        Source.SERVICE_LEVELS,
+        "service_reviews",  # kaizen/servicelevels/review_kpi.py
     }
     assert Source.IMPROVEMENT in DATABASE_SOURCES and Source.INCIDENTS not in DATABASE_SOURCES
     assert get_source(Source.IMPROVEMENT).rows_in_scope is not None

@@ -1,3 +1,4 @@
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from kaizen.servicelevels.api import report_urls as report_api_urls
@@ -8,4 +9,8 @@ router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("suppliers", SupplierViewSet, basename="supplier")
 
-urlpatterns = [*report_api_urls.urlpatterns, *router.urls]
+urlpatterns = [
+    *report_api_urls.urlpatterns,
+    path("", include("kaizen.servicelevels.api.review_urls")),
+    *router.urls,
+]
