@@ -140,9 +140,7 @@ def measure_all() -> dict[str, object]:
     figures = 0
     down = 0.0
     for service_id in book.services:
-        for index, month in enumerate(months):
-            following = months[index + 1] if index + 1 < len(months) else END
-            figure = book.figure(service_id, month, following, itemised=False)
+        for figure in book.figures(service_id, [*months, END]):
             figures += 1
             down += float(figure.downtime_us)
             _ = (figure.availability, figure.mtbf_us, figure.mtrs_us)

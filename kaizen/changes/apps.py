@@ -12,12 +12,12 @@ class ChangesConfig(AppConfig):
         from kaizen.changes import disruptions, sla_kind
         from kaizen.changes.models import OPEN_STATES, Change
         from kaizen.changes.services.base import CHANGES
-        from kaizen.changes.services.calendar import maintenance_intervals
+        from kaizen.changes.services.calendar import maintenance_intervals, maintenance_intervals_of
         from kaizen.journal.verify import FoldedKind, register
 
         sla_kind.register()
         # Availability asks for a service's maintenance windows through the catalogue.
-        register_maintenance_windows(maintenance_intervals)
+        register_maintenance_windows(maintenance_intervals, of_services=maintenance_intervals_of)
         # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py): a
         # change's fields, its services and CIs as sets.
         register(FoldedKind("changes.change", CHANGES))

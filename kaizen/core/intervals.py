@@ -3,13 +3,16 @@ availability (outages within agreed service time).
 
 An interval is (start, end) in aware datetimes, half-open: [start, end). Two intervals overlap
 only when each starts before the other ends, so one ending at 04:00 and one starting at 04:00
-do not overlap (but they touch, and `merged` joins them)."""
+do not overlap (but they touch, and `merged` joins them). `merged` and `weighted_segments` also
+take instants as numbers (whole µs since the epoch, as availability's sweeps use them)."""
 
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from typing import TypeVar
 
 Interval = tuple[dt.datetime, dt.datetime]
+Instant = TypeVar("Instant", dt.datetime, int)
 
 
 def overlaps(
@@ -18,10 +21,10 @@ def overlaps(
     return start < other_end and other_start < end
 
 
-def merged(intervals: Iterable[Interval]) -> list[Interval]:
+def merged(intervals: Iterable[tuple[Instant, Instant]]) -> list[tuple[Instant, Instant]]:
     """Sorted, with overlapping and touching intervals joined (Saturday 22:00-24:00 and Sunday
     00:00-06:00 are one interval from Saturday 22:00 to Sunday 06:00)."""
-    result: list[Interval] = []
+    result: list[tuple[Instant, Instant]] = []
     for begin, finish in sorted(intervals):
         if result and begin <= result[-1][1]:
             result[-1] = (result[-1][0], max(result[-1][1], finish))

@@ -98,14 +98,16 @@ def availability_rows(
         sorted((service.name,) for service in book.services.values()) if by else [()]
     )
     by_name = {service.name: pk for pk, service in book.services.items()}
+    # The periods follow one another: each service's figures of all of them in one sweep.
+    bounds = [_local_start(periods[0][1])] + [_local_start(after) for _, _, after in periods]
+    figures = {service_id: book.figures(service_id, bounds) for service_id in book.services}
     rows = []
-    for label, first_day, day_after in periods:
-        low, high = _local_start(first_day), _local_start(day_after)
+    for position, (label, _, _) in enumerate(periods):
         for key in keys:
             service_ids = [by_name[key[0]]] if key else list(book.services)
             agreed, downtime, breaks, lost, measured = 0, Fraction(0), 0, 0, 0
             for service_id in service_ids:
-                figure = book.figure(service_id, low, high, itemised=False)
+                figure = figures[service_id][position]
                 if not figure.agreed_us:
                     continue
                 measured += 1

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 UTC = dt.UTC
 MICROSECOND = dt.timedelta(microseconds=1)
 DAY_MINUTES = 24 * 60
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_us(delta: dt.timedelta) -> int:
@@ -41,6 +42,16 @@ def to_us(delta: dt.timedelta) -> int:
 
 def from_us(microseconds: int) -> dt.timedelta:
     return dt.timedelta(microseconds=microseconds)
+
+
+def epoch_us(instant: dt.datetime) -> int:
+    """An aware instant as whole µs since the Unix epoch."""
+    return to_us(instant - EPOCH)
+
+
+def instant_at(microseconds: int) -> dt.datetime:
+    """The UTC instant `microseconds` µs after the Unix epoch (the inverse of epoch_us)."""
+    return EPOCH + from_us(microseconds)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,34 @@ def merge_periods(periods: Iterable[WorkingPeriod]) -> dict[int, list[tuple[int,
     return by_day
 
 
+class EpochIndex:
+    """A CalendarIndex's days as it was built, with instants as whole µs since the Unix epoch:
+    the same cumulative business time (the same days, intervals and running sums, so exactly
+    the same values) without datetime arithmetic, for readers that ask about many instants.
+    A snapshot: growing the index later builds a new one and leaves this one as it was, so
+    differences of values read from one snapshot are always consistent. Only instants from
+    `first_us` to `last_us` may be asked about."""
+
+    def __init__(
+        self, day_starts: list[int], cum: list[int], intervals: list[tuple[tuple[int, int], ...]]
+    ) -> None:
+        self.day_starts = day_starts
+        self.cum = cum
+        self.intervals = intervals
+        # A day of margin either side, as CalendarIndex._ensure keeps.
+        self.first_us, self.last_us = day_starts[1], day_starts[-1] - 1
+
+    def cumulative(self, instant: int) -> int:
+        """CalendarIndex.cumulative of the instant (µs since the epoch), step for step."""
+        index = bisect.bisect_right(self.day_starts, instant) - 1
+        total = self.cum[index]
+        for start, end in self.intervals[index]:
+            if instant <= start:
+                break
+            total += min(end, instant) - start
+        return total
+
+
 class CalendarIndex:
     """A calendar prepared for fast, exact business-time arithmetic (see the module doc).
 
@@ -96,6 +135,7 @@ class CalendarIndex:
         self._intervals: list[list[tuple[dt.datetime, dt.datetime]]] = []
         self._cum: list[int] = [0]  # business µs before day i; one more entry than days
         self._cum_end: list[int] = []  # business µs up to the end of day i
+        self._epoch_index: EpochIndex | None = None  # of the current build, made on demand
 
     # -- building -------------------------------------------------------------------------
 
@@ -118,6 +158,7 @@ class CalendarIndex:
         """(Re)build the index for every local date from `first` to `last` inclusive."""
         self._first_day = first
         self._day_starts, self._intervals, self._cum, self._cum_end = [], [], [0], []
+        self._epoch_index = None
         day = first
         while day <= last:
             intervals = self._day_intervals(day)
@@ -156,6 +197,22 @@ class CalendarIndex:
                 return
             first, last = min(first, self._first_day), max(last, indexed_last)
         self._build(dt.date(first.year, 1, 1), dt.date(last.year, 12, 31))
+
+    def epoch_index(self, start: dt.datetime, end: dt.datetime) -> EpochIndex:
+        """The index in µs since the epoch, covering every instant from `start` to `end`
+        (prepared for them first)."""
+        self.prepare(start, end)
+        snapshot = self._epoch_index
+        if snapshot is None:
+            snapshot = self._epoch_index = EpochIndex(
+                [epoch_us(day_start) for day_start in self._day_starts],
+                self._cum,
+                [
+                    tuple((epoch_us(low), epoch_us(high)) for low, high in intervals)
+                    for intervals in self._intervals
+                ],
+            )
+        return snapshot
 
     def _day_index(self, instant: dt.datetime) -> int:
         return bisect.bisect_right(self._day_starts, instant) - 1
