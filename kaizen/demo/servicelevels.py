@@ -8,10 +8,18 @@ the service level manager; idempotent (nothing is added when the demo's agreemen
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 from kaizen.catalog.models import Service
+from kaizen.improvement.from_review import (
+    do_create_initiative_from_review_action,
+    initiative_initial,
+)
 from kaizen.people.models import Team, User
 from kaizen.servicelevels import services
-from kaizen.servicelevels.models import Agreement
+from kaizen.servicelevels.models import Agreement, ServiceReview
+from kaizen.servicelevels.reviews import ended_periods
+from kaizen.servicelevels.services import reviews as review_services
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 
 HOUR = 60
@@ -262,3 +270,124 @@ def load_servicelevels(now: dt.datetime) -> dict[str, int]:
             reference=reference,
         )
     return added
+
+
+ATTENDEES = {
+    "Finance": "Peter Novak (Finance), Emma Jones (Finance), Eva Schmidt (service level manager)",
+    "Sales and Customer Service": "Lucas Martin (Sales), Amara Obi (Customer Service), "
+    "Eva Schmidt (service level manager)",
+}
+MINUTES = (
+    "Went through the service level report: availability and ticket targets, the outages "
+    "behind the figures, the changes of the period and the problems still open. {note}"
+)
+NOTES = [
+    "No target missed; the customer asked for earlier notice of planned work.",
+    "One priority 1 incident breached its resolution target: the supplier's fix time was the "
+    "longest link of the chain.",
+    "Availability below target because of a storage failure; the problem record was reviewed.",
+    "Targets met; the customer asked to add the month-end payroll run to the agreed hours.",
+]
+# (customer, review index from the newest held one, title, owner, days after the review, done)
+ACTIONS = [
+    (
+        "Finance",
+        0,
+        "Agree an on-call rota with Fabrikam for the payroll run",
+        "eva.schmidt",
+        30,
+        False,
+    ),
+    ("Finance", 1, "Send planned work notices five working days ahead", "olu.adeyemi", 14, True),
+    (
+        "Sales and Customer Service",
+        0,
+        "Review the telecoms contract's fix time: the chain does not fit the priority 1 target",
+        "eva.schmidt",
+        45,
+        False,
+    ),
+    (
+        "Sales and Customer Service",
+        2,
+        "Report CRM availability weekly during the migration",
+        "eva.schmidt",
+        21,
+        True,
+    ),
+]
+
+
+def load_service_reviews(now: dt.datetime) -> dict[str, int]:
+    """A year of service reviews replayed through the review services: each period's review
+    scheduled when the period ended, held (one a week late) with attendees and minutes, the
+    latest period's review still to come; actions agreed, one of them taken into the
+    improvement register. Idempotent (nothing is added when reviews exist)."""
+    added = {"service reviews": 0, "review actions": 0}
+    manager = User.objects.filter(username="eva.schmidt").first()
+    if manager is None or ServiceReview.objects.exists():
+        return added
+    people = {user.username: user for user in User.objects.all()}
+    today = timezone.localdate(now)
+    held: dict[str, list[ServiceReview]] = {}
+    for agreement in Agreement.objects.filter(kind="sla", review_cadence__isnull=False):
+        for index, period in enumerate(ended_periods(agreement, today)):
+            review = review_services.do_schedule_review(
+                agreement,
+                actor=None,
+                period_start=period.start,
+                period_end=period.end,
+                due_on=period.due_on,
+                at=_morning(period.end + dt.timedelta(days=1)),
+            )
+            added["service reviews"] += 1
+            # One review held a week late; the latest still to come (due in a few days).
+            held_on = period.due_on - dt.timedelta(days=2)
+            if index == 4:
+                held_on = period.due_on + dt.timedelta(days=7)
+            if held_on >= today:
+                continue
+            review = review_services.do_hold_review(
+                review,
+                actor=manager,
+                expected_version=None,
+                held_on=held_on,
+                attendees=ATTENDEES.get(str(agreement.customer), "Eva Schmidt"),
+                minutes=MINUTES.format(note=NOTES[index % len(NOTES)]),
+                at=_morning(held_on, hour=16),
+            )
+            held.setdefault(str(agreement.customer), []).append(review)
+    taken = False
+    for customer, back, title, owner, days, done in ACTIONS:
+        reviews = held.get(customer, [])
+        if len(reviews) <= back:
+            continue
+        review = reviews[-1 - back]
+        action = review_services.do_add_review_action(
+            review,
+            actor=manager,
+            title=title,
+            owner=people.get(owner),
+            due_on=review.held_on + dt.timedelta(days=days),
+            at=_morning(review.held_on, hour=17),
+        )
+        added["review actions"] += 1
+        if done:
+            review_services.do_update_review_action(
+                action,
+                actor=manager,
+                expected_version=None,
+                fields={"status": "done"},
+                at=_morning(min(review.held_on + dt.timedelta(days=days - 3), today)),
+            )
+        elif not taken and customer == "Sales and Customer Service":
+            # The telecoms contract's review goes into the improvement register.
+            fields = initiative_initial(action)
+            fields["owner"] = manager
+            do_create_initiative_from_review_action(action, actor=manager, **fields)
+            taken = True
+    return added
+
+
+def _morning(day: dt.date, hour: int = 9) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)

@@ -58,7 +58,10 @@ from kaizen.sla.calendar import CalendarIndex
 from kaizen.sla.models import ClockState, SLAClock, SLADefinition
 
 TREND_PERIODS = 3
-LISTED_TICKETS = 200  # incidents listed in a report at most (all are counted)
+LISTED_TICKETS = 50  # incidents listed in a report at most (all are counted)
+# Outages listed per service, the longest first (all are counted; the service's availability
+# page lists every one): a year's pack stays readable.
+LISTED_OUTAGES = 10
 OUTAGE_KINDS = dict(OutageKind.choices)
 
 
@@ -181,6 +184,18 @@ class ServiceFigures:
     @property
     def outage_count(self) -> int:
         return len(self.outages)
+
+    @property
+    def outages_listed(self) -> list[OutageLine]:
+        return self.outages[:LISTED_OUTAGES]
+
+    @property
+    def outages_not_listed(self) -> int:
+        return max(len(self.outages) - LISTED_OUTAGES, 0)
+
+    @property
+    def downtime_not_listed_us(self) -> Fraction:
+        return sum((line.downtime_us for line in self.outages[LISTED_OUTAGES:]), Fraction(0))
 
     @property
     def verdict(self) -> str:

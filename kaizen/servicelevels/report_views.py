@@ -116,8 +116,13 @@ def _title(figures: ReportFigures) -> str:
     return f"{figures.agreement.number} service level report, {figures.period.label}"
 
 
+def render_report_pdf(figures: ReportFigures) -> bytes:
+    """The report as a PDF (bench/service_level_report.py times this)."""
+    return pdf_files.render_pdf(DOCUMENT, _document_context(figures), title=_title(figures))
+
+
 def _pdf_response(figures: ReportFigures) -> HttpResponse:
-    content = pdf_files.render_pdf(DOCUMENT, _document_context(figures), title=_title(figures))
+    content = render_report_pdf(figures)
     period = figures.period
     filename = f"{figures.agreement.number}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.pdf"
     return pdf_files.pdf_response(content, filename)

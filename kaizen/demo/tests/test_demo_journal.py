@@ -16,7 +16,7 @@ from kaizen.demo.changes_calendar import load as load_change_calendar
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.management.commands.load_demo import Command
 from kaizen.demo.people import load_people
-from kaizen.demo.servicelevels import load_servicelevels
+from kaizen.demo.servicelevels import load_service_reviews, load_servicelevels
 from kaizen.demo.sla import load_sla
 from kaizen.imports.tests.conftest import read_dataset, write_csv
 from kaizen.testing import PASSWORD
@@ -40,6 +40,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
     load_change_calendar(timezone.now())
     load_availability(timezone.now())
     load_servicelevels(timezone.now())
+    load_service_reviews(timezone.now())
     out = StringIO()
     call_command("journal", "verify", stdout=out)  # exits with status 1 on any mismatch
     lines = out.getvalue().splitlines()
@@ -62,6 +63,8 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         "people.user",
         "servicelevels.agreement",
         "servicelevels.customer",
+        "servicelevels.review",
+        "servicelevels.review_action",
         "servicelevels.supplier",
         "servicelevels.terms",
         "sla.calendar",

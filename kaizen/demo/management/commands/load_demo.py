@@ -27,7 +27,7 @@ from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
 from kaizen.demo.problems import load_problems
-from kaizen.demo.servicelevels import load_servicelevels
+from kaizen.demo.servicelevels import load_service_reviews, load_servicelevels
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
 from kaizen.imports.models import ImportRun
@@ -171,9 +171,11 @@ class Command(BaseCommand):
             return load_availability(timezone.now())
 
     def _load_servicelevels(self) -> dict[str, int]:
-        self._say("Demo service levels: customers, suppliers and a year of agreements ...")
+        self._say("Demo service levels: customers, suppliers, a year of agreements and reviews ...")
         with correlation(), transaction.atomic():
-            return load_servicelevels(timezone.now())
+            added = load_servicelevels(timezone.now())
+            added.update(load_service_reviews(timezone.now()))
+            return added
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
