@@ -17,7 +17,7 @@ from kaizen.improvement.tests.helpers import add_kpi, make_goal, make_initiative
 from kaizen.incidents.models import Incident
 from kaizen.kpis import library
 from kaizen.people.models import Team, User, UserKind
-from kaizen.servicelevels.models import Agreement, Supplier
+from kaizen.servicelevels.models import Agreement, ServiceReview, Supplier
 from kaizen.sla.models import BusinessCalendar, SLADefinition
 from kaizen.testing import PASSWORD, make_user
 
@@ -82,6 +82,9 @@ def _staff_pages() -> list[str]:
             for number in Agreement.objects.order_by("number").values_list("number", flat=True)[:2]
         ],
         f"/service-levels/suppliers/{_first(Supplier.objects)}/",
+        "/service-levels/agreements/SLA00001/report/",
+        "/service-levels/reviews/",
+        f"/service-levels/reviews/{_first(ServiceReview.objects, 'number')}/",
         "/kpis/",
         f"/kpis/{kpi}/",
         "/kpis/custom/new/",
