@@ -2,14 +2,12 @@
 chain: the customer's 8 office hours, the network team's OLA (2 hours), the supplier's
 contract (3 hours), all on office hours (Mon-Fri 9-17, London)."""
 
-import datetime as dt
-
 import pytest
 
 from kaizen.incidents.tests.helpers import make_incident, move
 from kaizen.servicelevels.attribution import breaches
 from kaizen.servicelevels.chain import MINUTE_US
-from kaizen.servicelevels.services import do_create_agreement
+from kaizen.servicelevels.tests.helpers import commitment
 from kaizen.sla.tests.config_helpers import london
 from kaizen.testing import make_user
 
@@ -19,31 +17,9 @@ H = 60 * MINUTE_US
 
 @pytest.fixture
 def chain(mail_sla, slm, mail, calendar, network_team, acme):
-    do_create_agreement(
-        actor=slm,
-        kind="ola",
-        name="Network support",
-        owner=slm,
-        provider_team=network_team,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=calendar,
-        services=[mail],
-        status="active",
-        targets=[{"metric": "resolution", "priority": 1, "minutes": 120, "attainment_percent": 95}],
-    )
-    do_create_agreement(
-        actor=slm,
-        kind="uc",
-        name="Acme line",
-        owner=slm,
-        supplier=acme,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=calendar,
-        services=[mail],
-        status="active",
-        targets=[
-            {"metric": "resolution", "priority": None, "minutes": 180, "attainment_percent": 99}
-        ],
+    commitment(slm, network_team, calendar, [mail], minutes=120, name="Network support")
+    commitment(
+        slm, acme, calendar, [mail], minutes=180, name="Acme line", priority=None, attainment=99
     )
     return mail_sla
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from kaizen.servicelevels.chain import MINUTE_US, chain_check, worst_case_us
-from kaizen.servicelevels.services import do_create_agreement
+from kaizen.servicelevels.tests.helpers import commitment
 from kaizen.sla.services import do_create_calendar
 from kaizen.sla.targets import calendar_index
 
@@ -58,31 +58,16 @@ def test_mornings_only_spill_into_the_afternoon_of_office_hours(calendar, mornin
 def test_the_chain_adds_the_links_and_the_hand_overs(
     mail_sla, slm, mail, calendar, network_team, acme, round_the_clock
 ):
-    do_create_agreement(
-        actor=slm,
-        kind="ola",
-        name="Network support",
-        owner=slm,
-        provider_team=network_team,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=calendar,
-        services=[mail],
-        status="active",
-        targets=[{"metric": "resolution", "priority": 1, "minutes": 240, "attainment_percent": 95}],
-    )
-    do_create_agreement(
-        actor=slm,
-        kind="uc",
+    commitment(slm, network_team, calendar, [mail], minutes=240, name="Network support")
+    commitment(
+        slm,
+        acme,
+        round_the_clock,
+        [mail],
+        minutes=200,
         name="Acme line",
-        owner=slm,
-        supplier=acme,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=round_the_clock,
-        services=[mail],
-        status="active",
-        targets=[
-            {"metric": "resolution", "priority": None, "minutes": 200, "attainment_percent": 99}
-        ],
+        priority=None,
+        attainment=99,
     )
     (target,) = chain_check(mail_sla, MONDAY)
     (chain,) = target.services
@@ -99,18 +84,7 @@ def test_a_chain_that_does_not_fit_and_one_with_no_links(
 ):
     (alone,) = chain_check(mail_sla, MONDAY)
     assert (alone.services[0].links, alone.fits, alone.unsupported) == ([], None, [mail])
-    do_create_agreement(
-        actor=slm,
-        kind="ola",
-        name="Morning desk",
-        owner=slm,
-        provider_team=network_team,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=mornings,
-        services=[mail],
-        status="active",
-        targets=[{"metric": "resolution", "priority": 1, "minutes": 300, "attainment_percent": 95}],
-    )
+    commitment(slm, network_team, mornings, [mail], minutes=300, name="Morning desk")
     (target,) = chain_check(mail_sla, MONDAY)
     (chain,) = target.services
     # 5 morning hours started on a weekday at 11:00: 11-12, then 8-12 the next day; done at
@@ -121,16 +95,8 @@ def test_a_chain_that_does_not_fit_and_one_with_no_links(
 
 
 def test_a_draft_link_does_not_support_the_chain(mail_sla, slm, mail, calendar, network_team):
-    do_create_agreement(
-        actor=slm,
-        kind="ola",
-        name="Not yet agreed",
-        owner=slm,
-        provider_team=network_team,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=calendar,
-        services=[mail],
-        targets=[{"metric": "resolution", "priority": 1, "minutes": 60, "attainment_percent": 95}],
+    commitment(
+        slm, network_team, calendar, [mail], minutes=60, name="Not yet agreed", status="draft"
     )
     (target,) = chain_check(mail_sla, MONDAY)
     assert target.services[0].links == []
@@ -151,19 +117,8 @@ def test_each_service_has_its_own_chain(mail_sla, slm, mail, calendar, network_t
         services=[mail, crm],
         at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
     )
-    do_create_agreement(
-        actor=slm,
-        kind="uc",
-        name="Acme line",
-        owner=slm,
-        supplier=acme,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=calendar,
-        services=[crm],
-        status="active",
-        targets=[
-            {"metric": "resolution", "priority": None, "minutes": 300, "attainment_percent": 99}
-        ],
+    commitment(
+        slm, acme, calendar, [crm], minutes=300, name="Acme line", priority=None, attainment=99
     )
     (target,) = chain_check(mail_sla, MONDAY)
     by_service = {chain.service.name: chain for chain in target.services}

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kaizen.servicelevels.models import Agreement, AgreementTerms
 from kaizen.servicelevels.services import do_create_agreement, do_create_supplier
+from kaizen.servicelevels.tests.helpers import commitment
 from kaizen.testing import assert_constant_queries as shared_assert_constant_queries
 from kaizen.testing import make_service, make_team
 
@@ -147,18 +148,7 @@ def test_a_new_version_from_a_later_day_and_the_refusal_of_a_back_dated_one(
 
 
 def test_the_chain_check_on_the_page(web, slm, agent, mail_sla, mail, calendar, network_team):
-    do_create_agreement(
-        actor=slm,
-        kind="ola",
-        name="Network support",
-        owner=slm,
-        provider_team=network_team,
-        starts_on=dt.date(2026, 1, 1),
-        calendar=calendar,
-        services=[mail],
-        status="active",
-        targets=[{"metric": "resolution", "priority": 1, "minutes": 600, "attainment_percent": 95}],
-    )
+    commitment(slm, network_team, calendar, [mail], minutes=600, name="Network support")
     page = web(agent).get(mail_sla.get_absolute_url()).content.decode()
     assert "Does not fit: 2 h too long" in page
     ola = Agreement.objects.get(kind="ola")
@@ -217,19 +207,16 @@ def _more_agreements(slm, calendar, count=3):
     team = make_team("More")
     for index in range(count):
         service = make_service(f"Extra {index}", slug=f"extra-{index}")
-        do_create_agreement(
-            actor=slm,
-            kind="ola",
+        commitment(
+            slm,
+            team,
+            calendar,
+            [service],
+            minutes=60,
             name=f"Extra {index}",
-            owner=slm,
-            provider_team=team,
-            starts_on=dt.date(2026, 1, 1),
-            calendar=calendar,
-            services=[service],
-            status="active",
-            targets=[
-                {"metric": "response", "priority": None, "minutes": 60, "attainment_percent": 90}
-            ],
+            metric="response",
+            priority=None,
+            attainment=90,
         )
 
 
@@ -248,19 +235,14 @@ def test_the_sla_page_reads_a_fixed_number_of_queries(web, agent, slm, mail_sla,
 
     def more_links(count=3, first=0):
         for index in range(first, first + count):
-            do_create_agreement(
-                actor=slm,
-                kind="ola",
+            commitment(
+                slm,
+                team,
+                calendar,
+                list(mail_sla.versions.get().services.all()),
+                minutes=60,
                 name=f"Link {index}",
-                owner=slm,
-                provider_team=team,
-                starts_on=dt.date(2026, 1, 1),
-                calendar=calendar,
-                services=list(mail_sla.versions.get().services.all()),
-                status="active",
-                targets=[
-                    {"metric": "resolution", "priority": 1, "minutes": 60, "attainment_percent": 90}
-                ],
+                attainment=90,
             )
 
     more_links(count=1, first=9)  # one link already: then the page reads them all at once
