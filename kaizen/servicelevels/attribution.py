@@ -26,7 +26,13 @@ from django.utils import timezone
 
 from kaizen.catalog.ticket_sources import ticket_source
 from kaizen.journal.models import JournalEvent
-from kaizen.servicelevels.chain import MINUTE_US, ChainLink, ServiceChain, chain_check
+from kaizen.servicelevels.chain import (
+    MINUTE_US,
+    ChainLink,
+    ServiceChain,
+    TargetChain,
+    chain_check,
+)
 from kaizen.servicelevels.models import Agreement, AgreementKind
 from kaizen.sla.calendar import CalendarIndex
 from kaizen.sla.models import SLAClock, SLADefinition
@@ -157,14 +163,21 @@ def attribute(
 
 
 def breaches(
-    agreement: Agreement, start: dt.datetime, end: dt.datetime, limit: int = 200
+    agreement: Agreement,
+    start: dt.datetime,
+    end: dt.datetime,
+    limit: int = 200,
+    *,
+    chains: list[TargetChain] | None = None,
 ) -> list[Breach]:
     """The tickets on the SLA's services whose clock of one of its targets breached in
-    [start, end), each attributed (targets and links as in force at the period's end)."""
+    [start, end), each attributed (targets and links as in force at the period's end; the
+    caller may pass that day's chain check when it has it)."""
     if agreement.kind != AgreementKind.SLA:
         return []
-    day = timezone.localdate(min(end, timezone.now()) - dt.timedelta(microseconds=1))
-    chains = chain_check(agreement, day)
+    if chains is None:
+        day = timezone.localdate(min(end, timezone.now()) - dt.timedelta(microseconds=1))
+        chains = chain_check(agreement, day)
     hours: dict[int, CalendarIndex] = {}
 
     def hours_of(calendar: Any) -> CalendarIndex:

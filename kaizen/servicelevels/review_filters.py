@@ -1,6 +1,7 @@
 """The service review FilterSet, shared by the review list page and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -21,6 +22,9 @@ def search(queryset: QuerySet, name: str, value: str) -> QuerySet:
     return search_terms(queryset, SEARCH_FIELDS, value)
 
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class ServiceReviewFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method=search, label="Search")
     status = django_filters.ChoiceFilter(
@@ -31,8 +35,12 @@ class ServiceReviewFilter(django_filters.FilterSet):
         to_field_name="number",
         empty_label="Any agreement",
     )
-    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label="Due from")
-    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label="Due to")
+    due_from = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="gte", label="Due from", widget=DATE_INPUT
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="lte", label="Due to", widget=DATE_INPUT
+    )
 
     class Meta:
         model = ServiceReview

@@ -212,7 +212,9 @@ def agreement_detail(request: HttpRequest, number: str) -> HttpResponse:
     if agreement.kind == AgreementKind.SLA:
         context["chains"] = chain_check(agreement, today)
         now = timezone.now()
-        context["breaches"] = breaches(agreement, now - BREACHES_SHOWN, now)[:BREACHES_LISTED]
+        context["breaches"] = breaches(
+            agreement, now - BREACHES_SHOWN, now, BREACHES_LISTED, chains=context["chains"]
+        )
     else:
         context["supported"] = supported_slas(agreement, today)
     if can_view_timeline(request.user):
