@@ -1,6 +1,7 @@
 """Availability in a real browser (Chromium through Playwright): a major incident on a service
 proposes an outage; the service level manager finds it waiting, confirms it with the time
-service came back, and reads the service's availability with the outage behind the figures."""
+service came back, reads the service's availability with the outage behind the figures, and
+then the customer's service level report of the period, from the agreement's page."""
 
 import datetime as dt
 
@@ -16,6 +17,7 @@ from kaizen.incidents.tests.helpers import make_incident
 from kaizen.incidents.tests.helpers import move as move_incident
 from kaizen.people.models import Process, Role
 from kaizen.people.services import do_grant_process_role
+from kaizen.servicelevels.services import do_create_agreement, do_create_customer
 from kaizen.sla.tests.config_helpers import make_calendar
 from kaizen.testing import PASSWORD, make_service, make_user
 
@@ -28,20 +30,30 @@ def test_a_major_incident_proposes_an_outage_the_manager_confirms(page, live_ser
     do_grant_process_role(sam, Process.SERVICE_LEVEL, Role.MANAGER, actor=None)
     mail = make_service(name="Mail", slug="mail")
     now = timezone.now().replace(second=0, microsecond=0)
+    # Round the clock, so the test reads the same whatever the hour it runs.
+    always = make_calendar(
+        "Round the clock",
+        time_zone="UTC",
+        holiday_country="",
+        holiday_subdivision="",
+        closures=[],
+        periods=[(day, dt.time(0), dt.time(0)) for day in range(7)],
+    )
+    agreed_from = (now - dt.timedelta(days=400)).date()
     do_set_availability_target(
-        mail,
-        actor=None,
-        valid_from=(now - dt.timedelta(days=400)).date(),
-        target_percent=99.9,
-        # Round the clock, so the test reads the same whatever the hour it runs.
-        calendar=make_calendar(
-            "Round the clock",
-            time_zone="UTC",
-            holiday_country="",
-            holiday_subdivision="",
-            closures=[],
-            periods=[(day, dt.time(0), dt.time(0)) for day in range(7)],
-        ),
+        mail, actor=None, valid_from=agreed_from, target_percent=99.9, calendar=always
+    )
+    sla = do_create_agreement(
+        actor=sam,
+        kind="sla",
+        name="Mail for Finance",
+        owner=sam,
+        customer=do_create_customer(actor=sam, name="Finance", kind="department"),
+        starts_on=agreed_from,
+        calendar=always,
+        services=[mail],
+        status="active",
+        availability_percent="99.9",
     )
     opened = now - dt.timedelta(hours=3)
     incident = make_incident(service=mail, short_description="Mail down", at=opened)
@@ -72,3 +84,14 @@ def test_a_major_incident_proposes_an_outage_the_manager_confirms(page, live_ser
     months = page.locator("#months").inner_text()
     # 99.9 % of a month round the clock allows about 43 minutes.
     assert "1 h 30 min" in months and "Missed" in months
+
+    page.goto(f"{url}{sla.get_absolute_url()}")
+    page.click("a:has-text('Service level report')")
+    page.wait_for_selector("#report")
+    first_day = timezone.localdate(opened)
+    page.fill("#period-from", first_day.isoformat())
+    page.fill("#period-to", timezone.localdate().isoformat())
+    page.click("button:has-text('Show')")
+    page.wait_for_selector(f"#availability:has-text('{outage.number}')")
+    assert "1 h 30 min" in page.locator("#availability").inner_text()
+    assert "Mail availability" in page.locator("#verdict").inner_text()
