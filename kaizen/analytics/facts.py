@@ -16,7 +16,7 @@ event family's JSON reading) runs in an in-memory engine of the process's own
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -137,6 +137,17 @@ def joined_name(parent: str | None, child: str | None, separator: str) -> str | 
     if child is None:
         return None
     return f"{parent}{separator}{child}" if parent else child
+
+
+def offering_names(column: Mapping[str, Sequence[Any]]) -> list[str | None]:
+    """The offering of each row as its __str__ shows it, from a column-wise read of
+    `offering__service__name` and `offering__name` (incident and outage facts)."""
+    return [
+        joined_name(service, offering, ": ")
+        for service, offering in zip(
+            column["offering__service__name"], column["offering__name"], strict=True
+        )
+    ]
 
 
 def timelines(

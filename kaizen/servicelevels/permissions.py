@@ -11,7 +11,7 @@ from kaizen.availability.permissions import is_service_level_manager
 from kaizen.catalog.models import Service
 from kaizen.people.models import User
 from kaizen.people.permissions import is_agent
-from kaizen.servicelevels.models import Agreement
+from kaizen.servicelevels.models import Agreement, ServiceReview
 
 
 def can_view_agreements(user: User) -> bool:
@@ -39,3 +39,15 @@ def can_view_report(user: User, agreement: Agreement) -> bool:
 
 def can_share_report(user: User) -> bool:
     return is_service_level_manager(user)
+
+
+def can_work_review(user: User, review: ServiceReview) -> bool:
+    """Service level managers and the agreement's owner schedule, hold and cancel a review,
+    and agree its actions (agents read them: can_view_agreements)."""
+    return can_change_agreement(user, review.agreement)
+
+
+def can_schedule_reviews(user: User, agreement: Agreement | None = None) -> bool:
+    return can_manage_agreements(user) or (
+        agreement is not None and can_change_agreement(user, agreement)
+    )

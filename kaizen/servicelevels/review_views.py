@@ -24,6 +24,11 @@ from kaizen.core.listing import list_page
 from kaizen.people.permissions import can_view_timeline
 from kaizen.servicelevels import reviews as selectors
 from kaizen.servicelevels.models import ReviewAction, ReviewStatus, ServiceReview
+from kaizen.servicelevels.permissions import (
+    can_schedule_reviews,
+    can_view_agreements,
+    can_work_review,
+)
 from kaizen.servicelevels.review_filters import ServiceReviewFilter
 from kaizen.servicelevels.review_forms import (
     CancelReviewForm,
@@ -52,7 +57,7 @@ SORTS = {
 
 
 def _require_viewer(request: HttpRequest) -> None:
-    if not selectors.can_view_reviews(request.user):
+    if not can_view_agreements(request.user):
         raise PermissionDenied("Service reviews are for IT staff.")
 
 
@@ -64,7 +69,7 @@ def _review_for(request: HttpRequest, number: str) -> ServiceReview:
 
 
 def _require_worker(request: HttpRequest, review: ServiceReview) -> None:
-    if not selectors.can_work_review(request.user, review):
+    if not can_work_review(request.user, review):
         raise PermissionDenied(
             "Service level managers and the agreement's owner work on its service reviews."
         )
@@ -92,7 +97,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for review in context["object_list"]:
         describe(review, today)
-    context["can_schedule"] = selectors.can_schedule_reviews(request.user)
+    context["can_schedule"] = can_schedule_reviews(request.user)
     return render(request, "servicelevels/review_list.html", context)
 
 
@@ -100,7 +105,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_create(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
-    if not selectors.can_schedule_reviews(request.user):
+    if not can_schedule_reviews(request.user):
         raise PermissionDenied("Service level managers schedule service reviews.")
     form = ScheduleReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -135,7 +140,7 @@ def _render_review(
     bound = status_forms or {}
     today = timezone.localdate()
     describe(review, today)
-    may_work = selectors.can_work_review(request.user, review)
+    may_work = can_work_review(request.user, review)
     actions = list(review.actions.select_related("owner"))
     rows = [
         {

@@ -21,10 +21,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from kaizen.availability.permissions import is_service_level_manager
 from kaizen.journal.models import JournalEvent
 from kaizen.people.models import User
-from kaizen.people.permissions import is_agent
 from kaizen.servicelevels.models import (
     Agreement,
     AgreementKind,
@@ -33,6 +31,7 @@ from kaizen.servicelevels.models import (
     ReviewStatus,
     ServiceReview,
 )
+from kaizen.servicelevels.permissions import can_view_agreements
 from kaizen.servicelevels.services.reviews import do_schedule_review
 
 # -- periods ------------------------------------------------------------------------------------
@@ -124,36 +123,15 @@ def schedule_due_reviews(today: dt.date, *, actor: User | None = None) -> list[S
     return scheduled
 
 
-# -- who sees and works reviews -----------------------------------------------------------------
-
-
-def can_view_reviews(user: User) -> bool:
-    return is_agent(user)
-
-
-def can_work_review(user: User, review: ServiceReview) -> bool:
-    """Service level managers and the agreement's owner schedule, hold and cancel a review,
-    and agree its actions."""
-    return is_service_level_manager(user) or (
-        is_agent(user) and review.agreement.owner_id == user.pk
-    )
-
-
-def can_schedule_reviews(user: User, agreement: Agreement | None = None) -> bool:
-    return is_service_level_manager(user) or (
-        agreement is not None and is_agent(user) and agreement.owner_id == user.pk
-    )
-
-
 def reviews_for(user: User) -> QuerySet[ServiceReview]:
     """The reviews `user` may see (agents: all; anyone else: none), with what a list shows."""
     reviews = ServiceReview.objects.select_related("agreement", "agreement__customer")
-    return reviews if can_view_reviews(user) else reviews.none()
+    return reviews if can_view_agreements(user) else reviews.none()
 
 
 def review_actions_for(user: User) -> QuerySet[ReviewAction]:
     actions = ReviewAction.objects.select_related("review", "review__agreement", "owner")
-    return actions if can_view_reviews(user) else actions.none()
+    return actions if can_view_agreements(user) else actions.none()
 
 
 def review_timeline(review: ServiceReview, limit: int = 200) -> list[JournalEvent]:

@@ -28,6 +28,7 @@ from kaizen.analytics.facts import (
     hours_between,
     joined_name,
     local_wall_time,
+    offering_names,
     timelines,
     utc_column,
 )
@@ -282,12 +283,7 @@ def incident_fact_table(
         "urgency": column["urgency"],
         "channel": column["channel"],
         "service": column["service__name"],
-        "offering": [
-            joined_name(service, offering, ": ")
-            for service, offering in zip(
-                column["offering__service__name"], column["offering__name"], strict=True
-            )
-        ],
+        "offering": offering_names(column),
         "ci": column["configuration_item__name"],
         "location": column["location__name"],
         "category": column["category__name"],

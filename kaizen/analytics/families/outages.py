@@ -22,8 +22,8 @@ from kaizen.analytics.facts import (
     UtcText,
     fetch_rows,
     hours_between,
-    joined_name,
     local_wall_time,
+    offering_names,
     utc_column,
 )
 from kaizen.analytics.families import FactContext, RecordFamily, register
@@ -104,12 +104,7 @@ def outage_fact_table(rows: Sequence[tuple]) -> pa.Table:
         "outage_id": column["id"],
         "number": column["number"],
         "service": column["service__name"],
-        "offering": [
-            joined_name(service, offering, ": ")
-            for service, offering in zip(
-                column["offering__service__name"], column["offering__name"], strict=True
-            )
-        ],
+        "offering": offering_names(column),
         "ci": column["configuration_item__name"],
         "kind": column["kind"],
         "status": column["status"],

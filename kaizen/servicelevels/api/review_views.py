@@ -26,6 +26,11 @@ from kaizen.servicelevels.api.review_serializers import (
     ServiceReviewSerializer,
 )
 from kaizen.servicelevels.models import ReviewAction, ServiceReview
+from kaizen.servicelevels.permissions import (
+    can_schedule_reviews,
+    can_view_agreements,
+    can_work_review,
+)
 from kaizen.servicelevels.review_filters import ServiceReviewFilter
 from kaizen.servicelevels.services.reviews import (
     do_add_review_action,
@@ -44,11 +49,11 @@ class ViewReviews(permissions.BasePermission):
     message = "Service reviews are for IT staff."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return selectors.can_view_reviews(request.user)
+        return can_view_agreements(request.user)
 
 
 def _require_worker(user: Any, review: ServiceReview) -> None:
-    if not selectors.can_work_review(user, review):
+    if not can_work_review(user, review):
         raise exceptions.PermissionDenied(
             "Service level managers and the agreement's owner work on its service reviews."
         )
@@ -89,7 +94,7 @@ class ServiceReviewViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         fields = dict(serializer.validated_data)
-        if not selectors.can_schedule_reviews(self.request.user, fields["agreement"]):
+        if not can_schedule_reviews(self.request.user, fields["agreement"]):
             raise exceptions.PermissionDenied(
                 "Service level managers and the agreement's owner schedule its reviews."
             )
