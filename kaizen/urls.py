@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("kaizen.incidents.urls")),
     path("changes/", include("kaizen.changes.urls")),
     path("problems/", include("kaizen.problems.urls")),
+    path("requests/", include("kaizen.requests.urls")),
     path("availability/", include("kaizen.availability.urls")),
     path("service-levels/", include("kaizen.servicelevels.urls")),
     # A service level report's read-only link works without signing in.

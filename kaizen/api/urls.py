@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("kaizen.incidents.api.urls")),
     path("", include("kaizen.changes.api.urls")),
     path("", include("kaizen.problems.api.urls")),
+    path("", include("kaizen.requests.api.urls")),
     path("", include("kaizen.availability.api.urls")),
     path("", include("kaizen.servicelevels.api.urls")),
     path("", include("kaizen.sla.api.urls")),

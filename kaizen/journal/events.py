@@ -205,6 +205,27 @@ class EventType(models.TextChoices):
     REVIEW_ACTION_UPDATED = "servicelevels.review_action.updated", "Review action updated"
     REPORT_LINK_CREATED = "servicelevels.report_link.created", "Report link shared"
     REPORT_LINK_REVOKED = "servicelevels.report_link.revoked", "Report link withdrawn"
+    # service requests (kaizen.requests): the subject is the request type, the request or the
+    # fulfilment task; approval decisions are journaled on their request, with the step and the
+    # vote in `data`.
+    REQUEST_TYPE_CREATED = "requests.type.created", "Request type created"
+    REQUEST_TYPE_UPDATED = "requests.type.updated", "Request type updated"
+    REQUEST_FORM_CHANGED = "requests.type.form_changed", "Request form changed"
+    REQUEST_APPROVAL_STEPS_SET = "requests.type.approval_steps_set", "Approval steps changed"
+    REQUEST_TASK_TEMPLATES_SET = "requests.type.task_templates_set", "Fulfilment tasks changed"
+    REQUEST_SUBMITTED = "requests.request.submitted", "Request submitted"
+    REQUEST_UPDATED = "requests.request.updated", "Request updated"
+    REQUEST_STATE_CHANGED = "requests.request.state_changed", "Request state changed"
+    REQUEST_COMMENTED = "requests.request.commented", "Comment added"
+    REQUEST_WORK_NOTE_ADDED = "requests.request.work_note_added", "Work note added"
+    REQUEST_ATTACHMENT_ADDED = "requests.request.attachment_added", "Attachment added"
+    REQUEST_APPROVAL_REQUESTED = "requests.approval.requested", "Approval requested"
+    REQUEST_APPROVAL_VOTED = "requests.approval.voted", "Approver decided"
+    REQUEST_APPROVAL_CONCLUDED = "requests.approval.concluded", "Approval step decided"
+    REQUEST_TASK_CREATED = "requests.task.created", "Fulfilment task created"
+    REQUEST_TASK_UPDATED = "requests.task.updated", "Fulfilment task updated"
+    REQUEST_TASK_STATE_CHANGED = "requests.task.state_changed", "Fulfilment task state changed"
+    REQUEST_TASK_COMMENTED = "requests.task.work_note_added", "Task work note added"
     # imports
     IMPORT_RUN_FINISHED = "imports.run.finished", "Import finished"
     # notifications (the subject is the person whose preferences changed)

@@ -33,6 +33,10 @@ class User(AbstractUser):
     department = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+    # Who approves for this person where a request asks for "the requester's manager".
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
     # Optimistic locking: bumped by every journaled update (kaizen/journal/tracking.py).
     version = models.PositiveIntegerField(default=1, editable=False)
 

@@ -44,6 +44,7 @@ USER_FIELDS = (
     "department",
     "phone",
     "time_zone",
+    "manager",
     "is_active",
     "is_staff",
     "is_superuser",
@@ -59,6 +60,7 @@ TEAM_FIELDS = ("name", "slug", "description", "email", "manager", "is_active")
 USERS = TrackedRecord(
     model=User,
     tracked_fields=USER_FIELDS,
+    related_fields=("manager",),
     versioned_events=(EventType.USER_CREATED, EventType.USER_UPDATED),
     bookkeeping_fields=("version",),
     label_field="username",

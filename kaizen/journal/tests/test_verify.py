@@ -52,6 +52,9 @@ def test_it_prints_the_counts_of_each_kind_when_the_journal_matches():
         "people.user: 1 record, 1 event: the journal matches",
         "problems.knownerror: 0 records, 0 events: the journal matches",
         "problems.problem: 0 records, 0 events: the journal matches",
+        "requests.request: 0 records, 0 events: the journal matches",
+        "requests.request_type: 0 records, 0 events: the journal matches",
+        "requests.task: 0 records, 0 events: the journal matches",
         "servicelevels.agreement: 0 records, 0 events: the journal matches",
         "servicelevels.customer: 0 records, 0 events: the journal matches",
         "servicelevels.review: 0 records, 0 events: the journal matches",
@@ -60,7 +63,7 @@ def test_it_prints_the_counts_of_each_kind_when_the_journal_matches():
         "servicelevels.terms: 0 records, 0 events: the journal matches",
         "sla.calendar: 0 records, 0 events: the journal matches",
         "sla.definition: 0 records, 0 events: the journal matches",
-        "The journal matches the data: 2 records of 22 kinds.",
+        "The journal matches the data: 2 records of 25 kinds.",
     ]
 
 
@@ -74,7 +77,7 @@ def test_it_names_the_record_field_and_both_values_of_a_change_the_journal_lacks
         f"  catalog.service Mail (id {mail.pk}): summary: journal 'Mail for everyone', "
         "stored 'Changed behind the journal'"
     ) in out.splitlines()
-    assert err == "The journal does not match the data: 1 mismatch over 2 records of 22 kinds.\n"
+    assert err == "The journal does not match the data: 1 mismatch over 2 records of 25 kinds.\n"
 
 
 def test_it_compares_related_records_by_id_and_lists_as_sets():

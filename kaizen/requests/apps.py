@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+
+
+class RequestsConfig(AppConfig):
+    name = "kaizen.requests"
+    label = "requests"
+    verbose_name = "Service requests"
+
+    def ready(self) -> None:
+        from kaizen.journal.events import EventType
+        from kaizen.journal.verify import FoldedKind, register
+        from kaizen.requests import sla_kind
+        from kaizen.requests.services.base import REQUEST_TYPES, REQUESTS, TASKS
+
+        sla_kind.register()
+        # What `kaizen journal verify` folds and compares (kaizen/journal/verify.py).
+        register(FoldedKind("requests.request", REQUESTS))
+        register(FoldedKind("requests.task", TASKS))
+        # The approval steps and tasks are rows beside the type, journaled under it.
+        register(
+            FoldedKind(
+                "requests.request_type",
+                REQUEST_TYPES,
+                folded_events=frozenset(
+                    {
+                        EventType.REQUEST_TYPE_CREATED,
+                        EventType.REQUEST_TYPE_UPDATED,
+                        EventType.REQUEST_FORM_CHANGED,
+                    }
+                ),
+            )
+        )

@@ -1,0 +1,61 @@
+from kaizen.requests.models.approvals import (
+    ApprovalVote,
+    Decision,
+    RequestApproval,
+    StepState,
+)
+from kaizen.requests.models.catalog import (
+    ApprovalPolicy,
+    ApprovalStepTemplate,
+    ApproverSource,
+    Audience,
+    DueAction,
+    RequestFormVersion,
+    RequestType,
+    TaskTemplate,
+)
+from kaizen.requests.models.records import (
+    AWAITING_APPROVAL_REASON,
+    FINAL_STATES,
+    OPEN_STATES,
+    ClockPhase,
+    HoldReason,
+    RequestAttachment,
+    RequestComment,
+    ServiceRequest,
+    State,
+)
+from kaizen.requests.models.tasks import (
+    TASK_FINAL_STATES,
+    TASK_OPEN_STATES,
+    FulfilmentTask,
+    TaskState,
+)
+
+__all__ = [
+    "AWAITING_APPROVAL_REASON",
+    "FINAL_STATES",
+    "OPEN_STATES",
+    "TASK_FINAL_STATES",
+    "TASK_OPEN_STATES",
+    "ApprovalPolicy",
+    "ApprovalStepTemplate",
+    "ApprovalVote",
+    "ApproverSource",
+    "Audience",
+    "ClockPhase",
+    "Decision",
+    "DueAction",
+    "FulfilmentTask",
+    "HoldReason",
+    "RequestApproval",
+    "RequestAttachment",
+    "RequestComment",
+    "RequestFormVersion",
+    "RequestType",
+    "ServiceRequest",
+    "State",
+    "StepState",
+    "TaskState",
+    "TaskTemplate",
+]

@@ -1,0 +1,1 @@
+"""Every write of the service request process, each journaled in its transaction."""
