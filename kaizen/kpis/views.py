@@ -97,7 +97,9 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
             "period_kind": period_kind,
             "sparkline_periods": SPARKLINE_PERIODS,
             "chart_data": chart_data,
-            "last_run": MeasurementRun.objects.order_by("-started_at").first(),
+            "last_run": MeasurementRun.objects.filter(finished_at__isnull=False)
+            .order_by("-started_at")
+            .first(),
             "can_manage": can_manage_kpis(request.user),
         },
     )
