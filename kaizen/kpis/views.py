@@ -196,7 +196,11 @@ def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     period_kind, dimension = options.options()
     stored = stored_series(key, period_kind)
     shown_range = _shown_range(stored, period_kind, options)
-    periods = series.periods(stored, period_kind, *shown_range) if shown_range else []
+    periods = (
+        series.periods(stored, period_kind, *shown_range, point_in_time=definition.point_in_time)
+        if shown_range
+        else []
+    )
     latest, current = latest_and_current(periods)
     with_data = [period for period in periods if not period.empty]
     breakdown, measured_now = [], False
