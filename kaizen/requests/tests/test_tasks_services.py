@@ -263,3 +263,23 @@ def test_every_move_a_person_makes_follows_the_table(people, source):
             with pytest.raises(Conflict):
                 move(task, ada)
             assert fresh(task).state == source
+
+
+def test_the_journal_alone_rebuilds_the_tasks_and_their_request(people):
+    """`kaizen journal verify` folds every task and request event and finds the rows."""
+    from kaizen.journal.verify import registered, verify_kind
+
+    ada, bob, stores, desk = people
+    request, (stock, image, hand_over) = ordered(stores, desk)
+    do_assign_task(stock, actor=ada, expected_version=None, assignment_group=stores, assignee=ada)
+    do_start_task(fresh(stock), actor=ada)
+    do_hold_task(fresh(stock), HoldReason.AWAITING_STOCK, actor=ada)
+    do_add_task_note(fresh(stock), "Ordered", actor=ada)
+    do_resume_task(fresh(stock), actor=ada)
+    do_complete_task(fresh(stock), actor=ada, note="ok")
+    do_fail_task(fresh(image), "broken", actor=bob)
+    kinds = {kind.name: kind for kind in registered()}
+    for name in ("requests.task", "requests.request"):
+        report = verify_kind(kinds[name])
+        assert report.mismatches == [], name
+        assert report.records >= 1
