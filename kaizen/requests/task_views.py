@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_POST
 
 from kaizen.core.errors import Conflict
@@ -91,6 +92,15 @@ def task_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "requests/tasks/queue.html", listing.context())
 
 
+def _request_url(service_request: Any) -> str | None:
+    """The request's page (portal_urls.py); None while no page is routed for it (the task
+    pages work without the portal's)."""
+    try:
+        return service_request.get_absolute_url()
+    except NoReverseMatch:
+        return None
+
+
 def _render_task(request: HttpRequest, task: FulfilmentTask, **forms: Any) -> HttpResponse:
     user = request.user
     service_request = task.request
@@ -100,6 +110,7 @@ def _render_task(request: HttpRequest, task: FulfilmentTask, **forms: Any) -> Ht
     context: dict[str, Any] = {
         "task": task,
         "service_request": service_request,
+        "request_url": _request_url(service_request),
         "answers": describe_answers(form_fields, service_request.answers),
         "siblings": list(
             service_request.tasks.select_related("assignment_group", "assignee").order_by(
@@ -128,6 +139,22 @@ def _render_task(request: HttpRequest, task: FulfilmentTask, **forms: Any) -> Ht
         "notes": services.task_notes(task),
         "sla_clocks": explain_ticket_clocks(task),
     }
+    # A refused form whose panel the task's new state no longer shows (e.g. completing a task
+    # someone else completed meanwhile) says why at the top of the page.
+    shown = {
+        "action_form": context["can_start"] or context["can_resume"],
+        "hold_form": context["can_hold"],
+        "complete_form": context["can_complete"],
+        "fail_form": context["can_fail"],
+        "assign_form": context["can_assign"],
+        "note_form": True,
+    }
+    context["refusals"] = [
+        error
+        for name, form in forms.items()
+        if not shown.get(name, True)
+        for error in form.non_field_errors()
+    ]
     if can_view_timeline(user):
         context["timeline"] = timeline_for(task)
     return render(

@@ -38,7 +38,7 @@ def test_it_lists_my_categories_with_labels(agent):
         "label": "Updates on incidents I reported",
         "enabled": True,
     }
-    assert len(response.json()) == 6
+    assert len(response.json()) == 7
 
 
 def test_it_patches_only_the_listed_categories_of_the_caller(agent):
