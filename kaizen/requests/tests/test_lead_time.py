@@ -233,3 +233,20 @@ def test_nearest_rank():
     assert nearest_rank([5, 1, 3, 2, 4], 85) == 5
     assert nearest_rank(list(range(1, 21)), 85) == 17
     assert nearest_rank([7], 85) == 7
+
+
+def test_the_breakdown_is_read_from_the_journal_not_the_rows(story):
+    """Rows changed behind the services' back (a bad script, a restore) change nothing: the
+    journal says what happened when."""
+    from kaizen.requests.models import FulfilmentTask, ServiceRequest
+
+    request, agent, _ = story
+    _walk_task(request, agent)
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        state=State.IN_FULFILMENT, fulfilled_at=None, opened_at=TUE_10
+    )
+    FulfilmentTask.objects.filter(request=request).update(state="open")
+    request.refresh_from_db()
+    lead = breakdown(request)
+    assert (lead.started_at, lead.ended_at, lead.total_us) == (FRI_16, TUE_12, 12 * H)
+    assert lead.phases[WORKED] == 6 * H
