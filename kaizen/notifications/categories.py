@@ -38,6 +38,11 @@ CATEGORIES: dict[str, Category] = {
             "Accepted problem risks due for review, with what they cost since",
             agents_only=True,
         ),
+        Category(
+            "request_task_queued",
+            "Fulfilment tasks queued to my teams",
+            agents_only=True,
+        ),
     )
 }
 

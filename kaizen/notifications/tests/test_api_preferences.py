@@ -38,7 +38,7 @@ def test_it_lists_my_categories_with_labels(agent):
         "label": "Updates on incidents I reported",
         "enabled": True,
     }
-    assert len(response.json()) == 6
+    assert len(response.json()) == 7
 
 
 def test_it_patches_only_the_listed_categories_of_the_caller(agent):
@@ -52,6 +52,7 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
         "sla_breach": True,
         "change_approvals": True,
         "problem_risk_review": True,
+        "request_task_queued": True,
     }
     assert not NotificationOptOut.objects.filter(user=other).exists()
     event = JournalEvent.objects.for_subject(agent).latest("id")
