@@ -9,7 +9,7 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.journal.events import EventType
         from kaizen.journal.verify import FoldedKind, register
-        from kaizen.requests import sla_kind
+        from kaizen.requests import sla_kind, task_event_shapes  # noqa: F401 - how events read
         from kaizen.requests.services.base import REQUEST_TYPES, REQUESTS, TASKS
 
         sla_kind.register()
