@@ -52,6 +52,7 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
         "sla_breach": True,
         "change_approvals": True,
         "problem_risk_review": True,
+        "request_approvals": True,
     }
     assert not NotificationOptOut.objects.filter(user=other).exists()
     event = JournalEvent.objects.for_subject(agent).latest("id")

@@ -49,6 +49,7 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     assert sorted(opted_out) == [
         "change_approvals",
         "problem_risk_review",
+        "request_approvals",
         "sla_breach",
         "sla_warning",
     ]
@@ -58,6 +59,7 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     assert sorted(event.data["category"] for event in events) == [
         "change_approvals",
         "problem_risk_review",
+        "request_approvals",
         "sla_breach",
         "sla_warning",
     ]

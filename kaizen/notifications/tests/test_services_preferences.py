@@ -32,6 +32,7 @@ def test_it_opts_out_and_back_in_with_journal_events(agent):
         "sla_breach": True,
         "change_approvals": True,
         "problem_risk_review": True,
+        "request_approvals": True,
     }
     assert NotificationOptOut.objects.filter(user=agent).count() == 1
     do_set_notification_preferences(agent, {"sla_warning": True}, actor=agent)
