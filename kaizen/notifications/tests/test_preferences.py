@@ -23,7 +23,7 @@ def test_it_shows_an_agent_every_category_ticked(client, agent):
     page = client.get(URL).content.decode()
     for label in ("Updates on incidents I reported", "Incidents assigned to me", "SLA breaches"):
         assert label in page
-    assert page.count("checked") == 6
+    assert page.count("checked") == 7
     assert "alan@example.com" in page
 
 
