@@ -53,6 +53,11 @@ class User(AbstractUser):
     def is_agent(self) -> bool:
         return self.kind == UserKind.AGENT or self.is_superuser
 
+    def clean(self) -> None:
+        super().clean()
+        if self.manager_id is not None and self.manager_id == self.pk:
+            raise ValidationError({"manager": "a person cannot be their own manager"})
+
 
 class Team(models.Model):
     """An assignment group: the unit tickets are queued to."""
