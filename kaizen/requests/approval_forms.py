@@ -13,9 +13,8 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 
 class DecisionForm(StyledFormMixin, forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect
-    )
+    # Sent by the Approve or Reject button (requests/approvals/_decide_form.html).
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = forms.CharField(
         required=False,
         max_length=2000,
@@ -29,9 +28,8 @@ class DecisionForm(StyledFormMixin, forms.Form):
 
 
 class LinkDecisionForm(StyledFormMixin, forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect
-    )
+    # Sent by the page's Approve or Reject button.
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = forms.CharField(
         required=False,
         max_length=2000,

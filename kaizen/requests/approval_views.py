@@ -141,9 +141,8 @@ def approval_link(request: HttpRequest, token: str) -> HttpResponse:
         vote = approvals.vote_for_link(token)
     except approvals.LinkError as failure:
         return _link_failure(request, failure)
-    form = LinkDecisionForm(
-        request.POST or None, initial={"decision": request.GET.get("decision", "")}
-    )
+    form = LinkDecisionForm(request.POST or None)
+    wanted = request.GET.get("decision", "")
     if request.method == "POST" and form.is_valid():
         try:
             approvals.do_decide_by_link(
@@ -174,6 +173,7 @@ def approval_link(request: HttpRequest, token: str) -> HttpResponse:
             "service_request": service_request,
             "answers": approvals.answer_lines(service_request),
             "form": form,
+            "wanted": wanted if wanted in approvals.DECISIONS else "",
         },
     )
 

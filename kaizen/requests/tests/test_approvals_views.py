@@ -183,11 +183,9 @@ def test_opening_a_link_shows_the_request_and_never_decides(client):
     assert response.status_code == 200
     assert "Laptop for Rita" in page and "New laptop" in page and "Rita" in page
     assert "1200.00 EUR" in page
-    assert (
-        'value="approve" checked' in page
-        or 'checked value="approve"' in page
-        or ('value="approve"' in page and "checked" in page)
-    )
+    # The link's own decision is the highlighted button.
+    assert "Confirm the approval" in page
+    assert 'class="btn btn-success" type="submit" name="decision" value="approve"' in page
     # A GET (and a second one: mail scanners) decides nothing.
     client.get(link_of(ann))
     request.refresh_from_db()
@@ -279,7 +277,8 @@ def test_a_link_form_without_a_decision_names_the_field(client):
     make_request(people_type([ann]), make_user(kind=UserKind.REQUESTER))
     response = client.post(link_of(ann), {"comment": "hm"})
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    page = response.content.decode()
+    assert "Decision: This field is required. Choose Approve or Reject." in page
     assert ApprovalVote.objects.get().decision == Decision.PENDING
 
 
