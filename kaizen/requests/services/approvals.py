@@ -587,7 +587,7 @@ def do_apply_due_approvals(at: dt.datetime | None = None) -> dict[str, int]:
         state=StepState.PENDING, due_at__lte=at, request__state=State.AWAITING_APPROVAL
     ).order_by("due_at", "pk")
     done = {"approved": 0, "rejected": 0}
-    for step in due.iterator():
+    for step in list(due):  # read first: each is then claimed under its own lock
         if do_apply_due_action(step, at=at):
             done["approved" if step.due_action == DueAction.APPROVE else "rejected"] += 1
     return done

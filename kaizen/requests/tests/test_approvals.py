@@ -509,3 +509,22 @@ def test_progress_text_counts_the_votes():
     step = request.approvals.get()
     text = approvals.progress_text(step, list(step.votes.all()))
     assert text == "1 of 2 approvals needed (3 asked)"
+
+
+def test_the_journal_still_rebuilds_the_request_after_its_approval():
+    from kaizen.journal.verify import registered, verify_kind
+
+    requester, manager = requester_with_manager()
+    ann, bob = make_user("ann"), make_user("bob")
+    steps = [
+        {"name": "Line manager", "approver_source": "requester_manager"},
+        people_step([ann, bob], "all", due_hours=2, due_action="approve"),
+    ]
+    request = submit(steps, requester)
+    do_decide(request, actor=manager, decision="approve", at=AT + HOUR)
+    do_decide(request, actor=ann, decision="approve", at=AT + HOUR)
+    do_apply_due_approvals(AT + 4 * HOUR)
+    assert refreshed(request).state == State.APPROVED
+    (kind,) = [kind for kind in registered() if kind.name == "requests.request"]
+    report = verify_kind(kind)
+    assert report.records == 1 and report.mismatches == []
