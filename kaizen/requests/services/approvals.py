@@ -54,7 +54,7 @@ from kaizen.core.errors import Conflict
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event, to_journal_value
 from kaizen.notifications import services as notifications
-from kaizen.people.delegations import delegators_of
+from kaizen.people.delegations import active_delegations, delegators_of
 from kaizen.people.models import Process, ProcessRole, User
 from kaizen.people.permissions import LEADERSHIP
 from kaizen.requests.form_schema import AnswerLine, describe_answers
@@ -286,6 +286,32 @@ def _start_step(
                 "reject_url": f"{link}?decision=reject",
                 "inbox_url": reverse("requests:approval_inbox"),
                 "link_days": link_days(),
+            },
+            category=CATEGORY,
+        )
+    _tell_delegates(step, request, found.people, at)
+
+
+def _tell_delegates(
+    step: RequestApproval, request: ServiceRequest, people: list[User], at: dt.datetime
+) -> None:
+    """Someone standing in for an approver away now is mailed too (to decide from the inbox:
+    the e-mail link stays the approver's own)."""
+    delegations = (
+        active_delegations(at).filter(delegator__in=people).select_related("delegate", "delegator")
+    )
+    own = {request.requested_for_id, request.requested_by_id}
+    for delegation in delegations:
+        if delegation.delegate_id in own or not delegation.delegate.is_active:
+            continue
+        notifications.queue_notification(
+            "request_approval_delegated",
+            [delegation.delegate],
+            {
+                "service_request": request,
+                "step": step,
+                "approver": delegation.delegator,
+                "inbox_url": reverse("requests:approval_inbox"),
             },
             category=CATEGORY,
         )

@@ -528,3 +528,14 @@ def test_the_journal_still_rebuilds_the_request_after_its_approval():
     (kind,) = [kind for kind in registered() if kind.name == "requests.request"]
     report = verify_kind(kind)
     assert report.records == 1 and report.mismatches == []
+
+
+def test_a_delegate_is_mailed_when_a_step_asks_the_approver_away():
+    requester, manager = requester_with_manager()
+    deputy = make_user("dora")
+    do_delegate(manager, deputy, starts_at=AT, ends_at=AT + 48 * HOUR, actor=manager, at=AT)
+    request = submit([{"name": "Line manager", "approver_source": "requester_manager"}], requester)
+    (mail,) = Notification.objects.filter(recipient=deputy)
+    assert mail.subject == f"[{request.number}] For Manny: approval asked: {request.title}"
+    assert "/requests/approvals/" in mail.text
+    assert "/requests/approvals/link/" not in mail.text  # the link stays Manny's own
