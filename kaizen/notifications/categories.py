@@ -34,6 +34,10 @@ CATEGORIES: dict[str, Category] = {
             agents_only=True,
         ),
         Category(
+            "request_approvals",
+            "Service requests waiting for my approval, and the approval outcome of mine",
+        ),
+        Category(
             "problem_risk_review",
             "Accepted problem risks due for review, with what they cost since",
             agents_only=True,

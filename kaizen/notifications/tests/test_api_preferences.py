@@ -38,7 +38,7 @@ def test_it_lists_my_categories_with_labels(agent):
         "label": "Updates on incidents I reported",
         "enabled": True,
     }
-    assert len(response.json()) == 7
+    assert len(response.json()) == 8
 
 
 def test_it_patches_only_the_listed_categories_of_the_caller(agent):
@@ -52,6 +52,7 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
         "sla_breach": True,
         "change_approvals": True,
         "problem_risk_review": True,
+        "request_approvals": True,
         "request_task_queued": True,
     }
     assert not NotificationOptOut.objects.filter(user=other).exists()
@@ -61,10 +62,14 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
 
 def test_it_puts_every_category(requester):
     client = api(requester)
-    response = client.put(URL, [{"category": "incident_updates", "enabled": False}])
+    body = [
+        {"category": "incident_updates", "enabled": False},
+        {"category": "request_approvals", "enabled": True},
+    ]
+    response = client.put(URL, body)
     assert response.status_code == 200
-    assert enabled(response) == {"incident_updates": False}
-    assert enabled(client.get(URL)) == {"incident_updates": False}
+    assert enabled(response) == {"incident_updates": False, "request_approvals": True}
+    assert enabled(client.get(URL)) == {"incident_updates": False, "request_approvals": True}
 
 
 def test_it_refuses_a_put_missing_a_category(agent):
@@ -83,7 +88,11 @@ def test_it_names_the_row_with_an_unknown_category(requester):
     assert response.status_code == 400
     # Keyed by the row's position in the list.
     assert response.json() == {
-        "1": {"category": ["unknown category 'sla_breach'; yours are incident_updates"]}
+        "1": {
+            "category": [
+                "unknown category 'sla_breach'; yours are incident_updates, request_approvals"
+            ]
+        }
     }
     assert not NotificationOptOut.objects.exists()
 

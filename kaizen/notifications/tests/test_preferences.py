@@ -23,7 +23,7 @@ def test_it_shows_an_agent_every_category_ticked(client, agent):
     page = client.get(URL).content.decode()
     for label in ("Updates on incidents I reported", "Incidents assigned to me", "SLA breaches"):
         assert label in page
-    assert page.count("checked") == 7
+    assert page.count("checked") == 8
     assert "alan@example.com" in page
 
 
@@ -49,6 +49,7 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     assert sorted(opted_out) == [
         "change_approvals",
         "problem_risk_review",
+        "request_approvals",
         "request_task_queued",
         "sla_breach",
         "sla_warning",
@@ -59,6 +60,7 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     assert sorted(event.data["category"] for event in events) == [
         "change_approvals",
         "problem_risk_review",
+        "request_approvals",
         "request_task_queued",
         "sla_breach",
         "sla_warning",

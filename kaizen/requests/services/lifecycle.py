@@ -151,6 +151,7 @@ def do_start_request(request: ServiceRequest, *, actor: User | None, at: dt.date
 
     if approvals.do_open_approval(request, at=at):
         _move(request, State.AWAITING_APPROVAL, actor=None, at=at)
+        approvals.start_first_step(request, at=at)
     else:
         conclude_approval(request, approved=True, actor=None, at=at)
 
