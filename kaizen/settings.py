@@ -292,6 +292,10 @@ if not 1 <= KAIZEN_SHARE_LINK_DAYS <= KAIZEN_SHARE_LINK_MAX_DAYS:
         "KAIZEN_SHARE_LINK_DAYS must be between 1 and KAIZEN_SHARE_LINK_MAX_DAYS "
         f"({KAIZEN_SHARE_LINK_MAX_DAYS})"
     )
+# An approver's one-time e-mail link to decide a service request (kaizen/requests).
+KAIZEN_REQUEST_APPROVAL_LINK_DAYS = env_int("KAIZEN_REQUEST_APPROVAL_LINK_DAYS", 7)
+if KAIZEN_REQUEST_APPROVAL_LINK_DAYS < 1:
+    raise ConfigurationError("KAIZEN_REQUEST_APPROVAL_LINK_DAYS must be at least 1")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -9,7 +9,11 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.journal.events import EventType
         from kaizen.journal.verify import FoldedKind, register
-        from kaizen.requests import sla_kind, task_event_shapes  # noqa: F401 - how events read
+        from kaizen.requests import (  # noqa: F401 - the event shapes: how events read
+            approval_event_shapes,
+            sla_kind,
+            task_event_shapes,
+        )
         from kaizen.requests.services.base import REQUEST_TYPES, REQUESTS, TASKS
 
         sla_kind.register()

@@ -80,7 +80,7 @@ LINK_SALT = "kaizen.requests.approval-link"
 
 
 def link_days() -> int:
-    return int(getattr(settings, "KAIZEN_REQUEST_APPROVAL_LINK_DAYS", 7))
+    return settings.KAIZEN_REQUEST_APPROVAL_LINK_DAYS
 
 
 def hash_link_token(secret: str) -> str:
@@ -97,7 +97,6 @@ class Approvers:
 
 
 def _source_people(step: RequestApproval, request: ServiceRequest) -> list[User]:
-    template = request.request_type.approval_steps.filter(position=step.position).first()
     source = step.approver_source
     if source == ApproverSource.REQUESTER_MANAGER:
         manager = request.requested_for.manager
@@ -105,10 +104,10 @@ def _source_people(step: RequestApproval, request: ServiceRequest) -> list[User]
     if source == ApproverSource.SERVICE_OWNER:
         owner = request.service.owner
         return [owner] if owner else []
-    if source == ApproverSource.TEAM and template is not None and template.team is not None:
-        return list(template.team.members.filter(is_active=True).order_by("pk"))
-    if source == ApproverSource.PEOPLE and template is not None:
-        return list(template.people.filter(is_active=True).order_by("pk"))
+    if source == ApproverSource.TEAM and step.team is not None:
+        return list(step.team.members.filter(is_active=True).order_by("pk"))
+    if source == ApproverSource.PEOPLE:
+        return list(step.people.filter(is_active=True).order_by("pk"))
     return []
 
 
@@ -403,21 +402,28 @@ def do_open_approval(request: ServiceRequest, *, at: dt.datetime) -> bool:
     """Copy the type's steps onto the request and start the first; False when the type has
     none (the request is approved at once). The first step starts once the request is
     awaiting approval (`start_first_step`): it may end at once when nobody may decide it."""
-    templates = list(request.request_type.approval_steps.all())
+    templates = list(request.request_type.approval_steps.prefetch_related("people"))
     if not templates:
         return False
-    RequestApproval.objects.bulk_create(
+    steps = RequestApproval.objects.bulk_create(
         RequestApproval(
             request=request,
             position=template.position,
             name=template.name,
             approver_source=template.approver_source,
+            team_id=template.team_id,
             policy=template.policy,
             required=template.required,
             due_hours=template.due_hours,
             due_action=template.due_action,
         )
         for template in templates
+    )
+    named = RequestApproval.people.through
+    named.objects.bulk_create(
+        named(requestapproval_id=step.pk, user_id=person.pk)
+        for step, template in zip(steps, templates, strict=True)
+        for person in template.people.all()
     )
     return True
 

@@ -539,3 +539,28 @@ def test_a_delegate_is_mailed_when_a_step_asks_the_approver_away():
     assert mail.subject == f"[{request.number}] For Manny: approval asked: {request.title}"
     assert "/requests/approvals/" in mail.text
     assert "/requests/approvals/link/" not in mail.text  # the link stays Manny's own
+
+
+def test_editing_the_types_steps_never_changes_who_a_running_approval_asks():
+    from kaizen.requests.services.types import do_set_approval_steps
+
+    requester, manager = requester_with_manager()
+    finance, newcomer = make_user("fiona"), make_user("nick")
+    request = submit(
+        [
+            {"name": "Line manager", "approver_source": "requester_manager"},
+            people_step([finance], name="Finance"),
+        ],
+        requester,
+    )
+    do_set_approval_steps(
+        request.request_type,
+        [
+            {"name": "Line manager", "approver_source": "requester_manager"},
+            people_step([newcomer], name="Finance"),
+        ],
+        actor=None,
+        expected_version=None,
+    )
+    do_decide(request, actor=manager, decision="approve", at=AT + HOUR)
+    assert votes_of(refreshed(request), 2) == {"fiona": Decision.PENDING}
