@@ -52,3 +52,15 @@ class RequestFilter(django_filters.FilterSet):
     class Meta:
         model = ServiceRequest
         fields = ()
+
+
+class MyRequestFilter(django_filters.FilterSet):
+    """ "My requests": by words and state only (the lists of people, teams and types are the
+    desk's)."""
+
+    q = django_filters.CharFilter(method=search, label="Search")
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method=filter_state)
+
+    class Meta:
+        model = ServiceRequest
+        fields = ()

@@ -97,13 +97,17 @@ class RequestAnswersForm(StyledFormMixin, forms.Form):
             django_field.kz_required = field.get("required", False)  # type: ignore[attr-defined]
             django_field.kz_kind = field["type"]  # type: ignore[attr-defined]
             self.fields[field["key"]] = django_field
-        # StyledFormMixin gave every widget its class; radios and checkboxes take theirs
-        # from the template.
-        for name, django_field in self.fields.items():
+        # The fields were added after StyledFormMixin styled the form's (none): each widget
+        # gets its Bootstrap class here; radios and checkboxes are rendered one by one.
+        for django_field in self.fields.values():
             widget = django_field.widget
             if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                widget.attrs.pop("class", None)
-            widget.attrs["data-kz-answer"] = name
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
         for field in self.schema:
             if field.get("show_if"):
                 condition = self.fields[field["key"]]

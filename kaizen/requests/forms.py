@@ -364,9 +364,11 @@ class CancelForm(StyledFormMixin, forms.Form):
 
 class AssignForm(StyledFormMixin, forms.Form):
     assignment_group = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, label="Group"
+        queryset=Team.objects.none(), required=False, label="Group", empty_label="No group"
     )
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody yet"
+    )
     version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

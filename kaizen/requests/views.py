@@ -37,7 +37,7 @@ from kaizen.journal.selectors import timeline_for
 from kaizen.journal.ticket_activity import max_attachment_bytes
 from kaizen.people.permissions import can_view_timeline, is_agent
 from kaizen.requests import permissions, selectors
-from kaizen.requests.filters import RequestFilter
+from kaizen.requests.filters import MyRequestFilter, RequestFilter
 from kaizen.requests.form_schema import FIELD_TYPES, describe_answers
 from kaizen.requests.form_widgets import RequestAnswersForm
 from kaizen.requests.forms import (
@@ -247,7 +247,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     listing = list_page(
         request,
         selectors.my_requests(request.user),
-        RequestFilter,
+        MyRequestFilter,
         sort_fields=SORTS,
         default_sort="-opened",
     )
