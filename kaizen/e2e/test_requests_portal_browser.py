@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from kaizen.e2e.conftest import sign_in
+from kaizen.e2e.conftest import sign_in, watch_csp
 from kaizen.e2e.test_accessibility import BLOCKING, WCAG_21_AA
 from kaizen.people.models import Process, Role, UserKind
 from kaizen.people.services import do_grant_process_role
@@ -93,7 +93,9 @@ def test_a_type_is_built_ordered_and_delivered(page, browser, live_server):
     _look(page, "type_tasks", found)
 
     # The requester orders it.
+    blocked: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    watch_csp(context, blocked)
     rita = context.new_page()
     sign_in(rita, base, "rita", PASSWORD)
     rita.goto(f"{base}/requests/catalogue/")
@@ -126,6 +128,7 @@ def test_a_type_is_built_ordered_and_delivered(page, browser, live_server):
 
     # An agent sees it in the list and on its page.
     agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    watch_csp(agent_context, blocked)
     agent = agent_context.new_page()
     sign_in(agent, base, "alan", PASSWORD)
     agent.goto(f"{base}/requests/")
@@ -134,6 +137,15 @@ def test_a_type_is_built_ordered_and_delivered(page, browser, live_server):
     _look(agent, "request_agent", found)
     agent.goto(f"{base}/requests/catalogue/{laptop.pk}/")
     _look(agent, "order_on_behalf", found)
+    agent.goto(f"{base}{made.get_absolute_url()}")
+    agent.click("#request-actions summary:has-text('Put on hold')")
+    agent.select_option("#hold-form select[name=hold_reason]", "awaiting_stock")
+    agent.click("#hold-form button[type=submit]")
+    agent.wait_for_selector("text=is on hold")
+    made.refresh_from_db()
+    assert made.state == State.ON_HOLD
+    _look(agent, "request_on_hold", found)
     agent_context.close()
 
     assert found == []
+    assert blocked == []

@@ -402,7 +402,8 @@ class OnBehalfForm(StyledFormMixin, forms.Form):
         queryset=User.objects.none(),
         required=False,
         label="Requested for",
-        help_text="Leave empty to request it for yourself.",
+        empty_label="Myself",
+        help_text="The person who receives it (in the type's audience).",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
