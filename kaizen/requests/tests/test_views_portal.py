@@ -543,3 +543,25 @@ def test_leaders_of_the_request_process_manage_every_type(web, laptop):
     people_services.do_grant_process_role(leader, Process.REQUEST, Role.MANAGER, actor=None)
     assert web(leader).get(reverse("requests:type_edit", args=[laptop.pk])).status_code == 200
     assert mail.outbox == []
+
+
+def test_agents_see_the_requests_sla_clock_and_requesters_do_not(web, agent, requester):
+    from kaizen.sla.tests.config_helpers import make_calendar, make_definition
+
+    definition = make_definition(
+        make_calendar(),
+        name="Laptops in 3 days",
+        ticket_kind="request",
+        priorities=[],
+        pause_reasons=["awaiting_requester"],
+        escalations=[],
+        target_minutes=3 * 8 * 60,
+    )
+    request_type = make_request_type(form=LAPTOP_FORM, delivery_target=definition)
+    made = make_request(request_type, requester, {"model": "Standard 14-inch"})
+    assert made.sla_clocks.exists()
+    page = web(agent).get(made.get_absolute_url()).content.decode()
+    assert 'id="sla-clocks"' in page and "Laptops in 3 days" in page
+    assert 'id="sla-clocks"' not in web(requester).get(made.get_absolute_url()).content.decode()
+    order = web(requester).get(reverse("requests:order", args=[request_type.pk]))
+    assert "Laptops in 3 days" in order.content.decode()
