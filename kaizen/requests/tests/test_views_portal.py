@@ -565,3 +565,26 @@ def test_agents_see_the_requests_sla_clock_and_requesters_do_not(web, agent, req
     assert 'id="sla-clocks"' not in web(requester).get(made.get_absolute_url()).content.decode()
     order = web(requester).get(reverse("requests:order", args=[request_type.pk]))
     assert "Laptops in 3 days" in order.content.decode()
+
+
+def test_the_request_page_shows_the_answers_with_the_form_version_it_answered(
+    web, requester, laptop
+):
+    from kaizen.requests.services.types import do_change_form
+
+    made = make_request(laptop, requester, {"model": "Standard 14-inch"})
+    relabelled = [{**LAPTOP_FORM[0], "label": "Which laptop"}, *LAPTOP_FORM[1:]]
+    do_change_form(laptop, relabelled, actor=None, expected_version=None)
+    page = web(requester).get(made.get_absolute_url()).content.decode()
+    assert '<dt class="col-sm-5">Model</dt>' in page and "Which laptop" not in page
+
+
+def test_files_are_downloaded_by_those_who_see_the_request(web, requester, laptop):
+    made = make_request(laptop, requester, {"model": "Standard 14-inch"})
+    upload = SimpleUploadedFile("quote.txt", b"42 EUR", content_type="text/plain")
+    web(requester).post(reverse("requests:attach", args=[made.number]), {"file": upload})
+    attachment = made.attachments.get()
+    url = attachment.get_absolute_url()
+    assert web(requester).get(url).status_code == 200
+    stranger = make_user(kind=UserKind.REQUESTER)
+    assert web(stranger).get(url).status_code == 404
