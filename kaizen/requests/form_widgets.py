@@ -17,7 +17,6 @@ from kaizen.catalog.models import ConfigurationItem
 from kaizen.core.forms import StyledFormMixin
 from kaizen.core.widgets import FastSelect
 from kaizen.people.models import User
-from kaizen.requests.form_schema import CleanedAnswers, clean_answers
 
 # A choice with at most this many options is shown as radio buttons, more as a list.
 RADIO_LIMIT = 5
@@ -134,10 +133,3 @@ class RequestAnswersForm(StyledFormMixin, forms.Form):
             elif value not in (None, "", []):
                 data[field["key"]] = value
         return data, files
-
-
-def check_answers(
-    schema: Sequence[Mapping[str, Any]], data: Mapping[str, Any], files: Mapping[str, Any]
-) -> CleanedAnswers:
-    """form_schema's check, for a caller that wants it before submitting."""
-    return clean_answers(schema, data, files)

@@ -172,7 +172,3 @@ def attachment_for(user: User, pk: int) -> RequestAttachment | None:
         .select_related("servicerequest")
         .first()
     )
-
-
-def open_requests_waiting_on(user: User) -> int:
-    return requests_for(user).filter(state="on_hold", hold_reason="awaiting_requester").count()
