@@ -17,6 +17,7 @@ CATEGORIES: dict[str, Category] = {
     category.key: category
     for category in (
         Category("incident_updates", "Updates on incidents I reported"),
+        Category("request_updates", "Updates on service requests I made or that are for me"),
         Category("incident_assigned", "Incidents assigned to me", agents_only=True),
         Category(
             "sla_warning",

@@ -34,3 +34,8 @@ class RequestsConfig(AppConfig):
                 ),
             )
         )
+        # The catalogue's service page lists what can be requested from it (portal).
+        from kaizen.core.ticket_panels import register_ticket_panel
+        from kaizen.requests.panels import SERVICE_PANEL
+
+        register_ticket_panel("service", SERVICE_PANEL)
