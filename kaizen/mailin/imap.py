@@ -53,6 +53,10 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
             if mailbox.security == Security.STARTTLS:
                 client.starttls(ssl.create_default_context())
         client.login(mailbox.username, mailbox.secret())
+        # The capabilities after signing in (MOVE is often only announced then).
+        status, data = client.capability()
+        if status == "OK" and data and data[0]:
+            client.capabilities = tuple(data[0].decode().upper().split())
         status, _ = client.select(_quote(mailbox.folder))
         if status != "OK":
             raise FetchError(f"folder {mailbox.folder!r} cannot be opened")
