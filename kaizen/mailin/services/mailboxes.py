@@ -69,10 +69,11 @@ def _check(mailbox: Mailbox, changed: set[str]) -> None:
         raise ValidationError(errors)
 
 
-def _password_change(before: str, after: str) -> dict[str, dict[str, Any]]:
+def _password_change(before: str, after: str) -> dict[str, bool]:
+    """The event says whether a password is stored now, never the password."""
     if before == after:
         return {}
-    return {"password_stored": {"old": bool(before), "new": bool(after)}}
+    return {"password_stored": bool(after)}
 
 
 @transaction.atomic
