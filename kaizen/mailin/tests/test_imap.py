@@ -210,3 +210,13 @@ def test_a_fetch_killed_mid_run_loses_and_repeats_nothing(server, folder, tmp_pa
         == total
     )
     assert server.flags(folder) == ["\\Seen KaizenDone"] * total
+
+
+def test_the_periodic_task_reads_every_active_mailbox(server, folder, imap_mailbox, requester):
+    from kaizen.mailin import tasks
+
+    server.deliver(mail(subject="Monitor flickers"), folder=folder)
+    tasks.fetch_mail.call_local()
+    assert Incident.objects.get().short_description == "Monitor flickers"
+    imap_mailbox.refresh_from_db()
+    assert imap_mailbox.last_fetched_at is not None and imap_mailbox.last_error == ""
