@@ -4,11 +4,11 @@
     .venv/bin/python bench/mail_ingest.py --database-url postgres://...
 
 Seeded data: 500 known requesters write 2/3 new messages (one in ten with a 20 KB attachment)
-and 1/3 replies to earlier ones (half threaded by In-Reply-To, half by the ticket number in
-the subject). The messages are appended to the folder first (not timed); then one
-`fetch_mailbox` run is timed end to end: IMAP FETCH, parsing, screening, matching, incidents,
-comments, attachments, journal events, SLA clocks, flagging on the server. Prints one JSON
-object. Needs /usr/sbin/dovecot (`make mail-server`).
+and 1/3 replies, each from the caller of an earlier ticket (half threaded by In-Reply-To, half
+by the ticket number in the subject). The messages are appended to the folder first (not
+timed); then one `fetch_mailbox` run is timed end to end: IMAP FETCH, parsing, screening,
+matching, incidents, comments, attachments, journal events, SLA clocks, flagging on the
+server. Prints one JSON object. Needs /usr/sbin/dovecot (`make mail-server`).
 """
 
 import argparse
@@ -24,15 +24,18 @@ def build(count: int, people: int, seed: int) -> list[bytes]:
 
     rng = random.Random(seed)
     messages: list[bytes] = []
-    opened: list[tuple[int, str]] = []  # (ticket index from 1, Message-ID)
+    opened: list[tuple[int, str, int]] = []  # (ticket index from 1, Message-ID, caller)
     for index in range(count):
         person = rng.randrange(people)
+        reply_to = rng.choice(opened) if opened and index % 3 == 2 else None
+        if reply_to is not None:
+            person = reply_to[2]  # the caller answers about their own ticket
         message = EmailMessage()
         message["From"] = f"Caller {person} <caller{person}@example.org>"
         message["To"] = "support@example.com"
         message["Message-ID"] = f"<bench{index}@client.example.org>"
-        if opened and index % 3 == 2:
-            number, original = rng.choice(opened)
+        if reply_to is not None:
+            number, original, _ = reply_to
             if index % 2:
                 message["Subject"] = f"Re: [INC{number:07d}] Printer {number}"
             else:
@@ -43,7 +46,7 @@ def build(count: int, people: int, seed: int) -> list[bytes]:
                 f"On Mon, 7 Dec 2026 at 10:00, Kaizen wrote:\n> earlier text {number}\n"
             )
         else:
-            opened.append((len(opened) + 1, message["Message-ID"]))
+            opened.append((len(opened) + 1, message["Message-ID"], person))
             message["Subject"] = f"Printer {len(opened)}"
             message.set_content(f"Printer {len(opened)} on floor {index % 7} shows error E{index}.")
             if index % 10 == 0:
