@@ -48,6 +48,11 @@ class RequestApproval(models.Model):
     def __str__(self) -> str:
         return f"{self.request.number} step {self.position}: {self.name}"
 
+    @property
+    def due_outcome(self) -> str:
+        """What the step becomes when its due date passes: "approved" or "rejected"."""
+        return "approved" if self.due_action == DueAction.APPROVE else "rejected"
+
 
 class Decision(models.TextChoices):
     PENDING = "pending", "Pending"
