@@ -90,6 +90,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "offerings": offerings_for(request.user).filter(service=service).order_by("name"),
         "can_edit": can_edit_service(request.user, service),
         "is_agent": agent,
+        # What other apps know of the service (its availability, agreements, what can be
+        # requested from it), registered by them; each panel decides who may see it.
+        "panels": rendered_panels("service", "detail", request, service),
     }
     if agent:
         context.update(
@@ -100,8 +103,6 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             configuration_items=service.configuration_items.order_by("name"),
             lifecycle_targets=services.allowed_lifecycle_targets(service),
             dependency_form=DependencyForm(service=service),
-            # What other apps know of the service (its availability), registered by them.
-            panels=rendered_panels("service", "detail", request, service),
         )
     if can_view_timeline(request.user):
         context["timeline"] = timeline_for(service)

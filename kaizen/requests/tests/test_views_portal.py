@@ -531,11 +531,17 @@ def test_approval_steps_and_tasks_are_edited_row_by_row(web, catalog_manager, la
     assert "Set it up" in detail and "within 24 hours" in detail and "Form versions" in detail
 
 
-def test_the_service_page_lists_its_request_types(web, agent, laptop):
-    # The catalogue shows other apps' panels to agents only (kaizen/catalog/views.py).
+def test_the_service_page_lists_its_request_types(web, agent, requester, laptop):
     service = laptop.offering.service
     page = web(agent).get(service.get_absolute_url()).content.decode()
     assert 'id="service-request-types"' in page and "New laptop" in page
+    # A requester browsing the catalogue sees what they may order from the service too, and
+    # not the agents' panels (availability, agreements).
+    response = web(requester).get(service.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="service-request-types"' in page and "New laptop" in page
+    assert 'id="availability"' not in page and 'id="service-agreements"' not in page
 
 
 def test_leaders_of_the_request_process_manage_every_type(web, laptop):
