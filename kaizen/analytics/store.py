@@ -10,6 +10,7 @@ never interleave batches, whichever process or thread they run in.
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,24 +50,54 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
         pause = min(pause * 2, 0.5)
 
 
+# Within one process DuckDB refuses to open a file read-only while a connection of this
+# process has it open for writing, and the other way round ("Can't open a connection to same
+# database file with a different configuration"): the task worker's threads (the minute sync
+# writing, a KPI measurement reading) take turns here. Connections of the same mode share.
+_modes = threading.Condition()
+_open_here: dict[str, tuple[bool, int]] = {}  # file -> (read_only, connections open)
+
+
+@contextmanager
+def _mode_turn(path: Path, read_only: bool, wait_seconds: float) -> Iterator[None]:
+    key = str(path.resolve())
+    with _modes:
+        if not _modes.wait_for(
+            lambda: _open_here.get(key, (read_only, 0))[0] == read_only or _open_here[key][1] == 0,
+            timeout=wait_seconds,
+        ):
+            raise duckdb.IOException(
+                f"Could not set lock on {path}: another thread of this process has it open"
+            )
+        _open_here[key] = (read_only, _open_here.get(key, (read_only, 0))[1] + 1)
+    try:
+        yield
+    finally:
+        with _modes:
+            mode, count = _open_here[key]
+            _open_here[key] = (mode, count - 1)
+            _modes.notify_all()
+
+
 @contextmanager
 def connect(
     *, read_only: bool = False, path: Path | None = None, wait_seconds: float = 30.0
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the store (or to another store file, e.g. a rebuild's staging copy);
     a missing store is created (schema included) first. Waits up to `wait_seconds` while
-    another process has the file open in a conflicting mode."""
+    another process, or another thread of this one, has the file open in a conflicting mode."""
     path = path or store_path()
     if read_only and not path.exists():
         read_only = False  # nothing to read yet: create the empty store once
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = _open(path, read_only, wait_seconds)
-    try:
-        if not read_only:
-            create_schema(connection)
-        yield connection
-    finally:
-        connection.close()
+    with _mode_turn(path, read_only, wait_seconds):
+        connection = _open(path, read_only, wait_seconds)
+        try:
+            if not read_only:
+                create_schema(connection)
+            yield connection
+        finally:
+            connection.close()
 
 
 @contextmanager

@@ -282,3 +282,33 @@ def test_a_worker_killed_mid_task_loses_no_mail(tmp_path, shared_redis, processe
     wait_for(lambda: "INC0000042 was assigned to you" in second_log.read_text(), within=10)
     assert second_log.read_text().count("Subject: INC0000042 was assigned to you") == 1
     assert "INC0000042" not in first_log.read_text()
+
+
+def test_a_new_nodes_first_sync_rebuilds_in_worker_processes_with_the_pool(tmp_path):
+    """A new node's first `kaizen analytics sync` is a rebuild by forked worker processes, on
+    PostgreSQL with the connection pool on (the production default). The workers inherited
+    the pool's open connections and used their sockets with the parent: the command failed
+    with "lost synchronization with server" (kaizen.core.processes closes the pools before
+    forking now)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the connection pool is PostgreSQL's; SQLite has no server connections")
+    from kaizen.incidents import services as incident_services
+
+    caller = make_user("rita", kind=UserKind.REQUESTER)
+    service = make_service("Email", slug="email")
+    for number in range(6):
+        incident_services.do_open_incident(
+            actor=None, caller=caller, service=service, short_description=f"Mail {number}"
+        )
+    result = subprocess.run(
+        [sys.executable, "-m", "kaizen", "analytics", "sync", "--workers", "2"]
+        + ["--batch-size", "2", "--json"],
+        env=node_env(tmp_path / "new-node"),
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert (report["mode"], report["rows"]["incident_facts"]) == ("rebuild", 6)

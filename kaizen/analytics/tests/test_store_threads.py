@@ -1,0 +1,76 @@
+"""Threads of one process (the task worker's: the minute sync writing while a KPI measurement
+reads) take turns on the store: DuckDB refuses, within a process, to open a file for writing
+while it is open read-only and the other way round. Before the turn-taking the sync failed
+with "Can't open a connection to same database file with a different configuration" and the
+worker process could abort."""
+
+import threading
+import time
+
+import pytest
+
+from kaizen.analytics import store
+
+
+def test_a_writer_thread_waits_for_a_reader_thread_of_the_same_process(db):
+    with store.connect():
+        pass  # the store exists
+    reading = threading.Event()
+    release = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def reader() -> None:
+        with store.connect(read_only=True) as connection:
+            connection.execute("SELECT 1").fetchall()
+            reading.set()
+            release.wait(10)
+            outcome["reader_closed_at"] = time.monotonic()
+
+    def writer() -> None:
+        try:
+            with store.connect(wait_seconds=10) as connection:
+                outcome["writer_opened_at"] = time.monotonic()
+                connection.execute("SELECT 1").fetchall()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            outcome["writer_error"] = error
+
+    first = threading.Thread(target=reader)
+    first.start()
+    assert reading.wait(10)
+    second = threading.Thread(target=writer)
+    second.start()
+    time.sleep(0.3)
+    assert "writer_opened_at" not in outcome  # it waits for the reader...
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert "writer_error" not in outcome, outcome.get("writer_error")
+    assert outcome["writer_opened_at"] >= outcome["reader_closed_at"]  # ...then opens
+
+
+def test_readers_of_the_same_process_share_and_a_writer_gives_up_after_its_wait(db):
+    with store.connect():
+        pass
+    with store.connect(read_only=True), store.connect(read_only=True) as second:
+        assert second.execute("SELECT 1").fetchall() == [(1,)]
+        outcome: dict[str, Exception] = {}
+
+        def writer() -> None:
+            try:
+                with store.connect(wait_seconds=0.2):
+                    pass
+            except Exception as error:  # noqa: BLE001 - the test looks at it
+                outcome["error"] = error
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        thread.join(10)
+    assert "another thread of this process" in str(outcome["error"])
+    with store.connect():  # once the readers are gone, the writer opens
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_turns():
+    yield
+    assert all(count == 0 for _, count in store._open_here.values())
