@@ -80,6 +80,38 @@ def _mode_turn(path: Path, read_only: bool, wait_seconds: float) -> Iterator[Non
 
 
 @contextmanager
+def _gate(path: Path, *, writer: bool, wait_seconds: float) -> Iterator[None]:
+    """Writers first, across processes. DuckDB lets a writer open the file only when no
+    process has it open, so readers reading back to back (KPI pages, many web processes)
+    would keep the sync out for good. A writer holds an exclusive lock on `<store>.gate` for
+    as long as it has the store open; a reader passes the gate (a shared lock, let go at
+    once) before it opens the store. So a waiting writer stops new readers, the readers
+    already in finish, and the writer gets in; the readers then wait for the writer only."""
+    descriptor = os.open(f"{path}.gate", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(
+                    descriptor, (fcntl.LOCK_EX if writer else fcntl.LOCK_SH) | fcntl.LOCK_NB
+                )
+                break
+            except BlockingIOError:
+                if time.monotonic() + pause > deadline:
+                    raise duckdb.IOException(
+                        f"Could not set lock on {path}: another process is writing it"
+                    ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        if not writer:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases a writer's lock
+
+
+@contextmanager
 def connect(
     *, read_only: bool = False, path: Path | None = None, wait_seconds: float = 30.0
 ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -90,7 +122,10 @@ def connect(
     if read_only and not path.exists():
         read_only = False  # nothing to read yet: create the empty store once
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _mode_turn(path, read_only, wait_seconds):
+    with (
+        _mode_turn(path, read_only, wait_seconds),
+        _gate(path, writer=not read_only, wait_seconds=wait_seconds),
+    ):
         connection = _open(path, read_only, wait_seconds)
         try:
             if not read_only:

@@ -4,6 +4,9 @@ while it is open read-only and the other way round. Before the turn-taking the s
 with "Can't open a connection to same database file with a different configuration" and the
 worker process could abort."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -74,3 +77,50 @@ def test_readers_of_the_same_process_share_and_a_writer_gives_up_after_its_wait(
 def _no_leftover_turns():
     yield
     assert all(count == 0 for _, count in store._open_here.values())
+
+
+READ_BACK_TO_BACK = """
+import sys, time
+from pathlib import Path
+import django
+django.setup()
+from kaizen.analytics.store import connect
+deadline = time.monotonic() + float(sys.argv[2])
+print("reading", flush=True)
+while time.monotonic() < deadline:
+    with connect(read_only=True, path=Path(sys.argv[1])) as connection:
+        connection.execute("SELECT count(*) FROM incident_facts").fetchall()
+        time.sleep(0.3)
+"""
+
+
+def test_a_writer_gets_in_between_readers_that_read_back_to_back(db, tmp_path):
+    """Two processes reading without pause always had the file open between them, and the
+    sync waited for a moment with no reader in vain (it gave up after its wait, a minute's
+    facts late; seen in bench/load_test.py). A waiting writer now stops new readers."""
+    path = tmp_path / "store.duckdb"
+    with store.connect(path=path):
+        pass
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kaizen.test_settings"}
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READ_BACK_TO_BACK, str(path), "20"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for reader in readers:
+            assert reader.stdout.readline().strip() == "reading"
+        time.sleep(1.0)  # both are in their loops
+        started = time.monotonic()
+        with store.connect(path=path, wait_seconds=8) as connection:
+            connection.execute("SELECT count(*) FROM incident_facts").fetchall()
+        assert time.monotonic() - started < 8
+        assert all(reader.poll() is None for reader in readers)  # they were still reading
+    finally:
+        for reader in readers:
+            reader.kill()
+            reader.wait(timeout=10)
