@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -118,13 +118,14 @@ def connect(
     """A connection to the store (or to another store file, e.g. a rebuild's staging copy);
     a missing store is created (schema included) first. Waits up to `wait_seconds` while
     another process, or another thread of this one, has the file open in a conflicting mode."""
+    live = path is None  # the gate is the live store's; a rebuild's staging file has no reader
     path = path or store_path()
     if read_only and not path.exists():
         read_only = False  # nothing to read yet: create the empty store once
     path.parent.mkdir(parents=True, exist_ok=True)
     with (
         _mode_turn(path, read_only, wait_seconds),
-        _gate(path, writer=not read_only, wait_seconds=wait_seconds),
+        _gate(path, writer=not read_only, wait_seconds=wait_seconds) if live else nullcontext(),
     ):
         connection = _open(path, read_only, wait_seconds)
         try:

@@ -81,27 +81,30 @@ def _no_leftover_turns():
 
 READ_BACK_TO_BACK = """
 import sys, time
-from pathlib import Path
 import django
 django.setup()
 from kaizen.analytics.store import connect
 deadline = time.monotonic() + float(sys.argv[2])
 print("reading", flush=True)
 while time.monotonic() < deadline:
-    with connect(read_only=True, path=Path(sys.argv[1])) as connection:
+    with connect(read_only=True) as connection:  # the live store, through its gate
         connection.execute("SELECT count(*) FROM incident_facts").fetchall()
         time.sleep(0.3)
 """
 
 
-def test_a_writer_gets_in_between_readers_that_read_back_to_back(db, tmp_path):
+def test_a_writer_gets_in_between_readers_that_read_back_to_back(db):
     """Two processes reading without pause always had the file open between them, and the
     sync waited for a moment with no reader in vain (it gave up after its wait, a minute's
     facts late; seen in bench/load_test.py). A waiting writer now stops new readers."""
-    path = tmp_path / "store.duckdb"
-    with store.connect(path=path):
+    path = store.store_path()
+    with store.connect():
         pass
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kaizen.test_settings"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kaizen.test_settings",
+        "KAIZEN_ANALYTICS_PATH": str(path),
+    }
     readers = [
         subprocess.Popen(
             [sys.executable, "-c", READ_BACK_TO_BACK, str(path), "20"],
@@ -116,7 +119,7 @@ def test_a_writer_gets_in_between_readers_that_read_back_to_back(db, tmp_path):
             assert reader.stdout.readline().strip() == "reading"
         time.sleep(1.0)  # both are in their loops
         started = time.monotonic()
-        with store.connect(path=path, wait_seconds=8) as connection:
+        with store.connect(wait_seconds=8) as connection:
             connection.execute("SELECT count(*) FROM incident_facts").fetchall()
         assert time.monotonic() - started < 8
         assert all(reader.poll() is None for reader in readers)  # they were still reading
