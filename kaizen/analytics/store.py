@@ -10,9 +10,10 @@ never interleave batches, whichever process or thread they run in.
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -49,24 +50,90 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
         pause = min(pause * 2, 0.5)
 
 
+# Within one process DuckDB refuses to open a file read-only while a connection of this
+# process has it open for writing, and the other way round ("Can't open a connection to same
+# database file with a different configuration"): the task worker's threads (the minute sync
+# writing, a KPI measurement reading) take turns here. Connections of the same mode share.
+_modes = threading.Condition()
+_open_here: dict[str, tuple[bool, int]] = {}  # file -> (read_only, connections open)
+
+
+@contextmanager
+def _mode_turn(path: Path, read_only: bool, wait_seconds: float) -> Iterator[None]:
+    key = str(path.resolve())
+    with _modes:
+        if not _modes.wait_for(
+            lambda: _open_here.get(key, (read_only, 0))[0] == read_only or _open_here[key][1] == 0,
+            timeout=wait_seconds,
+        ):
+            raise duckdb.IOException(
+                f"Could not set lock on {path}: another thread of this process has it open"
+            )
+        _open_here[key] = (read_only, _open_here.get(key, (read_only, 0))[1] + 1)
+    try:
+        yield
+    finally:
+        with _modes:
+            mode, count = _open_here[key]
+            _open_here[key] = (mode, count - 1)
+            _modes.notify_all()
+
+
+@contextmanager
+def _gate(path: Path, *, writer: bool, wait_seconds: float) -> Iterator[None]:
+    """Writers first, across processes. DuckDB lets a writer open the file only when no
+    process has it open, so readers reading back to back (KPI pages, many web processes)
+    would keep the sync out for good. A writer holds an exclusive lock on `<store>.gate` for
+    as long as it has the store open; a reader passes the gate (a shared lock, let go at
+    once) before it opens the store. So a waiting writer stops new readers, the readers
+    already in finish, and the writer gets in; the readers then wait for the writer only."""
+    descriptor = os.open(f"{path}.gate", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(
+                    descriptor, (fcntl.LOCK_EX if writer else fcntl.LOCK_SH) | fcntl.LOCK_NB
+                )
+                break
+            except BlockingIOError:
+                if time.monotonic() + pause > deadline:
+                    raise duckdb.IOException(
+                        f"Could not set lock on {path}: another process is writing it"
+                    ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        if not writer:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases a writer's lock
+
+
 @contextmanager
 def connect(
     *, read_only: bool = False, path: Path | None = None, wait_seconds: float = 30.0
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the store (or to another store file, e.g. a rebuild's staging copy);
     a missing store is created (schema included) first. Waits up to `wait_seconds` while
-    another process has the file open in a conflicting mode."""
+    another process, or another thread of this one, has the file open in a conflicting mode."""
+    live = path is None  # the gate is the live store's; a rebuild's staging file has no reader
     path = path or store_path()
     if read_only and not path.exists():
         read_only = False  # nothing to read yet: create the empty store once
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = _open(path, read_only, wait_seconds)
-    try:
-        if not read_only:
-            create_schema(connection)
-        yield connection
-    finally:
-        connection.close()
+    with (
+        _mode_turn(path, read_only, wait_seconds),
+        _gate(path, writer=not read_only, wait_seconds=wait_seconds) if live else nullcontext(),
+    ):
+        connection = _open(path, read_only, wait_seconds)
+        try:
+            if not read_only:
+                create_schema(connection)
+            yield connection
+        finally:
+            connection.close()
 
 
 @contextmanager

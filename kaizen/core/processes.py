@@ -64,9 +64,25 @@ def older_objects_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+def close_connection_pools() -> None:
+    """Close this process's PostgreSQL connection pools (psycopg's, DATABASE_POOL_MAX_SIZE):
+    a forked process would inherit the pool's open connections and use their sockets at the
+    same time as its parent ("lost synchronization with server"). The next query opens a new
+    pool."""
+    for database in connections.all(initialized_only=True):
+        pools = getattr(database, "_connection_pools", {})
+        if database.alias in pools:
+            database.close_pool()
+
+
+def _close_all() -> None:
+    connections.close_all()
+    close_connection_pools()
+
+
 def _start_worker(initializer: Callable[..., None] | None, initargs: Sequence[Any]) -> None:
-    # Close this process's own connection when it exits normally (the pool shuts down).
-    multiprocessing.util.Finalize(None, connections.close_all, exitpriority=0)
+    # Close this process's own connection (and pool) when it exits normally.
+    multiprocessing.util.Finalize(None, _close_all, exitpriority=0)
     if initializer is not None:
         initializer(*initargs)
 
@@ -91,10 +107,10 @@ def run_jobs(
             initializer(*initargs)
         yield from map(function, jobs)
         return
-    # A forked process must not share this process's database connection: close it so each
-    # worker opens its own. This process does not touch the database again until the pool
-    # is done.
-    connections.close_all()
+    # A forked process must not share this process's database connection, nor its pool's:
+    # close them so each worker opens its own. This process does not touch the database again
+    # until the pool is done.
+    _close_all()
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),

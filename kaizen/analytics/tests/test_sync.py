@@ -252,6 +252,7 @@ def test_a_rebuild_leaves_only_the_store_and_ignores_a_crashed_writers_log(three
     rebuild()
     assert sorted(path.name for path in live.parent.glob(f"{live.name}*")) == [
         live.name,
+        f"{live.name}.gate",
         f"{live.name}.lock",
     ]
     assert len(incident_facts()) == 3
