@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kaizen.changes",
     "kaizen.problems",
     "kaizen.availability",
+    "kaizen.surveys",
     "kaizen.notifications",
     "kaizen.imports",
     "kaizen.analytics",
