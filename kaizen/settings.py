@@ -488,6 +488,11 @@ SPECTACULAR_SETTINGS = {
         "AgreementKindEnum": "kaizen.servicelevels.models.AgreementKind",
         "AgreementStatusEnum": "kaizen.servicelevels.models.AgreementStatus",
         "CustomerKindEnum": "kaizen.servicelevels.models.CustomerKind",
+        "SurveyInvitationStateEnum": "kaizen.surveys.models.InvitationState",
+        "SurveyFollowUpStateEnum": "kaizen.surveys.models.FollowUpState",
+        "SurveyFollowUpOutcomeEnum": "kaizen.surveys.models.FollowUpOutcome",
+        "SurveyQuestionKindEnum": "kaizen.surveys.models.QuestionKind",
+        "SurveyTriggerOutcomeEnum": "kaizen.surveys.models.TriggerOutcome",
     },
 }
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("kaizen.changes.api.urls")),
     path("", include("kaizen.problems.api.urls")),
     path("", include("kaizen.availability.api.urls")),
+    path("", include("kaizen.surveys.api.urls")),
     path("", include("kaizen.servicelevels.api.urls")),
     path("", include("kaizen.sla.api.urls")),
     path("", include("kaizen.notifications.api.urls")),

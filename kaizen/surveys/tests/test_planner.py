@@ -168,3 +168,17 @@ def test_an_inactive_trigger_draws_nothing_and_it_records_what_the_ticket_was():
     invitation = Invitation.objects.get()
     assert invitation.team == team and invitation.priority == incident.priority
     assert invitation.sla_breached is False
+
+
+def test_the_command_runs_once_and_prints_what_it_did():
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_survey()
+    resolved_incident(at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    out = StringIO()
+    call_command("surveys", "run", "--seed", "1", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["planned"]["drawn"] == 1 and result["sent"]["sent"] == 1
