@@ -188,9 +188,13 @@ class _Batch:
         for trigger in triggers:
             self.triggers[trigger.kind].append(trigger)
         versions: dict[int, SurveyVersion] = {}
-        for version in SurveyVersion.objects.filter(
-            definition__in={trigger.definition_id for trigger in triggers}
-        ).order_by("number"):
+        for version in (
+            SurveyVersion.objects.filter(
+                definition__in={trigger.definition_id for trigger in triggers}
+            )
+            .select_related("definition")  # named in the drawn event (SurveyVersion.__str__)
+            .order_by("number")
+        ):
             versions[version.definition_id] = version  # the last one wins: the current
         self.versions = versions
         self.longest_days = max(
