@@ -65,7 +65,7 @@ def _claim(queryset):  # type: ignore[no-untyped-def]
     )
 
 
-def _mark_all(
+def mark_invitations(
     invitations: list[Invitation], event_type: EventType, at: dt.datetime, **values: object
 ) -> None:
     """Set `values` on the claimed invitations in one UPDATE per batch, each change journaled
@@ -150,7 +150,7 @@ def send_due(now: dt.datetime) -> int:
                 )
             )
             _queue_mails("survey_invitation", due, now)
-            _mark_all(
+            mark_invitations(
                 due,
                 EventType.SURVEY_INVITATION_SENT,
                 now,
@@ -185,7 +185,7 @@ def remind_due(now: dt.datetime) -> int:
                 <= now
             ]
             _queue_mails("survey_reminder", due, now)
-            _mark_all(due, EventType.SURVEY_INVITATION_REMINDED, now, reminded_at=now)
+            mark_invitations(due, EventType.SURVEY_INVITATION_REMINDED, now, reminded_at=now)
             reminded += len(due)
         if len(candidates) < BATCH:
             return reminded
@@ -203,7 +203,7 @@ def expire_due(now: dt.datetime) -> int:
                     expires_at__lte=now,
                 )
             )
-            _mark_all(
+            mark_invitations(
                 due,
                 EventType.SURVEY_INVITATION_EXPIRED,
                 now,
