@@ -31,7 +31,7 @@ DIP_SERVICE = "vpn"
 
 
 def _score(rng: random.Random, breached: bool, dipped: bool) -> int:
-    weights = [2, 3, 10, 40, 45]
+    weights = [5, 7, 13, 35, 40]
     if breached:
         weights = [15, 20, 25, 25, 15]
     if dipped:
@@ -59,7 +59,7 @@ def load_surveys(now: dt.datetime | None = None) -> dict[str, int]:
             {"service": None, "priority": 1, "rate": 1.0},
             {"service": None, "priority": 2, "rate": 1.0},
         ],
-        cooldown_days=14,
+        cooldown_days=7,
         reminder_after_days=3,
         expiry_days=10,
         at=start,

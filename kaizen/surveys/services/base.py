@@ -58,6 +58,7 @@ TRIGGERS = TrackedRecord(
     tracked_fields=TRIGGER_FIELDS,
     related_fields=("definition",),
     label=str,
+    label_field="id",
     noun="survey trigger",
 )
 INVITATIONS = TrackedRecord(
@@ -113,6 +114,7 @@ FOLLOW_UPS = TrackedRecord(
     ),
     related_fields=("invitation", "owner", "team"),
     label=str,
+    label_field="id",
     noun="follow-up",
 )
 
