@@ -145,7 +145,9 @@ def main() -> None:
                 "planned": planned.as_json(),
                 "sent": sent.as_json(),
                 "invitations": Invitation.objects.count(),
-                "outbox_rows": Notification.objects.filter(category="surveys").count(),
+                "outbox_rows": Notification.objects.filter(
+                    subject__icontains="how did we do"
+                ).count(),
                 "second_run_drawn": again.drawn,
             },
             indent=2,

@@ -37,7 +37,7 @@ def test_the_requester_answers_2_from_the_mail_and_the_lead_sees_the_follow_up(
     move(incident, "in_progress", "resolved", at=now - dt.timedelta(minutes=2))
     do_plan_invitations(now=now, rng=random.Random(1))
     do_send_surveys(now=now)
-    mail = Notification.objects.get(category="surveys", address=ann.email)
+    mail = Notification.objects.get(subject__icontains="how did we do", address=ann.email)
     (link,) = re.findall(r"Dissatisfied: \S+(/surveys/a/\S+)", mail.text)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)

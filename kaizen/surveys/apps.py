@@ -8,7 +8,6 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from kaizen.journal.verify import FoldedKind, register
-        from kaizen.notifications.categories import CATEGORIES, Category
         from kaizen.surveys import ticket_panels
         from kaizen.surveys.services.base import DEFINITIONS, FOLLOW_UPS, INVITATIONS, TRIGGERS
         from kaizen.surveys.triggers import INCIDENT_KIND, register_trigger_kind
@@ -21,11 +20,5 @@ class SurveysConfig(AppConfig):
         # Incidents resolved or closed start surveys, read from the journal; a request kind
         # registers itself the same way once requests exist.
         register_trigger_kind(INCIDENT_KIND)
-        # The mail categories people can switch off (kaizen/notifications/categories.py).
-        for category in (
-            Category("surveys", "Satisfaction surveys about my tickets"),
-            Category("survey_follow_ups", "Unhappy survey answers to follow up", agents_only=True),
-        ):
-            CATEGORIES.setdefault(category.key, category)
         # Survey results on the incident page (kaizen/core/ticket_panels.py).
         ticket_panels.register()

@@ -30,6 +30,7 @@ from kaizen.journal.events import EventType
 from kaizen.journal.models import JournalEvent
 from kaizen.journal.selectors import events_after
 from kaizen.journal.services import build_event, record_events
+from kaizen.notifications.models import NotificationOptOut
 from kaizen.people.models import Team, User, UserKind
 from kaizen.sla.models import SLAClock
 from kaizen.surveys import sampling
@@ -271,6 +272,12 @@ def _plan_batch(
         if ticket.requester_id
     }
     people = User.objects.in_bulk(requester_ids)
+    # People who switched off the mail a survey comes in are never asked (kaizen.notifications).
+    opted_out = set(
+        NotificationOptOut.objects.filter(
+            category__in={kind.mail_category for kind, *_ in fired}, user_id__in=requester_ids
+        ).values_list("user_id", "category")
+    )
     every = [ticket for by_id in tickets.values() for ticket in by_id.values()]
     # The invitations' related records, so journaling them (by id and name) reads nothing more.
     related = _Related(
@@ -308,6 +315,8 @@ def _plan_batch(
                 continue
             person = people.get(ticket.requester_id or 0)
             reason = _exclusion(trigger, ticket, result, person)
+            if not reason and (person.pk, kind.mail_category) in opted_out:  # type: ignore[union-attr]
+                reason = "opted_out"
             if reason:
                 run.exclude(reason)
                 continue

@@ -51,6 +51,11 @@ class TriggerKind:
     # fires(changes, data, actor_id): the trigger this event is, or None.
     fires: Callable[[Mapping[str, Any], Mapping[str, Any], int | None], Fired | None]
     fields: TicketFields
+    # The notification categories (kaizen/notifications/categories.py) of the survey mail to
+    # the requester and of the follow-up mail to the team's lead: a person who switched off
+    # mail about their tickets gets no survey either.
+    mail_category: str = "incident_updates"
+    follow_up_category: str = "incident_assigned"
 
 
 _KINDS: dict[str, TriggerKind] = {}

@@ -25,8 +25,7 @@ from kaizen.surveys.models import (
     SurveyDefinition,
 )
 from kaizen.surveys.services.base import FOLLOW_UPS, moment
-
-CATEGORY = "survey_follow_ups"
+from kaizen.surveys.triggers import trigger_kind
 
 
 def low_reason(definition: SurveyDefinition, invitation: Invitation, scale: str) -> str:
@@ -74,12 +73,13 @@ def open_follow_up(invitation: Invitation, reason: str, *, at: dt.datetime) -> F
         updated_at=at,
     )
     FOLLOW_UPS.record_created(EventType.SURVEY_FOLLOW_UP_OPENED, follow_up, actor=None, at=at)
+    kind = trigger_kind(invitation.source_key)
     if owner is not None:
         queue_notification(
             "survey_follow_up",
             [owner],
             {"follow_up": follow_up, "invitation": invitation},
-            category=CATEGORY,
+            category=kind.follow_up_category if kind else "incident_assigned",
         )
     return follow_up
 

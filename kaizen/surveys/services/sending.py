@@ -24,8 +24,8 @@ from kaizen.notifications.tasks import send_notifications
 from kaizen.surveys import links
 from kaizen.surveys.models import Invitation, InvitationState
 from kaizen.surveys.services.base import moment
+from kaizen.surveys.triggers import trigger_kind
 
-CATEGORY = "surveys"
 BATCH = 500
 
 
@@ -96,6 +96,11 @@ def mark_invitations(
     record_events(events)
 
 
+def _category(invitation: Invitation) -> str:
+    kind = trigger_kind(invitation.source_key)
+    return kind.mail_category if kind else "incident_updates"
+
+
 def _queue_mails(template: str, invitations: list[Invitation], at: dt.datetime) -> None:
     """The outbox rows of a batch, as `queue_notification` writes them (its contract: rendered
     in the recipient's time zone with `recipient` and `site_url`, nothing for people without an
@@ -103,10 +108,11 @@ def _queue_mails(template: str, invitations: list[Invitation], at: dt.datetime) 
     loaded once and one INSERT for the batch instead of a round of each per invitation."""
     if not invitations:
         return
+    categories = {i.pk: _category(i) for i in invitations}
     opted_out = set(
         NotificationOptOut.objects.filter(
-            category=CATEGORY, user__in=[i.recipient_id for i in invitations]
-        ).values_list("user_id", flat=True)
+            category__in=set(categories.values()), user__in=[i.recipient_id for i in invitations]
+        ).values_list("user_id", "category")
     )
     subject = get_template(f"notifications/{template}.subject.txt")
     text = get_template(f"notifications/{template}.txt")
@@ -114,7 +120,8 @@ def _queue_mails(template: str, invitations: list[Invitation], at: dt.datetime) 
     rows = []
     for invitation in invitations:
         person = invitation.recipient
-        if not person.is_active or not person.email or person.pk in opted_out:
+        category = categories[invitation.pk]
+        if not person.is_active or not person.email or (person.pk, category) in opted_out:
             continue
         values = {
             **mail_context(invitation),
@@ -126,7 +133,7 @@ def _queue_mails(template: str, invitations: list[Invitation], at: dt.datetime) 
                 Notification(
                     recipient=person,
                     address=person.email,
-                    category=CATEGORY,
+                    category=category,
                     subject=" ".join(
                         subject.template.render(Context(values, autoescape=False)).split()
                     )[:300],

@@ -182,3 +182,16 @@ def test_the_command_runs_once_and_prints_what_it_did():
     call_command("surveys", "run", "--seed", "1", stdout=out)
     result = json.loads(out.getvalue())
     assert result["planned"]["drawn"] == 1 and result["sent"]["sent"] == 1
+
+
+def test_people_who_switched_off_mail_about_their_tickets_are_not_asked():
+    from kaizen.notifications.models import NotificationOptOut
+
+    make_survey()
+    quiet = requester("quiet")
+    NotificationOptOut.objects.create(user=quiet, category="incident_updates")
+    resolved_incident(quiet)
+    resolved_incident(requester("chatty"))
+    run = plan()
+    assert run.excluded == {"opted_out": 1}
+    assert [i.recipient.username for i in Invitation.objects.all()] == ["chatty"]
