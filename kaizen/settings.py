@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kaizen.problems",
     "kaizen.availability",
     "kaizen.requests",
+    "kaizen.surveys",
     "kaizen.notifications",
     "kaizen.imports",
     "kaizen.mailin",
@@ -516,6 +517,11 @@ SPECTACULAR_SETTINGS = {
         "AgreementKindEnum": "kaizen.servicelevels.models.AgreementKind",
         "AgreementStatusEnum": "kaizen.servicelevels.models.AgreementStatus",
         "CustomerKindEnum": "kaizen.servicelevels.models.CustomerKind",
+        "SurveyInvitationStateEnum": "kaizen.surveys.models.InvitationState",
+        "SurveyFollowUpStateEnum": "kaizen.surveys.models.FollowUpState",
+        "SurveyFollowUpOutcomeEnum": "kaizen.surveys.models.FollowUpOutcome",
+        "SurveyQuestionKindEnum": "kaizen.surveys.models.QuestionKind",
+        "SurveyTriggerOutcomeEnum": "kaizen.surveys.models.TriggerOutcome",
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("problems/", include("kaizen.problems.urls")),
     path("requests/", include("kaizen.requests.urls")),
     path("availability/", include("kaizen.availability.urls")),
+    path("surveys/", include("kaizen.surveys.urls")),
     path("service-levels/", include("kaizen.servicelevels.urls")),
     # A service level report's read-only link works without signing in.
     path(

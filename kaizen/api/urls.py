@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("kaizen.problems.api.urls")),
     path("", include("kaizen.requests.api.urls")),
     path("", include("kaizen.availability.api.urls")),
+    path("", include("kaizen.surveys.api.urls")),
     path("", include("kaizen.servicelevels.api.urls")),
     path("", include("kaizen.sla.api.urls")),
     path("", include("kaizen.notifications.api.urls")),

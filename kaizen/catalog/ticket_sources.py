@@ -51,6 +51,9 @@ class TicketSource:
     add_note: Callable[..., Any] | None = None
     # resolve(ticket, notes, *, actor, at): resolve an open ticket through its lifecycle.
     resolve: Callable[..., Any] | None = None
+    # reopen(ticket, notes, *, actor, at): reopen a resolved ticket within its reopen window
+    # (a ValidationError naming the field when it cannot be).
+    reopen: Callable[..., Any] | None = None
     # The text a person searches tickets by, besides the number and title ("description").
     text_fields: tuple[str, ...] = field(default=())
     # When the ticket was resolved (a datetime field, empty while open); "" if the source has

@@ -33,6 +33,7 @@ class IncidentsConfig(AppConfig):
                 open_states=tuple(OPEN_STATES),
                 add_note=ticket_actions.add_note,
                 resolve=ticket_actions.resolve,
+                reopen=ticket_actions.reopen,
                 text_fields=("description",),
                 category_names=ticket_actions.category_names,
                 resolved_field="resolved_at",

@@ -5,6 +5,7 @@ incident's rules, journal and notifications apply as if a person did it on the i
 import datetime as dt
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from kaizen.catalog.ticket_sources import Disruption
@@ -32,6 +33,17 @@ def resolve(incident: Incident, notes: str, *, actor: User | None, at: dt.dateti
         resolution_notes=notes,
         at=at,
     )
+
+
+def reopen(incident: Incident, notes: str, *, actor: User | None, at: dt.datetime) -> None:
+    """Reopen the resolved incident (back to In progress) within its reopen window, with
+    `notes` saying why as a comment the caller sees; the lifecycle refuses it otherwise."""
+    if incident.state != State.RESOLVED:
+        state = State(incident.state).label.lower()
+        raise ValidationError({"state": f"{incident.number} is {state}, not resolved"})
+    do_change_incident_state(incident, State.IN_PROGRESS, actor=actor, expected_version=None, at=at)
+    if notes.strip():
+        do_add_incident_comment(incident, notes, actor=actor, is_work_note=False, at=at)
 
 
 def category_names() -> list[str]:

@@ -228,6 +228,21 @@ class EventType(models.TextChoices):
     REQUEST_TASK_COMMENTED = "requests.task.work_note_added", "Task work note added"
     # imports
     IMPORT_RUN_FINISHED = "imports.run.finished", "Import finished"
+    # satisfaction surveys (kaizen.surveys): `changes` carries every changed field, the
+    # created events every initial field.
+    SURVEY_DEFINITION_CREATED = "surveys.definition.created", "Survey created"
+    SURVEY_DEFINITION_UPDATED = "surveys.definition.updated", "Survey updated"
+    SURVEY_VERSION_PUBLISHED = "surveys.definition.version_published", "Survey version published"
+    SURVEY_TRIGGER_CREATED = "surveys.trigger.created", "Survey trigger added"
+    SURVEY_TRIGGER_UPDATED = "surveys.trigger.updated", "Survey trigger changed"
+    SURVEY_INVITATION_PLANNED = "surveys.invitation.planned", "Survey invitation drawn"
+    SURVEY_INVITATION_SENT = "surveys.invitation.sent", "Survey sent"
+    SURVEY_INVITATION_REMINDED = "surveys.invitation.reminded", "Survey reminder sent"
+    SURVEY_INVITATION_EXPIRED = "surveys.invitation.expired", "Survey expired"
+    SURVEY_ANSWERED = "surveys.invitation.answered", "Survey answered"
+    SURVEY_ANSWER_CHANGED = "surveys.invitation.answer_changed", "Survey answer changed"
+    SURVEY_FOLLOW_UP_OPENED = "surveys.follow_up.opened", "Survey follow-up opened"
+    SURVEY_FOLLOW_UP_DONE = "surveys.follow_up.done", "Survey follow-up done"
     # notifications (the subject is the person whose preferences changed)
     NOTIFICATION_OPTED_OUT = "notifications.preference.opted_out", "Notification category off"
     NOTIFICATION_OPTED_IN = "notifications.preference.opted_in", "Notification category on"

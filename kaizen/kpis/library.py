@@ -983,48 +983,68 @@ REQUEST_KPIS = (
     ),
 )
 
-SATISFACTION_REASON = (
-    "Kaizen does not send satisfaction surveys yet. Scores collected elsewhere can be pushed "
-    "as external data points to a custom KPI (source: external)."
+# Survey invitations in the analytics store (kaizen/analytics/families/surveys.py). The
+# satisfaction KPIs are plain figures over the answers on the 1-5 headline (NPS answers are
+# another scale); the survey results page weights them by the inverse inclusion probability.
+SURVEY_FACTS = "survey_facts"
+RATING_ANSWER = (
+    Filter("answered", Operator.IS_TRUE, True),
+    Filter("scale", Operator.EQ, "rating"),
 )
 SATISFACTION_KPIS = (
-    not_yet(
+    measured(
         "satisfaction.csat_mean",
         "Customer satisfaction score",
-        "service_level",
         "The average score users give in the survey after their incident or request is "
         "resolved (1 to 5).",
-        "mean of survey score, by answered_at",
+        "mean of survey score (1-5 headline), by answered_at",
         Unit.SCORE,
         HIGHER,
-        reason=SATISFACTION_REASON,
-        required_fields=("survey_response.score", "survey_response.answered_at"),
+        Measure(
+            source=SURVEY_FACTS,
+            aggregate=Aggregate.MEAN,
+            period_column="answered_at",
+            column="score",
+            filters=RATING_ANSWER,
+        ),
+        process="service_level",
         target=4.5,
         warning=4,
     ),
-    not_yet(
+    measured(
         "satisfaction.survey_response_pct",
         "Survey response rate",
-        "service_level",
-        "The share of surveys sent that were answered: how representative the score is.",
+        "The share of surveys sent that were answered (AAPOR RR1): how representative the "
+        "score is.",
         "100 x surveys answered / surveys sent, by sent_at",
         Unit.PERCENT,
         HIGHER,
-        reason=SATISFACTION_REASON,
-        required_fields=("survey.sent_at", "survey_response.answered_at"),
+        Measure(
+            source=SURVEY_FACTS,
+            aggregate=Aggregate.SHARE,
+            period_column="sent_at",
+            filters=(Filter("fielded", Operator.IS_TRUE, True),),
+            numerator=(Filter("answered", Operator.IS_TRUE, True),),
+        ),
+        process="service_level",
         target=30,
         warning=15,
     ),
-    not_yet(
+    measured(
         "satisfaction.dissatisfied_pct",
         "Dissatisfied users",
-        "service_level",
         "The share of survey answers scoring 1 or 2: the experiences to follow up.",
         "100 x answers with score <= 2 / answers, by answered_at",
         Unit.PERCENT,
         LOWER,
-        reason=SATISFACTION_REASON,
-        required_fields=("survey_response.score", "survey_response.answered_at"),
+        Measure(
+            source=SURVEY_FACTS,
+            aggregate=Aggregate.SHARE,
+            period_column="answered_at",
+            filters=RATING_ANSWER,
+            numerator=(Filter("dissatisfied", Operator.IS_TRUE, True),),
+        ),
+        process="service_level",
         target=5,
         warning=10,
     ),

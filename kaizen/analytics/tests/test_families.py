@@ -88,8 +88,9 @@ def test_the_process_families_are_registered():
     from kaizen.analytics.families.outages import OUTAGES
     from kaizen.analytics.families.problems import BREAKDOWN_COLUMNS as PROBLEM_BREAKDOWNS
     from kaizen.analytics.families.problems import PROBLEMS
+    from kaizen.analytics.families.surveys import SURVEYS
 
-    assert record_families() == (CHANGES, INCIDENTS, OUTAGES, PROBLEMS)
+    assert record_families() == (CHANGES, INCIDENTS, OUTAGES, PROBLEMS, SURVEYS)
     (events,) = event_families()
     assert events.name == "incident_event_facts" and events.record_family == INCIDENTS
     assert get_family("incident_facts") is INCIDENTS
@@ -100,6 +101,7 @@ def test_the_process_families_are_registered():
         **BREAKDOWN_COLUMNS,
         **OUTAGE_BREAKDOWNS,
         **PROBLEM_BREAKDOWNS,
+        **SURVEYS.breakdowns,
     }
 
 

@@ -30,6 +30,7 @@ def test_it_holds_every_apps_entries_in_their_order():
         "Service levels",
         "Availability",
         "Agreements",
+        "Surveys",
         "KPIs",
         "Improvement",
         "Teams",

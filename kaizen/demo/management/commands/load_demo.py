@@ -30,6 +30,7 @@ from kaizen.demo.problems import load_problems
 from kaizen.demo.servicelevels import load_service_reviews, load_servicelevels
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
+from kaizen.demo.surveys import load_surveys
 from kaizen.imports.models import ImportRun
 from kaizen.improvement.services import do_scan_opportunities
 from kaizen.kpis.collection import collect_history
@@ -87,6 +88,7 @@ class Command(BaseCommand):
         problems = self._load_problems()
         availability = self._load_availability()
         agreements = self._load_servicelevels()
+        surveys = self._load_surveys()
         added = {
             **people,
             **catalog,
@@ -97,6 +99,7 @@ class Command(BaseCommand):
             **problems,
             **availability,
             **agreements,
+            **surveys,
         }
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
@@ -162,6 +165,12 @@ class Command(BaseCommand):
         self._say("Demo problems: investigating the recurring incidents ...")
         with correlation(), transaction.atomic():
             return load_problems()
+
+    def _load_surveys(self) -> dict[str, int]:
+        # After the incidents: surveys are drawn from their resolutions in the journal.
+        self._say("Demo surveys: a year of satisfaction surveys, answers and follow-ups ...")
+        with correlation(), transaction.atomic():
+            return load_surveys(timezone.now())
 
     def _load_availability(self) -> dict[str, int]:
         # After the incidents and changes: outages are proposed from their major incidents and
