@@ -48,6 +48,15 @@ CATEGORIES: dict[str, Category] = {
             "Fulfilment tasks queued to my teams",
             agents_only=True,
         ),
+        Category(
+            "satisfaction_surveys",
+            "Satisfaction surveys about my resolved incidents and requests",
+        ),
+        Category(
+            "satisfaction_follow_ups",
+            "Follow-ups of unhappy customers of my teams",
+            agents_only=True,
+        ),
     )
 }
 

@@ -53,9 +53,9 @@ class TriggerKind:
     fields: TicketFields
     # The notification categories (kaizen/notifications/categories.py) of the survey mail to
     # the requester and of the follow-up mail to the team's lead: a person who switched off
-    # mail about their tickets gets no survey either.
-    mail_category: str = "incident_updates"
-    follow_up_category: str = "incident_assigned"
+    # surveys is never drawn (and so never counted as not answering).
+    mail_category: str = "satisfaction_surveys"
+    follow_up_category: str = "satisfaction_follow_ups"
 
 
 _KINDS: dict[str, TriggerKind] = {}

@@ -38,7 +38,7 @@ def test_it_lists_my_categories_with_labels(agent):
         "label": "Updates on incidents I reported",
         "enabled": True,
     }
-    assert len(response.json()) == 9
+    assert len(response.json()) == 11
 
 
 def test_it_patches_only_the_listed_categories_of_the_caller(agent):
@@ -55,6 +55,8 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
         "problem_risk_review": True,
         "request_approvals": True,
         "request_task_queued": True,
+        "satisfaction_surveys": True,
+        "satisfaction_follow_ups": True,
     }
     assert not NotificationOptOut.objects.filter(user=other).exists()
     event = JournalEvent.objects.for_subject(agent).latest("id")
@@ -67,10 +69,16 @@ def test_it_puts_every_category(requester):
         {"category": "incident_updates", "enabled": False},
         {"category": "request_updates", "enabled": True},
         {"category": "request_approvals", "enabled": True},
+        {"category": "satisfaction_surveys", "enabled": False},
     ]
     response = client.put(URL, body)
     assert response.status_code == 200
-    every = {"incident_updates": False, "request_updates": True, "request_approvals": True}
+    every = {
+        "incident_updates": False,
+        "request_updates": True,
+        "request_approvals": True,
+        "satisfaction_surveys": False,
+    }
     assert enabled(response) == every
     assert enabled(client.get(URL)) == every
 
@@ -94,7 +102,7 @@ def test_it_names_the_row_with_an_unknown_category(requester):
         "1": {
             "category": [
                 "unknown category 'sla_breach'; yours are incident_updates, request_updates, "
-                "request_approvals"
+                "request_approvals, satisfaction_surveys"
             ]
         }
     }

@@ -23,7 +23,7 @@ def test_it_shows_an_agent_every_category_ticked(client, agent):
     page = client.get(URL).content.decode()
     for label in ("Updates on incidents I reported", "Incidents assigned to me", "SLA breaches"):
         assert label in page
-    assert page.count("checked") == 9
+    assert page.count("checked") == 11
     assert "alan@example.com" in page
 
 
@@ -53,6 +53,8 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
         "problem_risk_review",
         "request_approvals",
         "request_task_queued",
+        "satisfaction_follow_ups",
+        "satisfaction_surveys",
         "sla_breach",
         "sla_warning",
     ]
@@ -64,6 +66,8 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
         "problem_risk_review",
         "request_approvals",
         "request_task_queued",
+        "satisfaction_follow_ups",
+        "satisfaction_surveys",
         "sla_breach",
         "sla_warning",
     ]

@@ -35,6 +35,8 @@ def test_it_opts_out_and_back_in_with_journal_events(agent):
         "problem_risk_review": True,
         "request_approvals": True,
         "request_task_queued": True,
+        "satisfaction_surveys": True,
+        "satisfaction_follow_ups": True,
     }
     assert NotificationOptOut.objects.filter(user=agent).count() == 1
     do_set_notification_preferences(agent, {"sla_warning": True}, actor=agent)
@@ -59,6 +61,7 @@ def test_it_offers_requesters_only_the_categories_they_can_receive(requester):
         "incident_updates": True,
         "request_updates": True,
         "request_approvals": True,
+        "satisfaction_surveys": True,
     }
     with pytest.raises(ValidationError) as error:
         do_set_notification_preferences(requester, {"sla_breach": False}, actor=requester)

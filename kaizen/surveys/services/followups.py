@@ -79,7 +79,7 @@ def open_follow_up(invitation: Invitation, reason: str, *, at: dt.datetime) -> F
             "survey_follow_up",
             [owner],
             {"follow_up": follow_up, "invitation": invitation},
-            category=kind.follow_up_category if kind else "incident_assigned",
+            category=kind.follow_up_category if kind else "satisfaction_follow_ups",
         )
     return follow_up
 

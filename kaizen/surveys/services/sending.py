@@ -98,7 +98,7 @@ def mark_invitations(
 
 def _category(invitation: Invitation) -> str:
     kind = trigger_kind(invitation.source_key)
-    return kind.mail_category if kind else "incident_updates"
+    return kind.mail_category if kind else "satisfaction_surveys"
 
 
 def _queue_mails(template: str, invitations: list[Invitation], at: dt.datetime) -> None:

@@ -184,12 +184,12 @@ def test_the_command_runs_once_and_prints_what_it_did():
     assert result["planned"]["drawn"] == 1 and result["sent"]["sent"] == 1
 
 
-def test_people_who_switched_off_mail_about_their_tickets_are_not_asked():
+def test_people_who_switched_off_surveys_are_not_asked():
     from kaizen.notifications.models import NotificationOptOut
 
     make_survey()
     quiet = requester("quiet")
-    NotificationOptOut.objects.create(user=quiet, category="incident_updates")
+    NotificationOptOut.objects.create(user=quiet, category="satisfaction_surveys")
     resolved_incident(quiet)
     resolved_incident(requester("chatty"))
     run = plan()
