@@ -488,6 +488,10 @@ SPECTACULAR_SETTINGS = {
         "AgreementKindEnum": "kaizen.servicelevels.models.AgreementKind",
         "AgreementStatusEnum": "kaizen.servicelevels.models.AgreementStatus",
         "CustomerKindEnum": "kaizen.servicelevels.models.CustomerKind",
+        "RequestStateEnum": "kaizen.requests.models.State",
+        "RequestTaskStateEnum": "kaizen.requests.models.TaskState",
+        "RequestApprovalStateEnum": "kaizen.requests.models.StepState",
+        "RequestVoteDecisionEnum": "kaizen.requests.models.Decision",
     },
 }
 
