@@ -276,7 +276,6 @@ class RequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-
     def get_url(self, request: ServiceRequest) -> str | None:
         # The request's page (kaizen/requests/portal_urls.py); None in a build without it.
         try:

@@ -24,9 +24,7 @@ def _payload(offering, **extra):
 def test_who_reads_which_types(api, requester, agent):
     open_type = make_request_type(name="Open to all")
     insiders = make_team(members=[make_user()])
-    make_request_type(
-        name="Insiders only", audience=Audience.RESTRICTED, allowed_teams=[insiders]
-    )
+    make_request_type(name="Insiders only", audience=Audience.RESTRICTED, allowed_teams=[insiders])
     make_request_type(name="Retired", is_active=False)
     assert api().get(URL).status_code == 401
     names = [row["name"] for row in api(requester).get(URL).json()["results"]]
