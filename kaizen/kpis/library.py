@@ -939,6 +939,7 @@ CHANGE_KPIS = (
     ),
 )
 
+
 def requests(aggregate: Aggregate, placed_by: str, **fields: object) -> Measure:
     """A measure over request facts, each request placed in the period of `placed_by`."""
     return Measure(
@@ -1019,8 +1020,7 @@ REQUEST_KPIS = (
         "The share of finished fulfilment tasks that met their own target (the OLA between "
         "the service desk and the team doing the task), as the task's clock settled it; "
         "tasks no definition applied to are left out.",
-        "100 x finished tasks whose clock was met / finished tasks with a clock, by "
-        "finished_at",
+        "100 x finished tasks whose clock was met / finished tasks with a clock, by finished_at",
         Unit.PERCENT,
         HIGHER,
         Measure(

@@ -6,14 +6,14 @@ Office hours Mon-Fri 09:00-17:00 UTC. Laptops need their manager's approval and 
 within 16 office hours of submission (the delivery clock does not pause for the approval);
 headsets need no approval and one task, the stores' OLA being 2 office hours.
 
-| request | type    | opened        | approval decided     | fulfilled      | wall h | office h | SLA      |
-|---------|---------|---------------|----------------------|----------------|--------|----------|----------|
-| R1      | laptop  | Mon 2 Mar 09  | approved 2 Mar 13    | Tue 3 Mar 09   | 24     | 8        | met      |
-| R2      | laptop  | Mon 2 Mar 09  | approved 3 Mar 09    | Fri 6 Mar 09   | 96     | 32       | breached |
-| R3      | laptop  | Mon 30 Mar 09 | approved 30 Mar 11   | Wed 1 Apr 10   | 49     | 17       | breached |
-| R4      | laptop  | Thu 2 Apr 09  | rejected 2 Apr 15    | -              |        |          |          |
-| R5      | headset | Wed 1 Apr 09  | -                    | Wed 1 Apr 12   | 3      |          | none     |
-| R6      | headset | Thu 5 Mar 09  | -                    | Thu 5 Mar 10   | 1      |          | none     |
+| req | type    | opened     | approval decided | fulfilled   | wall h | office h | SLA      |
+|-----|---------|------------|------------------|-------------|--------|----------|----------|
+| R1  | laptop  | Mon 2/3 09 | approved 2/3 13  | Tue 3/3 09  | 24     | 8        | met      |
+| R2  | laptop  | Mon 2/3 09 | approved 3/3 09  | Fri 6/3 09  | 96     | 32       | breached |
+| R3  | laptop  | Mon 30/3 09| approved 30/3 11 | Wed 1/4 10  | 49     | 17       | breached |
+| R4  | laptop  | Thu 2/4 09 | rejected 2/4 15  | -           |        |          |          |
+| R5  | headset | Wed 1/4 09 | -                | Wed 1/4 12  | 3      |          | none     |
+| R6  | headset | Thu 5/3 09 | -                | Thu 5/3 10  | 1      |          | none     |
 
 Approval hours: R1 4, R2 24, R3 2 (March), R4 6 (April). The headsets' tasks: R6's done in
 1 office hour (met), R5's in 3 (breached).
