@@ -108,7 +108,8 @@ def seed(requests: int, types: int, rng: random.Random) -> dict[str, Any]:
                 cancellation_reason, opened_at, approval_requested_at, approved_at,
                 fulfilment_started_at, fulfilled_at, closed_at, sla_due_at, sla_state,
                 version, updated_at)
-            SELECT 'REQ' || lpad(g::text, 8, '0'), {first_type} + (g * 7919) % {types}, '{{}}',
+            SELECT 'REQ' || lpad(g::text, 8, '0'),
+                {first_type} + (g::bigint * 7919) % {types}, '{{}}',
                 'Request ' || g, {first_offering} + g % 100, {service.pk},
                 {first_user} + (g * 31) % {user_count}, {first_user} + (g * 31) % {user_count},
                 'portal', s.state, CASE WHEN s.state = 'on_hold' THEN 'awaiting_requester'
