@@ -23,7 +23,6 @@ from kaizen.requests.models import (
     ServiceRequest,
 )
 from kaizen.requests.services.lifecycle import allowed_targets
-from kaizen.requests.services.types import describe_steps, describe_tasks
 from kaizen.sla.models import SLADefinition
 
 LIST_HELP = "Replaces the whole list; leave it out to keep it as it is."
@@ -125,8 +124,31 @@ class RequestTypeSerializer(VersionedSerializer):
         data = super().to_representation(instance)
         form = instance.current_form
         data["form_fields"] = form.fields if form else []
-        data["approval_steps"] = describe_steps(instance)
-        data["tasks"] = describe_tasks(instance)
+        # As the services describe them (services/types.py), from the rows the view prefetched:
+        # no query per type in a list.
+        data["approval_steps"] = [
+            {
+                "position": step.position,
+                "name": step.name,
+                "approver_source": step.approver_source,
+                "team": step.team_id,
+                "people": sorted(person.pk for person in step.people.all()),
+                "policy": step.policy,
+                "required": step.required,
+                "due_hours": step.due_hours,
+                "due_action": step.due_action,
+            }
+            for step in instance.approval_steps.all()
+        ]
+        data["tasks"] = [
+            {
+                "position": task.position,
+                "title": task.title,
+                "instructions": task.instructions,
+                "team": task.team_id,
+            }
+            for task in instance.task_templates.all()
+        ]
         return data
 
 

@@ -270,3 +270,31 @@ def test_the_manager_approves_and_the_request_moves_on(api, requester):
     assert response.json()["state"] == "approved"
     request.refresh_from_db()
     assert request.state == State.APPROVED
+
+
+@pytest.mark.parametrize("url", [URL, TASKS, APPROVALS])
+def test_lists_take_the_same_queries_whatever_the_number_of_rows(api, agent, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    boss = make_user("boss")
+    stores = make_team("Stores", members=[agent])
+    laptop = make_request_type(
+        steps=[{"name": "Line manager", "approver_source": "requester_manager"}]
+    )
+    monitor = make_request_type(name="Monitor", tasks=[{"title": "Give", "team": stores.pk}])
+
+    def add_requests():
+        requester = make_user(kind=UserKind.REQUESTER, manager=boss)
+        make_request(laptop, requester)
+        make_request(monitor, requester)
+
+    add_requests()
+    client = api(agent)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+        add_requests()
+    assert counts[0] == counts[1]

@@ -153,3 +153,30 @@ def test_a_restricted_type_needs_its_audience(api, catalog_manager):
         URL, _payload(offering, audience="restricted", allowed_people=[person.pk]), format="json"
     )
     assert response.status_code == 201 and response.json()["allowed_people"] == [person.pk]
+
+
+def test_the_list_takes_the_same_queries_whatever_the_number_of_types(api, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stores = make_team("Stores")
+    person = make_user()
+
+    def add_type(number):
+        make_request_type(
+            name=f"Type {number}",
+            form=LAPTOP_FORM,
+            steps=[{"name": "Named", "approver_source": "people", "people": [person.pk]}],
+            tasks=[{"title": "Do it", "team": stores.pk}],
+        )
+
+    add_type(1)
+    client = api(agent)
+    counts = []
+    for more in (2, 3):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        counts.append(len(captured.captured_queries))
+        add_type(more)
+    assert counts[0] == counts[1]
+    assert len(client.get(URL).json()["results"][0]["approval_steps"]) == 1
