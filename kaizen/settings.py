@@ -146,6 +146,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
         "DATABASE_SERVER_SIDE_CURSORS_OFF", True
     )
+    # A bounded pool of connections per process (psycopg_pool, through Django): the threaded
+    # web server opens one connection per thread otherwise, and a burst of requests exhausted
+    # the server's max_connections. A request that finds every connection busy waits up to
+    # DATABASE_POOL_TIMEOUT seconds for one. 0 switches the pool off (one connection a thread,
+    # kept DATABASE_CONN_MAX_AGE seconds), e.g. behind PgBouncer.
+    pool_max_size = env_int("DATABASE_POOL_MAX_SIZE", 8)
+    if pool_max_size > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections instead
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env_int("DATABASE_POOL_MIN_SIZE", 1), pool_max_size),
+            "max_size": pool_max_size,
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 20),
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL lets readers go on while one writer commits; IMMEDIATE avoids lock upgrades that
@@ -279,6 +292,10 @@ if not 1 <= KAIZEN_SHARE_LINK_DAYS <= KAIZEN_SHARE_LINK_MAX_DAYS:
         "KAIZEN_SHARE_LINK_DAYS must be between 1 and KAIZEN_SHARE_LINK_MAX_DAYS "
         f"({KAIZEN_SHARE_LINK_MAX_DAYS})"
     )
+# An approver's one-time e-mail link to decide a service request (kaizen/requests).
+KAIZEN_REQUEST_APPROVAL_LINK_DAYS = env_int("KAIZEN_REQUEST_APPROVAL_LINK_DAYS", 7)
+if KAIZEN_REQUEST_APPROVAL_LINK_DAYS < 1:
+    raise ConfigurationError("KAIZEN_REQUEST_APPROVAL_LINK_DAYS must be at least 1")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

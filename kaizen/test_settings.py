@@ -14,6 +14,9 @@ os.environ.setdefault("KAIZEN_SECURE_COOKIES", "false")
 os.environ.setdefault("EMAIL_URL", "locmem://")
 # Tasks run inline in tests; the notification tests drive real queues themselves.
 os.environ.setdefault("KAIZEN_TASK_QUEUE", "immediate")
+# The suite's own connections are pytest-django's, one per test process: no pool (the pool
+# is proven by kaizen/core/tests/test_database_pool.py against a served Kaizen).
+os.environ.setdefault("DATABASE_POOL_MAX_SIZE", "0")
 
 from kaizen.settings import *  # noqa: E402,F403
 

@@ -20,7 +20,7 @@ from kaizen.changes.models import (
     State,
 )
 from kaizen.changes.permissions import can_view_approvals
-from kaizen.changes.services.approvals import active_delegations, delegators_of
+from kaizen.people.delegations import active_delegations, delegators_of
 from kaizen.people.models import User
 
 # How long "decided by me recently" looks back in the inbox.

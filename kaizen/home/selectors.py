@@ -601,10 +601,17 @@ def csi_blocks(user: User, role: str, kpi_rows: list[ScorecardRow]) -> list[Bloc
         key="csi-blocked",
         role=role,
         title="Held at their gate",
-        link_label="The register, with what each initiative lacks",
-        link_url=_url("improvement:register", status="active"),
+        link_label="The initiatives held at their gate",
+        link_url=_url("improvement:register", status="held"),
         empty_text="No active initiative is held at its gate: each has what its step needs.",
-        figures=[Figure("Held", len(blocked), tone=_tone(len(blocked), "warning"))],
+        figures=[
+            Figure(
+                "Held",
+                len(blocked),
+                _url("improvement:register", status="held"),
+                tone=_tone(len(blocked), "warning"),
+            )
+        ],
         note=f"Out of {len(active)} active initiative{'s' if len(active) != 1 else ''}: "
         "each named with the first thing its current step lacks.",
         rows=[
@@ -707,7 +714,12 @@ def requester_blocks(user: User) -> list[Block]:
         empty_text="You have no open incident.",
         figures=[
             Figure("Open", open_count, _url("incidents:my_list", state="open")),
-            Figure("Waiting for you", on_you, tone=_tone(on_you, "warning")),
+            Figure(
+                "Waiting for you",
+                on_you,
+                _url("incidents:my_list", state="your_turn"),
+                tone=_tone(on_you, "warning"),
+            ),
         ],
         rows=[
             Row(

@@ -192,7 +192,7 @@ register_event_shape(
         "actual": Key("Latest value"),
         "status": Key("Status", choices=STATUSES),
         "before_after": Key("Before and after the change"),
-        "synced_event_id": Key("Analytics store synced up to journal event"),
+        "synced_event_id": Key("Figures read every recorded change up to audit trail entry"),
     },
 )
 register_event_shape(

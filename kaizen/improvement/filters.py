@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from kaizen.catalog.models import Service
 from kaizen.core.filtering import search_terms
+from kaizen.improvement import gates
 from kaizen.improvement.models import (
     OPEN_STATUSES,
     Goal,
@@ -16,7 +17,14 @@ from kaizen.improvement.models import (
 from kaizen.people.models import Process
 from kaizen.people.selectors import active_agents
 
-STATUS_CHOICES = [("open", "Open (any)"), ("closed", "Closed (any)"), *Status.choices]
+# "held": active and held at the gate of its current step (the CSI manager's home block).
+HELD = "held"
+STATUS_CHOICES = [
+    ("open", "Open (any)"),
+    ("closed", "Closed (any)"),
+    (HELD, "Held at their gate"),
+    *Status.choices,
+]
 STEP_CHOICES = [(step.value, f"{step.value} · {step.label}") for step in Step]
 SEARCH_FIELDS = ("title", "problem_statement")
 
@@ -26,7 +34,16 @@ def filter_status(queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(status__in=OPEN_STATUSES)
     if value == "closed":
         return queryset.exclude(status__in=OPEN_STATUSES)
+    if value == HELD:
+        return queryset.filter(pk__in=held_at_their_gate())
     return queryset.filter(status=value)
+
+
+def held_at_their_gate() -> list[int]:
+    """The active initiatives whose current step lacks what its gate asks for."""
+    active = list(Initiative.objects.filter(status=Status.ACTIVE).order_by("pk"))
+    results = gates.gates_for(active)
+    return [initiative.pk for initiative in active if not results[initiative.pk].passed]
 
 
 def search(queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models.functions import Concat, Lower
 
 from kaizen.core.times import local_text
 from kaizen.improvement.models import Opportunity, OpportunityKind
@@ -109,6 +110,38 @@ def rows(opportunities: Sequence[Opportunity], found: Folds, today: dt.date) -> 
             )
         )
     return shown
+
+
+def by_subject(opportunities: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """`subject_sort`: what the "Opportunity" column shows, to sort by (a breakdown by its
+    label and value, else the KPI by its name), lower-cased; one query for the names."""
+    pairs = set(opportunities.order_by().values_list("dimension", "kpi_key").distinct())
+    names = kpis_by_key({key for _, key in pairs if key})
+    labels = [
+        When(dimension=dimension, then=Value(f"{dimension_label(dimension)} "))
+        for dimension in sorted({dimension for dimension, _ in pairs if dimension})
+        if dimension != SUBCATEGORY_DIMENSION
+    ]
+    kpi_names = [
+        When(kpi_key=key, then=Value(definition.name)) for key, definition in names.items()
+    ]
+    return opportunities.annotate(
+        subject_sort=Lower(
+            Case(
+                When(
+                    ~Q(dimension=""),
+                    then=Concat(
+                        Case(*labels, default=Value(""), output_field=CharField()),
+                        "dimension_value",
+                        output_field=CharField(),
+                    ),
+                ),
+                *kpi_names,
+                default="kpi_key",
+                output_field=CharField(),
+            )
+        )
+    )
 
 
 def subject_text(dimension: str, value: str) -> str:

@@ -26,7 +26,7 @@ from kaizen.core.listing import list_page
 from kaizen.improvement import services
 from kaizen.improvement.api_filters import OpportunityFilter
 from kaizen.improvement.models import Opportunity, OpportunityKind, OpportunityStatus
-from kaizen.improvement.opportunity_rows import folds, period_text, rows
+from kaizen.improvement.opportunity_rows import by_subject, folds, period_text, rows
 from kaizen.improvement.permissions import (
     can_create_initiative,
     can_manage_register,
@@ -39,7 +39,7 @@ from kaizen.kpis.templatetags.kpis import period_label
 OPPORTUNITY_SORTS = {
     "strength": "strength",
     "kind": "kind",
-    "title": "title",
+    "title": "subject_sort",  # what the column shows (opportunity_rows.by_subject)
     "status": "status",
     "seen": "last_seen_at",
     "found": "first_seen_at",
@@ -99,9 +99,10 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("status"):
         opportunities = opportunities.exclude(status=OpportunityStatus.DISMISSED)
     found = folds(OpportunityListFilter(request.GET, queryset=opportunities).qs)
+    shown = opportunities.exclude(pk__in=found.hidden) if found.hidden else opportunities
     listing = list_page(
         request,
-        opportunities.exclude(pk__in=found.hidden) if found.hidden else opportunities,
+        by_subject(shown) if request.GET.get("sort", "").lstrip("-") == "title" else shown,
         OpportunityListFilter,
         sort_fields=OPPORTUNITY_SORTS,
         default_sort="-strength",

@@ -12,6 +12,7 @@ from kaizen.incidents.models import (
     Channel,
     Impact,
     Incident,
+    OnHoldReason,
     Priority,
     SlaState,
     State,
@@ -39,9 +40,20 @@ ATTENTION_CHOICES = [
 SEARCH_FIELDS = ("number", "short_description", "description")
 
 
+# A caller's own list also offers what waits for them (the home page's "Waiting for you").
+YOUR_TURN = "your_turn"
+MY_STATE_CHOICES = [
+    ("open", "Open (any)"),
+    (YOUR_TURN, "Waiting for you"),
+    *State.choices,
+]
+
+
 def filter_state(queryset: QuerySet, name: str, value: str) -> QuerySet:
     if value == "open":
         return queryset.filter(state__in=OPEN_STATES)
+    if value == YOUR_TURN:
+        return queryset.filter(state=State.ON_HOLD, on_hold_reason=OnHoldReason.AWAITING_CALLER)
     return queryset.filter(state=value)
 
 
@@ -138,7 +150,7 @@ class MyIncidentFilter(django_filters.FilterSet):
     """A requester's own list: search and state only."""
 
     q = django_filters.CharFilter(method=search, label="Search")
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method=filter_state)
+    state = django_filters.ChoiceFilter(choices=MY_STATE_CHOICES, method=filter_state)
 
     class Meta:
         model = Incident

@@ -77,7 +77,7 @@ def imports_to_measure() -> int | None:
         .values_list("id", flat=True)
         .first()
     )
-    history = MeasurementRun.objects.filter(scope=RunScope.HISTORY)
+    history = MeasurementRun.objects.filter(scope=RunScope.HISTORY, finished_at__isnull=False)
     if latest is None:
         return None if history.exists() else 0
     measured = history.filter(synced_event_id__gte=latest).exists()

@@ -68,7 +68,7 @@ register_event_shape(
         "end": Key("Until"),
         "measurements": Key("Measurements written"),
         "not_measurable": kpi_key("Not measurable"),
-        "synced_event_id": Key("Analytics store synced up to journal event"),
+        "synced_event_id": Key("Figures read every recorded change up to audit trail entry"),
     },
 )
 register_event_shape(

@@ -187,7 +187,11 @@ def scorecard(period_kind: str) -> list[ProcessGroup]:
         last = last_with_data.get(definition.key)
         if last is not None:
             row.periods = series.periods(
-                by_key[definition.key], period_kind, window_start(last, period_kind), last
+                by_key[definition.key],
+                period_kind,
+                window_start(last, period_kind),
+                last,
+                point_in_time=definition.point_in_time,
             )
             row.latest, row.current = latest_and_current(row.periods)
             row.status = (

@@ -89,16 +89,21 @@ def has_data(measurement: Stored | None) -> bool:
     return measurement is not None and measurement.value is not None
 
 
-def so_far(start: dt.date, kind: str, computed_at: dt.datetime | None) -> str:
+def so_far(
+    start: dt.date, kind: str, computed_at: dt.datetime | None, *, point_in_time: bool = False
+) -> str:
     """ "so far, 6 days of 31" when the period was measured before it ended (its figure covers
     only part of it); "" for a finished one. A day measured during itself is "so far, up to
-    14:05"."""
+    14:05". A point-in-time figure (a backlog, counted at an instant) covers no stretch of
+    the period: it is "as of 6 Dec" (a day's: "as of 14:05")."""
     end = period_end(start, kind)
     if end is None or computed_at is None:
         return ""
     measured = timezone.localtime(computed_at) if timezone.is_aware(computed_at) else computed_at
     if measured.date() >= end:
         return ""
+    if point_in_time:
+        return f"as of {measured:%H:%M}" if kind == PeriodKind.DAY else f"as of {measured:%-d %b}"
     if kind == PeriodKind.DAY:
         return f"so far, up to {measured:%H:%M}"
     days = (end - start).days
@@ -137,7 +142,12 @@ def data_range(measurements: Iterable[Stored]) -> tuple[dt.date, dt.date] | None
 
 
 def periods(
-    measurements: Iterable[Stored], kind: str, first: dt.date, last: dt.date
+    measurements: Iterable[Stored],
+    kind: str,
+    first: dt.date,
+    last: dt.date,
+    *,
+    point_in_time: bool = False,
 ) -> list[Period]:
     """Every period from `first` to `last` (their periods, both included), oldest first, each
     with its stored row or None: the holes keep their place, so a chart draws a gap there
@@ -148,7 +158,9 @@ def periods(
             start=start,
             label=period_label(start, kind),
             measurement=by_start.get(start),
-            so_far=so_far(start, kind, by_start[start].computed_at) if start in by_start else "",
+            so_far=so_far(start, kind, by_start[start].computed_at, point_in_time=point_in_time)
+            if start in by_start
+            else "",
         )
         for start in period_starts(first, last, kind)
     ]

@@ -239,6 +239,30 @@ def _measure(
     return collected
 
 
+@transaction.atomic
+def _store_collected(run: MeasurementRun, collected: Collected) -> int:
+    """Replace one KPI's figures of one period kind and breakdown, in a transaction of its
+    own; the number stored."""
+    measurements = _measurements_from(
+        collected.definition,
+        collected.rows,
+        kind=collected.kind,
+        dimension=collected.dimension,
+        start=collected.start,
+        run=run,
+    )
+    _replace_measurements(
+        measurements,
+        key=collected.definition.key,
+        kind=collected.kind,
+        dimension=collected.dimension,
+        start=collected.start,
+        end=collected.end,
+        run=run,
+    )
+    return len(measurements)
+
+
 def do_collect_measurements(
     *,
     actor: Any,
@@ -254,8 +278,8 @@ def do_collect_measurements(
     replacing what was stored for that range. Journaled. `scope` says what the run was for
     (kaizen.kpis.collection: the recent months, the whole history).
 
-    The engine reads the analytics store before the transaction opens, so the database is
-    held only for the writes."""
+    The engine reads the analytics store before any transaction opens, and the writes are
+    short transactions, so the database is never held for long (see below)."""
     _check_collection(period_kinds, breakdowns)
     definitions = _definitions_for(keys)
     cursor = synced_event_id()
@@ -290,27 +314,16 @@ def do_collect_measurements(
             # One KPI the engine refuses (say, a filter value of the wrong type) must not
             # stop the others; the run names it and why.
             run.not_measurable.append({"key": definition.key, "reason": str(error)})
+    # Short transactions: the run first, then each KPI x period kind x breakdown on its own,
+    # then the ending. On SQLite a transaction holds the one write lock, and a collection
+    # written in one transaction kept people's writes waiting past their timeout. Each unit's
+    # figures are replaced whole; a run that dies midway is left without `finished_at` and
+    # counts for nothing (the next run measures again).
     with transaction.atomic():
         run.save()
-        for collected in results:
-            measurements = _measurements_from(
-                collected.definition,
-                collected.rows,
-                kind=collected.kind,
-                dimension=collected.dimension,
-                start=collected.start,
-                run=run,
-            )
-            _replace_measurements(
-                measurements,
-                key=collected.definition.key,
-                kind=collected.kind,
-                dimension=collected.dimension,
-                start=collected.start,
-                end=collected.end,
-                run=run,
-            )
-            run.measurements += len(measurements)
+    for collected in results:
+        run.measurements += _store_collected(run, collected)
+    with transaction.atomic():
         run.finished_at = timezone.now()
         run.save(update_fields=["measurements", "finished_at"])
         record_event(

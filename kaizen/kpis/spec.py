@@ -192,6 +192,11 @@ class KPIDefinition:
     def measurable(self) -> bool:
         return self.measure is not None
 
+    @property
+    def point_in_time(self) -> bool:
+        """Counted at an instant (a backlog), not over a stretch of time."""
+        return self.measure is not None and self.measure.point_in_time
+
 
 # The dimensions measurements are broken down by (the analytics families' breakdown names), as
 # people read them.

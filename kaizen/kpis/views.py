@@ -97,7 +97,9 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
             "period_kind": period_kind,
             "sparkline_periods": SPARKLINE_PERIODS,
             "chart_data": chart_data,
-            "last_run": MeasurementRun.objects.order_by("-started_at").first(),
+            "last_run": MeasurementRun.objects.filter(finished_at__isnull=False)
+            .order_by("-started_at")
+            .first(),
             "can_manage": can_manage_kpis(request.user),
         },
     )
@@ -194,7 +196,11 @@ def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     period_kind, dimension = options.options()
     stored = stored_series(key, period_kind)
     shown_range = _shown_range(stored, period_kind, options)
-    periods = series.periods(stored, period_kind, *shown_range) if shown_range else []
+    periods = (
+        series.periods(stored, period_kind, *shown_range, point_in_time=definition.point_in_time)
+        if shown_range
+        else []
+    )
     latest, current = latest_and_current(periods)
     with_data = [period for period in periods if not period.empty]
     breakdown, measured_now = [], False

@@ -17,6 +17,7 @@ CATEGORIES: dict[str, Category] = {
     category.key: category
     for category in (
         Category("incident_updates", "Updates on incidents I reported"),
+        Category("request_updates", "Updates on service requests I made or that are for me"),
         Category("incident_assigned", "Incidents assigned to me", agents_only=True),
         Category(
             "sla_warning",
@@ -34,8 +35,17 @@ CATEGORIES: dict[str, Category] = {
             agents_only=True,
         ),
         Category(
+            "request_approvals",
+            "Service requests waiting for my approval, and the approval outcome of mine",
+        ),
+        Category(
             "problem_risk_review",
             "Accepted problem risks due for review, with what they cost since",
+            agents_only=True,
+        ),
+        Category(
+            "request_task_queued",
+            "Fulfilment tasks queued to my teams",
             agents_only=True,
         ),
     )

@@ -53,6 +53,18 @@ class UserForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
         fields = USER_FIELDS
         labels = {"is_superuser": "Administrator", "is_staff": "Can open the admin site"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Who approves where a request asks for "the requester's manager": any active person.
+        manager = self.fields["manager"]
+        manager.queryset = User.objects.filter(is_active=True).order_by(
+            "last_name", "first_name", "username"
+        )
+        if self.instance.pk:
+            manager.queryset = manager.queryset.exclude(pk=self.instance.pk)
+        manager.empty_label = "No manager"
+        manager.help_text = "Approves this person's service requests where a manager must."
+
 
 class ProfileForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
     time_zone = time_zone_field()

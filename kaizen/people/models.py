@@ -53,6 +53,11 @@ class User(AbstractUser):
     def is_agent(self) -> bool:
         return self.kind == UserKind.AGENT or self.is_superuser
 
+    def clean(self) -> None:
+        super().clean()
+        if self.manager_id is not None and self.manager_id == self.pk:
+            raise ValidationError({"manager": "a person cannot be their own manager"})
+
 
 class Team(models.Model):
     """An assignment group: the unit tickets are queued to."""
@@ -148,3 +153,33 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class Delegation(models.Model):
+    """While away, an approver lets someone decide for them from `starts_at` until `ends_at`:
+    their change votes and their service request approvals (kaizen/people/delegations.py).
+
+    The table kept its name from the change app, where it was born (no data moved)."""
+
+    delegator = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_given")
+    delegate = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="delegations_received"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "changes_delegation"
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["delegate", "starts_at", "ends_at"], name="delegation_delegate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator} → {self.delegate}"

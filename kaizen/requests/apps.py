@@ -9,7 +9,11 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from kaizen.journal.events import EventType
         from kaizen.journal.verify import FoldedKind, register
-        from kaizen.requests import sla_kind
+        from kaizen.requests import (  # noqa: F401 - the event shapes: how events read
+            approval_event_shapes,
+            sla_kind,
+            task_event_shapes,
+        )
         from kaizen.requests.services.base import REQUEST_TYPES, REQUESTS, TASKS
 
         sla_kind.register()
@@ -30,3 +34,8 @@ class RequestsConfig(AppConfig):
                 ),
             )
         )
+        # The catalogue's service page lists what can be requested from it (portal).
+        from kaizen.core.ticket_panels import register_ticket_panel
+        from kaizen.requests.panels import SERVICE_PANEL
+
+        register_ticket_panel("service", SERVICE_PANEL)

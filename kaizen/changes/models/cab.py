@@ -1,5 +1,5 @@
 """Authorisation by the change advisory board: approval policies, the approval rounds with their
-approvers' votes, delegations while away, and CAB meetings with their agendas.
+approvers' votes, and CAB meetings with their agendas.
 
 Only kaizen.changes.services (approvals.py, policies.py, meetings.py) writes these rows, each
 write journaled. A round copies its policy's rules when it opens, so editing a policy never
@@ -10,7 +10,10 @@ from django.db import models
 from django.urls import reverse
 
 from kaizen.changes.models.records import Change, ChangeType, Risk
-from kaizen.people.models import Team, User
+
+# Delegations while away are the people app's (shared with service requests); the name stays
+# importable from here.
+from kaizen.people.models import Delegation, Team, User
 
 __all__ = [
     "AgendaItem",
@@ -260,32 +263,6 @@ class Approver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.round.change.number}"
-
-
-class Delegation(models.Model):
-    """While away, an approver lets someone vote for them from `starts_at` until `ends_at`."""
-
-    delegator = models.ForeignKey(User, on_delete=models.CASCADE, related_name="delegations_given")
-    delegate = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="delegations_received"
-    )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-starts_at", "-id"]
-        indexes = [
-            models.Index(fields=["delegate", "starts_at", "ends_at"], name="delegation_delegate")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.delegator} → {self.delegate}"
 
 
 class CabSchedule(models.Model):

@@ -27,7 +27,6 @@ from kaizen.changes.models import (
     Change,
     ChangeType,
     Decision,
-    Delegation,
     Fallback,
     RoundStatus,
     Route,
@@ -39,6 +38,12 @@ from kaizen.changes.services.base import moment
 from kaizen.journal.events import EventType
 from kaizen.journal.services import record_event, to_journal_value
 from kaizen.notifications import services as notifications
+from kaizen.people.delegations import (  # noqa: F401  (the change pages and API use them here)
+    active_delegations,
+    delegators_of,
+    do_delegate,
+    do_revoke_delegation,
+)
 from kaizen.people.models import Process, ProcessRole, Role, User
 
 CATEGORY = "change_approvals"
@@ -284,83 +289,7 @@ def open_authorisation(
     return approval_round
 
 
-# -- delegation ---------------------------------------------------------------------------------
-
-
-def active_delegations(at: dt.datetime) -> QuerySet[Delegation]:
-    return Delegation.objects.filter(starts_at__lte=at, ends_at__gt=at, revoked_at=None)
-
-
-def delegators_of(user: User, at: dt.datetime) -> list[int]:
-    """The people `user` may vote for at `at`."""
-    return list(active_delegations(at).filter(delegate=user).values_list("delegator", flat=True))
-
-
-@transaction.atomic
-def do_delegate(
-    delegator: User,
-    delegate: User,
-    *,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    reason: str = "",
-    actor: User | None,
-    at: dt.datetime | None = None,
-) -> Delegation:
-    """Let `delegate` vote for `delegator` from `starts_at` until `ends_at` (while away).
-    Votes cast outside that period are refused; a delegation can be revoked."""
-    at = moment(at)
-    if delegate.pk == delegator.pk:
-        raise ValidationError({"delegate": "choose someone else to vote for you"})
-    if not delegate.is_active:
-        raise ValidationError({"delegate": f"{delegate} cannot sign in"})
-    if ends_at <= starts_at:
-        raise ValidationError({"ends_at": "the end must be after the start"})
-    if ends_at <= at:
-        raise ValidationError({"ends_at": "the period is already over"})
-    delegation = Delegation.objects.create(
-        delegator=delegator,
-        delegate=delegate,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        reason=reason.strip()[:200],
-        created_at=at,
-        created_by=actor,
-    )
-    record_event(
-        EventType.APPROVAL_DELEGATED,
-        delegator,
-        actor=actor,
-        occurred_at=at,
-        data={
-            "delegation": delegation.pk,
-            "delegate": to_journal_value(delegate),
-            "starts_at": to_journal_value(starts_at),
-            "ends_at": to_journal_value(ends_at),
-            "reason": delegation.reason,
-        },
-    )
-    return delegation
-
-
-@transaction.atomic
-def do_revoke_delegation(
-    delegation: Delegation, *, actor: User | None, at: dt.datetime | None = None
-) -> Delegation:
-    at = moment(at)
-    if delegation.revoked_at is not None:
-        raise ValidationError({"delegation": "this delegation was already revoked"})
-    delegation.revoked_at = at
-    delegation.save(update_fields=["revoked_at"])
-    record_event(
-        EventType.APPROVAL_DELEGATION_REVOKED,
-        delegation.delegator,
-        actor=actor,
-        occurred_at=at,
-        data={"delegation": delegation.pk, "delegate": to_journal_value(delegation.delegate)},
-    )
-    return delegation
-
+# -- delegation: the people app's (kaizen/people/delegations.py), shared with service requests --
 
 # -- votes --------------------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""When an approval round is decided: pure functions over vote counts, no database.
+"""When a change's approval round is decided: pure functions over vote counts, no database.
+The rules of one group are generic (kaizen/core/quorum.py, shared with service requests);
+this module adds what a change round adds: several groups, escalation, and the words.
 
 A round has one or two groups of approvers (the policy's route, and a change manager when the
 policy asks for one too); each group has a rule:
@@ -17,80 +19,27 @@ The round is rejected once any group rejects, escalated once any group is tied w
 manager to approve or reject decides.
 """
 
-from typing import NamedTuple
+from kaizen.core.quorum import (
+    APPROVE,
+    ESCALATE,
+    REJECT,
+    GroupRule,
+    Tally,
+    group_outcome,
+    needed,
+)
 
-APPROVE = "approve"
-REJECT = "reject"
-ESCALATE = "escalate"
-
-
-class Tally(NamedTuple):
-    approve: int
-    reject: int
-    abstain: int
-    pending: int
-
-    @property
-    def size(self) -> int:
-        return self.approve + self.reject + self.abstain + self.pending
-
-    @property
-    def cast(self) -> int:
-        return self.approve + self.reject + self.abstain
-
-
-class GroupRule(NamedTuple):
-    rule: str  # "count", "all", "majority" (models.Rule) or "first"
-    required: int | None  # k, or the quorum; None: 1 for count, half (rounded up) for majority
-    tie_action: str  # "approve", "reject", "escalate"
-
-
-def needed(rule: GroupRule, size: int) -> int:
-    """The k of a count rule or the quorum of a majority, never more than the approvers."""
-    if rule.rule == "majority":
-        wanted = rule.required if rule.required else (size + 1) // 2
-    else:
-        wanted = rule.required or 1
-    return max(1, min(wanted, size)) if size else 0
-
-
-def group_outcome(rule: GroupRule, tally: Tally) -> str | None:
-    """ "approve", "reject", "escalate", or None while the votes to come could still change it."""
-    if tally.size == 0:
-        return None
-    if rule.rule == "first":
-        if tally.approve:
-            return APPROVE
-        if tally.reject:
-            return REJECT
-        return REJECT if tally.pending == 0 else None
-    if rule.rule == "count":
-        k = needed(rule, tally.size)
-        if tally.approve >= k:
-            return APPROVE
-        if tally.approve + tally.pending < k:
-            return REJECT
-        return None
-    if rule.rule == "all":
-        if tally.reject:
-            return REJECT
-        if tally.pending:
-            return None
-        return APPROVE if tally.approve else rule.tie_action
-    # majority
-    if tally.cast < needed(rule, tally.size):
-        return None
-    if tally.approve > tally.reject + tally.pending:
-        return APPROVE
-    if tally.reject > tally.approve + tally.pending:
-        return REJECT
-    if rule.tie_action == APPROVE and tally.approve == tally.reject + tally.pending:
-        return APPROVE
-    if rule.tie_action == REJECT and tally.reject == tally.approve + tally.pending:
-        return REJECT
-    if tally.pending == 0 and tally.approve == tally.reject:
-        return rule.tie_action
-    return None
+__all__ = [
+    "APPROVE",
+    "ESCALATE",
+    "REJECT",
+    "GroupRule",
+    "Tally",
+    "group_outcome",
+    "needed",
+    "progress_text",
+    "round_outcome",
+]
 
 
 def round_outcome(groups: list[tuple[GroupRule, Tally]]) -> str | None:

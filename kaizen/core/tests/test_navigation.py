@@ -19,7 +19,10 @@ def test_it_holds_every_apps_entries_in_their_order():
     assert labels == [
         "Home",
         "Incidents",
+        "Request something",
+        "My requests",
         "Self-help",
+        "Requests",
         "Changes",
         "Problems",
         "Catalogue",
@@ -61,3 +64,13 @@ def test_it_marks_a_parent_active_through_its_child(registry, admin_user):
         True,
         False,
     ]
+
+
+def test_requests_show_the_catalogue_to_everyone_and_the_desk_to_agents(requester, agent):
+    for_requester = [item["label"] for item in navigation_for(requester, "/")]
+    assert {"Request something", "My requests"} <= set(for_requester)
+    assert "Requests" not in for_requester
+    items = {item["label"]: item for item in navigation_for(agent, "/requests/types/")}
+    # The tasks' and approvals' pages join once their parts name their URLs.
+    assert [child["label"] for child in items["Requests"]["children"]][-1] == "Request types"
+    assert items["Requests"]["active"]

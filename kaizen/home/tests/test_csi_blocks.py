@@ -43,7 +43,9 @@ def test_it_counts_open_initiatives_by_step_and_names_what_holds_them(client, ir
         "Step 1: Link the initiative to at least one goal it serves (and 1 more)"
     )
     assert details[linked.title] == "Step 1: Choose at least one KPI to measure"
-    assert gate.link_url == "/improvement/?status=active"  # the register says what each lacks
+    # The register lists exactly the three held (the stopped one is not active).
+    assert gate.link_url == "/improvement/?status=held"
+    assert listed_count(client, gate.figures[0].url) == 3
 
 
 def test_it_counts_the_opportunities_not_yet_triaged(client, iris):

@@ -29,6 +29,7 @@ def test_it_lists_my_open_incidents_with_what_each_waits_for(client, requester):
         "Laptop broken": ("Waiting for a supplier", ""),
     }
     assert listed_count(client, shown.figures[0].url) == 3
+    assert listed_count(client, shown.figures[1].url) == 1  # exactly the one waiting for them
 
 
 def test_it_says_in_words_what_every_state_waits_for():

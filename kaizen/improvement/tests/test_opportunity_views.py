@@ -159,6 +159,25 @@ def test_it_filters_by_kind_and_sorts_by_strength(web, agent):
     assert [row.pk for row in rows] == [other.pk]
 
 
+def test_sorting_by_opportunity_follows_what_the_column_shows(web, agent):
+    """The column shows "Service Zeta", the stored title "SLA breaches: service Zeta at 60 %";
+    a KPI-wide finding shows the KPI's name. Sorted by what is shown, not by the title."""
+    from kaizen.improvement.models import Opportunity
+
+    zeta = make_opportunity(value="zeta")
+    alpha = make_opportunity(value="Alpha")
+    whole_kpi = make_opportunity(value="Mail")
+    Opportunity.objects.filter(pk=whole_kpi.pk).update(
+        dimension="", dimension_value="", title="A title that sorts first"
+    )
+    client = web(agent)
+    rows = client.get(LIST + "?sort=title").context["object_list"]
+    # "incidents resolved within sla" < "service alpha" < "service zeta"
+    assert [row.pk for row in rows] == [whole_kpi.pk, alpha.pk, zeta.pk]
+    rows = client.get(LIST + "?sort=-title").context["object_list"]
+    assert [row.pk for row in rows] == [zeta.pk, alpha.pk, whole_kpi.pk]
+
+
 def _table(page: str) -> tuple[list[str], list[list[str]]]:
     """The list's header cells and each row's cells, as text."""
 

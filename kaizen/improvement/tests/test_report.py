@@ -163,7 +163,8 @@ def test_it_shows_the_figures_of_the_analysis_with_their_units(web, agent, analy
     assert result["cleaning"][0]["description"] in page
     assert RULE_REASON in page
     # Provenance.
-    assert f"(analysis {analysis.pk})" in page
+    assert f"saved analysis {analysis.pk}" in page
+    assert "journal event" not in page
 
 
 def test_it_says_when_a_kpi_has_no_analysis_yet(web, agent, process_owner):

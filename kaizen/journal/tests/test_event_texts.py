@@ -490,7 +490,7 @@ def test_kpi_and_import_events(agent):
         "Until: 31 Mar 2026",
         "Measurements written: 96",
         "Not measurable: Incidents opened, no.such_kpi",
-        "Analytics store synced up to journal event: 4410",
+        "Figures read every recorded change up to audit trail entry: 4410",
     ]
     upload = ExternalUpload.objects.create(channel="csv", kpi_key="incident.opened")
     assert lines(
@@ -751,7 +751,7 @@ def test_step_output_events(agent):
         "Latest value: 87.5432",
         "Status: Off target",
         "Before and after the change: improved",
-        "Analytics store synced up to journal event: 4410",
+        "Figures read every recorded change up to audit trail entry: 4410",
     ]
     assert lines(
         EventType.BASELINE_RECORDED,

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from kaizen.kpis import library
+from kaizen.kpis.library import get_kpi
 from kaizen.kpis.management.commands.kpi import Command
 from kaizen.kpis.tests.test_engine import story  # noqa: F401 (fixture)
 
@@ -87,8 +88,10 @@ def test_it_reports_data_quality(story):  # noqa: F811
     report = json.loads(kpi("quality", "incident.sla_met_pct", "--json"))
     assert report["kpi"] == "incident.sla_met_pct" and report["verdict"] == "poor"
     text = kpi("quality", "incident.sla_met_pct")
-    assert text.startswith("incident.sla_met_pct: poor")
-    assert "  SLA verdict (sla_met): 3 of 4 rows filled (75 %)" in text.splitlines()
+    lines = text.splitlines()
+    assert lines[0] == f"{get_kpi('incident.sla_met_pct').name}: data quality poor"
+    assert "  SLA verdict filled for 3 of them (75 %), missing for 1." in lines
+    assert "incident.sla_met_pct" not in text and "2016-03-01" not in text
 
 
 def test_it_names_the_response_verdict_in_words(story):  # noqa: F811
@@ -98,7 +101,7 @@ def test_it_names_the_response_verdict_in_words(story):  # noqa: F811
     assert verdict["label"] == "Response SLA verdict"
     assert (verdict["filled"], verdict["missing"]) == (5, 1)
     text = kpi("quality", "service_level.response_sla_met_pct")
-    assert "  Response SLA verdict (response_sla_met): 5 of 6 rows filled (83.33 %)" in (
+    assert "  Response SLA verdict filled for 5 of them (83.33 %), missing for 1." in (
         text.splitlines()
     )
 

@@ -111,6 +111,15 @@ def test_a_store_never_measured_whole_is_measured_once():
     assert imports_to_measure() is None
 
 
+def test_a_history_run_that_died_before_its_end_measured_nothing():
+    from django.utils import timezone
+
+    MeasurementRun.objects.create(started_at=timezone.now(), scope=RunScope.HISTORY)
+    assert imports_to_measure() == 0
+    measure_imported_history()
+    assert imports_to_measure() is None
+
+
 def test_the_kpi_page_shows_the_imported_range_with_the_gap_folded(tmp_path, web, agent):
     import_old_history(tmp_path)
     measure_imported_history()

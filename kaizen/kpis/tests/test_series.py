@@ -52,6 +52,14 @@ def test_it_says_so_far_for_a_period_measured_before_it_ended():
     assert series.so_far(D(1970, 1, 1), "all", measured) == ""
 
 
+def test_a_point_in_time_figure_of_an_unfinished_period_says_when_it_was_counted():
+    measured = timezone.make_aware(dt.datetime(2026, 12, 6, 22, 43))
+    backlog = {"point_in_time": True}
+    assert series.so_far(D(2026, 12, 1), "month", measured, **backlog) == "as of 6 Dec"
+    assert series.so_far(D(2026, 12, 6), "day", measured, **backlog) == "as of 22:43"
+    assert series.so_far(D(2026, 11, 1), "month", measured, **backlog) == ""
+
+
 def test_it_folds_runs_of_empty_periods_and_keeps_measured_empty_apart_from_never_measured():
     rows = [
         stored(D(2014, 12, 1), 4),

@@ -146,3 +146,39 @@ def test_it_measures_store_facts_through_the_engine_with_their_provenance():
     assert march.source == MeasurementSource.ENGINE and march.run == run
     by_service = Measurement.objects.filter(dimension="service", period_start="2026-03-01")
     assert sorted(m.dimension_value for m in by_service) == ["Email", "VPN"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_people_can_write_while_a_collection_stores_its_figures(march_points, monkeypatch):
+    """Between two KPI x period x breakdown units the collection holds no transaction: a web
+    write that will not wait at all (SQLite busy_timeout 0) goes through. Written in one
+    transaction, the collection kept the database locked from its first figure to its last."""
+    from django.db import connection as this_thread
+
+    from kaizen.kpis import services
+    from kaizen.testing import database_for_threads, in_thread, make_user
+
+    stored_units = []
+    written = []
+    original = services._store_collected
+
+    def store_then_let_someone_write(run, collected):
+        stored = original(run, collected)
+        stored_units.append(collected)
+        if len(stored_units) == 1:
+
+            def impatient_write():
+                with this_thread.cursor() as cursor:
+                    if this_thread.vendor == "sqlite":
+                        cursor.execute("PRAGMA busy_timeout = 0")
+                written.append(make_user().pk)
+
+            in_thread(impatient_write)
+        return stored
+
+    monkeypatch.setattr(services, "_store_collected", store_then_let_someone_write)
+    with database_for_threads():
+        run = in_thread(lambda: collect(period_kinds=["month", "week"], breakdowns=["service"]))
+    assert len(stored_units) == 4
+    assert len(written) == 1
+    assert run.finished_at is not None and run.measurements > 0

@@ -38,7 +38,7 @@ def test_it_lists_my_categories_with_labels(agent):
         "label": "Updates on incidents I reported",
         "enabled": True,
     }
-    assert len(response.json()) == 6
+    assert len(response.json()) == 9
 
 
 def test_it_patches_only_the_listed_categories_of_the_caller(agent):
@@ -47,11 +47,14 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
     assert response.status_code == 200
     assert enabled(response) == {
         "incident_updates": True,
+        "request_updates": True,
         "incident_assigned": True,
         "sla_warning": False,
         "sla_breach": True,
         "change_approvals": True,
         "problem_risk_review": True,
+        "request_approvals": True,
+        "request_task_queued": True,
     }
     assert not NotificationOptOut.objects.filter(user=other).exists()
     event = JournalEvent.objects.for_subject(agent).latest("id")
@@ -60,16 +63,22 @@ def test_it_patches_only_the_listed_categories_of_the_caller(agent):
 
 def test_it_puts_every_category(requester):
     client = api(requester)
-    response = client.put(URL, [{"category": "incident_updates", "enabled": False}])
+    body = [
+        {"category": "incident_updates", "enabled": False},
+        {"category": "request_updates", "enabled": True},
+        {"category": "request_approvals", "enabled": True},
+    ]
+    response = client.put(URL, body)
     assert response.status_code == 200
-    assert enabled(response) == {"incident_updates": False}
-    assert enabled(client.get(URL)) == {"incident_updates": False}
+    every = {"incident_updates": False, "request_updates": True, "request_approvals": True}
+    assert enabled(response) == every
+    assert enabled(client.get(URL)) == every
 
 
 def test_it_refuses_a_put_missing_a_category(agent):
     response = api(agent).put(URL, [{"category": "sla_breach", "enabled": False}])
     assert response.status_code == 400
-    assert "missing: incident_updates, incident_assigned, sla_warning" in str(response.json())
+    assert "missing: incident_updates, request_updates, incident_assigned" in str(response.json())
     assert not NotificationOptOut.objects.exists()
 
 
@@ -82,7 +91,12 @@ def test_it_names_the_row_with_an_unknown_category(requester):
     assert response.status_code == 400
     # Keyed by the row's position in the list.
     assert response.json() == {
-        "1": {"category": ["unknown category 'sla_breach'; yours are incident_updates"]}
+        "1": {
+            "category": [
+                "unknown category 'sla_breach'; yours are incident_updates, request_updates, "
+                "request_approvals"
+            ]
+        }
     }
     assert not NotificationOptOut.objects.exists()
 

@@ -23,7 +23,7 @@ def test_it_shows_an_agent_every_category_ticked(client, agent):
     page = client.get(URL).content.decode()
     for label in ("Updates on incidents I reported", "Incidents assigned to me", "SLA breaches"):
         assert label in page
-    assert page.count("checked") == 6
+    assert page.count("checked") == 9
     assert "alan@example.com" in page
 
 
@@ -43,12 +43,16 @@ def test_it_warns_when_there_is_no_address(client, requester):
 
 def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     client.force_login(agent)
-    response = client.post(URL, {"incident_updates": "on", "incident_assigned": "on"})
+    response = client.post(
+        URL, {"incident_updates": "on", "request_updates": "on", "incident_assigned": "on"}
+    )
     assert response.status_code == 302 and response["Location"] == URL
     opted_out = NotificationOptOut.objects.filter(user=agent).values_list("category", flat=True)
     assert sorted(opted_out) == [
         "change_approvals",
         "problem_risk_review",
+        "request_approvals",
+        "request_task_queued",
         "sla_breach",
         "sla_warning",
     ]
@@ -58,13 +62,15 @@ def test_it_saves_unticked_categories_as_opt_outs(client, agent):
     assert sorted(event.data["category"] for event in events) == [
         "change_approvals",
         "problem_risk_review",
+        "request_approvals",
+        "request_task_queued",
         "sla_breach",
         "sla_warning",
     ]
     assert {event.actor for event in events} == {agent}
     page = client.get(URL).content.decode()
     assert "Your notification preferences were saved." in page
-    assert page.count("checked") == 2
+    assert page.count("checked") == 3
 
 
 def test_it_answers_405_to_other_methods(client, agent):

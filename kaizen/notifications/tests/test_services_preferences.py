@@ -27,11 +27,14 @@ def test_it_opts_out_and_back_in_with_journal_events(agent):
     )
     assert saved == {
         "incident_updates": True,
+        "request_updates": True,
         "incident_assigned": True,
         "sla_warning": False,
         "sla_breach": True,
         "change_approvals": True,
         "problem_risk_review": True,
+        "request_approvals": True,
+        "request_task_queued": True,
     }
     assert NotificationOptOut.objects.filter(user=agent).count() == 1
     do_set_notification_preferences(agent, {"sla_warning": True}, actor=agent)
@@ -52,7 +55,11 @@ def test_it_journals_nothing_when_nothing_changes(agent):
 
 
 def test_it_offers_requesters_only_the_categories_they_can_receive(requester):
-    assert preferences_for(requester) == {"incident_updates": True}
+    assert preferences_for(requester) == {
+        "incident_updates": True,
+        "request_updates": True,
+        "request_approvals": True,
+    }
     with pytest.raises(ValidationError) as error:
         do_set_notification_preferences(requester, {"sla_breach": False}, actor=requester)
     assert error.value.message_dict == {"category": ["unknown notification category: sla_breach"]}

@@ -30,6 +30,13 @@ class UserSerializer(VersionedSerializer):
     display_name = serializers.CharField(source="__str__", read_only=True)
     teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     process_roles = ProcessRoleSerializer(many=True, read_only=True)
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        help_text="Who approves this person's service requests where a manager must (a person's "
+        "id), or null",
+    )
 
     class Meta:
         model = User

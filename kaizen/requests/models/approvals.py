@@ -3,7 +3,7 @@ submitted, so editing the type never changes a running approval) and one vote pe
 
 from django.db import models
 
-from kaizen.people.models import User
+from kaizen.people.models import Team, User
 from kaizen.requests.models.catalog import ApprovalPolicy, ApproverSource, DueAction
 from kaizen.requests.models.records import ServiceRequest
 
@@ -21,6 +21,12 @@ class RequestApproval(models.Model):
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=120)
     approver_source = models.CharField(max_length=24, choices=ApproverSource.choices)
+    # The team or people the step named when the request was submitted: editing the type's
+    # steps later never changes who a running approval asks.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    people = models.ManyToManyField(User, blank=True, related_name="+")
     policy = models.CharField(max_length=8, choices=ApprovalPolicy.choices)
     required = models.PositiveIntegerField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)

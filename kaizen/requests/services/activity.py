@@ -16,6 +16,7 @@ from kaizen.requests.models import (
     ServiceRequest,
     State,
 )
+from kaizen.requests.services import notices
 from kaizen.requests.services.base import REQUESTS, moment
 
 # A fulfilled or failed request still takes comments until it is closed (the requester may
@@ -55,6 +56,8 @@ def do_add_request_comment(
     comment to the requester is the request's response."""
     at = moment(at)
     comment = ACTIVITY.comment(request, body, actor=actor, is_work_note=is_work_note, at=at)
+    if actor is None or actor.pk != request.requested_for_id:
+        notices.request_commented(request, comment, actor)  # e-mail to the requester (portal)
     if (
         not is_work_note
         and actor is not None

@@ -18,6 +18,7 @@ from kaizen.core.errors import Conflict
 from kaizen.journal.events import EventType
 from kaizen.people.models import User
 from kaizen.requests.models import HoldReason, ServiceRequest, State, TaskState
+from kaizen.requests.services import notices
 from kaizen.requests.services.base import REQUESTS, derive_clock_fields, moment
 
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -99,6 +100,8 @@ def _move(
         at=at,
         data={"from": str(current), "to": str(target)},
     )
+    # The requester hears of it by e-mail (portal: services/notices.py).
+    notices.request_moved(request, current, target, actor=actor)
     return request
 
 
@@ -151,6 +154,7 @@ def do_start_request(request: ServiceRequest, *, actor: User | None, at: dt.date
 
     if approvals.do_open_approval(request, at=at):
         _move(request, State.AWAITING_APPROVAL, actor=None, at=at)
+        approvals.start_first_step(request, at=at)
     else:
         conclude_approval(request, approved=True, actor=None, at=at)
 

@@ -88,3 +88,36 @@ def test_a_cancelled_request_cannot_be_fulfilled_and_its_tasks_are_cancelled():
     assert list(request.tasks.values_list("state", flat=True)) == [TaskState.CANCELLED]
     with pytest.raises(Conflict):
         do_fulfil_request(request, actor=None)
+
+
+def test_the_journal_alone_rebuilds_request_types_requests_and_tasks():
+    from kaizen.journal.verify import registered, verify_kind
+
+    desk = make_team()
+    request_type = make_request_type(
+        form=LAPTOP_FORM,
+        tasks=[{"position": 1, "title": "Take from stock", "team": desk.pk}],
+        audience="restricted",
+        allowed_teams=[desk],
+    )
+    member = make_user()
+    desk.members.add(member)
+    request = make_request(request_type, member, {"model": "Standard 14-inch"}, at=AT)
+    do_cancel_request(request, actor=member, reason="changed my mind", at=AT)
+    reports = {
+        kind.name: verify_kind(kind) for kind in registered() if kind.name.startswith("requests.")
+    }
+    assert {name: report.mismatches for name, report in reports.items()} == {
+        "requests.request": [],
+        "requests.request_type": [],
+        "requests.task": [],
+    }
+    assert reports["requests.request"].records == 1
+    assert reports["requests.task"].events == 2
+
+
+def test_a_restricted_type_refuses_people_outside_its_audience():
+    request_type = make_request_type(audience="restricted", allowed_people=[make_user()])
+    with pytest.raises(ValidationError) as refused:
+        make_request(request_type, make_user(kind=UserKind.REQUESTER))
+    assert "request_type" in refused.value.message_dict

@@ -22,6 +22,7 @@ from kaizen.kpis import engine, quality
 from kaizen.kpis.collection import collect_history, collect_recent
 from kaizen.kpis.library import UnknownKPI, all_kpis, get_kpi
 from kaizen.kpis.models import MeasurementRun, PeriodKind, RunScope
+from kaizen.kpis.presenting import quality_panel
 from kaizen.kpis.services import DEFAULT_BREAKDOWNS, DEFAULT_PERIOD_KINDS, do_collect_measurements
 from kaizen.kpis.spec import PERIODS, KPIDefinition
 
@@ -198,21 +199,11 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report))
             return
-        self.stdout.write(f"{definition.key}: {report['verdict']}")
-        for field in report["required_fields"]:
-            self.stdout.write(
-                f"  {field['label']} ({field['field']}): {field['filled']} of "
-                f"{report['rows_in_scope']} rows filled"
-                f" ({format_value(field['coverage_pct'])} %)"
-            )
-        if report["first_period"]:
-            self.stdout.write(
-                f"  periods {report['first_period']} to {report['last_period']}, "
-                f"{len(report['empty_periods'])} empty; values per period: "
-                f"min {report['min_sample_size']}, median {report['median_sample_size']}"
-            )
-        for issue in report["issues"]:
-            self.stdout.write(f"  - {issue}")
+        # The same sentences as the KPI page's data quality panel (kaizen/kpis/presenting.py).
+        panel = quality_panel(report, definition, options["period"])
+        self.stdout.write(f"{definition.name}: data quality {panel.label.lower()}")
+        for line in panel.lines:
+            self.stdout.write(f"  {line}")
 
     def collect(self, options: dict[str, Any]) -> None:
         chosen = options["key"] or options["period"] or options["by"]
