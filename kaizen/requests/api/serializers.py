@@ -13,7 +13,6 @@ from kaizen.people.models import Team, User
 from kaizen.requests.form_schema import describe_answers
 from kaizen.requests.models import (
     ApprovalVote,
-    Decision,
     FulfilmentTask,
     HoldReason,
     RequestApproval,
@@ -194,7 +193,8 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
-        choices=[(Decision.APPROVED, "Approve"), (Decision.REJECTED, "Reject")]
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        help_text="approve or reject (as services/approvals.py decides)",
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 

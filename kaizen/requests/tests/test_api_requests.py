@@ -247,7 +247,7 @@ def test_an_approver_reads_their_inbox_and_a_requester_cannot_decide(api, reques
     assert api(boss).get(f"{URL}{request.number}/").status_code == 200
     assert api(requester).get(APPROVALS).json()["count"] == 0
     step_url = f"{APPROVALS}{inbox[0]['id']}/decide/"
-    refused = api(requester).post(step_url, {"decision": "approved"}, format="json")
+    refused = api(requester).post(step_url, {"decision": "approve"}, format="json")
     assert refused.status_code == 404
     bad = api(boss).post(step_url, {"decision": "maybe"}, format="json")
     assert bad.status_code == 400 and "decision" in bad.json()
@@ -264,7 +264,7 @@ def test_the_manager_approves_and_the_request_moves_on(api, requester):
     request = make_request(laptop, requester)
     step = request.approvals.get()
     response = api(boss).post(
-        f"{APPROVALS}{step.pk}/decide/", {"decision": "approved", "comment": "ok"}, format="json"
+        f"{APPROVALS}{step.pk}/decide/", {"decision": "approve", "comment": "ok"}, format="json"
     )
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "approved"
