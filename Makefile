@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test test-postgres lint browser pdf-libs install install-test clean
+.PHONY: run test test-postgres lint browser pdf-libs mail-server install install-test clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,17 +61,25 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+# The inbound mail tests read from a real IMAP server: Debian's Dovecot, started by the tests
+# themselves with a throwaway configuration (the package's own service stays as it is).
+mail-server:
+	@if ! test -x /usr/sbin/dovecot; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq dovecot-imapd; \
+	fi
+
 # ruff, and the layer contract (.importlinter): every app imports only the layers below it.
 lint: install-test
 	$(BIN)/ruff check kaizen
 	$(BIN)/lint-imports
 
-test: install-test browser pdf-libs lint
+test: install-test browser pdf-libs mail-server lint
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # The same suite against PostgreSQL: DATABASE_URL must name a database on a server we may
 # create test databases on (pytest-django creates and drops test_<name>_gw<N>, one per worker).
-test-postgres: install-test browser pdf-libs
+test-postgres: install-test browser pdf-libs mail-server
 	@test -n "$$DATABASE_URL" || (echo "set DATABASE_URL=postgres://..." && exit 2)
 	$(BIN)/pytest -n $(TEST_WORKERS) --create-db
 

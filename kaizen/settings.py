@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kaizen.requests",
     "kaizen.notifications",
     "kaizen.imports",
+    "kaizen.mailin",
     "kaizen.analytics",
     "kaizen.kpis",
     "kaizen.servicelevels",
@@ -352,6 +353,16 @@ if KAIZEN_NOTIFICATION_CLAIM_TIMEOUT < 60:
     raise ConfigurationError(
         "KAIZEN_NOTIFICATION_CLAIM_TIMEOUT must be at least 60 (seconds; longer than one send)"
     )
+
+# Inbound mail (kaizen.mailin, docs/mail.md): a message larger than KAIZEN_MAIL_MAX_MESSAGE_MB
+# is set aside; one sender opens or updates at most KAIZEN_MAIL_RATE_LIMIT tickets per
+# KAIZEN_MAIL_RATE_WINDOW_MINUTES (the rest is held, then processed); the LMTP receiver of
+# `kaizen mail lmtp` listens on KAIZEN_MAIL_LMTP_HOST:KAIZEN_MAIL_LMTP_PORT.
+KAIZEN_MAIL_MAX_MESSAGE_MB = env_int("KAIZEN_MAIL_MAX_MESSAGE_MB", 25)
+KAIZEN_MAIL_RATE_LIMIT = env_int("KAIZEN_MAIL_RATE_LIMIT", 30)
+KAIZEN_MAIL_RATE_WINDOW_MINUTES = env_int("KAIZEN_MAIL_RATE_WINDOW_MINUTES", 60)
+KAIZEN_MAIL_LMTP_HOST = env_str("KAIZEN_MAIL_LMTP_HOST", "127.0.0.1")
+KAIZEN_MAIL_LMTP_PORT = env_int("KAIZEN_MAIL_LMTP_PORT", 8024)
 
 # Production hardening: on unless KAIZEN_DEBUG, each can be switched off for a TLS-terminating
 # proxy set-up that does not pass X-Forwarded-Proto.

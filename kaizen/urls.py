@@ -25,6 +25,7 @@ urlpatterns = [
     path("kpis/", include("kaizen.kpis.urls")),
     path("improvement/", include("kaizen.improvement.urls")),
     path("imports/", include("kaizen.imports.urls")),
+    path("mail/", include("kaizen.mailin.urls")),
     path("notifications/", include("kaizen.notifications.urls")),
     path("audit/", include("kaizen.audit.urls")),
     path("api/v1/", include("kaizen.api.urls")),

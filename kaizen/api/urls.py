@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("kaizen.notifications.api.urls")),
     path("", include("kaizen.kpis.api.urls")),
     path("", include("kaizen.improvement.api.urls")),
+    path("", include("kaizen.mailin.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script is served as a file (?script), not inline: the page keeps the
     # Content-Security-Policy every page has.

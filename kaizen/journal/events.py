@@ -231,6 +231,14 @@ class EventType(models.TextChoices):
     # notifications (the subject is the person whose preferences changed)
     NOTIFICATION_OPTED_OUT = "notifications.preference.opted_out", "Notification category off"
     NOTIFICATION_OPTED_IN = "notifications.preference.opted_in", "Notification category on"
+    # inbound mail (kaizen.mailin): a message's events carry its Message-ID and the ticket it
+    # opened or updated, written in the transaction that wrote the ticket.
+    MAILBOX_CREATED = "mailin.mailbox.created", "Mailbox added"
+    MAILBOX_UPDATED = "mailin.mailbox.updated", "Mailbox changed"
+    MAIL_PROCESSED = "mailin.message.processed", "E-mail processed"
+    MAIL_SET_ASIDE = "mailin.message.set_aside", "E-mail not processed"
+    MAIL_IGNORED = "mailin.message.ignored", "E-mail ignored"
+    MAIL_REPROCESS_REQUESTED = "mailin.message.reprocess_requested", "E-mail to be processed again"
 
 
 def event_type_choices() -> list[tuple[str, str]]:

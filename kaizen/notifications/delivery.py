@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kaizen.notifications.models import Notification
+from kaizen.notifications.threading import new_message_id, thread_headers
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,20 @@ def claim_notification(pk: int, *, now: datetime) -> Notification | None:
 
 
 def send_notification(notification: Notification) -> None:
+    subject, thread = notification.subject, notification.thread
+    # The ticket's number in the subject is how a reply finds its ticket when the caller's
+    # mail client drops the threading headers.
+    if thread and thread not in subject:
+        subject = f"[{thread}] {subject}"
+    headers = thread_headers(
+        notification.message_id or new_message_id(), thread, notification.references
+    )
     message = EmailMultiAlternatives(
-        notification.subject, notification.text, settings.DEFAULT_FROM_EMAIL, [notification.address]
+        subject,
+        notification.text,
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.address],
+        headers=headers,
     )
     if notification.html:
         message.attach_alternative(notification.html, "text/html")

@@ -54,6 +54,11 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Empty: at once")
     last_error = models.TextField(blank=True)
+    # Mail threading (kaizen/notifications/threading.py): this mail's own Message-ID, the
+    # number of the ticket it is about, and the Message-IDs it answers (space separated).
+    message_id = models.CharField(max_length=255, blank=True)
+    thread = models.CharField(max_length=40, blank=True, db_index=True)
+    references = models.TextField(blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

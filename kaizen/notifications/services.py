@@ -16,6 +16,7 @@ from kaizen.notifications.categories import categories_for, get_category
 from kaizen.notifications.models import Notification, NotificationOptOut
 from kaizen.notifications.selectors import preferences_for
 from kaizen.notifications.tasks import send_notifications
+from kaizen.notifications.threading import new_message_id, references_for, ticket_number_of
 from kaizen.people.models import User
 
 
@@ -59,6 +60,8 @@ def queue_notification(
         html = get_template(f"notifications/{template}.html")
     except TemplateDoesNotExist:
         html = None
+    thread = ticket_number_of(context)
+    references = " ".join(references_for(thread))
     rows = []
     for person in people:
         values = {**context, "recipient": person, "site_url": settings.KAIZEN_SITE_URL}
@@ -72,6 +75,9 @@ def queue_notification(
                     subject=" ".join(_render(subject, values, html=False).split())[:300],
                     text=_render(text, values, html=False),
                     html=_render(html, values, html=True) if html else "",
+                    message_id=new_message_id(),
+                    thread=thread,
+                    references=references,
                 )
             )
     created = Notification.objects.bulk_create(rows)

@@ -16,8 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,7 +34,8 @@ from kaizen.core.ticket_views import attachment_response, post_attachment, post_
 from kaizen.journal.selectors import timeline_for
 from kaizen.journal.ticket_activity import max_attachment_bytes
 from kaizen.people.permissions import can_view_timeline, is_agent
-from kaizen.requests import permissions, selectors
+from kaizen.requests import lead_time, permissions, selectors
+from kaizen.requests.approval_views import approvals_panel
 from kaizen.requests.filters import MyRequestFilter, RequestFilter
 from kaizen.requests.form_schema import FIELD_TYPES, describe_answers
 from kaizen.requests.form_widgets import RequestAnswersForm
@@ -91,10 +90,8 @@ from kaizen.requests.services.types import (
 )
 from kaizen.sla.refresh import explain_ticket_clocks
 
-try:  # The honest estimate, once the fulfilment part (lead_time.py) is there.
-    from kaizen.requests import lead_time as _lead_time
-except ImportError:  # pragma: no cover - depends on what is merged
-    _lead_time = None
+# The estimate shown before submitting, and on the type's page: 90 days of fulfilled requests.
+ESTIMATE_WINDOW = dt.timedelta(days=90)
 
 SORTS = {
     "number": "number",
@@ -109,16 +106,6 @@ REQUESTER_WORD = "requester"
 # ---- helpers ------------------------------------------------------------------------------
 
 
-def _partial(name: str) -> bool:
-    """Whether another part's partial template exists (the approvals', the tasks', the lead
-    time's): the page shows it when it does."""
-    try:
-        select_template([name])
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 def _act(form: forms.BaseForm, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """run_service, and a move the request's state refuses as the form's error."""
     try:
@@ -128,40 +115,6 @@ def _act(form: forms.BaseForm, function: Callable[..., Any], *args: Any, **kwarg
     except Conflict as refusal:
         form.add_error(None, str(refusal))
     return None
-
-
-def estimate_for(request_type: RequestType) -> Any:
-    """The lead-time estimate of the type (median and 85th percentile), or None while the
-    fulfilment part is not merged or the type has too few fulfilled requests."""
-    if _lead_time is None or not hasattr(_lead_time, "estimate"):
-        return None
-    return _lead_time.estimate(request_type, timezone.now())
-
-
-def _hours(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 3600
-    return float(value)
-
-
-def estimate_words(estimate: Any) -> str:
-    """ "Usually delivered in 6 business hours, 85 % within 14." from an estimate with a median
-    and an 85th percentile (timedeltas or hours, as attributes or keys)."""
-    if estimate is None:
-        return ""
-    read = estimate.get if isinstance(estimate, dict) else lambda k: getattr(estimate, k, None)
-    median = _hours(read("median_hours") if read("median_hours") is not None else read("median"))
-    p85 = _hours(read("p85_hours") if read("p85_hours") is not None else read("p85"))
-    if median is None or p85 is None:
-        return ""
-
-    def span(hours: float) -> str:
-        whole = max(1, round(hours))
-        return f"{whole} business hour{'s' if whole != 1 else ''}"
-
-    return f"Usually delivered in {span(median)}, 85 % within {span(p85)}."
 
 
 # ---- the catalogue and the request form ---------------------------------------------------
@@ -232,7 +185,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
         "request_type": request_type,
         "form": form,
         "on_behalf": on_behalf,
-        "estimate": estimate_words(estimate_for(request_type)),
+        "estimate": lead_time.estimate(request_type, timezone.now()),
         "has_attachments": any(f["type"] == "attachment" for f in schema),
     }
     return render(request, "requests/order.html", context, status=page_status(form, on_behalf))
@@ -321,9 +274,8 @@ def _render_request(
         "tasks_done": sum(1 for task in tasks if task.state == TaskState.DONE),
         "is_agent": agent,
         "actions": actions,
-        "has_approvals_panel": _partial("requests/_approvals_panel.html"),
-        "has_tasks_panel": _partial("requests/_tasks_panel.html"),
-        "has_lead_time_panel": _partial("requests/_lead_time_panel.html"),
+        "approvals_panel": approvals_panel(request, service_request),
+        "lead_time": lead_time.breakdown(service_request),
         "comments": list(selectors.comments_for(service_request, user)),
         "attachments": list(selectors.attachments_for(service_request)),
         "can_comment": open_to_activity,
@@ -615,7 +567,10 @@ def type_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "forms": list(request_type.forms.select_related("created_by").order_by("-number")),
         "can_edit": permissions.can_edit_request_type(request.user, request_type),
         "request_count": request_type.requests.count(),
-        "estimate": estimate_words(estimate_for(request_type)),
+        "estimate": lead_time.estimate(request_type, timezone.now()),
+        "type_lead_time": lead_time.breakdown_per_type(
+            request_type, timezone.now() - ESTIMATE_WINDOW, timezone.now()
+        ),
     }
     return render(request, "requests/type_detail.html", context)
 

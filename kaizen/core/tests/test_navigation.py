@@ -35,6 +35,7 @@ def test_it_holds_every_apps_entries_in_their_order():
         "Teams",
         "People",
         "Imports",
+        "Inbound mail",
         "Audit trail",
         "API",
         "Administration",

@@ -48,6 +48,7 @@ def test_it_prints_the_counts_of_each_kind_when_the_journal_matches():
         "incidents.category: 0 records, 0 events: the journal matches",
         "incidents.incident: 0 records, 0 events: the journal matches",
         "kpis.custom_kpi: 0 records, 0 events: the journal matches",
+        "mailin.mailbox: 0 records, 0 events: the journal matches",
         "people.team: 0 records, 0 events: the journal matches",
         "people.user: 1 record, 1 event: the journal matches",
         "problems.knownerror: 0 records, 0 events: the journal matches",
@@ -63,7 +64,7 @@ def test_it_prints_the_counts_of_each_kind_when_the_journal_matches():
         "servicelevels.terms: 0 records, 0 events: the journal matches",
         "sla.calendar: 0 records, 0 events: the journal matches",
         "sla.definition: 0 records, 0 events: the journal matches",
-        "The journal matches the data: 2 records of 25 kinds.",
+        "The journal matches the data: 2 records of 26 kinds.",
     ]
 
 
@@ -77,7 +78,7 @@ def test_it_names_the_record_field_and_both_values_of_a_change_the_journal_lacks
         f"  catalog.service Mail (id {mail.pk}): summary: journal 'Mail for everyone', "
         "stored 'Changed behind the journal'"
     ) in out.splitlines()
-    assert err == "The journal does not match the data: 1 mismatch over 2 records of 25 kinds.\n"
+    assert err == "The journal does not match the data: 1 mismatch over 2 records of 26 kinds.\n"
 
 
 def test_it_compares_related_records_by_id_and_lists_as_sets():

@@ -357,13 +357,8 @@ def _end_step(
     from kaizen.requests.services import lifecycle
 
     approved = outcome == APPROVE
+    # The requester hears of the outcome from the request's own move (services/notices.py).
     lifecycle.conclude_approval(request, approved=approved, actor=actor, at=at, reason=reason)
-    notifications.queue_notification(
-        "request_approval_concluded",
-        [request.requested_for, request.requested_by],
-        {"service_request": request, "approved": approved, "reason": reason, "step": step},
-        category=CATEGORY,
-    )
 
 
 def _settle(

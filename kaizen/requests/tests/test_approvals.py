@@ -486,9 +486,13 @@ def test_each_approver_is_mailed_when_the_step_starts_and_the_requester_at_the_e
         != mails[1].text.split("Approve: ")[1].split()[0]
     )
     do_decide(request, actor=ann, decision="reject", comment="Not in budget", at=AT + HOUR)
-    (told,) = Notification.objects.filter(recipient=requester)
-    assert told.subject == f"[{request.number}] Not approved: {request.title}"
-    assert "Reason: Not in budget" in told.text
+    # The requester hears once: received, then the outcome with the approver's reason.
+    told = list(Notification.objects.filter(recipient=requester).order_by("pk"))
+    assert [mail.subject for mail in told] == [
+        f"[{request.number}] Received: {request.title}",
+        f"[{request.number}] Not approved: {request.title}",
+    ]
+    assert "Why: Not in budget" in told[1].text
 
 
 def test_cancelling_a_request_makes_its_pending_votes_not_needed():
