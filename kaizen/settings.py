@@ -522,6 +522,10 @@ SPECTACULAR_SETTINGS = {
         "SurveyFollowUpOutcomeEnum": "kaizen.surveys.models.FollowUpOutcome",
         "SurveyQuestionKindEnum": "kaizen.surveys.models.QuestionKind",
         "SurveyTriggerOutcomeEnum": "kaizen.surveys.models.TriggerOutcome",
+        "RequestStateEnum": "kaizen.requests.models.State",
+        "RequestTaskStateEnum": "kaizen.requests.models.TaskState",
+        "RequestApprovalStateEnum": "kaizen.requests.models.StepState",
+        "RequestVoteDecisionEnum": "kaizen.requests.models.Decision",
     },
 }
 

@@ -12,6 +12,7 @@ from kaizen.imports import (
     eventlog_profile,
     linked_changes,
     linked_problems,
+    request_tickets,
     servicenow,
     tickets,
     work_log,
@@ -57,6 +58,20 @@ def _servicenow_named(source: str) -> dict[str, int]:
     }
 
 
+def _parse_tickets(rows: Iterable[Any], options: dict[str, Any]) -> Iterator[ParsedRecord]:
+    """A ticket export's rows: incidents, or service requests for a mapping with
+    `record = "request"`."""
+    mapping = options["mapping"]
+    reader = request_tickets if request_tickets.is_request_mapping(mapping) else tickets
+    return reader.parse(rows, mapping=mapping, default_time_zone=settings.TIME_ZONE)
+
+
+def _write_tickets(records: list[Any], **kwargs: Any) -> ImportedBatch:
+    if records and isinstance(records[0], request_tickets.ImportedRequest):
+        return request_tickets.do_import_requests(records, **kwargs)
+    return do_import_incidents(records, **kwargs)
+
+
 def _time_zone(options: dict[str, Any]) -> str:
     return options.get("time_zone") or settings.TIME_ZONE
 
@@ -72,10 +87,9 @@ IMPORTERS: dict[str, Importer] = {
     ImportKind.TICKETS_CSV: Importer(
         source=lambda options: str(options["mapping"].get("source", "tickets-csv")).strip(),
         required_columns=lambda options: tickets.required_columns(options["mapping"]),
-        parse=lambda rows, options: tickets.parse(
-            rows, mapping=options["mapping"], default_time_zone=settings.TIME_ZONE
-        ),
+        parse=_parse_tickets,
         number_column=lambda options: options["mapping"]["columns"]["number"],
+        write=_write_tickets,
     ),
     ImportKind.EVENTLOG_CSV: Importer(
         source=eventlog_mapping.source_of,

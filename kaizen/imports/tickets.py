@@ -147,8 +147,15 @@ def check_value_maps(mapping: dict[str, Any], fields: Iterable[str]) -> dict[str
 
 
 def load_mapping(text: str, filename: str = "mapping.toml") -> dict[str, Any]:
-    """Read and check a mapping file; the message of a MappingError names the bad key."""
+    """Read and check a mapping file; the message of a MappingError names the bad key. A
+    mapping with `record = "request"` reads service requests (kaizen/imports/request_tickets.py)."""
     mapping = read_mapping_file(text, filename)
+    from kaizen.imports import request_tickets
+
+    if request_tickets.is_request_mapping(mapping):
+        request_tickets.check_mapping(mapping)
+        check_source(mapping, "tickets-csv")
+        return mapping
     columns = mapping.get("columns")
     if not isinstance(columns, dict) or not columns:
         raise MappingError("columns: name the export's column for each Kaizen field")

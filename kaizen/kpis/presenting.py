@@ -15,7 +15,11 @@ from kaizen.kpis.spec import Aggregate, KPIDefinition
 
 # How a period column places a row, as a verb after its noun ("incidents resolved"); other
 # columns ending in "_at" read as their name ("cancelled_at": "cancelled").
-PLACED_VERBS = {"first_responded_at": "responded to", "occurred_at": ""}
+PLACED_VERBS = {
+    "first_responded_at": "responded to",
+    "occurred_at": "",
+    "approval_decided_at": "approved or rejected",
+}
 # More empty stretches than this are summed up rather than listed.
 LISTED_STRETCHES = 3
 VERDICTS = {

@@ -53,6 +53,8 @@ class Source(StrEnum):
     CHANGES = "change_facts"  # one row per change
     PROBLEMS = "problem_facts"  # one row per problem
     OUTAGES = "outage_facts"  # one row per outage
+    REQUESTS = "request_facts"  # one row per service request
+    REQUEST_TASKS = "request_task_facts"  # one row per fulfilment task
     EXTERNAL = "external"  # data points pushed through the API or uploaded as CSV
     IMPROVEMENT = "improvement"  # the improvement register's rows (kaizen.improvement)
     AVAILABILITY = "availability"  # outages and targets (kaizen.kpis.availability_rows)

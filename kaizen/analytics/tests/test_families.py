@@ -88,9 +88,19 @@ def test_the_process_families_are_registered():
     from kaizen.analytics.families.outages import OUTAGES
     from kaizen.analytics.families.problems import BREAKDOWN_COLUMNS as PROBLEM_BREAKDOWNS
     from kaizen.analytics.families.problems import PROBLEMS
+    from kaizen.analytics.families.requests import REQUEST_APPROVALS, REQUEST_TASKS, REQUESTS
     from kaizen.analytics.families.surveys import SURVEYS
 
-    assert record_families() == (CHANGES, INCIDENTS, OUTAGES, PROBLEMS, SURVEYS)
+    assert record_families() == (
+        CHANGES,
+        INCIDENTS,
+        OUTAGES,
+        PROBLEMS,
+        REQUESTS,
+        REQUEST_TASKS,
+        REQUEST_APPROVALS,
+        SURVEYS,
+    )
     (events,) = event_families()
     assert events.name == "incident_event_facts" and events.record_family == INCIDENTS
     assert get_family("incident_facts") is INCIDENTS
@@ -101,6 +111,9 @@ def test_the_process_families_are_registered():
         **BREAKDOWN_COLUMNS,
         **OUTAGE_BREAKDOWNS,
         **PROBLEM_BREAKDOWNS,
+        **REQUESTS.breakdowns,
+        **REQUEST_TASKS.breakdowns,
+        **REQUEST_APPROVALS.breakdowns,
         **SURVEYS.breakdowns,
     }
 
@@ -127,8 +140,8 @@ def test_it_refuses_another_family_under_a_name_taken():
 
 
 def test_an_unknown_family_is_a_lookup_error():
-    with pytest.raises(LookupError, match="no fact family named 'request_facts'"):
-        get_family("request_facts")
+    with pytest.raises(LookupError, match="no fact family named 'loan_facts'"):
+        get_family("loan_facts")
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from kaizen.demo.changes_calendar import load as load_change_calendar
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.management.commands.load_demo import Command
 from kaizen.demo.people import load_people
+from kaizen.demo.requests import load_requests
 from kaizen.demo.servicelevels import load_service_reviews, load_servicelevels
 from kaizen.demo.sla import load_sla
 from kaizen.imports.tests.conftest import read_dataset, write_csv
@@ -41,6 +42,7 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
     load_availability(timezone.now())
     load_servicelevels(timezone.now())
     load_service_reviews(timezone.now())
+    load_requests(timezone.now(), count=300)
     out = StringIO()
     call_command("journal", "verify", stdout=out)  # exits with status 1 on any mismatch
     lines = out.getvalue().splitlines()
@@ -61,6 +63,9 @@ def test_the_journal_of_the_demo_rebuilds_every_record(tmp_path, monkeypatch):
         "incidents.incident",
         "people.team",
         "people.user",
+        "requests.request",
+        "requests.request_type",
+        "requests.task",
         "servicelevels.agreement",
         "servicelevels.customer",
         "servicelevels.review",

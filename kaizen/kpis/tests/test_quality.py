@@ -10,9 +10,9 @@ from kaizen.kpis.tests.test_engine import T, incident, insert_facts, story  # no
 
 
 def test_it_says_why_a_kpi_is_not_measurable():
-    report = data_quality(get_kpi("request.fulfilled"))
+    report = data_quality(get_kpi("satisfaction.csat_mean"))
     assert report["measurable"] is False and report["verdict"] == "not_measurable"
-    assert "no service request fulfilment" in report["reason"]
+    assert "does not send satisfaction surveys" in report["reason"]
     assert report["issues"] == [f"not measurable: {report['reason']}"]
     json.dumps(report)
 

@@ -73,12 +73,12 @@ def test_the_external_data_points_and_the_register_are_database_sources():
 
 
 def test_a_source_nothing_registered_is_named_in_the_error():
-    problem_kpi = definition("request_facts", period_column="requested_at")
-    assert get_source("request_facts") is None
+    problem_kpi = definition("loan_facts", period_column="requested_at")
+    assert get_source("loan_facts") is None
     assert engine.measure_errors(problem_kpi.measure) == [
-        "source: 'request_facts' is not a registered source"
+        "source: 'loan_facts' is not a registered source"
     ]
-    with pytest.raises(engine.EngineError, match="request_facts' is not a registered source"):
+    with pytest.raises(engine.EngineError, match="loan_facts' is not a registered source"):
         engine.compute(problem_kpi)
 
 
@@ -120,9 +120,9 @@ def test_a_registered_database_source_is_measured_and_checked(survey_source):
     assert report["rows_in_scope"] == 12 and report["required_fields"] == []
 
 
-REQUEST_FACTS = """
-CREATE TABLE IF NOT EXISTS request_facts (
-    request_id BIGINT PRIMARY KEY,
+LOAN_FACTS = """
+CREATE TABLE IF NOT EXISTS loan_facts (
+    loan_id BIGINT PRIMARY KEY,
     requested_at TIMESTAMP NOT NULL,
     service VARCHAR,
     successful BOOLEAN
@@ -131,15 +131,15 @@ CREATE TABLE IF NOT EXISTS request_facts (
 
 
 @pytest.fixture
-def request_family():
+def loan_family():
     """A fact family as a later process would add one: a KPI source at once."""
     family = RecordFamily(
-        name="request_facts",
-        label="Requests (one row per request)",
-        ddl=REQUEST_FACTS,
+        name="loan_facts",
+        label="Loans (one row per loan)",
+        ddl=LOAN_FACTS,
         version="1",
         model=Team,  # not read: the test writes the rows itself
-        key="request_id",
+        key="loan_id",
         breakdowns={"service": "service"},
         rows_between=lambda *_: pa.table({}),
         rows_of=lambda *_: iter(()),
@@ -151,15 +151,15 @@ def request_family():
     sources._store_source.cache_clear()
 
 
-def test_a_new_fact_family_is_a_store_source_with_nothing_in_kpis_changed(request_family):
+def test_a_new_fact_family_is_a_store_source_with_nothing_in_kpis_changed(loan_family):
     with connect() as connection:
         connection.execute(
-            "INSERT INTO request_facts VALUES"
+            "INSERT INTO loan_facts VALUES"
             " (1, '2026-03-02 10:00', 'Email', true), (2, '2026-03-09 10:00', 'Email', false),"
             " (3, '2026-04-01 10:00', 'VPN', true)"
         )
     success = definition(
-        "request_facts",
+        "loan_facts",
         Aggregate.SHARE,
         period_column="requested_at",
         numerator=(Filter("successful", Operator.IS_TRUE, True),),
@@ -173,5 +173,5 @@ def test_a_new_fact_family_is_a_store_source_with_nothing_in_kpis_changed(reques
         {"period": "2026-04-01", "service": "Email", "value": None, "n": 0},
         {"period": "2026-04-01", "service": "VPN", "value": 100.0, "n": 1},
     ]
-    with pytest.raises(engine.EngineError, match="request_facts has no dimension team"):
+    with pytest.raises(engine.EngineError, match="loan_facts has no dimension team"):
         engine.compute(success, by=["team"])

@@ -7,6 +7,7 @@ progress bar on a terminal, or as a plain line every 10 seconds when its output 
 
 import json
 import secrets
+import time
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from kaizen.demo.improvement import load_improvement
 from kaizen.demo.incidents import load_incidents
 from kaizen.demo.people import load_people
 from kaizen.demo.problems import load_problems
+from kaizen.demo.requests import load_requests
 from kaizen.demo.servicelevels import load_service_reviews, load_servicelevels
 from kaizen.demo.servicenow import import_servicenow_log, servicenow_imported, servicenow_log
 from kaizen.demo.sla import load_sla
@@ -89,6 +91,7 @@ class Command(BaseCommand):
         availability = self._load_availability()
         agreements = self._load_servicelevels()
         surveys = self._load_surveys()
+        requests = self._load_requests()
         added = {
             **people,
             **catalog,
@@ -100,6 +103,7 @@ class Command(BaseCommand):
             **availability,
             **agreements,
             **surveys,
+            **requests,
         }
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self._say(f"Demo data: added {summary}.")
@@ -185,6 +189,16 @@ class Command(BaseCommand):
             added = load_servicelevels(timezone.now())
             added.update(load_service_reviews(timezone.now()))
             return added
+
+    def _load_requests(self) -> dict[str, int]:
+        # After the people, catalogue and SLAs: the managers who approve, the offerings made
+        # requestable, the request SLA definitions (kaizen/demo/requests.py).
+        self._say("Demo service requests: a year of requests, approvals and tasks ...")
+        started = time.monotonic()
+        with correlation(), transaction.atomic():
+            added = load_requests(timezone.now())
+        self._say(f"Demo service requests: {time.monotonic() - started:.1f} s.")
+        return added
 
     def _import_servicenow(self, skip: bool) -> dict[str, int]:
         path = None if skip else servicenow_log()
