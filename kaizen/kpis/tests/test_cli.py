@@ -26,15 +26,15 @@ def test_it_lists_the_library_as_json():
     assert [item["key"] for item in listed] == [d.key for d in library.library()]
     first = listed[0]
     assert first["key"] == "incident.opened" and first["measurable"] is True
-    survey = next(item for item in listed if item["key"] == "satisfaction.csat_mean")
-    assert survey["measurable"] is False and survey["not_measurable_reason"]
+    ideas = next(item for item in listed if item["key"] == "improvement.ideas_submitted")
+    assert ideas["measurable"] is False and ideas["not_measurable_reason"]
 
 
 def test_it_lists_the_library_as_text():
     text = kpi("list")
     assert "incident.sla_met_pct" in text
-    assert "satisfaction.csat_mean" in text
-    assert "not measurable: Kaizen does not send satisfaction surveys" in text
+    assert "improvement.ideas_submitted" in text
+    assert "not measurable: Kaizen's improvement register records initiatives" in text
 
 
 def test_it_shows_a_kpi_as_json(story):  # noqa: F811
@@ -118,7 +118,7 @@ def test_it_names_the_response_verdict_in_words(story):  # noqa: F811
             ["show", "incident.opened", "--from", "2016-04-01", "--to", "2016-03-01"],
             "--to: must not be before --from",
         ),
-        (["show", "satisfaction.csat_mean"], "satisfaction.csat_mean is not measurable"),
+        (["show", "improvement.ideas_submitted"], "improvement.ideas_submitted is not measurable"),
         (["show", "incident.opened", "--period", "fortnight"], "invalid choice: 'fortnight'"),
     ],
 )

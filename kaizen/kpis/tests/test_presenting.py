@@ -86,7 +86,7 @@ def test_it_says_plainly_when_the_range_has_no_data():
         ("incident.first_response_hours_median", "no incidents responded to"),
         ("incident.backlog", "no incidents open"),
         ("incident.escalations", "no incident events"),
-        ("satisfaction.csat_mean", "nothing measured"),
+        ("improvement.ideas_submitted", "nothing measured"),
         ("request.fulfilled", "no requests fulfilled"),
         ("request.approval_hours_median", "no requests approved or rejected"),
         ("request.task_ola_met_pct", "no tasks finished"),

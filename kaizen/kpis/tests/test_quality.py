@@ -10,9 +10,9 @@ from kaizen.kpis.tests.test_engine import T, incident, insert_facts, story  # no
 
 
 def test_it_says_why_a_kpi_is_not_measurable():
-    report = data_quality(get_kpi("satisfaction.csat_mean"))
+    report = data_quality(get_kpi("improvement.ideas_submitted"))
     assert report["measurable"] is False and report["verdict"] == "not_measurable"
-    assert "does not send satisfaction surveys" in report["reason"]
+    assert "no idea box" in report["reason"]
     assert report["issues"] == [f"not measurable: {report['reason']}"]
     json.dumps(report)
 
