@@ -57,6 +57,14 @@ class FulfilmentTask(models.Model):
         ordering = ["request", "position", "id"]
         indexes = [
             models.Index(fields=["assignment_group", "state", "sla_due_at"], name="task_queue"),
+            # A team's queue (its open tasks, nearest due first) read in index order: without
+            # it a busy team's open tasks in three states are read and sorted (bench/
+            # requests_queues.py: 110 ms at 3,000,000 tasks, 20 ms with it).
+            models.Index(
+                fields=["assignment_group", "sla_due_at", "id"],
+                condition=models.Q(state__in=["open", "in_progress", "on_hold"]),
+                name="task_open_queue",
+            ),
             models.Index(fields=["assignee", "state"], name="task_assignee_state"),
         ]
 
