@@ -69,10 +69,16 @@ def test_it_marks_a_parent_active_through_its_child(registry, admin_user):
 
 
 def test_requests_show_the_catalogue_to_everyone_and_the_desk_to_agents(requester, agent):
-    for_requester = [item["label"] for item in navigation_for(requester, "/")]
+    for_requester = {item["label"]: item for item in navigation_for(requester, "/")}
     assert {"Request something", "My requests"} <= set(for_requester)
     assert "Requests" not in for_requester
+    # A requester may be someone's manager: their approvals are under their requests.
+    mine = for_requester["My requests"]["children"]
+    assert [child["label"] for child in mine] == ["My approvals"]
     items = {item["label"]: item for item in navigation_for(agent, "/requests/types/")}
-    # The tasks' and approvals' pages join once their parts name their URLs.
-    assert [child["label"] for child in items["Requests"]["children"]][-1] == "Request types"
+    assert [child["label"] for child in items["Requests"]["children"]] == [
+        "All requests",
+        "Fulfilment tasks",
+        "Request types",
+    ]
     assert items["Requests"]["active"]
