@@ -320,6 +320,35 @@ class Journal:
             return {"id": value, "repr": self.names[name].get(value, str(value))}
         return to_journal_value(value)
 
+    def note(
+        self,
+        record: dict[str, Any],
+        event_type: str,
+        at: dt.datetime,
+        actor: User | None,
+        data: Mapping[str, Any],
+    ) -> None:
+        """An event that changes no field of the request (an approval's steps and votes are
+        rows beside it): journaled on the request with what happened in `data`, as
+        services/approvals.py journals it, without a new version."""
+        self.events.append(
+            (
+                PendingEvent(
+                    occurred_at=at,
+                    event_type=event_type,
+                    actor_id=actor.pk if actor else None,
+                    actor_repr=actor.get_username() if actor else "system",
+                    subject_type_id=self.request_type,
+                    subject_id="",
+                    subject_repr=f"{record['number']} {record['title']}"[:300],
+                    changes={},
+                    data=dict(data),
+                ),
+                "request",
+                record["number"],
+            )
+        )
+
     def record(
         self,
         record: dict[str, Any],
@@ -557,10 +586,27 @@ class Simulation:
             row["state"], row["started_at"] = StepState.PENDING, at
             row["due_at"] = at + dt.timedelta(hours=row["due_hours"])
             approver = row["approver"]
-            if approver is None or approver.pk in (
+            step = {"step": row["position"], "step_name": row["name"]}
+            asked = approver is not None and approver.pk not in (
                 request["requested_for"],
                 request["requested_by"],
-            ):
+            )
+            self.journal.note(
+                request,
+                EventType.REQUEST_APPROVAL_REQUESTED,
+                at,
+                None,
+                {
+                    **step,
+                    "policy": "any",
+                    "required": None,
+                    "approvers": [to_journal_value(approver)] if asked else [],
+                    "fallback": "",
+                    "due_at": to_journal_value(row["due_at"]),
+                    "due_action": row["due_action"],
+                },
+            )
+            if not asked:
                 # Nobody may approve it: the due date decides.
                 decided, decision = row["due_at"], row["due_action"] == "approve"
                 note = (
@@ -588,6 +634,27 @@ class Simulation:
                     row["votes"][-1]["decision"] = Decision.NOT_NEEDED
             row["state"] = StepState.APPROVED if decision else StepState.REJECTED
             row["decided_at"], row["outcome_note"] = decided, note
+            due = "default" in note
+            if not due:
+                self.journal.note(
+                    request,
+                    EventType.REQUEST_APPROVAL_VOTED,
+                    decided,
+                    approver,
+                    {
+                        **step,
+                        "approver": to_journal_value(approver),
+                        "decision": str(Decision.APPROVED if decision else Decision.REJECTED),
+                        "comment": "",
+                    },
+                )
+            self.journal.note(
+                request,
+                EventType.REQUEST_APPROVAL_CONCLUDED,
+                decided,
+                None if due else approver,
+                {**step, "outcome": str(row["state"]), "note": note, "due": due},
+            )
             at = decided
             if not decision:
                 rejected = True

@@ -44,6 +44,25 @@ def test_the_demo_requests_match_their_journal_and_cover_every_state():
     steps = set(RequestApproval.objects.values_list("state", flat=True))
     assert {StepState.PENDING, StepState.APPROVED, StepState.REJECTED, StepState.WITHDRAWN} <= steps
     assert SLAClock.objects.filter(service_request__isnull=False).exists()
+    # Every step started and decided is in its request's journal, as the services write it.
+    from kaizen.journal.events import EventType
+    from kaizen.journal.models import JournalEvent
+
+    events = JournalEvent.objects.filter(
+        subject_type__model="servicerequest",
+        event_type__in=(
+            EventType.REQUEST_APPROVAL_REQUESTED,
+            EventType.REQUEST_APPROVAL_CONCLUDED,
+        ),
+    )
+    started = RequestApproval.objects.exclude(state__in=(StepState.WAITING, StepState.WITHDRAWN))
+    decided = started.exclude(state=StepState.PENDING)
+    assert events.filter(event_type=EventType.REQUEST_APPROVAL_REQUESTED).count() == (
+        started.count()
+    )
+    assert events.filter(event_type=EventType.REQUEST_APPROVAL_CONCLUDED).count() == (
+        decided.count()
+    )
     out = StringIO()
     call_command("journal", "verify", stdout=out)  # exits with status 1 on any mismatch
     report = out.getvalue()
