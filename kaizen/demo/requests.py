@@ -57,6 +57,7 @@ from kaizen.requests.services.types import (
     do_create_request_type,
     do_set_approval_steps,
     do_set_task_templates,
+    do_update_request_type,
 )
 from kaizen.sla.engine import TargetSet
 from kaizen.sla.kinds import get_kind
@@ -258,6 +259,9 @@ def _ensure_types(teams: Mapping[str, Team], people: Mapping[str, User]) -> list
     return found
 
 
+DELIVERY_TARGET = "Requests delivered within 5 business days"
+
+
 def _ensure_targets() -> int:
     """A delivery target of 5 office days for every request (the approval pauses it) and an
     OLA of one office day for every fulfilment task."""
@@ -267,7 +271,7 @@ def _ensure_targets() -> int:
     added = 0
     for spec in (
         {
-            "name": "Requests delivered within 5 business days",
+            "name": DELIVERY_TARGET,
             "ticket_kind": "request",
             "kind": "resolution",
             "target_minutes": 5 * 8 * 60,
@@ -285,6 +289,16 @@ def _ensure_targets() -> int:
             do_create_sla_definition(actor=None, calendar=calendar, **spec)
             added += 1
     return added
+
+
+def _name_delivery_targets(request_types: list[RequestType]) -> None:
+    """Each demo type tells its requesters the delivery target its requests are measured by."""
+    target = SLADefinition.objects.filter(name=DELIVERY_TARGET).first()
+    for request_type in request_types:
+        if target is not None and request_type.delivery_target_id is None:
+            do_update_request_type(
+                request_type, actor=None, expected_version=None, delivery_target=target
+            )
 
 
 # -- the simulation ----------------------------------------------------------------------------
@@ -959,6 +973,7 @@ def load_requests(now: dt.datetime | None = None, count: int = REQUESTS_PER_YEAR
     people = {user.username: user for user in User.objects.filter(is_active=True)}
     types = _ensure_types(teams, people)
     added["request SLA definitions"] = _ensure_targets()
+    _name_delivery_targets([request_type for request_type, _ in types])
     if ServiceRequest.objects.exists():
         return added
     requesters = [
