@@ -61,7 +61,7 @@ def test_the_inbox_lists_own_and_delegated_decisions_with_due_dates(client):
     assert mine.number in page and for_bob.number in page
     assert other.number not in page
     assert "for Bob" in page  # the delegated one says whose it is
-    assert "due " in page and "then: reject" in page
+    assert "due " in page and "then rejected by default" in page
     assert "no due date" in page
 
 
