@@ -526,6 +526,8 @@ SPECTACULAR_SETTINGS = {
         "RequestTaskStateEnum": "kaizen.requests.models.TaskState",
         "RequestApprovalStateEnum": "kaizen.requests.models.StepState",
         "RequestVoteDecisionEnum": "kaizen.requests.models.Decision",
+        # approve / reject: a step's default action when due, and an approver's decision.
+        "ApproveOrRejectEnum": "kaizen.requests.models.DueAction",
     },
 }
 

@@ -57,6 +57,8 @@ RUN_HELP = {
     "kaizen serve": "serves until stopped",
     "kaizen runserver": "serves until stopped",
     "kaizen run_huey": "a task worker: runs until stopped",
+    "kaizen mail lmtp": "listens for the mail server's deliveries until stopped",
+    "kaizen mail load-mbox": "reads the reader's own mailbox file",
     "kaizen load_demo": "loads the whole demo: a minute, and the real history a few more",
     "kaizen import servicenow-eventlog ../shared/": "imports 140,000 rows: a few minutes",
     "kaizen import tickets-csv export.csv": "reads the reader's own export and mapping file",

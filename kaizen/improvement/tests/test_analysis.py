@@ -116,7 +116,7 @@ def test_it_leaves_the_period_a_change_falls_inside_out_of_before_and_after():
 
 
 def test_it_refuses_a_kpi_that_cannot_be_measured(initiative):
-    ikpi = add_kpi(initiative, "request.fulfilment_hours_median")
+    ikpi = add_kpi(initiative, "improvement.ideas_submitted")
     with pytest.raises(ValidationError) as error:
         services.do_analyse_kpi(ikpi, actor=None, today=TODAY)
     assert "kpi_key" in error.value.message_dict

@@ -106,14 +106,14 @@ def test_it_blocks_step_2_on_a_gap_nobody_has_answered(initiative, process_owner
 def test_it_passes_a_not_measurable_kpi_only_when_its_gap_is_accepted(initiative, process_owner):
     ensure_history()
     add_kpi(initiative)
-    add_kpi(initiative, "request.fulfilment_hours_median")
+    add_kpi(initiative, "improvement.ideas_submitted")
     walk_to_step(initiative, 2, actor=process_owner)
     services.do_assess_data(initiative, actor=process_owner, today=TODAY)
-    gap = Gap.objects.get(initiative=initiative, kpi_key="request.fulfilment_hours_median")
+    gap = Gap.objects.get(initiative=initiative, kpi_key="improvement.ideas_submitted")
     assert gap.code == "not_measurable"
     services.do_update_gap(gap, actor=process_owner, action="Import changes from the old tool")
     result = gate(initiative)
-    assert [item for item in result.missing if "request.fulfilment_hours_median" in item]
+    assert [item for item in result.missing if "improvement.ideas_submitted" in item]
     services.do_update_gap(gap, actor=process_owner, status=GapStatus.ACCEPTED)
     assert gate(initiative).passed
 

@@ -92,13 +92,13 @@ def test_it_needs_a_kpi_to_assess(initiative):
 
 
 def test_it_finds_a_kpi_that_cannot_be_measured_and_says_what_it_needs(initiative):
-    add_kpi(initiative, "request.fulfilment_hours_median")
+    add_kpi(initiative, "improvement.ideas_submitted")
     (entry,) = assess(initiative).results
-    assert entry["measurable"] is False and "service request fulfilment" in entry["reason"]
+    assert entry["measurable"] is False and "no idea box" in entry["reason"]
     (found,) = entry["gaps"]
     assert found["code"] == "not_measurable"
-    assert "request." in found["suggested_action"]  # names the fields it would need
-    gap = gaps(initiative)[("request.fulfilment_hours_median", "not_measurable")]
+    assert "idea." in found["suggested_action"]  # names the fields it would need
+    gap = gaps(initiative)[("improvement.ideas_submitted", "not_measurable")]
     assert gap.still_present and gap.status == GapStatus.OPEN
     assert gap.action == ""  # the suggestion is offered, not written for the owner
 
@@ -178,7 +178,7 @@ def test_it_marks_a_gap_the_data_no_longer_shows_and_brings_it_back(initiative, 
 
 
 def test_it_marks_the_gaps_of_a_removed_kpi_no_longer_present(initiative):
-    ikpi = add_kpi(initiative, "request.fulfilment_hours_median")
+    ikpi = add_kpi(initiative, "improvement.ideas_submitted")
     assess(initiative)
     services.do_remove_initiative_kpi(ikpi, actor=None)
     assert not Gap.objects.filter(initiative=initiative, still_present=True).exists()
@@ -229,10 +229,10 @@ def test_it_says_the_data_is_stale_after_two_periods_of_the_schedule(initiative)
 def test_it_says_when_there_is_no_data_or_the_kpi_cannot_be_measured(initiative):
     ikpi = add_kpi(initiative)
     assert collection_status(ikpi, today=TODAY)["status"] == "no data"
-    other = add_kpi(initiative, "request.fulfilment_hours_median")
+    other = add_kpi(initiative, "improvement.ideas_submitted")
     status = collection_status(other, today=TODAY)
     assert status["status"] == "not measurable"
-    assert "service request fulfilment" in status["explanation"]
+    assert "no idea box" in status["explanation"]
 
 
 def test_it_reads_an_external_kpi_from_its_data_points(initiative):

@@ -660,16 +660,16 @@ def test_it_shows_an_evaluation_of_a_kpi_it_could_not_measure(web, initiative):
     the evaluation: step 7 says why, beside the KPIs that were measured."""
     initiative, _ = at_step(initiative, 7, initiative.owner)
     InitiativeKPI.objects.create(
-        initiative=initiative, kpi_key="request.sla_met_pct", target=1, position=9
+        initiative=initiative, kpi_key="improvement.ideas_submitted", target=1, position=9
     )
     implement(initiative, actor=initiative.owner)
     evaluation = services.do_evaluate_initiative(initiative, actor=initiative.owner)
     unmeasured = [entry for entry in evaluation.results if entry["before_after"] is None]
-    assert [entry["kpi_key"] for entry in unmeasured] == ["request.sla_met_pct"]
+    assert [entry["kpi_key"] for entry in unmeasured] == ["improvement.ideas_submitted"]
     response = web(initiative.owner).get(step_url(initiative, 7))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Requests fulfilled within SLA cannot be measured any more: " in page
+    assert "Improvement ideas submitted cannot be measured any more: " in page
     assert "Target not met" in page
 
 
