@@ -17,8 +17,10 @@ from kaizen.improvement.tests.helpers import add_kpi, make_goal, make_initiative
 from kaizen.incidents.models import Incident
 from kaizen.kpis import library
 from kaizen.people.models import Team, User, UserKind
+from kaizen.requests.models import FulfilmentTask, RequestType, ServiceRequest
 from kaizen.servicelevels.models import Agreement, ServiceReview, Supplier
 from kaizen.sla.models import BusinessCalendar, SLADefinition
+from kaizen.surveys.models import SurveyDefinition
 from kaizen.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -98,6 +100,24 @@ def _staff_pages() -> list[str]:
         "/imports/",
         "/imports/new/",
         "/audit/",
+        "/requests/",
+        "/requests/catalogue/",
+        "/requests/mine/",
+        "/requests/approvals/",
+        "/requests/tasks/",
+        "/requests/types/",
+        f"/requests/types/{_first(RequestType.objects)}/",
+        f"/requests/types/{_first(RequestType.objects)}/form/",
+        f"/requests/catalogue/{_first(RequestType.objects)}/",
+        f"/requests/{_first(ServiceRequest.objects, 'number')}/",
+        f"/requests/tasks/{_first(FulfilmentTask.objects, 'number')}/",
+        "/surveys/",
+        "/surveys/definitions/",
+        "/surveys/invitations/",
+        "/surveys/follow-ups/",
+        f"/surveys/definitions/{_first(SurveyDefinition.objects, 'slug')}/",
+        f"/surveys/definitions/{_first(SurveyDefinition.objects, 'slug')}/results/",
+        "/mail/mailboxes/",
     ]
     if initiative is not None:
         pages += [f"/improvement/{initiative}/", f"/improvement/{initiative}/report/"]
@@ -150,7 +170,17 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
     requester = requester_context.new_page()
     sign_in(requester, base, demo.username, PASSWORD)
     their_incident = Incident.objects.filter(caller=demo).order_by("pk").first()
-    for path in ("/", "/incidents/mine/", "/incidents/report/", "/catalog/", "/profile/"):
+    for path in (
+        "/",
+        "/incidents/mine/",
+        "/incidents/report/",
+        "/catalog/",
+        "/profile/",
+        "/requests/catalogue/",
+        "/requests/mine/",
+        "/requests/approvals/",
+        "/surveys/mine/",
+    ):
         found += _violations(requester, f"{base}{path}")
     found += _violations(requester, f"{base}/incidents/{their_incident.number}/")
     requester_context.close()
